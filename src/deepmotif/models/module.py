@@ -1,0 +1,120 @@
+"""The Lightning task: binary TF-binding classification with any registered architecture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import lightning as L
+import numpy as np
+import torch
+from torch import nn
+
+from deepmotif.models.metrics import auprc, auroc
+from deepmotif.models.nets import build_net
+
+
+class SequenceClassifier(L.LightningModule):
+    """Binary classifier of one-hot DNA, wrapping a network from :data:`deepmotif.models.nets.NETS`.
+
+    Parameters
+    ----------
+    arch: str
+        Registered architecture name (``cnn``, ``rnn``, ``cnn_rnn``, ...).
+    net_kwargs: dict, optional
+        Keyword arguments of the architecture.
+    lr: float, optional
+        Adam learning rate. Default 1e-2 (the authors').
+    lr_halve_every: int, optional
+        Halve the learning rate every this many epochs (0: constant). Default 10.
+    weight_decay: float, optional
+        Adam weight decay. Default 0.
+    rc_augment: bool, optional
+        Train on a random reverse complement of each batch with probability 1/2. Default False.
+    """
+
+    def __init__(
+        self,
+        arch: str,
+        net_kwargs: dict[str, Any] | None = None,
+        lr: float = 1e-2,
+        lr_halve_every: int = 10,
+        weight_decay: float = 0.0,
+        rc_augment: bool = False,
+    ) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.net = build_net(arch, **(net_kwargs or {}))
+        self.loss_fn = nn.BCEWithLogitsLoss()
+        self._outputs: dict[str, list[tuple[torch.Tensor, torch.Tensor]]] = {}
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Logits of shape ``(n,)`` for one-hot ``X`` of shape ``(n, 4, length)``."""
+        return self.net(X)
+
+    def _common_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
+        X, y = batch
+        if stage == "train" and self.hparams.rc_augment and torch.rand(()) < 0.5:
+            X = X.flip(1, 2)
+        y_hat = self(X)
+        loss = self.loss_fn(y_hat.float(), y.float())
+        self.log(f"{stage}_loss", loss, prog_bar=stage != "train", on_epoch=True, on_step=False,
+                 batch_size=len(y))
+        if stage != "train":
+            self._outputs.setdefault(stage, []).append((y_hat.detach().float().cpu(), y.cpu()))
+        return loss
+
+    def training_step(self, batch, batch_idx):  # noqa: D102
+        return self._common_step(batch, "train")
+
+    def validation_step(self, batch, batch_idx):  # noqa: D102
+        self._common_step(batch, "valid")
+
+    def test_step(self, batch, batch_idx):  # noqa: D102
+        self._common_step(batch, "test")
+
+    def _epoch_end(self, stage: str) -> None:
+        outputs = self._outputs.pop(stage, [])
+        if not outputs:
+            return
+        y_hat = torch.cat([o[0] for o in outputs]).numpy()
+        y = torch.cat([o[1] for o in outputs]).numpy()
+        self.log(f"{stage}_auroc", auroc(y, y_hat), prog_bar=True)
+        self.log(f"{stage}_auprc", auprc(y, y_hat))
+
+    def on_validation_epoch_end(self) -> None:  # noqa: D102
+        self._epoch_end("valid")
+
+    def on_test_epoch_end(self) -> None:  # noqa: D102
+        self._epoch_end("test")
+
+    def configure_optimizers(self):  # noqa: D102
+        opt = torch.optim.Adam(self.parameters(), lr=self.hparams.lr,
+                               weight_decay=self.hparams.weight_decay)
+        if not self.hparams.lr_halve_every:
+            return opt
+        sched = torch.optim.lr_scheduler.StepLR(opt, step_size=self.hparams.lr_halve_every, gamma=0.5)
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+
+
+@torch.no_grad()
+def predict_proba(net: nn.Module, X: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    """Probability of binding for each sequence, in eval mode, in batches.
+
+    Parameters
+    ----------
+    net: torch.nn.Module
+        A network or :class:`SequenceClassifier` returning logits of shape ``(n,)``.
+    X: numpy.ndarray or torch.Tensor, shape=(n, 4, length)
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n,)
+    """
+    was_training = net.training
+    net.eval()
+    device = next(net.parameters()).device
+    X = torch.as_tensor(X, dtype=torch.float32)
+    out = [torch.sigmoid(net(X[i:i + batch_size].to(device)).float()).cpu()
+           for i in range(0, len(X), batch_size)]
+    net.train(was_training)
+    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
