@@ -86,10 +86,13 @@ class CNN(nn.Module):
 
 
 class _BiLSTMHead(nn.Module):
-    """Bidirectional LSTM; each direction mean-pooled over time, concatenated, linear."""
+    """Bidirectional LSTM; each direction pooled over time (mean, as the authors, or max), linear."""
 
-    def __init__(self, input_size: int, hidden_size: int, dropout: float) -> None:
+    def __init__(self, input_size: int, hidden_size: int, dropout: float, pool: str = "mean") -> None:
         super().__init__()
+        if pool not in ("mean", "max"):
+            raise ValueError(f"pool must be 'mean' or 'max', not {pool!r}")
+        self.pool = pool
         self.lstm = nn.LSTM(input_size, hidden_size, batch_first=True, bidirectional=True)
         self.dropout = nn.Dropout(dropout)
         self.linear = nn.Linear(2 * hidden_size, 1)
@@ -97,7 +100,8 @@ class _BiLSTMHead(nn.Module):
     def forward(self, H: torch.Tensor) -> torch.Tensor:
         """``H``: shape ``(n, length, input_size)`` → logits ``(n,)``."""
         out, _ = self.lstm(H)
-        return self.linear(self.dropout(out.mean(dim=1))).squeeze(-1)
+        pooled = out.mean(dim=1) if self.pool == "mean" else out.amax(dim=1)
+        return self.linear(self.dropout(pooled)).squeeze(-1)
 
 
 @register_net("rnn")
@@ -110,11 +114,13 @@ class BiLSTM(nn.Module):
         LSTM units per direction. Default 32.
     dropout: float, optional
         Dropout before the linear layer. Default 0.5.
+    pool: str, optional
+        Pooling of each direction's outputs over time: ``mean`` (the authors') or ``max``.
     """
 
-    def __init__(self, hidden_size: int = 32, dropout: float = 0.5) -> None:
+    def __init__(self, hidden_size: int = 32, dropout: float = 0.5, pool: str = "mean") -> None:
         super().__init__()
-        self.head = _BiLSTMHead(4, hidden_size, dropout)
+        self.head = _BiLSTMHead(4, hidden_size, dropout, pool)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.head(X.transpose(1, 2))
@@ -134,14 +140,17 @@ class CNNBiLSTM(nn.Module):
         LSTM units per direction. Default 32.
     dropout: float, optional
         Dropout before the linear layer. Default 0.5.
+    pool: str, optional
+        Pooling of each direction's outputs over time: ``mean`` (the authors') or ``max``.
     """
 
     def __init__(
-        self, n_filters: int = 128, kernel_size: int = 9, hidden_size: int = 32, dropout: float = 0.5
+        self, n_filters: int = 128, kernel_size: int = 9, hidden_size: int = 32, dropout: float = 0.5,
+        pool: str = "mean",
     ) -> None:
         super().__init__()
         self.conv = nn.Conv1d(4, n_filters, kernel_size, padding=kernel_size // 2)
-        self.head = _BiLSTMHead(n_filters, hidden_size, dropout)
+        self.head = _BiLSTMHead(n_filters, hidden_size, dropout, pool)
 
     @property
     def first_conv(self) -> nn.Conv1d:

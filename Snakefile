@@ -1,0 +1,19 @@
+# DeepMotif: train, compare and interpret deep models of TF binding (the DeMo Dashboard, reproducible).
+#
+#   snakemake --cores 2                       # default config: simulated TFs with planted motifs
+#   snakemake --cores 2 --config tfs=my.tsv   # another TF sheet
+#   snakemake --profile slurm                 # on a Slurm cluster (see README)
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/train.smk"
+include: "workflow/rules/report.smk"
+
+
+rule all:
+    input:
+        final_outputs(),
+    default_target: True

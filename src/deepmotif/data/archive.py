@@ -1,0 +1,196 @@
+"""Safe extraction of dataset archives and discovery of the datasets inside.
+
+The authors' archive (``data/deepbind.tar.gz`` of QData/DeepMotif, 108 ENCODE ChIP-seq sets) unpacks
+to ``deepbind/<name>/{train,test}.fa``, the layout its ``main.lua`` reads as
+``<data_root>/<dataset>/<TF>/<split>.fa``. DeepBind's own supplement ships ``<name>_AC.seq.gz``
+(training) and ``<name>_B.seq.gz`` (test) pairs. :func:`list_deepbind_datasets` finds both.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import posixpath
+import re
+import shutil
+import tarfile
+import tempfile
+from pathlib import Path
+
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+# dataset names become wildcards and paths (STYLE.md): letters, digits and _ - . ( ) +
+DATASET_NAME = re.compile(r"[A-Za-z0-9_.()+-]+")
+DEMO_FILES = {"train": ("train.fa", "train.fa.gz"), "test": ("test.fa", "test.fa.gz")}
+DEEPBIND_SUFFIXES = {"train": ("_AC.seq.gz", "_AC.seq"), "test": ("_B.seq.gz", "_B.seq")}
+
+
+def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwrite: bool = False) -> Path:
+    """Extract a (compressed) tar archive into the directory ``dest``, refusing unsafe members.
+
+    Every member is checked before anything is written: absolute paths, ``..`` components, links
+    pointing outside ``dest`` and device/FIFO members raise :class:`InputError`. The archive is
+    unpacked into a temporary directory beside ``dest`` and renamed onto it at the end, so a failure
+    leaves no ``dest``.
+
+    Parameters
+    ----------
+    archive: path
+        ``.tar``, ``.tar.gz``, ``.tar.bz2`` or ``.tar.xz`` (compression detected from content).
+    dest: path
+        Directory to create; it holds the archive's top-level entries.
+    overwrite: bool, optional
+        Replace an existing non-empty ``dest`` (default: refuse).
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest``.
+    """
+    archive, dest = Path(archive), Path(dest)
+    if not archive.is_file():
+        raise InputError(f"{archive}: no such file; check the path")
+    if dest.exists() and not dest.is_dir():
+        raise InputError(f"{dest}: exists and is not a directory; remove it or extract elsewhere")
+    if dest.is_dir() and any(dest.iterdir()) and not overwrite:
+        raise InputError(f"{dest}: exists and is not empty; remove it first (or pass overwrite=True)")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
+    try:
+        with _open_tar(archive) as tar:
+            members = tar.getmembers()
+            for member in members:
+                _check_member(archive, member)
+            if not members:
+                raise InputError(f"{archive}: the archive is empty")
+            if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: also strips modes, owners
+                tar.extractall(tmp, members=members, filter="data")
+            else:  # pragma: no cover - older Pythons; members were checked above
+                tar.extractall(tmp, members=members)
+        if dest.exists():
+            shutil.rmtree(dest)
+        os.replace(tmp, dest)
+    except (EOFError, tarfile.TarError, OSError) as e:
+        raise InputError(
+            f"{archive}: cannot extract into {dest} ({e}); if the archive is truncated or corrupt download "
+            f"it again, otherwise check free disk space and permissions"
+        ) from e
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    log.info("extracted %s (%d members) -> %s", archive, len(members), dest)
+    return dest
+
+
+def _open_tar(archive: Path) -> tarfile.TarFile:
+    try:
+        return tarfile.open(archive, "r:*")
+    except (tarfile.ReadError, EOFError, OSError) as e:
+        with open(archive, "rb") as f:
+            head = f.read(64)
+        hint = ""
+        if head.startswith(b"version https://git-lfs"):
+            hint = " (it is a Git LFS pointer: download the media URL, https://media.githubusercontent.com/media/...)"
+        raise InputError(f"{archive}: not a readable tar archive ({e}){hint}; download it again") from e
+
+
+def _check_member(archive: Path, member: tarfile.TarInfo) -> None:
+    name = member.name
+    if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
+        _refuse(archive, member, "has an absolute path")
+    if ".." in name.replace("\\", "/").split("/"):
+        _refuse(archive, member, "contains '..'")
+    if member.isdev() or member.isfifo():
+        _refuse(archive, member, "is a device or FIFO")
+    if member.issym():
+        target = member.linkname
+        if target.startswith("/") or _escapes(posixpath.join(posixpath.dirname(name), target)):
+            _refuse(archive, member, f"is a symbolic link pointing outside the archive ({target})")
+    if member.islnk():
+        if member.linkname.startswith("/") or _escapes(member.linkname):
+            _refuse(archive, member, f"is a hard link pointing outside the archive ({member.linkname})")
+    if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
+        _refuse(archive, member, "is not a regular file, directory or link")
+
+
+def _escapes(path: str) -> bool:
+    return posixpath.normpath(path).split("/")[0] == ".."
+
+
+def _refuse(archive: Path, member: tarfile.TarInfo, why: str) -> None:
+    raise InputError(
+        f"{archive}: refusing to extract member {member.name!r}: it {why}; the archive is unsafe or "
+        f"corrupt, get it from a trusted source"
+    )
+
+
+def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, Path]]:
+    """Find train/test datasets under ``folder`` (searched recursively).
+
+    Two layouts are recognised:
+
+    - DeMo (QData/DeepMotif ``deepbind.tar.gz``): a directory ``<name>/`` holding ``train.fa`` and
+      ``test.fa`` (``.fa.gz`` also accepted); FASTA headers ``>1``/``>0`` are the labels.
+    - DeepBind supplement: ``<name>_AC.seq.gz`` (training) beside ``<name>_B.seq.gz`` (test).
+
+    Hidden entries (``.*``, macOS ``._*``) are skipped; a folder or pair missing one of its two
+    files is skipped with a warning.
+
+    Returns
+    -------
+    list of (str, pathlib.Path, pathlib.Path)
+        ``(name, train_path, test_path)`` sorted by name.
+
+    Raises
+    ------
+    InputError
+        ``folder`` missing, no dataset found, a name used twice, or a name with characters outside
+        letters, digits and ``_ - . ( ) +``.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"{folder}: no such directory; extract the dataset archive there first")
+    found: dict[str, tuple[Path, Path]] = {}
+    incomplete: list[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        files = {f for f in files if not f.startswith(".")}
+        root = Path(root)
+        demo = {split: next((root / f for f in names if f in files), None) for split, names in DEMO_FILES.items()}
+        if demo["train"] and demo["test"]:
+            _add(found, root.name, demo["train"], demo["test"], folder)
+        elif demo["train"] or demo["test"]:
+            incomplete.append(str(root))
+        for f in sorted(files):
+            for suffix in DEEPBIND_SUFFIXES["train"]:
+                if f.endswith(suffix):
+                    name = f.removesuffix(suffix)
+                    test = next((root / (name + s) for s in DEEPBIND_SUFFIXES["test"] if name + s in files), None)
+                    if test is None:
+                        incomplete.append(str(root / f))
+                    else:
+                        _add(found, name, root / f, test, folder)
+    if incomplete:
+        log.warning("%s: skipped %d incomplete datasets (need both train and test): %s", folder,
+                    len(incomplete), ", ".join(incomplete[:5]) + (" ..." if len(incomplete) > 5 else ""))
+    if not found:
+        raise InputError(
+            f"{folder}: no datasets found; expected <name>/train.fa + <name>/test.fa folders (DeMo) or "
+            f"<name>_AC.seq.gz + <name>_B.seq.gz pairs (DeepBind)"
+        )
+    return [(name, *found[name]) for name in sorted(found)]
+
+
+def _add(found: dict, name: str, train: Path, test: Path, folder: Path) -> None:
+    if not DATASET_NAME.fullmatch(name):
+        raise InputError(
+            f"{train.parent}: dataset name {name!r} may only contain letters, digits and _ - . ( ) +; "
+            f"rename it"
+        )
+    if name in found:
+        raise InputError(
+            f"{folder}: dataset {name!r} found twice ({found[name][0]} and {train}); keep one of them"
+        )
+    found[name] = (train, test)

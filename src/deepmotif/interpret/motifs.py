@@ -1,0 +1,238 @@
+"""Motif files and databases: MEME format, JASPAR via pyjaspar, Tomtom matching via memelite.
+
+Typical use on the PWMs of :func:`~deepmotif.interpret.filters.filter_pwms` or
+:func:`~deepmotif.interpret.optimize.optimize_class_input`::
+
+    hits = match_jaspar(pwms, names, top_k=5)        # trims flanks, Tomtom, BH q-values
+    write_meme("filters.meme", pwms, names)
+
+memelite's Tomtom is compiled by numba on its first call (about 40 s, cached on disk afterwards).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.io import atomic_path
+
+logger = logging.getLogger(__name__)
+
+ALPHABET = "ACGT"
+MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_value", "offset",
+                 "overlap", "orientation", "rank", "query_start", "query_end"]
+
+
+def check_pwms(
+    pwms: Sequence[np.ndarray] | np.ndarray, names: Sequence[str] | None = None
+) -> list[np.ndarray]:
+    """Return ``pwms`` as a list of float64 arrays of shape ``(4, k)`` after checking them (and ``names``)."""
+    out = [np.asarray(pwm, dtype=np.float64) for pwm in pwms]
+    for i, pwm in enumerate(out):
+        if pwm.ndim != 2 or pwm.shape[0] != 4:
+            raise ValueError(f"pwms[{i}] must have shape (4, width), got {pwm.shape}")
+        if not np.all(np.isfinite(pwm)) or np.any(pwm < 0):
+            raise ValueError(f"pwms[{i}] must be finite and non-negative")
+    if names is not None:
+        if len(names) != len(out):
+            raise ValueError(f"got {len(names)} names for {len(out)} pwms")
+        bad = [name for name in names if not name or re.search(r"\s", name)]
+        if bad:
+            raise ValueError(f"motif names must be non-empty without whitespace, got {bad[0]!r}")
+        if len(set(names)) != len(names):
+            raise ValueError("motif names must be unique")
+    return out
+
+
+def information_content(pwm: np.ndarray) -> np.ndarray:
+    """Information content in bits of each position of a probability matrix ``(4, k)`` → ``(k,)``."""
+    p = np.asarray(pwm, dtype=np.float64)
+    total = p.sum(axis=0, keepdims=True)
+    p = np.where(total > 0, p / np.where(total > 0, total, 1.0), 0.25)
+    plogp = np.where(p > 0, p * np.log2(np.where(p > 0, p, 1.0)), 0.0)
+    return 2.0 + plogp.sum(axis=0)
+
+
+def trim_pwm(pwm: np.ndarray, min_information: float = 0.5) -> tuple[int, int]:
+    """The span ``[start, end)`` of a PWM from its first to its last position with enough information.
+
+    Parameters
+    ----------
+    pwm: numpy.ndarray, shape=(4, k)
+        Probability matrix.
+    min_information: float, optional
+        Bits a position needs to be kept as a flank. Default 0.5.
+
+    Returns
+    -------
+    start, end: int
+        ``pwm[:, start:end]`` is the trimmed motif; ``start == end`` when no position qualifies.
+
+    Examples
+    --------
+    >>> trim_pwm(np.array([[.25, 1, 0, .25], [.25, 0, 0, .25], [.25, 0, 1, .25], [.25, 0, 0, .25]]))
+    (1, 3)
+    """
+    keep = np.flatnonzero(information_content(pwm) >= min_information)
+    if len(keep) == 0:
+        return 0, 0
+    return int(keep[0]), int(keep[-1]) + 1
+
+
+def write_meme(
+    path: str | os.PathLike,
+    pwms: Sequence[np.ndarray] | np.ndarray,
+    names: Sequence[str],
+    n_sites: Sequence[int] | None = None,
+) -> None:
+    """Write probability matrices in MEME minimal motif format (readable by Tomtom and the MEME suite).
+
+    Parameters
+    ----------
+    path: str or os.PathLike
+        Output file, written atomically.
+    pwms: sequence of numpy.ndarray, shape=(4, k) each
+        Probability matrices, rows A, C, G, T; each position is renormalized to sum to 1.
+    names: sequence of str
+        Unique motif identifiers without whitespace.
+    n_sites: sequence of int or None, optional
+        Sites per motif for the ``nsites=`` field. Default 20 (MEME's default) for each.
+    """
+    pwms = check_pwms(pwms, names)
+    n_sites = [20] * len(pwms) if n_sites is None else list(n_sites)
+    lines = ["MEME version 4", "", f"ALPHABET= {ALPHABET}", "", "strands: + -", "",
+             "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", ""]
+    for pwm, name, sites in zip(pwms, names, n_sites):
+        total = pwm.sum(axis=0, keepdims=True)
+        pwm = np.where(total > 0, pwm / np.where(total > 0, total, 1.0), 0.25)
+        lines.append(f"MOTIF {name}")
+        width, sites = pwm.shape[1], max(int(sites), 1)
+        lines.append(f"letter-probability matrix: alength= 4 w= {width} nsites= {sites} E= 0")
+        lines += [" ".join(f"{p:.6f}" for p in column) for column in pwm.T]
+        lines.append("")
+    with atomic_path(path) as tmp:
+        tmp.write_text("\n".join(lines))
+
+
+class Motifs(NamedTuple):
+    """Motifs of a database: ``ids[i]``, ``names[i]`` and probability matrix ``pwms[i]``, shape ``(4, k)``."""
+
+    ids: tuple[str, ...]
+    names: tuple[str, ...]
+    pwms: tuple[np.ndarray, ...]
+
+
+@functools.lru_cache(maxsize=8)
+def jaspar_motifs(
+    release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates"
+) -> Motifs:
+    """The latest version of each JASPAR matrix of a collection, as probability matrices (cached).
+
+    pyjaspar ships the JASPAR releases as SQLite files, so no network is needed.
+
+    Parameters
+    ----------
+    release: str, optional
+        JASPAR release known to pyjaspar (``JASPAR2014`` ... ``JASPAR2026``). Default "JASPAR2024".
+    collection: str, optional
+        JASPAR collection. Default "CORE".
+    tax_group: str or None, optional
+        Taxonomic group (``vertebrates``, ``plants``, ``insects``, ...); None for all. Default "vertebrates".
+
+    Returns
+    -------
+    Motifs
+        ``ids`` (e.g. ``MA0139.2``), ``names`` (e.g. ``CTCF``) and read-only ``(4, k)`` matrices.
+    """
+    from pyjaspar import jaspardb
+
+    db = jaspardb(release=release)
+    motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
+    if not motifs:
+        raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
+    pwms = []
+    for motif in motifs:
+        counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64)
+        pwm = counts / counts.sum(axis=0, keepdims=True)
+        pwm.setflags(write=False)
+        pwms.append(pwm)
+    logger.info("loaded %d motifs from %s %s %s", len(pwms), release, collection, tax_group)
+    return Motifs(tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs), tuple(pwms))
+
+
+def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
+    """Benjamini–Hochberg q-values along the last axis of ``p_values``."""
+    from scipy.stats import false_discovery_control
+
+    return false_discovery_control(np.asarray(p_values, dtype=np.float64), axis=-1, method="bh")
+
+
+def match_jaspar(
+    pwms: Sequence[np.ndarray] | np.ndarray,
+    names: Sequence[str],
+    targets: Motifs | None = None,
+    top_k: int = 5,
+    min_information: float | None = 0.5,
+    n_jobs: int = 1,
+) -> pd.DataFrame:
+    """Compare query PWMs to a motif database with Tomtom (memelite) and keep the best hits per query.
+
+    Each query is first trimmed to the span between its first and last position with at least
+    ``min_information`` bits (:func:`trim_pwm`); queries with no such position are skipped (logged).
+    p-values are Tomtom's (complete score, both strands of the targets); ``e_value`` is the p-value
+    times the number of targets and ``q_value`` the Benjamini–Hochberg adjustment over all targets
+    of the query.
+
+    Parameters
+    ----------
+    pwms: sequence of numpy.ndarray, shape=(4, k) each
+        Query probability matrices, rows A, C, G, T.
+    names: sequence of str
+        Query names.
+    targets: Motifs or None, optional
+        Database to search; None loads :func:`jaspar_motifs` with its defaults. Default None.
+    top_k: int, optional
+        Hits kept per query, ranked by p-value. Default 5.
+    min_information: float or None, optional
+        Trimming threshold in bits; None disables trimming. Default 0.5.
+    n_jobs: int, optional
+        Threads of memelite's Tomtom (-1 for all). Default 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per hit, columns ``query target_id target_name p_value e_value q_value offset
+        overlap orientation rank query_start query_end``. ``orientation`` is ``+`` or ``-`` (hit to
+        the target's reverse complement); ``offset`` and ``overlap`` are Tomtom's alignment offset
+        and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
+        as ``pwm[:, query_start:query_end]``.
+    """
+    from memelite import tomtom
+
+    pwms = check_pwms(pwms, names)
+    targets = jaspar_motifs() if targets is None else targets
+    spans = [trim_pwm(pwm, min_information) if min_information is not None else (0, pwm.shape[1])
+             for pwm in pwms]
+    kept = [i for i, (start, end) in enumerate(spans) if end > start]
+    if len(kept) < len(pwms):
+        logger.info("skipped %d of %d queries without a position of >= %s bits",
+                    len(pwms) - len(kept), len(pwms), min_information)
+    if not kept:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    queries = [pwms[i][:, spans[i][0]:spans[i][1]] for i in kept]
+    p, _, offsets, overlaps, strands = tomtom(queries, [np.asarray(t) for t in targets.pwms], n_jobs=n_jobs)
+    q = benjamini_hochberg(p)
+    rows = []
+    for row, i in enumerate(kept):
+        for rank, t in enumerate(np.argsort(p[row], kind="stable")[:top_k], start=1):
+            rows.append((names[i], targets.ids[t], targets.names[t], p[row, t], p[row, t] * len(targets.ids),
+                         q[row, t], int(offsets[row, t]), int(overlaps[row, t]),
+                         "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1]))
+    return pd.DataFrame(rows, columns=MATCH_COLUMNS)

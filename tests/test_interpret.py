@@ -1,0 +1,293 @@
+"""Tests of deepmotif.interpret (saliency, temporal, optimize, ism, filters) and deepmotif.report.plots.
+
+Hand-built networks (tests/_interpret_fixtures.py) make the expected values checkable by hand:
+``AdditiveNet`` has closed forms for every method, ``MotifNet`` detects one planted motif.
+"""
+
+from __future__ import annotations
+
+import re
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from _interpret_fixtures import AdditiveNet, MotifNet, X_of, motif_conv, random_seqs, tiny_net
+from deepmotif.data.encoding import decode
+from deepmotif.interpret import (
+    filter_pwms,
+    input_gradients_enabled,
+    ism,
+    optimize_class_input,
+    saliency_map,
+    temporal_scores,
+)
+from deepmotif.models.module import predict_proba
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from deepmotif.report.plots import (  # noqa: E402
+    PALETTE,
+    plot_ism,
+    plot_logo,
+    plot_roc_pr,
+    plot_saliency_heatmap,
+    plot_temporal,
+)
+
+torch.set_num_threads(1)
+ARCHS = ("cnn", "rnn", "cnn_rnn")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def X():
+    return X_of(random_seqs(6, 30, seed=1))
+
+
+# --- input_gradients_enabled -------------------------------------------------------------------
+
+def test_input_gradients_enabled_sets_and_restores_state():
+    net = tiny_net("rnn").train()
+    with torch.no_grad():
+        with input_gradients_enabled(net):
+            assert not net.training
+            assert not torch.backends.cudnn.enabled
+            assert torch.is_grad_enabled()
+            X = X_of(["ACGTAC"]).requires_grad_()
+            (grad,) = torch.autograd.grad(net(X).sum(), X)  # LSTM input gradient in eval mode
+            assert grad.shape == X.shape and grad.abs().sum() > 0
+        assert not torch.is_grad_enabled()
+    assert net.training and torch.backends.cudnn.enabled
+
+
+def test_input_gradients_enabled_restores_mode_on_error():
+    net = tiny_net("cnn").train()
+    with pytest.raises(RuntimeError, match="boom"):
+        with input_gradients_enabled(net):
+            raise RuntimeError("boom")
+    assert net.training and torch.backends.cudnn.enabled
+
+
+# --- saliency ----------------------------------------------------------------------------------
+
+def test_saliency_additive_net_closed_form(X):
+    net = AdditiveNet()
+    X_attr = saliency_map(net, X)
+    expected = net.values.detach().view(1, 4, 1) * X  # d logit / dX[b, j] = values[b]
+    torch.testing.assert_close(X_attr, expected)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_saliency_zero_where_base_absent_and_matches_tangermeme(arch, X):
+    from tangermeme.saliency import saliency
+
+    net = tiny_net(arch).train()  # saliency_map must switch off dropout itself
+    X_attr = saliency_map(net, X, batch_size=4)
+    assert X_attr.shape == X.shape
+    assert torch.all(X_attr[X == 0] == 0)
+    assert X_attr.abs().sum() > 0
+    assert net.training
+    reference = saliency(nn.Sequential(net, nn.Unflatten(0, (-1, 1))).eval(), X,
+                         gradient_correction=False, device="cpu")
+    torch.testing.assert_close(X_attr, reference, rtol=1e-4, atol=1e-6)
+
+
+def test_saliency_loss_variant_is_scaled_absolute_gradient(X):
+    net = tiny_net("cnn_rnn")
+    plain = saliency_map(net, X)
+    loss = saliency_map(net, X, method="loss_grad_x_input")
+    p = torch.from_numpy(predict_proba(net, X)).view(-1, 1, 1)
+    assert torch.all(loss >= 0)
+    torch.testing.assert_close(loss, (1 - p) * plain.abs(), rtol=1e-4, atol=1e-7)
+
+
+def test_saliency_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"shape \(n, 4, length\).*\(2, 5, 3\)"):
+        saliency_map(AdditiveNet(), torch.zeros(2, 5, 3))
+    with pytest.raises(ValueError, match="method must be one of"):
+        saliency_map(AdditiveNet(), torch.zeros(2, 4, 3), method="integrated")
+
+
+# --- temporal ----------------------------------------------------------------------------------
+
+def test_temporal_additive_net_closed_form():
+    seq = "GATTACA"
+    net = AdditiveNet()
+    forward, backward = temporal_scores(net, X_of([seq]))
+    contrib = torch.tensor([net.values[ "ACGT".index(b)].item() for b in seq])
+    torch.testing.assert_close(forward[0], torch.sigmoid(net.bias.detach() + contrib.cumsum(0)))
+    suffix_sums = contrib.flip(0).cumsum(0).flip(0)
+    torch.testing.assert_close(backward[0], torch.sigmoid(net.bias.detach() + suffix_sums))
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_temporal_ends_equal_full_prediction_and_naive_loop(arch):
+    net = tiny_net(arch).train()
+    X = X_of(random_seqs(2, 12, seed=2))
+    forward, backward = temporal_scores(net, X, batch_size=1)
+    assert forward.shape == backward.shape == (2, 12)
+    full = torch.from_numpy(predict_proba(net, X))
+    torch.testing.assert_close(forward[:, -1], full)
+    torch.testing.assert_close(backward[:, 0], full)
+    for n in range(2):
+        for i in range(12):
+            prefix = predict_proba(net, X[n:n + 1, :, :i + 1])[0]
+            suffix = predict_proba(net, X[n:n + 1, :, i:])[0]
+            assert forward[n, i].item() == pytest.approx(prefix, abs=1e-6)
+            assert backward[n, i].item() == pytest.approx(suffix, abs=1e-6)
+    assert net.training
+
+
+def test_temporal_motif_net_jumps_where_motif_completes():
+    seq = "CCCCGATACCCC"  # GATA at positions 4..7
+    forward, backward = temporal_scores(MotifNet(), X_of([seq]))
+    jump_forward = int(torch.argmax(forward[0].diff())) + 1
+    jump_backward = int(torch.argmax(backward[0].flip(0).diff())) + 1
+    assert jump_forward == 7  # the prefix first contains GATA at its last base
+    assert len(seq) - 1 - jump_backward == 4  # the suffix first contains it at its first base
+
+
+# --- ism ---------------------------------------------------------------------------------------
+
+def test_ism_additive_net_closed_form(X):
+    net = AdditiveNet()
+    X_ism = ism(net, X)
+    values = net.values.detach().view(1, 4, 1)
+    ref_value = (values * X).sum(dim=1, keepdim=True)
+    torch.testing.assert_close(X_ism, (values - ref_value).expand_as(X), rtol=1e-5, atol=1e-5)
+    assert torch.all(X_ism[X == 1] == 0)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_ism_equals_explicit_mutation(arch, X):
+    net = tiny_net(arch)
+    X_ism = ism(net, X, batch_size=37)  # batches span sequences
+    assert X_ism.shape == X.shape
+    assert torch.all(X_ism[X == 1] == 0)
+    torch.testing.assert_close(X_ism, ism(net, X, batch_size=4096), rtol=1e-4, atol=1e-5)
+    ref = torch.logit(torch.from_numpy(predict_proba(net, X)).double())
+    for n, j, b in [(0, 0, 2), (3, 17, 0), (5, 29, 3), (2, 10, 1)]:
+        if X[n, b, j] == 1:
+            continue
+        mutant = X[n:n + 1].clone()
+        mutant[0, :, j] = 0
+        mutant[0, b, j] = 1
+        with torch.no_grad():
+            expected = net.eval()(mutant).double().item() - ref[n].item()
+        assert X_ism[n, b, j].item() == pytest.approx(expected, abs=1e-4)
+
+
+# --- class optimization ------------------------------------------------------------------------
+
+def test_optimize_recovers_gata():
+    net = MotifNet("GATA")
+    weights = {k: v.clone() for k, v in net.state_dict().items()}
+    pwms, scores = optimize_class_input(net, length=20, n_restarts=3, steps=150, seed=0)
+    assert pwms.shape == (3, 4, 20) and scores.shape == (3,)
+    torch.testing.assert_close(pwms.sum(dim=1), torch.ones(3, 20))
+    assert torch.all(scores > 0.5)
+    for pwm in pwms:
+        seq = decode(pwm[None].numpy())[0]
+        start = seq.find("GATA")
+        assert start >= 0, seq
+        assert torch.all(pwm[:, start:start + 4].amax(dim=0) > 0.9)
+    for name, value in net.state_dict().items():  # weights untouched, no .grad left behind
+        torch.testing.assert_close(value, weights[name])
+    assert all(p.grad is None for p in net.parameters())
+
+
+def test_optimize_restarts_are_independent():
+    net = tiny_net("cnn")
+    pwms_2, scores_2 = optimize_class_input(net, length=15, n_restarts=2, steps=20, seed=3)
+    pwms_3, scores_3 = optimize_class_input(net, length=15, n_restarts=3, steps=20, seed=3)
+    torch.testing.assert_close(pwms_3[:2], pwms_2, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(scores_3[:2], scores_2, rtol=1e-4, atol=1e-5)
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+def _count_windows(seqs: list[str], motif: str, min_matches: int) -> int:
+    k = len(motif)
+    return sum(sum(a == b for a, b in zip(s[p:p + k], motif)) >= min_matches
+               for s in seqs for p in range(len(s) - k + 1))
+
+
+def test_filter_pwms_recovers_planted_motif():
+    seqs = random_seqs(40, 25, seed=4)
+    seqs = [s[:10] + "GATA" + s[14:] if i % 2 == 0 else s for i, s in enumerate(seqs)]
+    conv = nn.Conv1d(4, 2, 4)
+    with torch.no_grad():
+        conv.weight[0] = motif_conv("GATA").weight[0]
+        conv.weight[1] = -1.0  # never activates: no sites
+        conv.bias.zero_()
+    pwms, n_sites = filter_pwms(conv, X_of(seqs), batch_size=7)
+    # exact GATA scores 4, one mismatch 2: only exact matches exceed 0.5 * 4
+    assert n_sites[0].item() == sum(len(re.findall("(?=GATA)", s)) for s in seqs)
+    torch.testing.assert_close(pwms[0], X_of(["GATA"])[0])
+    assert n_sites[1].item() == 0
+    torch.testing.assert_close(pwms[1], torch.full((4, 4), 0.25))
+    _, n_sites_loose = filter_pwms(conv, X_of(seqs), threshold_fraction=0.4)
+    assert n_sites_loose[0].item() == _count_windows(seqs, "GATA", min_matches=3)
+
+
+def test_filter_pwms_of_network_first_conv():
+    net = tiny_net("cnn_rnn")
+    pwms, n_sites = filter_pwms(net.first_conv, X_of(random_seqs(10, 30, seed=5)))
+    assert pwms.shape == (8, 4, 9) and n_sites.shape == (8,)
+    torch.testing.assert_close(pwms.sum(dim=1), torch.ones(8, 9))
+    assert torch.all(n_sites[n_sites > 0] >= 1)
+    with pytest.raises(ValueError, match="shorter than the filter width 9"):
+        filter_pwms(net.first_conv, X_of(["ACGT"]))
+
+
+# --- plots -------------------------------------------------------------------------------------
+
+def test_plot_logo_letter_counts():
+    pwm = np.concatenate([X_of(["GA"])[0].numpy(), np.full((4, 1), 0.25)], axis=1)  # 2 one-hot + uniform
+    assert len(plot_logo(pwm, kind="probability").patches) == 2 + 4
+    ax = plot_logo(pwm, kind="information")
+    assert len(ax.patches) == 2  # the uniform position has no information, hence no letters
+    assert ax.get_ylabel() == "bits" and ax.get_xlabel() == "position"
+    attr = np.array([[0.5, 0, 0], [0, -0.3, 0], [0, 0, 0], [0, 0, 0.2]])
+    ax = plot_logo(attr, kind="attribution")
+    assert len(ax.patches) == 3 and ax.get_ylim()[0] < 0
+    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
+    assert colours == {PALETTE["A"].lower(), PALETTE["C"].lower(), PALETTE["T"].lower()}
+    with pytest.raises(ValueError, match="kind must be one of"):
+        plot_logo(pwm, kind="bits")
+
+
+def test_plot_heatmaps_shapes_and_labels():
+    seq = "GATTACA"
+    attr = np.random.default_rng(0).normal(size=(4, 7))
+    ax = plot_saliency_heatmap(torch.from_numpy(attr))
+    assert ax.images[0].get_array().shape == (4, 7)
+    assert [t.get_text() for t in ax.get_yticklabels()] == list("ACGT")
+    ax = plot_ism(attr, seq=seq)
+    assert ax.images[0].get_array().shape == (4, 7)
+    assert len(ax.collections[0].get_offsets()) == 7  # one reference dot per position
+    ax = plot_temporal(np.linspace(0, 1, 7), np.linspace(1, 0, 7), seq)
+    image = ax.images[0].get_array()
+    assert image.shape == (2, 7) and image[0, -1] == 1 and image[1, 0] == 1
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(seq)
+    with pytest.raises(ValueError, match="seq has length 3"):
+        plot_temporal(np.zeros(7), np.zeros(7), "ACG")
+
+
+def test_plot_roc_pr():
+    y = np.array([0, 0, 1, 1, 0, 1])
+    axes = plot_roc_pr(y, {"cnn": y + 0.1, "rnn": np.array([0.9, 0.1, 0.2, 0.8, 0.3, 0.4])})
+    assert len(axes) == 2
+    assert len(axes[0].lines) == len(axes[1].lines) == 3  # two models and the chance line
+    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
+    assert labels[0] == "cnn (AUROC 1.000)"
+    assert axes[0].get_xlabel() == "false positive rate" and axes[1].get_ylabel() == "precision"
