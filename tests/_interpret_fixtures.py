@@ -56,11 +56,14 @@ class AdditiveNet(nn.Module):
 
 
 def tiny_net(arch: str, seed: int = 0) -> nn.Module:
-    """A small randomly initialized network of ``deepmotif.models.nets`` (weights fixed by ``seed``)."""
+    """A small randomly initialized network of ``deepmotif.models.nets`` (weights fixed by ``seed``).
+
+    ``rnn_max`` is the biLSTM with max pooling over time instead of the authors' mean.
+    """
     torch.manual_seed(seed)
-    kwargs = {"cnn": dict(n_filters=8), "rnn": dict(hidden_size=4),
+    kwargs = {"cnn": dict(n_filters=8), "rnn": dict(hidden_size=4), "rnn_max": dict(hidden_size=4, pool="max"),
               "cnn_rnn": dict(n_filters=8, hidden_size=4)}[arch]
-    return build_net(arch, **kwargs)
+    return build_net(arch.removesuffix("_max"), **kwargs)
 
 
 def random_seqs(n: int, length: int, seed: int = 0) -> list[str]:

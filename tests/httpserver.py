@@ -13,8 +13,9 @@ of a route, then the route answers normally, so retries and resumes are exercise
     sleep ``delay`` seconds before answering (client time-outs).
 
 Routes answer ``Range: bytes=N-`` with ``206 Partial Content`` when ``ranges=True`` and ignore the
-header (``200`` and the whole body) when ``ranges=False``. Unregistered paths answer 404. Every
-request is recorded (path and headers) in :attr:`FixtureServer.requests`.
+header (``200`` and the whole body) when ``ranges=False``. :meth:`FixtureServer.redirect` answers
+with a 302 (as the ENCODE portal does to S3). Unregistered paths answer 404. Every request is
+recorded (path and headers) in :attr:`FixtureServer.requests`.
 
 Examples
 --------
@@ -31,6 +32,7 @@ import http.server
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -51,6 +53,7 @@ class Route:
     fail_first: int = 0
     fault: str = "drop"
     delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
     served: int = 0
 
 
@@ -87,7 +90,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if failing and route.fault == "delay":
             time.sleep(route.delay)
         if route.status != 200:
-            return self._send(route.status, route.body, route.content_type)
+            return self._send(route.status, route.body, route.content_type, route.headers)
 
         body, status, headers = route.body, 200, {}
         match = RANGE.match(self.headers.get("Range", "")) if route.ranges else None
@@ -131,6 +134,11 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     fixture: FixtureServer
 
+    def handle_error(self, request, client_address):
+        """Stay quiet when a client hangs up (time-out tests); report anything else."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class FixtureServer:
     """Serve registered byte strings on ``127.0.0.1`` in a background thread.
@@ -144,7 +152,7 @@ class FixtureServer:
         self.requests: list[Request] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.fixture = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
 
     @property
@@ -161,6 +169,10 @@ class FixtureServer:
         with self._lock:
             self._routes[path] = route
         return route
+
+    def redirect(self, path: str, target: str, status: int = 302) -> Route:
+        """Answer ``path`` with a redirect to ``target`` (as the ENCODE portal does to S3)."""
+        return self.add(path, b"", status=status, headers={"Location": target})
 
     def add_encode_file(
         self,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import io
+import json
 import logging
 import socket
 import tarfile
@@ -160,8 +160,9 @@ def test_stale_part_with_md5_mismatch_is_downloaded_again(http_server, tmp_path)
 
 
 def test_timeout_is_retried(http_server, tmp_path):
-    http_server.add("/slow", BODY, fail_first=1, fault="delay", delay=1.0)
-    download(http_server.url("/slow"), tmp_path / "x", md5=md5(BODY), backoff=0.001, timeout=0.3, progress=False)
+    http_server.add("/slow", BODY, fail_first=1, fault="delay", delay=1.5)
+    download(http_server.url("/slow"), tmp_path / "x", md5=md5(BODY), backoff=0.001, timeout=0.5, progress=False)
+    assert len(http_server.requests_for("/slow")) == 2
     assert (tmp_path / "x").read_bytes() == BODY
 
 
@@ -214,6 +215,21 @@ def test_progress_without_terminal_logs_plain_lines(http_server, tmp_path, caplo
     http_server.add("/f", BODY)
     download(http_server.url("/f"), tmp_path / "f", backoff=0.001)  # progress=None: pytest's stderr is no tty
     assert "downloading http://" in caplog.text and "downloaded" in caplog.text
+
+
+def test_progress_bar_when_asked(http_server, tmp_path, capsys):
+    http_server.add("/bar.bin", BODY, fail_first=1, fault="drop")
+    download(http_server.url("/bar.bin"), tmp_path / "f", progress=True, backoff=0.001)
+    assert (tmp_path / "f").read_bytes() == BODY
+    assert "bar.bin" in capsys.readouterr().err
+
+
+def test_redirect_keeps_range_when_resuming(http_server, tmp_path):
+    http_server.redirect("/files/x/@@download/x.bed.gz", "/s3/bucket/x.bed.gz")
+    http_server.add("/s3/bucket/x.bed.gz", BODY, fail_first=1, fault="drop")
+    download(http_server.url("/files/x/@@download/x.bed.gz"), tmp_path / "x", md5=md5(BODY), **FAST)
+    assert (tmp_path / "x").read_bytes() == BODY
+    assert [r.range for r in http_server.requests_for("/s3/bucket/x.bed.gz")] == [None, f"bytes={len(BODY) // 2}-"]
 
 
 def test_gzip_ok(tmp_path):
@@ -311,6 +327,13 @@ def test_encode_content_not_narrowpeak(http_server, tmp_path):
     with pytest.raises(InputError, match=r"is not a valid narrowPeak file: .* line 1: has 3 columns"):
         download_encode_peaks(ACC, "hg38", tmp_path / "p.bed.gz", base_url=http_server.base_url, **FAST)
     assert leftovers(tmp_path) == []
+
+
+def test_replaced_accession_downloads_the_replacement(http_server, tmp_path, peaks_gz):
+    meta = http_server.add_encode_file("ENCFF000BBB", peaks_gz)
+    http_server.add(f"/files/{ACC}/?format=json", json.dumps(meta).encode())  # the portal's answer
+    result = download_encode_peaks(ACC, "hg38", tmp_path / "p.bed.gz", base_url=http_server.base_url, **FAST)
+    assert result["accession"] == "ENCFF000BBB" and (tmp_path / "p.bed.gz").read_bytes() == peaks_gz
 
 
 @pytest.mark.parametrize(
@@ -416,6 +439,8 @@ def test_extract_deepmotif_layout_and_list(tmp_path):
         (entry("deepbind/CTCF_K562_CTCF_Broad/test.fa"), DEMO_FA),
         (entry("deepbind/CTCF_K562_CTCF_Broad/._test.fa"), b"mac junk"),
         (entry("deepbind/ONLYTEST/test.fa"), DEMO_FA),
+        (entry("deepbind/ALL_TFs/train.fa"), DEMO_FA),  # main.lua skips ALL*
+        (entry("deepbind/ALL_TFs/test.fa"), DEMO_FA),
         (entry("deepbind/CTCF_link", tarfile.SYMTYPE, "CTCF_K562_CTCF_Broad"), None),
     ])
     dest = safe_extract_tar(archive, tmp_path / "data")
@@ -425,6 +450,7 @@ def test_extract_deepmotif_layout_and_list(tmp_path):
     assert [d[0] for d in datasets] == ["ATF1_K562_ATF1_-06-325-_Harvard", "CTCF_K562_CTCF_Broad"]
     name, train, test = datasets[1]
     assert train == dest / "deepbind" / name / "train.fa" and test.name == "test.fa"
+    assert "ALL_TFs" in [d[0] for d in list_deepbind_datasets(dest, exclude=())]
     with pytest.raises(InputError, match="exists and is not empty"):
         safe_extract_tar(archive, dest)
     safe_extract_tar(archive, dest, overwrite=True)

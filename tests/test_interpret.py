@@ -39,7 +39,7 @@ from deepmotif.report.plots import (  # noqa: E402
 )
 
 torch.set_num_threads(1)
-ARCHS = ("cnn", "rnn", "cnn_rnn")
+ARCHS = ("cnn", "rnn", "rnn_max", "cnn_rnn")
 
 
 @pytest.fixture(autouse=True)

@@ -88,6 +88,6 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
             if known[col].get("x-path") and not URL.match(value) and not os.path.isabs(value):
                 record[col] = str((path.parent / value).resolve())
         records.append(record)
-    df = pd.DataFrame.from_records(records, columns=list(known)).astype(object)
+    df = pd.DataFrame([[r.get(c) for c in known] for r in records], columns=list(known), dtype=object)
     df = df.where(df.notna(), None)
     return df.set_index("tf", drop=False)

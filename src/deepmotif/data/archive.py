@@ -92,7 +92,7 @@ def _open_tar(archive: Path) -> tarfile.TarFile:
             head = f.read(64)
         hint = ""
         if head.startswith(b"version https://git-lfs"):
-            hint = " (it is a Git LFS pointer: download the media URL, https://media.githubusercontent.com/media/...)"
+            hint = " (a Git LFS pointer: download the media URL https://media.githubusercontent.com/media/...)"
         raise InputError(f"{archive}: not a readable tar archive ({e}){hint}; download it again") from e
 
 
@@ -126,7 +126,9 @@ def _refuse(archive: Path, member: tarfile.TarInfo, why: str) -> None:
     )
 
 
-def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, Path]]:
+def list_deepbind_datasets(
+    folder: str | os.PathLike, exclude: tuple[str, ...] = ("ALL",)
+) -> list[tuple[str, Path, Path]]:
     """Find train/test datasets under ``folder`` (searched recursively).
 
     Two layouts are recognised:
@@ -137,6 +139,14 @@ def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, P
 
     Hidden entries (``.*``, macOS ``._*``) are skipped; a folder or pair missing one of its two
     files is skipped with a warning.
+
+    Parameters
+    ----------
+    folder: path
+        Where the archive was extracted (or the DeepBind files lie).
+    exclude: tuple of str, optional
+        Name prefixes to skip. Default ``("ALL",)``: the authors' ``main.lua`` loop skips folders
+        starting with ``ALL`` (pooled data, not one TF).
 
     Returns
     -------
@@ -158,7 +168,7 @@ def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, P
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         files = {f for f in files if not f.startswith(".")}
         root = Path(root)
-        demo = {split: next((root / f for f in names if f in files), None) for split, names in DEMO_FILES.items()}
+        demo = {split: _first(root, names, files) for split, names in DEMO_FILES.items()}
         if demo["train"] and demo["test"]:
             _add(found, root.name, demo["train"], demo["test"], folder)
         elif demo["train"] or demo["test"]:
@@ -167,11 +177,15 @@ def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, P
             for suffix in DEEPBIND_SUFFIXES["train"]:
                 if f.endswith(suffix):
                     name = f.removesuffix(suffix)
-                    test = next((root / (name + s) for s in DEEPBIND_SUFFIXES["test"] if name + s in files), None)
+                    test = _first(root, [name + s for s in DEEPBIND_SUFFIXES["test"]], files)
                     if test is None:
                         incomplete.append(str(root / f))
                     else:
                         _add(found, name, root / f, test, folder)
+    excluded = [n for n in found if exclude and n.startswith(tuple(exclude))]
+    for name in excluded:
+        log.info("%s: skipping dataset %s (excluded prefix)", folder, name)
+        del found[name]
     if incomplete:
         log.warning("%s: skipped %d incomplete datasets (need both train and test): %s", folder,
                     len(incomplete), ", ".join(incomplete[:5]) + (" ..." if len(incomplete) > 5 else ""))
@@ -181,6 +195,10 @@ def list_deepbind_datasets(folder: str | os.PathLike) -> list[tuple[str, Path, P
             f"<name>_AC.seq.gz + <name>_B.seq.gz pairs (DeepBind)"
         )
     return [(name, *found[name]) for name in sorted(found)]
+
+
+def _first(root: Path, candidates, files: set[str]) -> Path | None:
+    return next((root / f for f in candidates if f in files), None)
 
 
 def _add(found: dict, name: str, train: Path, test: Path, folder: Path) -> None:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from deepmotif import __version__
 from deepmotif.errors import InputError
 from deepmotif.io import atomic_path
 
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 
 ENCODE_URL = "https://www.encodeproject.org"
 ENCODE_ACCESSION = re.compile(r"ENCFF[0-9A-Z]{6}")
-USER_AGENT = "deepmotif (+https://pypi.org/project/deepmotif/) python-urllib"
+USER_AGENT = f"deepmotif/{__version__} python-urllib"
 CHUNK = 1 << 20
 GZIP_MAGIC = b"\x1f\x8b"
 LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
@@ -231,7 +232,8 @@ def _stream(response, part: Path, mode: str, offset: int, total: int | None, url
                 try:
                     out.write(chunk)
                 except OSError as e:
-                    raise DownloadError(f"cannot write {part}: {e}; check free disk space and permissions") from e
+                    message = f"cannot write {part}: {e}; check free disk space and permissions"
+                    raise DownloadError(message) from e
                 received += len(chunk)
                 bar.update(received)
     finally:
@@ -389,10 +391,10 @@ def encode_file_metadata(
     body = _get_bytes(url, retries, backoff, timeout, accession)
     try:
         meta = json.loads(body)
-    except ValueError as e:
-        raise InputError(f"{url} did not return JSON ({e}); check base_url points at the ENCODE portal") from e
+    except ValueError:
+        meta = None
     if not isinstance(meta, dict):
-        raise InputError(f"{url} returned JSON that is not an object; check base_url points at the ENCODE portal")
+        raise InputError(f"{url} did not return a JSON object; check that base_url points at the ENCODE portal")
     return meta
 
 
@@ -417,7 +419,8 @@ def _get_bytes(url: str, retries: int, backoff: float, timeout: float, accession
             error = _reason(e)
         if attempt < retries:
             wait = min(backoff * 2**attempt, 60.0)
-            log.warning("fetching %s failed (%s); retry %d/%d in %.1f s", url, error, attempt + 1, retries, wait)
+            log.warning("fetching %s failed (%s); retry %d/%d in %.1f s", url, error, attempt + 1, retries,
+                        wait)
             time.sleep(wait)
     raise DownloadError(
         f"could not fetch {url} after {retries + 1} attempts (last error: {error}); check the network "
@@ -426,7 +429,7 @@ def _get_bytes(url: str, retries: int, backoff: float, timeout: float, accession
 
 
 def same_assembly(a: str, b: str) -> bool:
-    """True if two assembly names denote the same genome (``hg38`` ≡ ``GRCh38``, ``hg19`` ≡ ``GRCh37``)."""
+    """True if two assembly names denote the same genome (``hg38`` = ``GRCh38``, ``hg19`` = ``GRCh37``)."""
     return _assembly_key(a) == _assembly_key(b)
 
 
@@ -466,6 +469,10 @@ def download_encode_peaks(
     fetch = {k: kwargs[k] for k in ("retries", "backoff", "timeout") if k in kwargs}
     meta = encode_file_metadata(accession, base_url, **fetch)
     _check_encode_metadata(accession, genome, meta)
+    served = str(meta.get("accession") or accession)
+    if served != accession and ENCODE_ACCESSION.fullmatch(served):
+        log.warning("ENCODE file %s was replaced by %s; downloading %s", accession, served, served)
+        accession = served
     url = f"{base_url.rstrip('/')}/files/{accession}/@@download/{accession}.bed.gz"
     counts = {}
 
@@ -489,7 +496,9 @@ def _check_encode_metadata(accession: str, genome: str, meta: dict) -> None:
         log.warning("ENCODE file %s has status %r (not 'released')", accession, status)
     assembly = meta.get("assembly")
     if not assembly:
-        raise InputError(f"ENCODE file {accession} has no assembly in its metadata; use a peak file mapped to {genome}")
+        raise InputError(
+            f"ENCODE file {accession} has no assembly in its metadata; use a peak file mapped to {genome}"
+        )
     if not same_assembly(assembly, genome):
         raise InputError(
             f"ENCODE file {accession} is on assembly {assembly} but the genome asked for is {genome}: "
@@ -513,7 +522,7 @@ def _check_narrowpeak_gz(path: Path, url: str) -> int:
     from deepmotif.data.readers import read_narrowpeak
 
     if not gzip_ok(path):
-        raise DownloadError(f"{url} is not a complete gzip file (truncated or not compressed); download it again")
+        raise DownloadError(f"{url} is not a complete gzip file (truncated or not compressed); download again")
     try:
         return len(read_narrowpeak(path))
     except InputError as e:
@@ -618,6 +627,9 @@ class _FaiIndexer:
     must have the same length; anything else cannot be indexed and raises :class:`InputError`.
     """
 
+    UNEVEN = ("lines of sequence {!r} have different lengths; faidx needs all lines but the last of a "
+              "record to be equally long (re-wrap it, e.g. seqkit seq -w 60)")
+
     def __init__(self, source: str):
         self.source = source
         self.offset = 0  # bytes consumed so far
@@ -636,10 +648,10 @@ class _FaiIndexer:
         starts = np.concatenate(([0], ends[:-1]))
         headers = np.flatnonzero(arr[starts] == ord(">"))
         bounds = np.concatenate((headers, [len(starts)]))
-        self._sequence_lines(data, arr, starts[: bounds[0]], ends[: bounds[0]], 0)
+        self._sequence_lines(arr, starts[: bounds[0]], ends[: bounds[0]], 0)
         for h, nxt in zip(bounds[:-1], bounds[1:]):
             self._header(data[starts[h] : ends[h]], h, int(ends[h]))
-            self._sequence_lines(data, arr, starts[h + 1 : nxt], ends[h + 1 : nxt], h + 1)
+            self._sequence_lines(arr, starts[h + 1 : nxt], ends[h + 1 : nxt], h + 1)
         self.offset += len(data)
         self.lines += len(starts)
 
@@ -654,7 +666,8 @@ class _FaiIndexer:
         self.names.add(name)
         self.record = [name, 0, self.offset + end, 0, 0, False]
 
-    def _sequence_lines(self, data: bytes, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, first: int) -> None:
+    def _sequence_lines(self, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, first: int) -> None:
+        """Account for sequence lines ``starts[i]:ends[i]`` of ``arr``; ``first`` = block line number."""
         if len(starts) == 0:
             return
         widths = ends - starts
@@ -664,7 +677,8 @@ class _FaiIndexer:
         rec = self.record
         if rec is None:
             if np.any(bases > 0):
-                self._fail(first + int(np.flatnonzero(bases > 0)[0]), "sequence before the first '>' header; is this a FASTA file?")
+                j = int(np.flatnonzero(bases > 0)[0])
+                self._fail(first + j, "sequence before the first '>' header; is this a FASTA file?")
             return
         if rec[3] == 0 and not rec[5]:
             nonblank = np.flatnonzero(bases > 0)
@@ -678,8 +692,7 @@ class _FaiIndexer:
         if rec[5]:
             odd = np.flatnonzero(bases > 0)
             if len(odd):
-                self._fail(first + int(odd[0]), f"lines of sequence {rec[0]!r} have different lengths; faidx needs "
-                           f"all lines but the last of a record to be equally long (re-wrap it, e.g. seqkit seq -w 60)")
+                self._fail(first + int(odd[0]), self.UNEVEN.format(rec[0]))
             return
         odd = np.flatnonzero((bases != rec[3]) | (widths != rec[4]))
         if len(odd):
@@ -687,8 +700,7 @@ class _FaiIndexer:
             after = np.flatnonzero(bases[k + 1 :] > 0)
             if bases[k] > rec[3] or len(after):
                 j = k if bases[k] > rec[3] else k + 1 + int(after[0])
-                self._fail(first + j, f"lines of sequence {rec[0]!r} have different lengths; faidx needs all lines "
-                           f"but the last of a record to be equally long (re-wrap it, e.g. seqkit seq -w 60)")
+                self._fail(first + j, self.UNEVEN.format(rec[0]))
             rec[5] = True
         rec[1] += int(bases.sum())
 

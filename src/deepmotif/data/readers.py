@@ -195,7 +195,8 @@ def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> p
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
-                f"{where(path, int(numbers[i]))}: column 'split' is {split.iloc[i]!r}; use train, valid or test"
+                f"{where(path, int(numbers[i]))}: column 'split' is {split.iloc[i]!r}; use train, valid or "
+                f"test"
             )
         df["split"] = split.to_numpy()
     return df
@@ -232,7 +233,8 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     nfields = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
     if np.any(nfields != 10):
         i = int(np.flatnonzero(nfields != 10)[0])
-        hint = " (columns must be separated by tabs)" if nfields[i] == 1 and " " in lines[numbers[i] - 1] else ""
+        spaces = nfields[i] == 1 and " " in lines[numbers[i] - 1]
+        hint = " (columns must be separated by tabs)" if spaces else ""
         raise InputError(
             f"{where(path, int(numbers[i]))}: has {nfields[i]} columns, narrowPeak has 10 "
             f"({' '.join(NARROWPEAK_COLUMNS)}){hint}"
@@ -241,7 +243,8 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     df = pd.DataFrame({"chrom": raw["chrom"], "name": raw["name"], "strand": raw["strand"]})
     for col in ("start", "end", "peak"):
         ok = raw[col].str.fullmatch(r"-?\d+").to_numpy()
-        _fail_first(path, numbers, ~ok, lambda i, c=col: f"column '{c}' must be an integer, got {raw[c].iloc[i]!r}")
+        _fail_first(path, numbers, ~ok,
+                    lambda i, c=col: f"column '{c}' must be an integer, got {raw[c].iloc[i]!r}")
         df[col] = raw[col].astype("int64")
     for col in ("score", "signalValue", "pValue", "qValue"):
         values = pd.to_numeric(raw[col], errors="coerce")
@@ -252,7 +255,8 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
         df["score"] = df["score"].astype("int64")
     start, end, peak = df["start"].to_numpy(), df["end"].to_numpy(), df["peak"].to_numpy()
     _fail_first(path, numbers, (df["chrom"].str.len() == 0).to_numpy(), lambda i: "empty chromosome name")
-    _fail_first(path, numbers, start < 0, lambda i: f"start {start[i]} is negative; BED coordinates are 0-based")
+    _fail_first(path, numbers, start < 0,
+                lambda i: f"start {start[i]} is negative; BED coordinates are 0-based")
     _fail_first(path, numbers, start >= end,
                 lambda i: f"start {start[i]} is not before end {end[i]}; a peak needs start < end")
     _fail_first(path, numbers, ~df["strand"].isin(["+", "-", "."]).to_numpy(),
@@ -271,7 +275,8 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
             log.info("%s: %d peaks without a summit (-1): using their midpoints", path, int(missing.sum()))
         if at_end.any():
             df.loc[at_end, "peak"] = width[at_end] - 1
-            log.info("%s: %d peaks with the summit at their end: moved to the last base", path, int(at_end.sum()))
+            log.info("%s: %d peaks with the summit at their end: moved to the last base", path,
+                     int(at_end.sum()))
     return df[list(NARROWPEAK_COLUMNS)]
 
 
@@ -305,10 +310,13 @@ def sniff_format(path: str | os.PathLike) -> str:
     return "table"
 
 
-def read_sequences(path: str | os.PathLike, length: int | None = 101, format: str = "auto") -> pd.DataFrame:  # noqa: A002
-    """Read a labelled sequence file of any supported format (``auto`` sniffs it)."""
+def read_sequences(path: str | os.PathLike, length: int | None = 101, fmt: str = "auto") -> pd.DataFrame:
+    """Read a labelled sequence file of any supported format.
+
+    ``fmt`` is ``deepbind``, ``demo``, ``table`` or ``auto`` (default: :func:`sniff_format`).
+    """
     readers = {"deepbind": read_deepbind_seq, "demo": read_demo_fasta, "table": read_labelled_table}
-    fmt = sniff_format(path) if format == "auto" else format
+    fmt = sniff_format(path) if fmt == "auto" else fmt
     if fmt not in readers:
         raise InputError(
             f"{path}: format {fmt!r} has no labels; use one of {', '.join(readers)} (a plain FASTA needs "
@@ -336,7 +344,8 @@ def _read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
-        raise InputError(f"{where(path, line)}: not a text file (byte {data[e.start]:#04x}); check the file") from e
+        bad = data[e.start]
+        raise InputError(f"{where(path, line)}: not a text file (byte {bad:#04x}); check the file") from e
     lines = text.replace("\r\n", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
@@ -448,10 +457,12 @@ def _check_unique(path, ids: pd.Series, numbers: np.ndarray) -> None:
 def _frame(path, ids: pd.Series, seqs: pd.Series, labels: pd.Series, numbers: np.ndarray) -> pd.DataFrame:
     empty = (ids.str.len() == 0).to_numpy()
     if empty.any():
-        raise InputError(f"{where(path, int(numbers[np.flatnonzero(empty)[0]]))}: empty id; give every row an id")
+        line = int(numbers[np.flatnonzero(empty)[0]])
+        raise InputError(f"{where(path, line)}: empty id; give every row an id")
     _check_unique(path, ids, numbers)
     df = pd.DataFrame({"id": ids.to_numpy(), "seq": seqs.to_numpy(), "label": labels.to_numpy()})
-    log.info("%s: %d sequences (%d bound, %d unbound)", path, len(df), int(df.label.sum()), int((df.label == 0).sum()))
+    n_bound = int(df.label.sum())
+    log.info("%s: %d sequences (%d bound, %d unbound)", path, len(df), n_bound, len(df) - n_bound)
     return df
 
 

@@ -36,8 +36,8 @@ def check_pwms(
     """Return ``pwms`` as a list of float64 arrays of shape ``(4, k)`` after checking them (and ``names``)."""
     out = [np.asarray(pwm, dtype=np.float64) for pwm in pwms]
     for i, pwm in enumerate(out):
-        if pwm.ndim != 2 or pwm.shape[0] != 4:
-            raise ValueError(f"pwms[{i}] must have shape (4, width), got {pwm.shape}")
+        if pwm.ndim != 2 or pwm.shape[0] != 4 or pwm.shape[1] < 1:
+            raise ValueError(f"pwms[{i}] must have shape (4, width) with width >= 1, got {pwm.shape}")
         if not np.all(np.isfinite(pwm)) or np.any(pwm < 0):
             raise ValueError(f"pwms[{i}] must be finite and non-negative")
     if names is not None:
@@ -107,6 +107,8 @@ def write_meme(
     """
     pwms = check_pwms(pwms, names)
     n_sites = [20] * len(pwms) if n_sites is None else list(n_sites)
+    if len(n_sites) != len(pwms):
+        raise ValueError(f"got {len(n_sites)} n_sites for {len(pwms)} pwms")
     lines = ["MEME version 4", "", f"ALPHABET= {ALPHABET}", "", "strands: + -", "",
              "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", ""]
     for pwm, name, sites in zip(pwms, names, n_sites):
