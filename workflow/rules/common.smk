@@ -11,15 +11,17 @@ from snakemake.utils import min_version, validate
 
 min_version("9.0")
 
-# Rules run `python -m deepmotif` from this checkout's src/, in any environment (local, conda, Slurm).
+# Rules run `python -m deepmotif ...` from this checkout's src/ in any environment (local, conda, Slurm):
+# the shell commands spell it out (snakemake --lint flags variables from outside a rule).
 SRC = str(Path(workflow.basedir, "src").resolve())
 sys.path.insert(0, SRC)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
-DEEPMOTIF = "python -m deepmotif"
 
+from deepmotif.config import check_config  # noqa: E402
 from deepmotif.sheet import read_sheet  # noqa: E402
 
-
+with open(workflow.source_path("../schemas/config.schema.yaml")) as _handle:
+    check_config(config, yaml.safe_load(_handle))  # one-line message naming the key
 validate(config, workflow.source_path("../schemas/config.schema.yaml"), set_default=True)
 with open(workflow.source_path("../schemas/tfs.schema.yaml")) as _handle:
     TF_SCHEMA = yaml.safe_load(_handle)

@@ -19,7 +19,7 @@ rule simulate_data:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "{DEEPMOTIF} simulate --motifs {params.motifs} --spacing {params.spacing}"
+        "python -m deepmotif simulate --motifs {params.motifs} --spacing {params.spacing}"
         " --n-peaks {params.n_peaks} --n-chroms {params.n_chroms} --chrom-size {params.chrom_size}"
         " --seed {params.seed} --genome {output.genome:q} --peaks {output.peaks:q}"
         " --planted {output.planted:q} 2> {log:q}"
@@ -38,7 +38,7 @@ rule extract_positives:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "{DEEPMOTIF} extract {input.peaks:q} {input.fasta:q} -o {output:q}"
+        "python -m deepmotif extract {input.peaks:q} {input.fasta:q} -o {output:q}"
         " --length {params.length} --max-peaks {params.max_peaks} 2> {log:q}"
 
 
@@ -58,7 +58,7 @@ rule build_dataset:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "{DEEPMOTIF} build-dataset {input:q} -o {output:q}"
+        "python -m deepmotif build-dataset {input:q} -o {output:q}"
         " --valid-chroms {params.valid:q} --test-chroms {params.test:q}"
         " --valid-fraction {params.valid_fraction} --test-fraction {params.test_fraction}"
         " --seed {params.seed} 2> {log:q}"

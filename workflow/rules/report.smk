@@ -15,4 +15,4 @@ rule summarize_metrics:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "{DEEPMOTIF} summarize {input:q} -o {output:q} 2> {log:q}"
+        "python -m deepmotif summarize {input:q} -o {output:q} 2> {log:q}"

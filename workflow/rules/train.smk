@@ -24,5 +24,5 @@ rule train_model:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "{DEEPMOTIF} train {input:q} --arch {wildcards.arch} -o {params.out_dir:q}"
+        "python -m deepmotif train {input:q} --arch {wildcards.arch} -o {params.out_dir:q}"
         " --threads {threads} --tf {wildcards.tf:q} --params {params.train:q} 2> {log:q}"

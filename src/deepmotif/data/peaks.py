@@ -50,7 +50,8 @@ def summit_windows(
                             "start": start, "end": start + length})
     keep = windows["start"] >= 0
     if sizes is not None:
-        keep &= windows["end"] <= windows["chrom"].map(sizes).fillna(-1).to_numpy()
+        # unknown chromosomes are kept here and reported by check_chromosomes
+        keep &= windows["end"] <= windows["chrom"].map(sizes).fillna(np.inf).to_numpy()
     dropped = int((~keep).sum())
     if dropped:
         log.info("dropped %d windows running off a chromosome end", dropped)
@@ -110,7 +111,7 @@ def peak_sequences(
     windows = summit_windows(peaks, length, None, sizes)
     check_chromosomes(windows, sizes, peaks_path, str(fasta))
     windows = windows[windows["chrom"].isin(list(sizes))].reset_index(drop=True)
-    windows["seq"] = extract_sequences(windows, fasta)
+    windows["seq"] = pd.Series(extract_sequences(windows, fasta), index=windows.index, dtype=object)
     has_n = windows["seq"].str.contains("[^ACGT]", regex=True)
     if has_n.any():
         log.info("dropped %d windows containing N or other non-ACGT bases", int(has_n.sum()))

@@ -1,0 +1,35 @@
+"""Shared test set-up: one torch thread (LSTMs crawl under OpenMP spin-wait on a busy 2-core box)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import pytest  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    import torch
+
+    torch.set_num_threads(1)
+    yield
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The repository root (where the Snakefile is)."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """``../shared/data`` beside the repository (read-only real data)."""
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} not found")
+    return SHARED

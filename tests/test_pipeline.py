@@ -1,0 +1,82 @@
+"""The real pipeline: Snakemake runs the tiny config (.test/) end to end in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+
+def snakemake(repo_root, workdir, *args, timeout=1200):
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory",
+         str(workdir), "--configfile", ".test/config.yaml", "--cores", "2", *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def tiny_run(repo_root, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(repo_root / ".test", workdir / ".test")
+    result = snakemake(repo_root, workdir)
+    assert result.returncode == 0, result.stdout[-5000:]
+    return workdir, result
+
+
+@pytest.mark.slow
+def test_tiny_config_runs_end_to_end(tiny_run):
+    workdir, _ = tiny_run
+    table = pd.read_csv(workdir / "results/summary/auc_table.tsv", sep="\t")
+    tfs = ["CTCF", "TAL1-GATA1(test)"]
+    body = table[~table["tf"].isin(["mean", "median"])]
+    assert sorted(zip(body["tf"], body["arch"])) == sorted((t, a) for t in tfs for a in ["cnn", "rnn"])
+    assert table["test_auroc"].between(0, 1).all()
+    for tf in tfs:
+        for arch in ["cnn", "rnn"]:
+            folder = workdir / "results" / tf / arch
+            metrics = json.loads((folder / "metrics.json").read_text())
+            for key in ["test_auroc", "test_auprc", "n_train", "n_test", "epochs", "seconds"]:
+                assert key in metrics
+            assert metrics["epochs"] <= {"cnn": 10, "rnn": 2}[arch] and metrics["n_test"] > 0
+            predictions = pd.read_csv(folder / "predictions.tsv", sep="\t")
+            assert len(predictions) == metrics["n_test"]
+            assert predictions["prob"].between(0, 1).all()
+            assert (folder / "model.ckpt").stat().st_size > 0
+            assert (workdir / "logs/train_model" / f"{tf}.{arch}.log").exists()
+    mean = table[table["tf"] == "mean"].set_index("arch")["test_auroc"]
+    assert mean["cnn"] == pytest.approx(body[body["arch"] == "cnn"]["test_auroc"].mean(), abs=1e-4)
+    # the CNN learns the strong CTCF motif in 10 epochs of a 300-peak dataset
+    cnn = body[(body["tf"] == "CTCF") & (body["arch"] == "cnn")]["test_auroc"].item()
+    assert cnn > 0.8
+
+
+@pytest.mark.slow
+def test_dataset_is_balanced_and_split_by_chromosome(tiny_run):
+    workdir, _ = tiny_run
+    df = pd.read_csv(workdir / "results/CTCF/data/sequences.tsv", sep="\t")
+    positives = pd.read_csv(workdir / "results/CTCF/data/positives.tsv", sep="\t").set_index("id")
+    assert (df["label"] == 1).sum() == (df["label"] == 0).sum() == len(positives) <= 300
+    assert df["seq"].str.len().eq(101).all()
+    pos = df[df["label"] == 1].set_index("id")
+    chrom = positives.loc[pos.index, "chrom"]
+    assert set(chrom[pos["split"] == "test"]) == {"chr8", "chr9"}
+    assert set(chrom[pos["split"] == "valid"]) == {"chr7"}
+    assert not set(chrom[pos["split"] == "train"]) & {"chr7", "chr8", "chr9"}
+
+
+@pytest.mark.slow
+def test_rerun_has_nothing_to_do(repo_root, tiny_run):
+    workdir, _ = tiny_run
+    result = snakemake(repo_root, workdir, "-n")
+    assert result.returncode == 0
+    assert "Nothing to be done" in result.stdout
+
+
+def test_lint_is_clean(repo_root):
+    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=repo_root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert "Congratulations, your workflow is in a good condition!" in result.stdout, result.stdout[-3000:]
