@@ -15,7 +15,8 @@ min_version("9.0")
 # the shell commands spell it out (snakemake --lint flags variables from outside a rule).
 SRC = str(Path(workflow.basedir, "src").resolve())
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
+_environment = os.environ  # jobs inherit it; cluster jobs re-read this file and set it again
+_environment["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, _environment.get("PYTHONPATH")]))
 
 from deepmotif.config import check_config  # noqa: E402
 from deepmotif.sheet import read_sheet  # noqa: E402

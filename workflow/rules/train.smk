@@ -22,7 +22,7 @@ rule train_model:
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
     conda:
-        "../../envs/deepmotif.yaml"
+        "../../envs/deepmotif-cuda.yaml" if train_resources("gpu", 0) else "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif train {input:q} --arch {wildcards.arch} -o {params.out_dir:q}"
         " --threads {threads} --tf {wildcards.tf:q} --params {params.train:q} 2> {log:q}"
