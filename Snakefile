@@ -15,5 +15,5 @@ include: "workflow/rules/report.smk"
 
 rule all:
     input:
-        final_outputs(),
+        final_outputs,
     default_target: True

@@ -81,7 +81,7 @@ def run_simulate(args: argparse.Namespace) -> None:
 
 
 def _extract_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("peaks", help="narrowPeak file (.gz or plain)")
+    p.add_argument("peaks", help="narrowPeak or BED file (.gz or plain); BED summits are midpoints")
     p.add_argument("fasta", help="genome FASTA (indexed or indexable)")
     p.add_argument("-o", "--output", required=True, help="output TSV: id chrom start end seq")
     p.add_argument("--length", type=int, default=101)
@@ -90,11 +90,11 @@ def _extract_args(p: argparse.ArgumentParser) -> None:
 
 @command("extract", "summit-centred sequences of the strongest peaks (bedtools getfasta)")(_extract_args)
 def run_extract(args: argparse.Namespace) -> None:
+    from deepmotif.data.intervals import read_peaks
     from deepmotif.data.peaks import peak_sequences
-    from deepmotif.data.readers import read_narrowpeak
     from deepmotif.io import atomic_path
 
-    peaks = read_narrowpeak(args.peaks)
+    peaks = read_peaks(args.peaks)
     seqs = peak_sequences(peaks, args.fasta, args.length, args.max_peaks or None, args.peaks)
     with atomic_path(args.output) as tmp:
         seqs.to_csv(tmp, sep="\t", index=False)
@@ -110,9 +110,16 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--valid-fraction", type=float, default=0.1, help="random split when no chromosomes")
     p.add_argument("--test-fraction", type=float, default=0.1)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--negatives", choices=("shuffle", "gc_matched"), default="shuffle",
+                   help="dinucleotide shuffles (default) or GC-matched genomic background outside all peaks")
+    p.add_argument("--fasta", help="gc_matched: the genome FASTA of the positives")
+    p.add_argument("--peaks", help="gc_matched: every peak of the TF (narrowPeak/BED), excluded from background")
+    p.add_argument("--exclude", action="append", default=[], help="gc_matched: more BED regions to avoid "
+                   "(e.g. the blacklist); repeatable")
+    p.add_argument("--gc-bins", type=int, default=20, help="gc_matched: equal-width GC bins")
 
 
-@command("build-dataset", "add dinucleotide-shuffled negatives and split train/valid/test")(_dataset_args)
+@command("build-dataset", "add negatives (shuffled or GC-matched) and split train/valid/test")(_dataset_args)
 def run_build_dataset(args: argparse.Namespace) -> None:
     import pandas as pd
 
@@ -120,8 +127,161 @@ def run_build_dataset(args: argparse.Namespace) -> None:
     from deepmotif.io import atomic_path
 
     positives = pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str, "seq": str})
+    negatives = None
+    if args.negatives == "gc_matched":
+        from deepmotif.data.intervals import read_bed, read_peaks
+        from deepmotif.data.negatives import gc_matched_negatives
+
+        if not args.fasta or not args.peaks:
+            raise InputError("--negatives gc_matched needs --fasta (the genome) and --peaks (all peaks)")
+        exclude = pd.concat([read_peaks(args.peaks)[["chrom", "start", "end"]],
+                             *(read_bed(b, allow_empty=True)[["chrom", "start", "end"]] for b in args.exclude)])
+        negatives = gc_matched_negatives(positives, args.fasta, exclude, args.gc_bins, seed=args.seed)
     df = build_dataset(positives, _split_list(args.valid_chroms), _split_list(args.test_chroms),
-                       args.valid_fraction, args.test_fraction, args.seed)
+                       args.valid_fraction, args.test_fraction, args.seed, negatives=negatives)
+    with atomic_path(args.output) as tmp:
+        df.to_csv(tmp, sep="\t", index=False)
+
+
+def _download_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--retries", type=int, default=4, help="extra attempts after transient failures")
+    p.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)")
+    p.add_argument("--timeout", type=float, default=60.0, help="socket time-out in seconds")
+
+
+def _download_kwargs(args: argparse.Namespace) -> dict:
+    return {"retries": args.retries, "backoff": args.backoff, "timeout": args.timeout}
+
+
+def _fetch_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", help="http(s)/ftp/file URL or a local path")
+    p.add_argument("-o", "--output", required=True, help="destination file (written only when verified)")
+    p.add_argument("--md5", help="expected md5 of the file")
+    p.add_argument("--sha256", help="expected sha256 of the file")
+    _download_args(p)
+
+
+@command("fetch", "download a file atomically, with retries, resume and checksum")(_fetch_args)
+def run_fetch(args: argparse.Namespace) -> None:
+    from deepmotif.data.download import download
+
+    download(args.url, args.output, md5=args.md5, sha256=args.sha256, **_download_kwargs(args))
+
+
+def _fetch_peaks_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("accession", help="ENCODE file accession of a narrowPeak file, e.g. ENCFF618VMC")
+    p.add_argument("--genome", required=True, help="assembly the peaks must be on (hg38 = GRCh38, ...)")
+    p.add_argument("-o", "--output", required=True, help="destination .bed.gz")
+    p.add_argument("--metadata", required=True, help="output JSON: the portal's metadata + n_peaks, url")
+    p.add_argument("--base-url", default="https://www.encodeproject.org", help="ENCODE portal root")
+    _download_args(p)
+
+
+@command("fetch-peaks", "download an ENCODE narrowPeak file by accession (assembly + md5 checked)")(
+    _fetch_peaks_args)
+def run_fetch_peaks(args: argparse.Namespace) -> None:
+    from deepmotif.data.download import download_encode_peaks
+    from deepmotif.io import atomic_path
+
+    meta = download_encode_peaks(args.accession, args.genome, args.output, args.base_url,
+                                 **_download_kwargs(args))
+    with atomic_path(args.metadata) as tmp:
+        tmp.write_text(json.dumps({"requested": args.accession, "genome": args.genome, **meta}, indent=2))
+
+
+def _fetch_genome_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("url", help="genome FASTA (.fa.gz or .fa): URL or local path")
+    p.add_argument("-o", "--output", required=True, help="uncompressed FASTA; its .fai is written beside it")
+    p.add_argument("--md5", help="expected md5 of the file as served")
+    _download_args(p)
+
+
+@command("fetch-genome", "download (or copy) a genome FASTA, decompress it and index it (.fai)")(
+    _fetch_genome_args)
+def run_fetch_genome(args: argparse.Namespace) -> None:
+    from deepmotif.data.download import download_genome
+
+    download_genome(args.url, args.output, md5=args.md5, **_download_kwargs(args))
+
+
+def _filter_peaks_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("peaks", help="narrowPeak or BED file")
+    p.add_argument("--blacklist", required=True, help="BED of excluded regions (ENCODE blacklist)")
+    p.add_argument("-o", "--output", required=True, help="output narrowPeak (.gz)")
+
+
+@command("filter-peaks", "drop peaks overlapping blacklisted regions")(_filter_peaks_args)
+def run_filter_peaks(args: argparse.Namespace) -> None:
+    from deepmotif.data.intervals import filter_blacklist, read_bed, read_peaks
+    from deepmotif.io import atomic_path
+
+    peaks = filter_blacklist(read_peaks(args.peaks), read_bed(args.blacklist, allow_empty=True), args.peaks)
+    with atomic_path(args.output) as tmp:
+        peaks.to_csv(tmp, sep="\t", header=False, index=False,
+                     compression="gzip" if args.output.endswith(".gz") else None)
+
+
+def _extract_archive_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("archive", help=".tar(.gz/.bz2/.xz) archive")
+    p.add_argument("-o", "--output", required=True, help="directory to create (must not exist or be empty)")
+
+
+@command("extract-archive", "unpack a dataset archive safely (no absolute paths, '..', outside links)")(
+    _extract_archive_args)
+def run_extract_archive(args: argparse.Namespace) -> None:
+    from deepmotif.data.archive import safe_extract_tar
+
+    safe_extract_tar(args.archive, args.output)
+
+
+def _list_datasets_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("folder", help="extracted archive (<name>/train.fa + test.fa, or DeepBind _AC/_B pairs)")
+    p.add_argument("-o", "--output", required=True, help="output TSV: name train test")
+    p.add_argument("--exclude", default="ALL", help="comma-separated name prefixes to skip (default ALL)")
+    p.add_argument("--include", default="", help="comma-separated names to keep (default: all)")
+
+
+@command("list-datasets", "the train/test datasets inside a folder, one row each")(_list_datasets_args)
+def run_list_datasets(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.data.archive import list_deepbind_datasets
+    from deepmotif.io import atomic_path
+
+    datasets = list_deepbind_datasets(args.folder, exclude=tuple(_split_list(args.exclude)))
+    include = _split_list(args.include)
+    if include:
+        names = {name for name, _, _ in datasets}
+        unknown = [n for n in include if n not in names]
+        if unknown:
+            raise InputError(f"{args.folder}: dataset {unknown[0]!r} of the include list is not in the archive; "
+                             f"it has {len(names)} datasets, e.g. {', '.join(sorted(names)[:3])}")
+        datasets = [d for d in datasets if d[0] in include]
+    table = pd.DataFrame(datasets, columns=["name", "train", "test"])
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False)
+    log.info("%s: %d datasets -> %s", args.folder, len(table), args.output)
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--train", required=True, help="training file: DeepBind _AC.seq(.gz), DeMo FASTA or table")
+    p.add_argument("--test", required=True, help="test file (used as given, never for model selection)")
+    p.add_argument("-o", "--output", required=True, help="output TSV: id seq label split")
+    p.add_argument("--format", choices=("auto", "deepbind", "demo", "table"), default="auto",
+                   help="file format (default: sniffed from the first line)")
+    p.add_argument("--valid-fraction", type=float, default=0.1, help="of the training data, for validation")
+    p.add_argument("--max-train", type=int, default=0, help="keep the first N training sequences per label")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@command("import-sequences", "labelled train/test files -> sequences.tsv (shuffled negatives, "
+                             "validation carved from training)")(_import_args)
+def run_import_sequences(args: argparse.Namespace) -> None:
+    from deepmotif.data.imports import import_dataset, read_labelled
+    from deepmotif.io import atomic_path
+
+    train, test = read_labelled(args.train, args.format), read_labelled(args.test, args.format)
+    df = import_dataset(train, test, args.valid_fraction, args.seed, args.max_train, args.train, args.test)
     with atomic_path(args.output) as tmp:
         df.to_csv(tmp, sep="\t", index=False)
 
@@ -139,6 +299,10 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 
 @command("train", "train one architecture; best epoch by validation AUROC; test metrics")(_train_args)
 def run_train(args: argparse.Namespace) -> None:
+    import os
+
+    # Before torch starts OpenMP: spinning threads crawl when the job shares its cores (LSTMs ~100x).
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from deepmotif.models.train import train_model
 
     train_model(args.sequences, args.arch, args.out_dir, args.params, args.threads, args.tf)
@@ -157,6 +321,438 @@ def run_summarize(args: argparse.Namespace) -> None:
     table = summarize_metrics(args.metrics)
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+
+
+def _plot_summary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("table", help="auc_table.tsv written by 'deepmotif summarize'")
+    p.add_argument("--scatter", required=True, help="output figure: one point per TF, --x vs --y")
+    p.add_argument("--box", required=True, help="output figure: one box per architecture")
+    p.add_argument("--x", default="cnn", help="architecture on the scatter's horizontal axis")
+    p.add_argument("--y", default="cnn_rnn", help="architecture on the scatter's vertical axis")
+    p.add_argument("--metric", default="test_auroc", choices=["test_auroc", "test_auprc"])
+
+
+@command("plot-summary", "figures of the AUC table: architecture scatter and box plot")(_plot_summary_args)
+def run_plot_summary(args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from deepmotif.io import atomic_path
+    from deepmotif.report.plots import plot_auc_box, plot_auc_scatter
+
+    table = pd.read_csv(args.table, sep="\t", dtype={"tf": str})
+    archs = list(dict.fromkeys(table["arch"]))
+    for name in (args.x, args.y):
+        if name not in archs:
+            raise InputError(f"{args.table}: no architecture {name!r} (it has {', '.join(archs)}); "
+                             "choose --x/--y among them")
+    for path, draw in ((args.scatter, lambda ax: plot_auc_scatter(table, args.x, args.y, args.metric, ax)),
+                       (args.box, lambda ax: plot_auc_box(table, args.metric, ax=ax))):
+        fig, ax = plt.subplots(figsize=(5, 5) if path == args.scatter else (1.2 * len(archs) + 2, 4))
+        draw(ax)
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png")
+        plt.close(fig)
+    log.info("%s: %s and %s", args.table, args.scatter, args.box)
+
+
+# --- interpret ---------------------------------------------------------------------------------------
+
+def _key_path(text: str) -> tuple[str, str]:
+    """``KEY=PATH`` (an architecture or a TF and a file) → ``(key, path)``."""
+    key, sep, path = text.partition("=")
+    if not sep or not key or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return key, path
+
+
+def _model_args(p: argparse.ArgumentParser, output: str) -> None:
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", required=True, help=output)
+    p.add_argument("--threads", type=int, default=1)
+
+
+def _load(args: argparse.Namespace, n: int):
+    """Network, the first ``n`` test positives and their one-hot tensor."""
+    import torch
+
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret.pipeline import load_network, test_positives
+
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    seqs = test_positives(args.sequences, n)
+    return net, seqs, torch.from_numpy(one_hot(list(seqs["seq"])))
+
+
+def _saliency_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p, "output .npz: ids seqs X_attr (n, 4, length) prob method")
+    p.add_argument("--method", choices=("grad_x_input", "loss_grad_x_input"), default="grad_x_input",
+                   help="gradient of the logit × input, or the authors' |gradient of the loss| × input")
+    p.add_argument("-n", "--n-sequences", type=int, default=0, help="first N test positives (0: all)")
+
+
+@command("saliency", "saliency maps (gradient × input) of the test positives")(_saliency_args)
+def run_saliency(args: argparse.Namespace) -> None:
+    from deepmotif.interpret import saliency_map
+    from deepmotif.interpret.pipeline import probabilities, save_arrays
+
+    net, seqs, X = _load(args, args.n_sequences)
+    X_attr = saliency_map(net, X, args.method)
+    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], X_attr=X_attr.numpy(),
+                prob=probabilities(net, X), method=args.method)
+    log.info("%s: saliency (%s) of %d test positives → %s", args.model, args.method, len(seqs), args.output)
+
+
+def _ism_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p, "output .npz: ids seqs X_ism (n, 4, length)")
+    p.add_argument("-n", "--n-sequences", type=int, default=20, help="first N test positives (0: all)")
+
+
+@command("ism", "in-silico saturation mutagenesis of the first test positives")(_ism_args)
+def run_ism(args: argparse.Namespace) -> None:
+    from deepmotif.interpret import ism
+    from deepmotif.interpret.pipeline import save_arrays
+
+    net, seqs, X = _load(args, args.n_sequences)
+    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], X_ism=ism(net, X).numpy())
+    log.info("%s: ISM of %d test positives → %s", args.model, len(seqs), args.output)
+
+
+def _temporal_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p, "output .npz: ids seqs forward backward (n, length)")
+    p.add_argument("-n", "--n-sequences", type=int, default=200, help="first N test positives (0: all)")
+
+
+@command("temporal", "temporal output scores (prefix/suffix predictions) of the first test positives")(
+    _temporal_args)
+def run_temporal(args: argparse.Namespace) -> None:
+    from deepmotif.interpret import temporal_scores
+    from deepmotif.interpret.pipeline import save_arrays
+
+    net, seqs, X = _load(args, args.n_sequences)
+    forward, backward = temporal_scores(net, X)
+    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], forward=forward.numpy(), backward=backward.numpy())
+    log.info("%s: temporal scores of %d test positives → %s", args.model, len(seqs), args.output)
+
+
+def _optimize_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv; gives the input length")
+    p.add_argument("-o", "--output", required=True,
+                   help="output .npz: pwms (restarts, 4, length) scores and the windows restart window start end")
+    p.add_argument("--meme", required=True, help="output MEME file of the windows (opt<restart>.w<window>)")
+    p.add_argument("--restarts", type=int, default=8, help="random starts, optimized as one batch")
+    p.add_argument("--steps", type=int, default=1000)
+    p.add_argument("--lr", type=float, default=0.05, help="RMSprop learning rate")
+    p.add_argument("--l2", type=float, default=0.009, help="weight of the squared L2 norm of the input")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--window", type=int, default=20, help="width of the windows cut out as motifs")
+    p.add_argument("--max-windows", type=int, default=2, help="windows per restart at most")
+    p.add_argument("--threads", type=int, default=1)
+
+
+@command("optimize", "class optimization: the input maximizing the binding score, and its motifs")(_optimize_args)
+def run_optimize(args: argparse.Namespace) -> None:
+    import torch
+
+    from deepmotif.interpret import optimize_class_input, write_meme
+    from deepmotif.interpret.pipeline import importance_windows, load_network, save_arrays, test_positives
+
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    length = len(test_positives(args.sequences, 1)["seq"].iloc[0])
+    pwms, scores = optimize_class_input(net, length, args.restarts, args.steps, args.lr, args.l2, args.seed)
+    windows = importance_windows(net, pwms, args.window, args.max_windows)
+    names = [f"opt{r + 1}.w{w + 1}" for r, w in zip(windows["restart"], windows["window"])]
+    motifs = [pwms[r, :, s:e].numpy() for r, s, e in windows[["restart", "start", "end"]].to_numpy()]
+    write_meme(args.meme, motifs, names)
+    save_arrays(args.output, pwms=pwms.numpy(), scores=scores.numpy(), names=names,
+                **{c: windows[c].to_numpy() for c in windows.columns})
+    log.info("%s: %d restarts × %d steps, P(binding) %s; %d windows → %s", args.model, args.restarts, args.steps,
+             " ".join(f"{s:.3f}" for s in scores.tolist()), len(names), args.meme)
+
+
+def _filters_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model.ckpt of a network with a first convolution (first_conv)")
+    p.add_argument("sequences", help="sequences.tsv; the positives of --split activate the filters")
+    p.add_argument("-o", "--output", required=True, help="output MEME file (filters with enough sites)")
+    p.add_argument("--table", required=True, help="output TSV: name n_sites information (every filter)")
+    p.add_argument("--split", default="train", choices=("train", "valid", "test"))
+    p.add_argument("--threshold", type=float, default=0.5, help="fraction of a filter's maximum activation")
+    p.add_argument("--min-sites", type=int, default=10, help="filters with fewer sites are left out of the MEME")
+    p.add_argument("--threads", type=int, default=1)
+
+
+@command("filters", "first-layer filters as motifs (PFMs of the subsequences activating them)")(_filters_args)
+def run_filters(args: argparse.Namespace) -> None:
+    import pandas as pd
+    import torch
+
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret import filter_pwms, write_meme
+    from deepmotif.interpret.motifs import information_content
+    from deepmotif.interpret.pipeline import load_network, test_positives
+    from deepmotif.io import atomic_path
+
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    if not hasattr(net, "first_conv"):
+        raise InputError(f"{args.model}: the {type(net).__name__} network has no first convolution (first_conv); "
+                         "filter motifs exist only for cnn-like architectures")
+    seqs = test_positives(args.sequences, 0, args.split)
+    pwms, n_sites = filter_pwms(net.first_conv, torch.from_numpy(one_hot(list(seqs["seq"]))), args.threshold)
+    names = [f"filter{i + 1:03d}" for i in range(len(pwms))]
+    table = pd.DataFrame({"name": names, "n_sites": n_sites.numpy(),
+                          "information": [information_content(p.numpy()).sum() for p in pwms]})
+    keep = table["n_sites"] >= args.min_sites
+    write_meme(args.output, [p.numpy() for p, k in zip(pwms, keep) if k], list(table["name"][keep]),
+               list(table["n_sites"][keep]))
+    with atomic_path(args.table) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+    log.info("%s: %d filters, %d with >= %d sites on %d %s positives → %s", args.model, len(names), int(keep.sum()),
+             args.min_sites, len(seqs), args.split, args.output)
+
+
+def _match_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("meme", nargs="+", help="MEME files of learned motifs (class optimization, filters)")
+    p.add_argument("-o", "--output", required=True, help="output TSV of the top hits per motif")
+    p.add_argument("--release", default="JASPAR2024", help="JASPAR release bundled with pyjaspar")
+    p.add_argument("--collection", default="CORE")
+    p.add_argument("--tax-group", default="vertebrates", help="JASPAR taxonomic group ('all' for every group)")
+    p.add_argument("--top-k", type=int, default=5, help="hits kept per motif")
+
+
+@command("match-jaspar", "match learned motifs against JASPAR with Tomtom (memelite)")(_match_args)
+def run_match_jaspar(args: argparse.Namespace) -> None:
+    from deepmotif.interpret.pipeline import jaspar_table
+    from deepmotif.io import atomic_path
+
+    hits = jaspar_table(args.meme, args.release, args.collection,
+                        None if args.tax_group == "all" else args.tax_group, args.top_k)
+    with atomic_path(args.output) as tmp:
+        hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    log.info("%d hits of %d motifs in %s → %s", len(hits), hits["query"].nunique(), args.release, args.output)
+
+
+def _ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--saliency", required=True, help="saliency .npz (deepmotif saliency)")
+    p.add_argument("--temporal", help="temporal .npz (deepmotif temporal), optional")
+    p.add_argument("--matches", help="JASPAR hits TSV (deepmotif match-jaspar), optional")
+    p.add_argument("--positives", required=True, help="positives.tsv: id chrom start end (the windows)")
+    p.add_argument("--planted", required=True, help="planted.tsv of the simulation")
+    p.add_argument("--tf", default="")
+    p.add_argument("--arch", required=True)
+    p.add_argument("--top", type=int, default=10, help="most salient positions per sequence")
+    p.add_argument("--max-q", type=float, default=0.01, help="q-value a JASPAR top hit must stay below")
+    p.add_argument("-o", "--output", required=True, help="output JSON")
+
+
+@command("ground-truth", "check saliency, temporal scores and learned motifs against planted motifs")(
+    _ground_truth_args)
+def run_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.interpret import groundtruth as gt
+    from deepmotif.interpret.pipeline import load_arrays
+    from deepmotif.io import atomic_path
+
+    planted = pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})
+    sites = gt.planted_sites(pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}), planted)
+    sal = load_arrays(args.saliency)
+    correct = sal["prob"] > 0.5
+    saliency = gt.saliency_overlap(sal["X_attr"][correct], sal["ids"][correct], sites, args.top)
+    temporal = None
+    if args.temporal:
+        tem = load_arrays(args.temporal)
+        prob = dict(zip(sal["ids"], sal["prob"]))
+        keep = [prob.get(i, 0.0) > 0.5 for i in tem["ids"]]
+        temporal = gt.temporal_check(tem["forward"][keep], tem["backward"][keep], tem["ids"][keep], sites)
+    recovery = None
+    if args.matches:
+        recovery = gt.jaspar_recovery(pd.read_csv(args.matches, sep="\t"), planted, args.max_q)
+    row = {"tf": args.tf, **gt.summarize(args.arch, saliency, temporal, recovery),
+           "n_test_positives": int(len(correct)), "saliency_method": str(sal["method"])}
+    with atomic_path(args.output) as tmp:
+        tmp.write_text(json.dumps(row, indent=2, default=float))
+    log.info("%s %s: saliency hit rate %.3f (chance %.3f), precision %.3f (chance %.3f); JASPAR %s",
+             args.tf, args.arch, row["saliency_hit_rate"], row["saliency_hit_chance"], row["saliency_precision"],
+             row["saliency_precision_chance"], row.get("jaspar_queries") or "not recovered")
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif ground-truth)")
+    p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
+
+
+@command("summarize-ground-truth", "the ground-truth checks of all simulated TFs in one table")(
+    _summarize_ground_truth_args)
+def run_summarize_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.io import atomic_path
+
+    table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+
+
+def _plot_performance_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--predictions", nargs="+", type=_key_path, required=True, metavar="ARCH=TSV",
+                   help="predictions.tsv (id label prob) per architecture")
+    p.add_argument("--history", nargs="+", type=_key_path, required=True, metavar="ARCH=CSV",
+                   help="training.csv per architecture")
+    p.add_argument("-o", "--output", required=True, help="output PNG: ROC and precision-recall curves")
+    p.add_argument("--training", required=True, help="output PNG: training curves")
+    p.add_argument("--title", default="")
+
+
+@command("plot-performance", "ROC/PR curves and training curves of all architectures of a TF")(
+    _plot_performance_args)
+def run_plot_performance(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.report.figures import performance_figure, save_figure, training_figure
+
+    predictions = {arch: pd.read_csv(path, sep="\t", dtype={"id": str}) for arch, path in args.predictions}
+    first = next(iter(predictions.values()))
+    scores = {arch: df.set_index("id").loc[first["id"], "prob"].to_numpy() for arch, df in predictions.items()}
+    save_figure(performance_figure(first["label"].to_numpy(), scores, args.title), args.output)
+    save_figure(training_figure({arch: pd.read_csv(path) for arch, path in args.history}), args.training)
+
+
+def _plot_sequences_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("results", nargs="+", type=_key_path, metavar="ARCH=NPZ",
+                   help=".npz of deepmotif saliency / temporal / ism per architecture (same sequences)")
+    p.add_argument("-o", "--output", required=True, help="output folder: one PNG per sequence + index.tsv")
+    p.add_argument("-n", "--n-sequences", type=int, default=20, help="first N sequences (0: all)")
+
+
+def _plot_sequences(kind: str, args: argparse.Namespace) -> None:
+    from deepmotif.interpret.pipeline import load_arrays
+    from deepmotif.report.figures import sequence_figures, write_figure_folder
+
+    results = {arch: load_arrays(path) for arch, path in args.results}
+    n = write_figure_folder(args.output, sequence_figures(kind, results, args.n_sequences))
+    log.info("%d %s figures of %s → %s", n, kind, ", ".join(results), args.output)
+
+
+@command("plot-saliency", "saliency heatmaps and logos per sequence, architectures side by side")(
+    _plot_sequences_args)
+def run_plot_saliency(args: argparse.Namespace) -> None:
+    _plot_sequences("saliency", args)
+
+
+@command("plot-temporal", "temporal output scores per sequence, architectures side by side")(_plot_sequences_args)
+def run_plot_temporal(args: argparse.Namespace) -> None:
+    _plot_sequences("temporal", args)
+
+
+@command("plot-ism", "in-silico mutagenesis maps per sequence, architectures side by side")(_plot_sequences_args)
+def run_plot_ism(args: argparse.Namespace) -> None:
+    _plot_sequences("ism", args)
+
+
+def _plot_motifs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--class-optimization", required=True, help=".npz of deepmotif optimize")
+    p.add_argument("--class-meme", required=True, help="MEME file of deepmotif optimize")
+    p.add_argument("--filters", help="MEME file of deepmotif filters (networks with a first convolution)")
+    p.add_argument("--filter-table", help="TSV of deepmotif filters (n_sites per filter)")
+    p.add_argument("--matches", help="JASPAR hits (deepmotif match-jaspar); orders the filters")
+    p.add_argument("--n-filters", type=int, default=12, help="filters drawn (smallest top-hit p-value first)")
+    p.add_argument("--n-restarts", type=int, default=4, help="optimized inputs drawn (best first)")
+    p.add_argument("-o", "--output", required=True, help="output folder: one PNG per motif + index.tsv")
+
+
+@command("plot-motifs", "logos of one model's learned motifs (class optimization, filters)")(_plot_motifs_args)
+def run_plot_motifs(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.interpret.pipeline import load_arrays, read_meme_pwms
+    from deepmotif.report.figures import motif_figures, write_figure_folder
+
+    filters = read_meme_pwms(args.filters) if args.filters else None
+    sites = (pd.read_csv(args.filter_table, sep="\t").set_index("name")["n_sites"].to_dict()
+             if args.filter_table else None)
+    matches = pd.read_csv(args.matches, sep="\t") if args.matches else None
+    figures = motif_figures(load_arrays(args.class_optimization), read_meme_pwms(args.class_meme), filters, sites,
+                            matches, args.n_filters, args.n_restarts)
+    n = write_figure_folder(args.output, figures)
+    log.info("%d motif figures → %s", n, args.output)
+
+
+def _dashboard_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tf", required=True)
+    p.add_argument("--description", default="")
+    p.add_argument("--metrics", nargs="+", type=_key_path, required=True, metavar="ARCH=JSON")
+    p.add_argument("--performance", required=True, help="ROC/PR PNG (deepmotif plot-performance)")
+    p.add_argument("--training", required=True, help="training curves PNG")
+    p.add_argument("--saliency", required=True, help="figure folder of deepmotif plot-saliency")
+    p.add_argument("--temporal", help="figure folder of deepmotif plot-temporal")
+    p.add_argument("--ism", help="figure folder of deepmotif plot-ism")
+    p.add_argument("--motifs", nargs="+", type=_key_path, required=True, metavar="ARCH=FOLDER",
+                   help="figure folders of deepmotif plot-motifs")
+    p.add_argument("--matches", nargs="+", type=_key_path, default=[], metavar="ARCH=TSV")
+    p.add_argument("--ground-truth", nargs="*", default=[], help="ground_truth.json files (simulated TFs)")
+    p.add_argument("--settings", type=_json_arg, default={}, help="interpretation settings shown in the footer")
+    p.add_argument("--max-q", type=float, default=0.01)
+    p.add_argument("--index-page", help="the index page to link back to (default: ../index.html)")
+    p.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
+
+
+@command("dashboard", "the HTML dashboard of one TF (self-contained, opens from file://)")(_dashboard_args)
+def run_dashboard(args: argparse.Namespace) -> None:
+    import os
+
+    import pandas as pd
+
+    from deepmotif.report.dashboard import MotifPanel, render_dashboard, write_html
+
+    matches = {arch: pd.read_csv(path, sep="\t") for arch, path in args.matches}
+    html = render_dashboard(
+        tf=args.tf, description=args.description,
+        metrics={arch: json.loads(Path(path).read_text()) for arch, path in args.metrics},
+        performance=args.performance, training=args.training, saliency_dir=args.saliency,
+        temporal_dir=args.temporal, ism_dir=args.ism,
+        motifs=[MotifPanel(arch, folder, matches.get(arch, pd.DataFrame())) for arch, folder in args.motifs],
+        ground_truth=[json.loads(Path(p).read_text()) for p in args.ground_truth],
+        settings=args.settings, max_q=args.max_q,
+        index_href=(Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix()
+                    if args.index_page else "../index.html"),
+    )
+    write_html(args.output, html)
+    log.info("%s: dashboard (%.1f MB) → %s", args.tf, len(html) / 1e6, args.output)
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--auc-table", required=True, help="results/summary/auc_table.tsv")
+    p.add_argument("--dashboards", nargs="+", type=_key_path, required=True, metavar="TF=HTML",
+                   help="dashboard per TF")
+    p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
+    p.add_argument("--descriptions", type=_json_arg, default={}, help="JSON object TF → description")
+    p.add_argument("-o", "--output", required=True, help="output HTML")
+
+
+@command("index", "the index page: every TF, the AUC table, the ground-truth checks")(_index_args)
+def run_index(args: argparse.Namespace) -> None:
+    import os
+
+    import pandas as pd
+
+    from deepmotif.report.dashboard import render_index, write_html
+
+    base = Path(args.output).parent
+    dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
+    ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
+    write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
+                                         ground_truth))
 
 
 # --- main --------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per TF, indexed by ``tf``, in sheet order; empty cells are ``None``.
+        ``attrs["path"]`` is the sheet and ``attrs["lines"]`` maps each tf to its line number.
     """
     from jsonschema import Draft202012Validator
 
@@ -90,4 +91,6 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
         records.append(record)
     df = pd.DataFrame([[r.get(c) for c in known] for r in records], columns=list(known), dtype=object)
     df = df.where(df.notna(), None)
-    return df.set_index("tf", drop=False)
+    df = df.set_index("tf", drop=False)
+    df.attrs["path"], df.attrs["lines"] = str(path), seen  # for messages: tf -> line number
+    return df

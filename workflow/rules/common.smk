@@ -2,10 +2,12 @@
 import json
 import os
 import re
+import shlex
 import sys
 import zlib
 from pathlib import Path
 
+import pandas as pd
 import yaml
 from snakemake.utils import min_version, validate
 
@@ -26,8 +28,26 @@ with open(workflow.source_path("../schemas/config.schema.yaml")) as _handle:
 validate(config, workflow.source_path("../schemas/config.schema.yaml"), set_default=True)
 with open(workflow.source_path("../schemas/tfs.schema.yaml")) as _handle:
     TF_SCHEMA = yaml.safe_load(_handle)
-TFS = read_sheet(config["tfs"], TF_SCHEMA)
+
+
+def _sheet_path(path):
+    """The TF sheet: relative to the working directory, else to this checkout (--directory elsewhere)."""
+    if not os.path.isabs(path) and not os.path.exists(path) and Path(workflow.basedir, path).exists():
+        return str(Path(workflow.basedir, path))
+    return path
+
+
+def _no_sheet():
+    if not config.get("archive"):
+        raise ValueError("config: neither a TF sheet (`tfs:`) nor a dataset archive (`archive:`); set one")
+    columns = list(TF_SCHEMA["properties"])
+    return pd.DataFrame(columns=columns, dtype=object).set_index("tf", drop=False)
+
+
+TFS = read_sheet(_sheet_path(config["tfs"]), TF_SCHEMA) if config.get("tfs") else _no_sheet()
 ARCHS = list(config["architectures"])
+# a TF name (the sheet's pattern): wildcards of TFs known only after the archive checkpoint
+TF_NAME = TF_SCHEMA["properties"]["tf"]["pattern"].removeprefix("^").removesuffix("$")
 
 
 def _check_architectures():
@@ -45,7 +65,7 @@ _check_architectures()
 
 
 wildcard_constraints:
-    tf="|".join(re.escape(tf) for tf in TFS.index),
+    tf=TF_NAME if config.get("archive") else "|".join(map(re.escape, TFS.index)),
     arch="|".join(re.escape(a) for a in ARCHS),
 
 
@@ -64,14 +84,24 @@ def tf_seed(tf):
 
 
 def peak_inputs(wildcards):
-    """narrowPeak and genome FASTA of a TF, by source."""
+    """narrowPeak (or BED) and genome FASTA of a TF, by source."""
     row = tf_row(wildcards)
+    tf = wildcards.tf
     if row["source"] == "simulated":
         return {
-            "peaks": f"resources/simulated/{wildcards.tf}/peaks.narrowPeak.gz",
-            "fasta": f"resources/simulated/{wildcards.tf}/genome.fa",
+            "peaks": f"resources/simulated/{tf}/peaks.narrowPeak.gz",
+            "fasta": f"resources/simulated/{tf}/genome.fa",
         }
-    raise ValueError(f"TF {wildcards.tf!r}: source {row['source']!r} has no peaks")
+    if row["source"] == "encode":
+        genome = genome_key(tf)
+        if section("encode")["blacklist"]:
+            peaks = f"results/{tf}/data/peaks.filtered.narrowPeak.gz"
+        else:
+            peaks = f"resources/encode/{row['accession']}.bed.gz"
+        return {"peaks": peaks, "fasta": f"resources/genomes/{genome}.fa"}
+    if row["source"] == "local" and row["peaks"]:
+        return {"peaks": local_file(tf, "peaks"), "fasta": f"resources/local/{tf}/genome.fa"}
+    raise ValueError(f"TF {tf!r}: source {row['source']!r} has no peaks")
 
 
 def training_params(arch):
@@ -84,9 +114,156 @@ def train_resources(key, default):
     return section("resources").get("train", {}).get(key, default)
 
 
-def metrics_files():
-    return expand("results/{tf}/{arch}/metrics.json", tf=TFS.index, arch=ARCHS)
+def metrics_files(wildcards=None):
+    return expand("results/{tf}/{arch}/metrics.json", tf=all_tfs(), arch=ARCHS)
 
 
-def final_outputs():
-    return ["results/summary/auc_table.tsv", *metrics_files()]
+def final_outputs(wildcards=None):
+    return [
+        "results/summary/auc_table.tsv",
+        "results/summary/auc_scatter.png",
+        "results/summary/auc_box.png",
+        *metrics_files(),
+    ]
+
+
+# --- data sources ------------------------------------------------------------------------------------
+# encode: resources/encode/{accession}.bed.gz + resources/genomes/{genome}.fa; local: own peaks + FASTA or
+# own train/test files; deepbind/demo: train/test files; archive: one TF per dataset folder (checkpoint).
+
+SHEET = TFS.attrs.get("path", "TF sheet")
+PEAK_SOURCES = ("simulated", "encode")
+URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
+def _where(tf, column):
+    line = TFS.attrs.get("lines", {}).get(tf)
+    return f"{SHEET} line {line}, column {column!r}" if line else f"TF {tf!r}, column {column!r}"
+
+
+def uses_peaks(tf):
+    """True if the TF's sequences come from peaks + genome (extract_positives → build_dataset)."""
+    row = TFS.loc[tf]
+    return row["source"] in PEAK_SOURCES or (row["source"] == "local" and bool(row["peaks"]))
+
+
+def _alternatives(names):
+    return "|".join(map(re.escape, names)) or "(?!)"  # (?!) matches nothing
+
+
+PEAK_TFS = [tf for tf in TFS.index if uses_peaks(tf)]
+IMPORT_TFS = [tf for tf in TFS.index if not uses_peaks(tf)]
+# build_dataset serves peak-based TFs, import_sequences the others (sheet rows and archive datasets)
+PEAK_TF_WILDCARD = _alternatives(PEAK_TFS)
+IMPORT_TF_WILDCARD = TF_NAME if config.get("archive") else _alternatives(IMPORT_TFS)
+
+
+def genome_key(tf):
+    """The config `genomes` entry of an encode row: its name, or an entry of the same assembly."""
+    from deepmotif.data.download import same_assembly
+
+    name, genomes = TFS.loc[tf, "genome"], section("genomes")
+    if name in genomes:
+        return name
+    for key, entry in genomes.items():
+        if same_assembly(entry.get("assembly", key), name):
+            return key
+    raise ValueError(f"{_where(tf, 'genome')}: {name!r} is not in the config's `genomes` (known: "
+                     f"{', '.join(genomes) or 'none'}); add genomes: {{{name}: {{url: <FASTA URL>}}}}")
+
+
+def genome_assembly(key):
+    return section("genomes")[key].get("assembly", key)
+
+
+def _check_encode_rows():
+    seen = {}
+    for tf in TFS.index[TFS["source"] == "encode"]:
+        key, accession = genome_key(tf), TFS.loc[tf, "accession"]
+        if section("encode")["blacklist"] and not section("genomes")[key].get("blacklist"):
+            raise ValueError(f"config: encode.blacklist is true but genomes.{key} has no `blacklist` URL; "
+                             "add one or set encode.blacklist: false")
+        if seen.setdefault(accession, key) != key:
+            raise ValueError(f"{_where(tf, 'genome')}: accession {accession} is used with genomes "
+                             f"{seen[accession]} and {key}; one peak file has one assembly")
+
+
+_check_encode_rows()
+ACCESSION_GENOME = {TFS.loc[tf, "accession"]: genome_key(tf) for tf in TFS.index[TFS["source"] == "encode"]}
+
+
+def local_file(tf, column):
+    """A path of the sheet, or where its URL is downloaded to (resources/downloads/{tf}/{column}/...)."""
+    value = TFS.loc[tf, column]
+    if not URL.match(value):
+        return value
+    from urllib.parse import unquote, urlsplit
+
+    name = re.sub(r"[^A-Za-z0-9_.()+-]", "_", Path(unquote(urlsplit(value).path)).name) or "download"
+    return f"resources/downloads/{tf}/{column}/{name}"
+
+
+def archive_datasets():
+    """Datasets of the archive (after the list_datasets checkpoint): name → (train, test)."""
+    table = pd.read_csv(checkpoints.list_datasets.get().output[0], sep="\t", dtype=str)
+    pattern = re.compile(TF_NAME)
+    for name in table["name"]:
+        if not pattern.fullmatch(name):
+            raise ValueError(f"archive dataset {name!r}: a TF name may only contain letters, digits and "
+                             "_ . ( ) + -; rename the folder")
+        if name in TFS.index:
+            raise ValueError(f"archive dataset {name!r} is also a row of {SHEET}; rename one of them")
+    return {row.name: (row.train, row.test) for row in table.itertuples(index=False)}
+
+
+def all_tfs():
+    """Sheet TFs, then the archive's (evaluates the checkpoint: call only inside input functions)."""
+    return [*TFS.index, *(archive_datasets() if config.get("archive") else [])]
+
+
+def import_inputs(wildcards):
+    """train/test files of an imported TF (sheet row or archive dataset)."""
+    tf = wildcards.tf
+    if tf in TFS.index:
+        return {"train": local_file(tf, "train"), "test": local_file(tf, "test")}
+    train, test = archive_datasets()[tf]
+    return {"train": train, "test": test, "datasets": "resources/archive/datasets.tsv"}
+
+
+def import_format(wildcards):
+    source = TFS.loc[wildcards.tf, "source"] if wildcards.tf in TFS.index else "archive"
+    return {"deepbind": "deepbind", "demo": "demo"}.get(source, "auto")
+
+
+def negative_inputs(wildcards):
+    """gc_matched negatives read the genome, every peak and the blacklist."""
+    if section("sequence")["negatives"] != "gc_matched":
+        return {}
+    inputs = peak_inputs(wildcards)
+    row = tf_row(wildcards)
+    if row["source"] == "encode":
+        inputs["peaks"] = f"resources/encode/{row['accession']}.bed.gz"  # all peaks, blacklisted too
+        if section("encode")["blacklist"]:
+            inputs["blacklist"] = f"resources/genomes/{genome_key(wildcards.tf)}.blacklist.bed.gz"
+    return inputs
+
+
+def negative_args(wildcards, input):
+    """Arguments of build-dataset for the configured negatives."""
+    args = ["--negatives", section("sequence")["negatives"]]
+    if "fasta" in input.keys():
+        args += ["--fasta", input.fasta, "--peaks", input.peaks, "--gc-bins", str(section("sequence")["gc_bins"])]
+    if "blacklist" in input.keys():
+        args += ["--exclude", input.blacklist]
+    return " ".join(map(shlex.quote, args))
+
+
+def download_args():
+    d = section("download")
+    return f"--retries {d['retries']} --backoff {d['backoff']} --timeout {d['timeout']}"
+
+
+def local_genome_source(wildcards):
+    """The FASTA of a local row, as a file input when it is a path (so its changes rerun the copy)."""
+    value = TFS.loc[wildcards.tf, "fasta"]
+    return [] if URL.match(value) else [value]

@@ -66,11 +66,19 @@ def build_dataset(
     valid_fraction: float = 0.1,
     test_fraction: float = 0.1,
     seed: int = 0,
+    negatives: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Positives + dinucleotide-shuffled negatives, split by held-out chromosome (or at random).
+    """Positives + negatives, split by held-out chromosome (or at random).
 
     Rows keep their chromosome when the positives have one and either chromosome list is non-empty;
-    otherwise pairs (positive, its shuffle) are split at random together.
+    otherwise pairs (positive, its negative) are split at random together.
+
+    Parameters
+    ----------
+    negatives: pandas.DataFrame or None, optional
+        ``id seq pair``: one negative per positive, ``pair`` = positional index of its positive (e.g.
+        :func:`deepmotif.data.negatives.gc_matched_negatives`); positives without one are dropped.
+        Default None: a dinucleotide shuffle of each positive.
 
     Returns
     -------
@@ -78,7 +86,14 @@ def build_dataset(
         Columns ``id seq label split``, positives and negatives interleaved.
     """
     positives = positives.reset_index(drop=True)
-    negatives = shuffled_negatives(positives, seed=seed)
+    if negatives is None:
+        negatives = shuffled_negatives(positives, seed=seed)
+    else:
+        unmatched = len(positives) - len(negatives)
+        if unmatched:
+            log.info("dropped %d positives without a matched negative", unmatched)
+        positives = positives.iloc[negatives["pair"].to_numpy()].reset_index(drop=True)
+        negatives = negatives.reset_index(drop=True)
     if "chrom" in positives and (valid_chroms or test_chroms):
         split = split_by_chromosome(positives["chrom"], valid_chroms, test_chroms)
     else:

@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import lightning as L
+import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch.utils.data import DataLoader, Sampler, TensorDataset
 
 from deepmotif.data.dataset import read_dataset
 from deepmotif.data.encoding import one_hot
+
+
+class BatchIndices(Sampler[torch.Tensor]):
+    """Index batches of ``n`` rows; shuffled by ``(seed, epoch)`` when ``shuffle`` is set.
+
+    The order of an epoch depends only on the seed and the epoch number (Lightning calls
+    :meth:`set_epoch`), so a run resumed from a checkpoint sees the batches it would have seen.
+    Used with ``DataLoader(dataset, sampler=..., batch_size=None)``: a whole batch is gathered with
+    one indexing of the tensors instead of ``batch_size`` item calls and a collate.
+
+    Parameters
+    ----------
+    n: int
+        Number of rows.
+    batch_size: int
+    shuffle: bool, optional
+        Default False.
+    seed: int, optional
+        Default 0.
+    """
+
+    def __init__(self, n: int, batch_size: int, shuffle: bool = False, seed: int = 0) -> None:
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.n, self.batch_size, self.shuffle, self.seed = n, batch_size, shuffle, seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        """The epoch whose order :meth:`__iter__` yields next."""
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return -(-self.n // self.batch_size)
+
+    def __iter__(self) -> Iterator[torch.Tensor]:
+        if self.shuffle:
+            seed = int(np.random.SeedSequence([self.seed, self.epoch]).generate_state(1)[0])
+            order = torch.randperm(self.n, generator=torch.Generator().manual_seed(seed))
+        else:
+            order = torch.arange(self.n)
+        yield from order.split(self.batch_size)
 
 
 class SequenceDataModule(L.LightningDataModule):
@@ -20,7 +64,7 @@ class SequenceDataModule(L.LightningDataModule):
     batch_size: int, optional
         Default 256 (the authors').
     seed: int, optional
-        Seed of the training loader's shuffling. Default 0.
+        Seed of the training loader's shuffling (with the epoch number). Default 0.
     """
 
     def __init__(self, path: str, batch_size: int = 256, seed: int = 0) -> None:
@@ -43,9 +87,11 @@ class SequenceDataModule(L.LightningDataModule):
             self.datasets[split] = TensorDataset(X, y)
 
     def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
-        generator = torch.Generator().manual_seed(self.seed) if shuffle else None
-        return DataLoader(self.datasets[split], batch_size=self.batch_size, shuffle=shuffle,
-                          generator=generator)
+        dataset = self.datasets[split]
+        batches = BatchIndices(len(dataset), self.batch_size, shuffle, self.seed)
+        # A generator of its own keeps the loader from drawing on torch's global generator.
+        return DataLoader(dataset, sampler=batches, batch_size=None,
+                          generator=torch.Generator().manual_seed(self.seed))
 
     def train_dataloader(self) -> DataLoader:  # noqa: D102
         return self._loader("train", shuffle=True)

@@ -29,7 +29,8 @@ class SequenceClassifier(L.LightningModule):
     weight_decay: float, optional
         Adam weight decay. Default 0.
     rc_augment: bool, optional
-        Train on a random reverse complement of each batch with probability 1/2. Default False.
+        Replace each training sequence by its reverse complement with probability 1/2 (drawn anew
+        every step from torch's seeded generator). Default False.
     """
 
     def __init__(
@@ -53,8 +54,8 @@ class SequenceClassifier(L.LightningModule):
 
     def _common_step(self, batch: tuple[torch.Tensor, torch.Tensor], stage: str) -> torch.Tensor:
         X, y = batch
-        if stage == "train" and self.hparams.rc_augment and torch.rand(()) < 0.5:
-            X = X.flip(1, 2)
+        if stage == "train" and self.hparams.rc_augment:
+            X = random_reverse_complement(X)
         y_hat = self(X)
         loss = self.loss_fn(y_hat.float(), y.float())
         self.log(f"{stage}_loss", loss, prog_bar=stage != "train", on_epoch=True, on_step=False,
@@ -94,6 +95,24 @@ class SequenceClassifier(L.LightningModule):
             return opt
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=self.hparams.lr_halve_every, gamma=0.5)
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "epoch"}}
+
+
+def random_reverse_complement(X: torch.Tensor, p: float = 0.5) -> torch.Tensor:
+    """Each sequence of ``X`` replaced by its reverse complement with probability ``p``.
+
+    Parameters
+    ----------
+    X: torch.Tensor, shape=(n, 4, length)
+        One-hot, rows A, C, G, T: flipping rows and columns gives the reverse complement.
+    p: float, optional
+        Default 0.5.
+
+    Returns
+    -------
+    torch.Tensor, shape=(n, 4, length)
+    """
+    flip = torch.rand(len(X)) < p
+    return torch.where(flip.to(X.device)[:, None, None], X.flip(1, 2), X)
 
 
 @torch.no_grad()

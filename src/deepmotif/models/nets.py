@@ -1,46 +1,121 @@
-"""Architectures of the DeMo Dashboard as plain ``nn.Module``s, registered by name.
+"""Architectures of the DeMo Dashboard as plain ``nn.Module``s, registered by name, with size presets.
 
 Every network maps one-hot DNA ``X`` of shape ``(n, 4, length)`` to one logit per sequence, shape
 ``(n,)`` (the positive-class score; ``sigmoid`` of it is the probability of binding). Defaults follow
 the authors' Lua Torch code (QData/DeepMotif). Add an architecture with :func:`register_net`::
 
-    @register_net("dilated")
-    class Dilated(nn.Module):
-        def __init__(self, n_filters: int = 64): ...
+    @register_net("my_net", presets={"small": {"width": 16}, "large": {"width": 256}})
+    class MyNet(nn.Module):
+        def __init__(self, width: int = 64): ...
 
-and name it in ``config.yaml`` under ``architectures``; the training code does not change.
+and name it in ``config.yaml`` under ``architectures``; the training code does not change
+(``docs/models.md``; :class:`DilatedResidualCNN` is the worked example).
+
+Presets (``training.<arch>.preset`` in the config) are named keyword sets: ``medium`` is the
+architecture's defaults (the paper's sizes), ``small`` and ``large`` scale widths down and up.
+``training.<arch>.net`` overrides single keywords on top of the preset.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import torch
 from torch import nn
 
 NETS: dict[str, type[nn.Module]] = {}
+PRESETS: dict[str, dict[str, dict[str, Any]]] = {}
+PRESET_NAMES = ("small", "medium", "large")
 
 
-def register_net(name: str) -> Callable[[type[nn.Module]], type[nn.Module]]:
-    """Class decorator adding an architecture to :data:`NETS` under ``name``."""
+def register_net(
+    name: str, presets: Mapping[str, Mapping[str, Any]] | None = None
+) -> Callable[[type[nn.Module]], type[nn.Module]]:
+    """Class decorator adding an architecture to :data:`NETS` under ``name``.
+
+    Parameters
+    ----------
+    name: str
+        The architecture's name in the config (``architectures``, ``training.<name>``).
+    presets: mapping of str to dict, optional
+        Keyword arguments per size preset (``small``, ``medium``, ``large``); ``medium`` defaults to
+        ``{}`` (the class defaults). Default None (only ``medium``).
+    """
+    presets = {k: dict(v) for k, v in (presets or {}).items()}
+    unknown = set(presets) - set(PRESET_NAMES)
+    if unknown:
+        raise ValueError(f"presets of {name!r}: unknown names {sorted(unknown)}; use {PRESET_NAMES}")
 
     def wrap(cls: type[nn.Module]) -> type[nn.Module]:
         if name in NETS:
             raise ValueError(f"architecture {name!r} is registered twice")
+        _check_kwargs(name, cls, *presets.values())
         NETS[name] = cls
+        PRESETS[name] = {"medium": {}, **presets}
         return cls
 
     return wrap
 
 
-def build_net(arch: str, **kwargs) -> nn.Module:
-    """Build the architecture registered as ``arch`` with keyword arguments ``kwargs``."""
+def _check_kwargs(arch: str, cls: type[nn.Module], *kwargs_sets: Mapping[str, Any]) -> None:
+    """ValueError naming the first keyword that ``cls.__init__`` does not accept."""
+    params = inspect.signature(cls.__init__).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    accepted = [n for n in params if n != "self"]
+    for kwargs in kwargs_sets:
+        for key in kwargs:
+            if key not in accepted:
+                raise ValueError(f"architecture {arch!r} has no parameter {key!r}; "
+                                 f"it accepts: {', '.join(accepted) or '(none)'}")
+
+
+def net_kwargs(arch: str, preset: str | None = None, overrides: Mapping[str, Any] | None = None) -> dict:
+    """Keyword arguments of ``arch``: the preset's, updated by ``overrides``.
+
+    Parameters
+    ----------
+    arch: str
+        Registered architecture name.
+    preset: str or None, optional
+        ``small``, ``medium`` or ``large``; None means ``medium`` (the class defaults). Default None.
+    overrides: mapping, optional
+        Keyword arguments replacing the preset's (``training.<arch>.net`` in the config).
+
+    Returns
+    -------
+    dict
+    """
+    _check_arch(arch)
+    preset = preset or "medium"
+    if preset not in PRESETS[arch]:
+        raise ValueError(f"architecture {arch!r} has no preset {preset!r}; "
+                         f"it has: {', '.join(PRESETS[arch])}")
+    kwargs = {**PRESETS[arch][preset], **(overrides or {})}
+    _check_kwargs(arch, NETS[arch], kwargs)
+    return kwargs
+
+
+def _check_arch(arch: str) -> None:
     if arch not in NETS:
         raise ValueError(f"unknown architecture {arch!r}; known: {', '.join(sorted(NETS))}")
+
+
+def build_net(arch: str, **kwargs) -> nn.Module:
+    """Build the architecture registered as ``arch`` with keyword arguments ``kwargs``."""
+    _check_arch(arch)
+    _check_kwargs(arch, NETS[arch], kwargs)
     return NETS[arch](**kwargs)
 
 
-@register_net("cnn")
+def count_parameters(net: nn.Module) -> int:
+    """Number of trainable parameters of ``net``."""
+    return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+@register_net("cnn", presets={"small": {"n_filters": 32}, "large": {"n_filters": 256}})
 class CNN(nn.Module):
     """Three convolution layers with max pooling, global max over length, linear output.
 
@@ -104,7 +179,7 @@ class _BiLSTMHead(nn.Module):
         return self.linear(self.dropout(pooled)).squeeze(-1)
 
 
-@register_net("rnn")
+@register_net("rnn", presets={"small": {"hidden_size": 16}, "large": {"hidden_size": 64}})
 class BiLSTM(nn.Module):
     """Bidirectional LSTM over the one-hot sequence (the paper's RNN).
 
@@ -126,7 +201,8 @@ class BiLSTM(nn.Module):
         return self.head(X.transpose(1, 2))
 
 
-@register_net("cnn_rnn")
+@register_net("cnn_rnn", presets={"small": {"n_filters": 64, "hidden_size": 16},
+                                  "large": {"n_filters": 256, "hidden_size": 64}})
 class CNNBiLSTM(nn.Module):
     """One convolution (same padding, ReLU) followed by the bidirectional LSTM (the paper's CNN-RNN).
 
@@ -159,3 +235,63 @@ class CNNBiLSTM(nn.Module):
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
         return self.head(torch.relu(self.conv(X)).transpose(1, 2))
+
+
+# --- the worked example of docs/models.md: an architecture added without touching training code ------
+
+class _DilatedBlock(nn.Module):
+    """``h + ReLU(BatchNorm(Conv(h)))`` with a dilated, length-preserving convolution."""
+
+    def __init__(self, channels: int, kernel_size: int, dilation: int) -> None:
+        super().__init__()
+        self.conv = nn.Conv1d(channels, channels, kernel_size, dilation=dilation,
+                              padding=dilation * (kernel_size - 1) // 2)
+        self.norm = nn.BatchNorm1d(channels)
+
+    def forward(self, H: torch.Tensor) -> torch.Tensor:
+        return H + torch.relu(self.norm(self.conv(H)))
+
+
+@register_net("dilated_cnn", presets={"small": {"n_filters": 32, "n_blocks": 4},
+                                      "large": {"n_filters": 128, "n_blocks": 7}})
+class DilatedResidualCNN(nn.Module):
+    """A motif convolution, then residual blocks with dilation 1, 2, 4, ..., global max, linear.
+
+    Like BPNet and Basenji, the dilations double per block, so the receptive field,
+    ``kernel_size + (block_kernel - 1) * (2 ** n_blocks - 1)`` bp (135 for the defaults), covers the
+    101-bp input with few parameters, and the model can relate motifs far apart. Not in the paper.
+
+    Parameters
+    ----------
+    n_filters: int, optional
+        Channels of every layer. Default 64.
+    kernel_size: int, optional
+        Width of the first (motif) convolution. Default 9.
+    n_blocks: int, optional
+        Residual blocks; block ``i`` has dilation ``2 ** i``. Default 6.
+    block_kernel: int, optional
+        Width of the blocks' convolutions (odd). Default 3.
+    dropout: float, optional
+        Dropout before the linear layer. Default 0.3.
+    """
+
+    def __init__(
+        self, n_filters: int = 64, kernel_size: int = 9, n_blocks: int = 6, block_kernel: int = 3,
+        dropout: float = 0.3,
+    ) -> None:
+        super().__init__()
+        if block_kernel % 2 != 1:
+            raise ValueError(f"block_kernel must be odd to keep the length, got {block_kernel}")
+        self.conv = nn.Conv1d(4, n_filters, kernel_size, padding=kernel_size // 2)
+        self.blocks = nn.Sequential(*[_DilatedBlock(n_filters, block_kernel, 2 ** i) for i in range(n_blocks)])
+        self.dropout = nn.Dropout(dropout)
+        self.linear = nn.Linear(n_filters, 1)
+
+    @property
+    def first_conv(self) -> nn.Conv1d:
+        """The first convolution layer (its filters are the motif detectors)."""
+        return self.conv
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        H = self.blocks(torch.relu(self.conv(X)))
+        return self.linear(self.dropout(H.amax(dim=-1))).squeeze(-1)

@@ -1,7 +1,14 @@
-"""Training one architecture on one TF's dataset, with validation-based model selection."""
+"""Training one architecture on one TF's dataset, with validation-based model selection.
+
+A run keeps ``checkpoints/last.ckpt`` (written atomically after every epoch) in its output folder;
+a run started again with the same data and parameters (a Snakemake rerun after a kill or a failed
+job) resumes from it instead of starting over, and continues the same batch order and random
+stream, so the resumed model is the one an uninterrupted run would have produced (on CPU).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -14,23 +21,132 @@ from typing import Any
 
 import pandas as pd
 
+from deepmotif.errors import InputError
 from deepmotif.io import atomic_path
 
 log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, Any] = {
+    "preset": "medium",       # size preset of the architecture (small, medium = the paper's, large)
     "lr": 1e-2,               # Adam, the authors'
     "lr_halve_every": 10,     # epochs; 0 keeps the learning rate constant
     "batch_size": 256,
     "max_epochs": 50,
     "patience": 10,           # early stopping on validation AUROC
-    "grad_clip": 5.0,
+    "grad_clip": 5.0,         # gradient norm; 0 turns clipping off
     "weight_decay": 0.0,
     "rc_augment": False,
-    "precision": "32-true",
+    "precision": "auto",      # bf16-mixed on a GPU with bf16, else 32-true
     "seed": 0,
-    "net": {},                # keyword arguments of the architecture
+    "net": {},                # keyword arguments of the architecture, over the preset's
 }
+HISTORY_COLUMNS = ("epoch", "step", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "lr",
+                   "seconds")
+RUN_FILE = "run.json"  # beside last.ckpt: what the checkpoints were trained on
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto`` → ``bf16-mixed`` on a CUDA GPU that supports bf16, else ``32-true``; others unchanged."""
+    import torch
+
+    if precision != "auto":
+        return precision
+    if torch.cuda.is_available() and torch.cuda.is_bf16_supported():
+        return "bf16-mixed"
+    return "32-true"
+
+
+def file_md5(path: str | os.PathLike) -> str:
+    """MD5 hex digest of a file (the training data's identity in ``checkpoints/run.json``)."""
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _history_callback():
+    """:class:`EpochHistory`, defined on first use so that importing this module stays light."""
+    import torch
+    from lightning.pytorch.callbacks import Callback
+
+    class EpochHistory(Callback):
+        """One row per epoch (:data:`HISTORY_COLUMNS`), logged as a plain line and kept in checkpoints.
+
+        Its state, saved in every checkpoint, holds the rows so far and torch's random state at
+        saving time; loading it on resume restores both, so the resumed run's history is complete
+        and its dropout and augmentation draws are the uninterrupted run's.
+        """
+
+        def __init__(self) -> None:
+            self.rows: list[dict[str, float]] = []
+            self._loss_sum = torch.zeros(())
+            self._n = 0
+            self._start = time.perf_counter()
+
+        def on_train_epoch_start(self, trainer, pl_module) -> None:  # noqa: D102
+            self._loss_sum, self._n, self._start = torch.zeros(()), 0, time.perf_counter()
+
+        def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: D102
+            n = len(batch[1])
+            self._loss_sum = self._loss_sum + outputs["loss"].detach().float().cpu() * n
+            self._n += n
+
+        def on_validation_end(self, trainer, pl_module) -> None:  # noqa: D102
+            if trainer.sanity_checking:
+                return
+            metrics = trainer.callback_metrics
+            row = {"epoch": trainer.current_epoch, "step": trainer.global_step,
+                   "train_loss": float(self._loss_sum) / max(self._n, 1),
+                   **{k: float(metrics[k]) for k in ("valid_loss", "valid_auroc", "valid_auprc")
+                      if k in metrics},
+                   "lr": trainer.optimizers[0].param_groups[0]["lr"],
+                   "seconds": round(time.perf_counter() - self._start, 3)}
+            self.rows.append(row)
+            log.info("epoch %d: train loss %.4f, valid loss %.4f, valid AUROC %.4f (%.1f s)", row["epoch"],
+                     row["train_loss"], row.get("valid_loss", float("nan")),
+                     row.get("valid_auroc", float("nan")), row["seconds"])
+
+        def state_dict(self) -> dict[str, Any]:  # noqa: D102
+            state = {"rows": list(self.rows), "torch_rng": torch.get_rng_state()}
+            if torch.cuda.is_available():
+                state["cuda_rng"] = torch.cuda.get_rng_state_all()
+            return state
+
+        def load_state_dict(self, state_dict: dict[str, Any]) -> None:  # noqa: D102
+            self.rows = list(state_dict["rows"])
+            torch.set_rng_state(state_dict["torch_rng"])
+            if "cuda_rng" in state_dict and torch.cuda.is_available():
+                torch.cuda.set_rng_state_all(state_dict["cuda_rng"])
+
+    return EpochHistory()
+
+
+def _prepare_checkpoints(ckpt_dir: Path, run: dict[str, Any]) -> tuple[Path | None, int]:
+    """``(ckpt_dir/last.ckpt, epochs it holds)`` if it belongs to ``run`` (same data and parameters)
+    and loads; else empty ``ckpt_dir``, record ``run`` in it and return ``(None, 0)``."""
+    import torch
+
+    last, run_file = ckpt_dir / "last.ckpt", ckpt_dir / RUN_FILE
+    run = json.loads(json.dumps(run))  # tuples → lists, as read back
+    if last.exists():
+        same = run_file.exists() and json.loads(run_file.read_text()) == run
+        if same:
+            try:
+                epoch = torch.load(last, map_location="cpu", weights_only=False)["epoch"]
+            except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means starting over
+                log.warning("%s is unreadable (%s); starting from scratch", last, err)
+            else:
+                log.info("resuming from %s: %d epoch(s) done", last, epoch + 1)
+                return last, epoch + 1
+        else:
+            log.info("%s was trained on other data or parameters; starting from scratch", last)
+    if ckpt_dir.exists():
+        shutil.rmtree(ckpt_dir)
+    ckpt_dir.mkdir(parents=True)
+    with atomic_path(run_file) as tmp:
+        tmp.write_text(json.dumps(run, indent=2))
+    return None, 0
 
 
 def train_model(
@@ -44,8 +160,10 @@ def train_model(
     """Train ``arch`` on ``sequences``; keep the epoch with the best validation AUROC; test it.
 
     Writes into ``out_dir``: ``model.ckpt`` (best epoch), ``metrics.json``, ``predictions.tsv``
-    (test split: ``id label prob``), ``training.csv`` (per-epoch metrics), ``params.json``, and
-    ``checkpoints/last.ckpt`` from which a killed run resumes.
+    (test split: ``id label prob``), ``training.csv`` (one row per epoch, :data:`HISTORY_COLUMNS`)
+    and ``params.json`` (the parameters with the network's resolved keyword arguments). While it runs,
+    ``checkpoints/`` holds ``last.ckpt`` and ``best.ckpt``; a run started again with the same
+    sequences and parameters resumes from ``last.ckpt``. The folder is removed after success.
 
     Parameters
     ----------
@@ -59,6 +177,8 @@ def train_model(
         Overrides of :data:`DEFAULTS`.
     threads: int, optional
         CPU threads for torch. Default 1.
+    tf: str, optional
+        TF name recorded in ``metrics.json``. Default "".
 
     Returns
     -------
@@ -68,81 +188,97 @@ def train_model(
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-    from lightning.pytorch.loggers import CSVLogger
 
     from deepmotif.models.datamodule import SequenceDataModule
-    from deepmotif.models.module import SequenceClassifier, predict_proba
     from deepmotif.models.metrics import auprc, auroc
+    from deepmotif.models.module import SequenceClassifier, predict_proba
+    from deepmotif.models.nets import count_parameters, net_kwargs
 
+    unknown = sorted(set(params or {}) - set(DEFAULTS))
+    if unknown:
+        raise InputError(f"training parameters of {arch!r}: unknown key(s) {unknown}; known: {sorted(DEFAULTS)}")
     p = {**DEFAULTS, **(params or {})}
+    try:
+        p["net"] = net_kwargs(arch, p.pop("preset"), p["net"])
+    except ValueError as err:
+        raise InputError(f"config training.{arch} (preset / net): {err}") from None
+    p["precision"] = resolve_precision(p["precision"])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(threads)
-    L.seed_everything(p["seed"], workers=True, verbose=False)
     for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
                   "lightning.fabric.utilities.seed"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     warnings.filterwarnings("ignore", ".*does not have many workers.*")
     warnings.filterwarnings("ignore", ".*LeafSpec.*")
+    warnings.filterwarnings("ignore", ".*Checkpoint directory .* exists and is not empty.*")  # run.json
+    warnings.filterwarnings("ignore", ".*The `srun` command is available.*")
 
+    ckpt_dir = out_dir / "checkpoints"
+    run = {"arch": arch, "params": p, "sequences_md5": file_md5(sequences)}
+    resume, epochs_done = _prepare_checkpoints(ckpt_dir, run)
+    L.seed_everything(p["seed"], workers=True, verbose=False)
     data = SequenceDataModule(str(sequences), batch_size=p["batch_size"], seed=p["seed"])
     data.setup()
     model = SequenceClassifier(arch, p["net"], lr=p["lr"], lr_halve_every=p["lr_halve_every"],
                                weight_decay=p["weight_decay"], rc_augment=p["rc_augment"])
-    ckpt_dir = out_dir / "checkpoints"
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="valid_auroc", mode="max",
                                  save_last=True)
+    history = _history_callback()
     trainer = L.Trainer(
         max_epochs=p["max_epochs"],
         accelerator="auto",
         devices=1,
         precision=p["precision"],
         gradient_clip_val=p["grad_clip"] or None,
-        callbacks=[checkpoint, EarlyStopping("valid_auroc", mode="max", patience=p["patience"])],
-        logger=CSVLogger(out_dir, name="", version="lightning_logs"),
+        callbacks=[history, EarlyStopping("valid_auroc", mode="max", patience=p["patience"]), checkpoint],
+        logger=False,
         enable_progress_bar=sys.stderr.isatty(),
         enable_model_summary=False,
-        deterministic=True,
+        # CUDA has no deterministic kernel for some backward passes: warn there instead of failing
+        deterministic=True if not torch.cuda.is_available() else "warn",
         num_sanity_val_steps=0,
     )
-    last = ckpt_dir / "last.ckpt"
-    resume = str(last) if last.exists() else None
-    if resume:
-        log.info("resuming from %s", resume)
     start = time.perf_counter()
-    trainer.fit(model, datamodule=data, ckpt_path=resume)
+    trainer.fit(model, datamodule=data, ckpt_path=str(resume) if resume else None)
     seconds = time.perf_counter() - start
+    if not checkpoint.best_model_path:
+        raise RuntimeError(f"{arch}: no checkpoint was written (no validation sequences?)")
 
     best = SequenceClassifier.load_from_checkpoint(checkpoint.best_model_path, map_location="cpu")
     test = data.tables["test"]
     prob = predict_proba(best.net, data.datasets["test"].tensors[0])
     valid_prob = predict_proba(best.net, data.datasets["valid"].tensors[0])
-    history = pd.read_csv(out_dir / "lightning_logs" / "metrics.csv")
-    epochs = history.groupby("epoch").first()
+    rows = pd.DataFrame(history.rows, columns=list(HISTORY_COLUMNS))
+    n_train = len(data.datasets["train"])
     metrics = {
         "tf": tf, "arch": arch,
         "test_auroc": auroc(test["label"], prob), "test_auprc": auprc(test["label"], prob),
         "valid_auroc": auroc(data.tables["valid"]["label"], valid_prob),
-        "n_train": len(data.datasets["train"]), "n_valid": len(data.datasets["valid"]),
-        "n_test": len(test), "epochs": int(trainer.current_epoch),
-        "best_epoch": int(epochs["valid_auroc"].idxmax()) if "valid_auroc" in epochs else None,
+        "n_train": n_train, "n_valid": len(data.datasets["valid"]),
+        "n_test": len(test), "epochs": len(rows),
+        "best_epoch": int(rows.loc[rows["valid_auroc"].idxmax(), "epoch"]) if len(rows) else None,
+        "resumed_after_epochs": epochs_done,
         "seconds": round(seconds, 2),
-        "n_parameters": sum(x.numel() for x in best.net.parameters()),
-        "accelerator": type(trainer.accelerator).__name__, "threads": threads,
+        "train_seconds": round(float(rows["seconds"].sum()), 2),
+        "train_sequences_per_second": round(n_train * len(rows) / max(float(rows["seconds"].sum()), 1e-9), 1),
+        "n_parameters": count_parameters(best.net),
+        "accelerator": type(trainer.accelerator).__name__, "precision": p["precision"], "threads": threads,
     }
     with atomic_path(out_dir / "predictions.tsv") as tmp:
         pd.DataFrame({"id": test["id"], "label": test["label"], "prob": prob}).to_csv(
             tmp, sep="\t", index=False, float_format="%.6g")
     with atomic_path(out_dir / "training.csv") as tmp:
-        shutil.copy(out_dir / "lightning_logs" / "metrics.csv", tmp)
+        rows.to_csv(tmp, index=False, float_format="%.6g")
     with atomic_path(out_dir / "params.json") as tmp:
         tmp.write_text(json.dumps({"arch": arch, **p}, indent=2))
-    with atomic_path(out_dir / "metrics.json") as tmp:
-        tmp.write_text(json.dumps(metrics, indent=2))
     with atomic_path(out_dir / "model.ckpt") as tmp:
         shutil.copy(checkpoint.best_model_path, tmp)
-    log.info("%s %s: test AUROC %.4f, AUPRC %.4f after %d epochs (%.1f s)", tf, arch,
-             metrics["test_auroc"], metrics["test_auprc"], metrics["epochs"], seconds)
+    with atomic_path(out_dir / "metrics.json") as tmp:
+        tmp.write_text(json.dumps(metrics, indent=2))
+    shutil.rmtree(ckpt_dir)
+    log.info("%s %s: test AUROC %.4f, AUPRC %.4f after %d epochs, best %s (%.1f s)", tf, arch,
+             metrics["test_auroc"], metrics["test_auprc"], metrics["epochs"], metrics["best_epoch"], seconds)
     return metrics
 
 

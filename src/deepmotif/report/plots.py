@@ -208,3 +208,98 @@ def plot_roc_pr(y, scores_by_arch: Mapping[str, np.ndarray], axes: np.ndarray | 
     roc_ax.legend(loc="lower right", fontsize=8)
     pr_ax.legend(loc="lower left", fontsize=8)
     return axes
+
+
+# --- cross-TF summaries of results/summary/auc_table.tsv (added with the models work) ---------------
+
+SUMMARY_ROWS = ("mean", "median")
+
+
+def _auc_matrix(table: pd.DataFrame, metric: str) -> pd.DataFrame:
+    """``metric`` of every TF (rows) × architecture (columns) from an ``auc_table.tsv`` table."""
+    missing = {"tf", "arch", metric} - set(table.columns)
+    if missing:
+        raise ValueError(f"table lacks column(s) {sorted(missing)}; expected tf, arch, {metric}")
+    per_tf = table[~table["tf"].astype(str).isin(SUMMARY_ROWS)]
+    if per_tf.empty:
+        raise ValueError("table has no per-TF rows (only mean/median)")
+    return per_tf.pivot_table(index="tf", columns="arch", values=metric, aggfunc="first", sort=False)
+
+
+def plot_auc_scatter(
+    table: pd.DataFrame, x: str = "cnn", y: str = "cnn_rnn", metric: str = "test_auroc",
+    ax: Axes | None = None,
+) -> Axes:
+    """One point per TF: ``metric`` of architecture ``x`` against ``y`` (the paper's CNN vs CNN-RNN).
+
+    Parameters
+    ----------
+    table: pandas.DataFrame
+        ``results/summary/auc_table.tsv``: columns ``tf arch`` and ``metric``; rows with ``tf`` =
+        ``mean``/``median`` are ignored.
+    x, y: str, optional
+        Architectures on the horizontal and vertical axes. Defaults "cnn" and "cnn_rnn".
+    metric: str, optional
+        Default "test_auroc".
+    ax: matplotlib.axes.Axes or None, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        Points above the diagonal are TFs where ``y`` beats ``x``; the title counts them.
+    """
+    M = _auc_matrix(table, metric)
+    absent = [a for a in (x, y) if a not in M.columns]
+    if absent:
+        raise ValueError(f"architecture(s) {absent} not in the table; it has {list(M.columns)}")
+    pairs = pd.DataFrame({"x": M[x], "y": M[y]}).dropna()  # x == y is allowed (one architecture)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    lo = min(0.5, float(pairs.min().min()) - 0.02)
+    ax.plot([lo, 1], [lo, 1], color="grey", linestyle="--", linewidth=0.8)
+    ax.scatter(pairs["x"], pairs["y"], s=25, color="#255C99", zorder=3)
+    for tf, row in pairs.iterrows():
+        ax.annotate(str(tf).split("_")[0], (row["x"], row["y"]), fontsize=7, xytext=(3, 2),
+                    textcoords="offset points")
+    label = metric.replace("test_", "test ").replace("auroc", "AUROC").replace("auprc", "AUPRC")
+    wins = int((pairs["y"] > pairs["x"]).sum())
+    ax.set(xlim=(lo, 1), ylim=(lo, 1), xlabel=f"{x} {label}", ylabel=f"{y} {label}",
+           title=f"{y} better on {wins} of {len(pairs)} TFs", aspect="equal")
+    return ax
+
+
+def plot_auc_box(
+    table: pd.DataFrame, metric: str = "test_auroc", archs: list[str] | None = None, ax: Axes | None = None,
+) -> Axes:
+    """Distribution of ``metric`` over TFs, one box per architecture, TFs drawn as points.
+
+    Parameters
+    ----------
+    table: pandas.DataFrame
+        ``results/summary/auc_table.tsv`` (see :func:`plot_auc_scatter`).
+    metric: str, optional
+        Default "test_auroc".
+    archs: list of str or None, optional
+        Architectures in drawing order; None keeps the table's order. Default None.
+    ax: matplotlib.axes.Axes or None, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    M = _auc_matrix(table, metric)
+    archs = list(M.columns) if archs is None else list(archs)
+    absent = [a for a in archs if a not in M.columns]
+    if absent:
+        raise ValueError(f"architecture(s) {absent} not in the table; it has {list(M.columns)}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.2 * len(archs) + 2, 4))
+    values = [M[a].dropna().to_numpy() for a in archs]
+    ax.boxplot(values, showfliers=False, medianprops={"color": "#D62839"})
+    ax.set_xticks(range(1, len(archs) + 1), archs)
+    rng = np.random.default_rng(0)
+    for i, v in enumerate(values, start=1):
+        ax.scatter(i + rng.uniform(-0.12, 0.12, len(v)), v, s=12, color="#255C99", alpha=0.8, zorder=3)
+    label = metric.replace("test_", "test ").replace("auroc", "AUROC").replace("auprc", "AUPRC")
+    ax.set(xlabel="architecture", ylabel=label, title=f"{label} over {len(M)} TFs")
+    return ax

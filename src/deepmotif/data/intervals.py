@@ -1,0 +1,147 @@
+"""Genomic intervals: BED files, users' own peak files (BED or narrowPeak) and blacklist filtering."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.data.readers import NARROWPEAK_COLUMNS, _read_lines, read_narrowpeak
+from deepmotif.errors import InputError, where
+
+log = logging.getLogger(__name__)
+
+SKIP = ("#", "track", "browser")
+
+
+def _data_lines(path) -> list[tuple[int, list[str]]]:
+    return [(n, line.split("\t")) for n, line in enumerate(_read_lines(path), start=1)
+            if line.strip() and not line.startswith(SKIP)]
+
+
+def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame:
+    """Read a BED file (3 or more tab-separated columns), gzip or plain.
+
+    Parameters
+    ----------
+    path: path
+        ``chrom start end [name [score [strand ...]]]``, 0-based half-open; ``#``/``track``/``browser``
+        lines are skipped.
+    allow_empty: bool, optional
+        Return an empty frame for a file without intervals instead of raising. Default False.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``chrom start end`` (int64 coordinates) plus ``name score strand`` when the file has them
+        (``score`` float64).
+    """
+    rows = _data_lines(path)
+    if not rows:
+        if allow_empty:
+            return pd.DataFrame({"chrom": pd.Series(dtype=str), "start": pd.Series(dtype="int64"),
+                                 "end": pd.Series(dtype="int64")})
+        raise InputError(f"{path}: contains no intervals; expected tab-separated lines chrom start end")
+    ncol = min(len(fields) for _, fields in rows)
+    if ncol < 3:
+        n, fields = next((n, f) for n, f in rows if len(f) < 3)
+        spaces = " (columns must be separated by tabs)" if len(fields) == 1 and " " in fields[0] else ""
+        raise InputError(f"{where(path, n)}: has {len(fields)} columns, a BED line needs at least 3 "
+                         f"(chrom start end){spaces}")
+    keep = min(ncol, 6)
+    names = ["chrom", "start", "end", "name", "score", "strand"][:keep]
+    df = pd.DataFrame([fields[:keep] for _, fields in rows], columns=names, dtype="str")
+    numbers = np.asarray([n for n, _ in rows])
+    for col in ("start", "end"):
+        bad = ~df[col].str.fullmatch(r"\d+").to_numpy()
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise InputError(f"{where(path, int(numbers[i]))}: column {col!r} must be a non-negative "
+                             f"integer, got {df[col].iloc[i]!r} ({int(bad.sum())} such lines)")
+        df[col] = df[col].astype("int64")
+    bad = (df["start"] >= df["end"]).to_numpy()
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{where(path, int(numbers[i]))}: start {df['start'].iloc[i]} is not before end "
+                         f"{df['end'].iloc[i]}; a BED interval needs start < end (0-based, half-open)")
+    if "score" in df:
+        score = pd.to_numeric(df["score"].replace(".", "0"), errors="coerce")
+        if score.isna().any():
+            i = int(np.flatnonzero(score.isna().to_numpy())[0])
+            raise InputError(f"{where(path, int(numbers[i]))}: column 'score' must be a number, got "
+                             f"{df['score'].iloc[i]!r}")
+        df["score"] = score.astype("float64")
+    return df
+
+
+def read_peaks(path: str | os.PathLike) -> pd.DataFrame:
+    """Read peaks from a narrowPeak file or a plain BED file (3 to 6 columns).
+
+    BED peaks get their midpoint as summit and their score (0 without one) as ``signalValue``, so
+    :func:`deepmotif.data.peaks.summit_windows` keeps the file order among equal scores.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The ten narrowPeak columns (see :func:`deepmotif.data.readers.read_narrowpeak`).
+    """
+    rows = _data_lines(path)
+    if rows and len(rows[0][1]) == 10:
+        return read_narrowpeak(path)
+    if rows and len(rows[0][1]) > 6:
+        raise InputError(f"{where(path, rows[0][0])}: has {len(rows[0][1])} columns; peaks must be "
+                         "narrowPeak (10 columns) or BED with 3 to 6 columns")
+    bed = read_bed(path)
+    out = pd.DataFrame({"chrom": bed["chrom"], "start": bed["start"], "end": bed["end"]})
+    out["name"] = bed["name"] if "name" in bed else "."
+    out["score"] = bed["score"] if "score" in bed else 0.0
+    out["strand"] = bed["strand"] if "strand" in bed else "."
+    out["signalValue"] = out["score"]
+    out["pValue"] = out["qValue"] = -1.0
+    out["peak"] = (out["end"] - out["start"]) // 2
+    log.info("%s: %d BED intervals, summits at their midpoints", path, len(out))
+    return out[list(NARROWPEAK_COLUMNS)]
+
+
+def merge_intervals(bed: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Merge overlapping intervals per chromosome; returns chrom → (starts, ends), sorted, disjoint."""
+    merged = {}
+    for chrom, part in bed.groupby("chrom", sort=False):
+        part = part.sort_values("start")
+        starts, ends = part["start"].to_numpy(), part["end"].to_numpy()
+        reach = np.maximum.accumulate(ends)
+        new = np.concatenate(([True], starts[1:] >= reach[:-1]))  # touching intervals stay separate
+        merged[chrom] = (starts[new], np.maximum.reduceat(ends, np.flatnonzero(new)))
+    return merged
+
+
+def overlaps(bed: pd.DataFrame, regions: pd.DataFrame) -> np.ndarray:
+    """Boolean mask: which intervals of ``bed`` overlap any interval of ``regions`` by >= 1 bp."""
+    hit = np.zeros(len(bed), dtype=bool)
+    merged = merge_intervals(regions)
+    for chrom, index in bed.groupby("chrom", sort=False).indices.items():
+        if chrom not in merged:
+            continue
+        r_start, r_end = merged[chrom]
+        start, end = bed["start"].to_numpy()[index], bed["end"].to_numpy()[index]
+        j = np.searchsorted(r_start, end, side="left") - 1  # last region starting before end
+        hit[index] = (j >= 0) & (r_end[np.maximum(j, 0)] > start)
+    return hit
+
+
+def filter_blacklist(peaks: pd.DataFrame, blacklist: pd.DataFrame, peaks_path: str = "peaks") -> pd.DataFrame:
+    """Drop the peaks that overlap a blacklisted region (ENCODE exclusion list).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The remaining peaks, in order.
+    """
+    hit = overlaps(peaks, blacklist)
+    log.info("%s: %d of %d peaks overlap the blacklist and are dropped", peaks_path, int(hit.sum()), len(peaks))
+    if hit.all():
+        raise InputError(f"{peaks_path}: every peak overlaps the blacklist; check that the blacklist is for "
+                         "the same assembly as the peaks")
+    return peaks[~hit].reset_index(drop=True)

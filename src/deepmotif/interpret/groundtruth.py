@@ -1,0 +1,255 @@
+"""Checks of the interpretations against the motifs planted in simulated data.
+
+Three questions, one function each, all in window coordinates (:func:`planted_sites`):
+
+* saliency (:func:`saliency_overlap`): do the ``top`` most salient positions of a correctly classified
+  positive fall on a planted motif? Because a 19-bp motif covers a fifth of a 101-bp window, ten
+  random positions already touch it with probability ~0.9, so the chance levels are reported beside
+  the hit rate, together with the *precision* (fraction of the top positions inside a motif).
+* class optimization and filters (:func:`jaspar_recovery`): is the planted JASPAR matrix (any
+  version) the top Tomtom hit of some learned motif with q below a threshold?
+* temporal output scores (:func:`temporal_check`): is the forward score below ``threshold`` on the
+  prefix that ends just before the planted element and above it once the element has been read
+  (and the backward score the same from the right)? Also where the largest single step is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from math import comb
+
+import numpy as np
+import pandas as pd
+
+SITE_COLUMNS = ["id", "motif_id", "motif_name", "start", "end", "strand"]
+
+
+def _check_scores(M: np.ndarray, ids: Sequence[str], name: str, ndim: int) -> np.ndarray:
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != ndim or len(M) != len(ids):
+        raise ValueError(f"{name} must have {ndim} dimensions and one row per id ({len(ids)}), "
+                         f"got shape {M.shape}")
+    return M
+
+
+def planted_sites(positives: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFrame:
+    """Planted motifs in the coordinates of the extracted windows.
+
+    Parameters
+    ----------
+    positives: pandas.DataFrame
+        ``results/{tf}/data/positives.tsv``: ``id chrom start end`` (the window of each peak).
+    planted: pandas.DataFrame
+        ``resources/simulated/{tf}/planted.tsv``: ``peak chrom start end strand motif_id motif_name``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SITE_COLUMNS`; ``[start, end)`` relative to the window start, clipped to the window;
+        motifs entirely outside their window are dropped.
+    """
+    windows = positives[["id", "chrom", "start", "end"]].rename(
+        columns={"start": "w_start", "end": "w_end", "chrom": "w_chrom"})
+    sites = planted.merge(windows, left_on="peak", right_on="id", how="inner")
+    sites = sites[sites["chrom"] == sites["w_chrom"]]
+    length = sites["w_end"] - sites["w_start"]
+    start = (sites["start"] - sites["w_start"]).clip(lower=0)
+    end = np.minimum(sites["end"] - sites["w_start"], length)
+    out = pd.DataFrame({"id": sites["id"].astype(str), "motif_id": sites["motif_id"],
+                        "motif_name": sites["motif_name"], "start": start, "end": end,
+                        "strand": sites["strand"]})
+    return out[out["end"] > out["start"]].reset_index(drop=True)
+
+
+def _site_mask(ids: Sequence[str], sites: pd.DataFrame, length: int) -> np.ndarray:
+    """Boolean ``(n, length)``: position inside any planted motif of the sequence."""
+    row = {sid: i for i, sid in enumerate(ids)}
+    mask = np.zeros((len(ids), length), dtype=bool)
+    for sid, start, end in sites[["id", "start", "end"]].itertuples(index=False):
+        if sid in row:
+            mask[row[sid], int(start):int(end)] = True
+    return mask
+
+
+def saliency_overlap(
+    X_attr: np.ndarray,
+    ids: Sequence[str],
+    sites: pd.DataFrame,
+    top: int = 10,
+) -> pd.DataFrame:
+    """Whether the most salient positions of each sequence fall on its planted motifs.
+
+    Parameters
+    ----------
+    X_attr: numpy.ndarray, shape=(n, 4, length)
+        Attributions (e.g. gradient times input); a position's score is the sum over bases, so the
+        base present counts, and the ``top`` largest scores are taken.
+    ids: sequence of str
+        Sequence ids, matching ``sites["id"]``.
+    sites: pandas.DataFrame
+        From :func:`planted_sites`.
+    top: int, optional
+        Positions taken per sequence. Default 10.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sequence that has a planted site: ``id hit precision chance_hit
+        chance_precision``. ``hit``: some top position is in a motif; ``precision``: the fraction of
+        them that is; the chance levels are those of ``top`` positions drawn at random.
+    """
+    X_attr = _check_scores(X_attr, ids, "X_attr", 3)
+    length = X_attr.shape[-1]
+    if not 1 <= top <= length:
+        raise ValueError(f"top must be in [1, {length}], got {top}")
+    mask = _site_mask(ids, sites, length)
+    score = X_attr.sum(axis=1)
+    order = np.argsort(-score, axis=1, kind="stable")[:, :top]
+    in_site = np.take_along_axis(mask, order, axis=1)
+    covered = mask.sum(axis=1)
+    chance_hit = np.array([1 - comb(length - int(m), top) / comb(length, top) for m in covered])
+    out = pd.DataFrame({"id": list(ids), "hit": in_site.any(axis=1), "precision": in_site.mean(axis=1),
+                        "chance_hit": chance_hit, "chance_precision": covered / length})
+    return out[covered > 0].reset_index(drop=True)
+
+
+def temporal_check(
+    forward: np.ndarray,
+    backward: np.ndarray,
+    ids: Sequence[str],
+    sites: pd.DataFrame,
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Whether temporal output scores switch on while the planted element is read.
+
+    The element spans from the first planted motif's start ``s`` to the last one's end ``e`` (a
+    composite counts as one element). ``forward_ok``: ``forward[s - 1] < threshold <= forward[e - 1]``
+    (low on the prefix before the element, high once it is complete); ``backward_ok``:
+    ``backward[e] < threshold <= backward[s]``. Sequences whose element touches a window end are
+    skipped (no prefix before it).
+
+    Parameters
+    ----------
+    forward, backward: numpy.ndarray, shape=(n, length)
+        From :func:`~deepmotif.interpret.temporal.temporal_scores`.
+    ids: sequence of str
+    sites: pandas.DataFrame
+        From :func:`planted_sites`.
+    threshold: float, optional
+        Probability counted as "bound". Default 0.5.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``id start end forward_before forward_after forward_ok backward_before backward_after
+        backward_ok jump jump_offset``: ``jump`` is the position of the largest one-step increase of
+        the forward score and ``jump_offset = jump - (end - 1)`` (negative: before the element ends).
+    """
+    forward = _check_scores(forward, ids, "forward", 2)
+    backward = _check_scores(backward, ids, "backward", 2)
+    length = forward.shape[1]
+    row = {sid: i for i, sid in enumerate(ids)}
+    elements = sites[sites["id"].isin(row)].groupby("id", sort=False).agg(start=("start", "min"),
+                                                                          end=("end", "max"))
+    rows = []
+    for sid, (s, e) in elements.iterrows():
+        if s < 1 or e > length - 1:
+            continue
+        f, b = forward[row[sid]], backward[row[sid]]
+        jump = int(np.argmax(np.diff(f, prepend=f[0])))
+        rows.append((sid, s, e, f[s - 1], f[e - 1], f[s - 1] < threshold <= f[e - 1],
+                     b[e], b[s], b[e] < threshold <= b[s], jump, jump - (e - 1)))
+    return pd.DataFrame(rows, columns=["id", "start", "end", "forward_before", "forward_after", "forward_ok",
+                                       "backward_before", "backward_after", "backward_ok", "jump",
+                                       "jump_offset"])
+
+
+def base_id(matrix_id: str) -> str:
+    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
+    return str(matrix_id).split(".")[0]
+
+
+def family(name: str) -> set[str]:
+    """Name stems of a TF (or dimer) name for family comparisons: ``Gata3`` → {``GATA``},
+    ``TAL1::TCF3`` → {``TAL``, ``TCF``}."""
+    return {re.sub(r"[0-9]+[A-Z]?$", "", part.strip().upper()) or part.strip().upper()
+            for part in str(name).split("::")}
+
+
+def same_family(name: str, other: str) -> bool:
+    """Whether two TF names share a stem (GATA1 and GATA2 do; CTCF and CTCFL do not)."""
+    return bool(family(name) & family(other))
+
+
+def jaspar_recovery(
+    matches: pd.DataFrame,
+    planted: pd.DataFrame,
+    max_q: float = 0.01,
+) -> pd.DataFrame:
+    """For each planted matrix: is it the top Tomtom hit of a learned motif with q < ``max_q``?
+
+    Parameters
+    ----------
+    matches: pandas.DataFrame
+        Hits as from :func:`~deepmotif.interpret.pipeline.jaspar_table` (``query target_id
+        target_name q_value rank``).
+    planted: pandas.DataFrame
+        With columns ``motif_id motif_name`` (e.g. ``planted.tsv``); versions are ignored.
+    max_q: float, optional
+        Default 0.01.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per planted matrix: ``motif_id motif_name recovered query target_id q_value
+        family_recovered family_query family_target``. ``recovered``: some query's top hit is the
+        matrix (any version) with ``q_value < max_q``, and ``query``/``target_id``/``q_value`` give the
+        best such query; ``family_*`` do the same for any top hit of the TF's family.
+    """
+    planted = planted[["motif_id", "motif_name"]].drop_duplicates("motif_id")
+    top = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)].sort_values("p_value", kind="stable")
+    rows = []
+    for motif_id, motif_name in planted.itertuples(index=False):
+        same = top[top["target_id"].map(base_id) == base_id(motif_id)]
+        fam = top[top["target_name"].map(lambda t: same_family(t, motif_name))]
+        best = same.iloc[0] if len(same) else None
+        best_fam = fam.iloc[0] if len(fam) else None
+        rows.append((motif_id, motif_name, best is not None,
+                     best["query"] if best is not None else "", best["target_id"] if best is not None else "",
+                     best["q_value"] if best is not None else np.nan, best_fam is not None,
+                     best_fam["query"] if best_fam is not None else "",
+                     best_fam["target_name"] if best_fam is not None else ""))
+    return pd.DataFrame(rows, columns=["motif_id", "motif_name", "recovered", "query", "target_id", "q_value",
+                                       "family_recovered", "family_query", "family_target"])
+
+
+def summarize(
+    arch: str,
+    saliency: pd.DataFrame,
+    temporal: pd.DataFrame | None = None,
+    recovery: pd.DataFrame | None = None,
+) -> dict:
+    """One row of the ground-truth table of an architecture from the per-sequence results.
+
+    ``saliency`` should hold the correctly classified positives only (see :func:`saliency_overlap`).
+    Missing parts (no temporal scores, no learned motifs) give empty values.
+    """
+    row = {"arch": arch, "n_positives": len(saliency),
+           "saliency_hit_rate": saliency["hit"].mean() if len(saliency) else np.nan,
+           "saliency_hit_chance": saliency["chance_hit"].mean() if len(saliency) else np.nan,
+           "saliency_precision": saliency["precision"].mean() if len(saliency) else np.nan,
+           "saliency_precision_chance": saliency["chance_precision"].mean() if len(saliency) else np.nan}
+    if temporal is not None:
+        row.update({"temporal_n": len(temporal),
+                    "temporal_forward_rate": temporal["forward_ok"].mean() if len(temporal) else np.nan,
+                    "temporal_backward_rate": temporal["backward_ok"].mean() if len(temporal) else np.nan,
+                    "temporal_jump_offset": temporal["jump_offset"].median() if len(temporal) else np.nan})
+    if recovery is not None:
+        hits = recovery[recovery["recovered"]]
+        row.update({"jaspar_planted": ",".join(recovery["motif_id"]),
+                    "jaspar_recovered": int(recovery["recovered"].sum()),
+                    "jaspar_family_recovered": int(recovery["family_recovered"].sum()),
+                    "jaspar_queries": ",".join(f"{q}:{t}" for q, t in zip(hits["query"], hits["target_id"])),
+                    "jaspar_best_q": hits["q_value"].min() if len(hits) else np.nan})
+    return row

@@ -1,0 +1,407 @@
+"""The HTML dashboard of one TF and the index of all TFs (the DeMo Dashboard, as static pages).
+
+Pages are rendered with jinja2 (autoescaping on, so TF names and motif names are HTML-escaped) from
+files under ``results/`` only. Figures are embedded as base64 PNG and the only script is inline, so a
+page opens from ``file://`` with no server and no network. Figure folders carry an ``index.tsv``
+written by the ``deepmotif plot-*`` commands that names the figure of each sequence or motif.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+from markupsafe import Markup
+
+from deepmotif.io import atomic_path
+
+
+def data_uri(path: str | os.PathLike) -> str:
+    """A PNG file as a ``data:`` URI."""
+    return "data:image/png;base64," + base64.b64encode(Path(path).read_bytes()).decode("ascii")
+
+
+def read_figure_index(folder: str | os.PathLike) -> pd.DataFrame:
+    """The ``index.tsv`` of a figure folder, with ``file`` made absolute-by-folder (``path`` column)."""
+    folder = Path(folder)
+    index = pd.read_csv(folder / "index.tsv", sep="\t", dtype=str, keep_default_na=False)
+    index["path"] = [str(folder / f) for f in index["file"]]
+    return index
+
+
+def _fmt(value, digits: int = 3) -> str:
+    """Numbers for tables: fixed point, scientific when tiny, blank when missing; text as is."""
+    if value is None or isinstance(value, str):
+        return value or ""
+    if isinstance(value, (bool, np.bool_)):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, numbers.Real):
+        value = float(value)
+        if math.isnan(value):
+            return ""
+        return f"{value:.2e}" if 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
+    return str(value)
+
+
+@dataclass
+class MotifPanel:
+    """Learned motifs of one architecture: their figure folder and JASPAR hits."""
+
+    arch: str
+    folder: str
+    matches: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+ENV.filters["fmt"] = _fmt
+ENV.filters["uri"] = data_uri
+
+STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #222; }
+header { background: #1d3557; color: #fff; padding: 0.8em 1.5em; }
+header a { color: #cfe3ff; }
+header h1 { margin: 0 0 0.2em 0; font-size: 1.6em; }
+nav a { margin-right: 1em; }
+main { padding: 0 1.5em 2em 1.5em; max-width: 1400px; }
+section { margin-top: 1.6em; border-top: 1px solid #ddd; }
+h2 { margin: 0.6em 0 0.3em 0; }
+p.how { color: #555; max-width: 70em; margin-top: 0; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
+th { background: #f1f3f6; }
+td.l, th.l { text-align: left; }
+tr.sig td { font-weight: 600; }
+img { max-width: 100%; height: auto; }
+.grid { display: flex; flex-wrap: wrap; gap: 1em; }
+.motif { border: 1px solid #ddd; border-radius: 4px; padding: 0.5em; max-width: 40em; }
+.motif h4 { margin: 0 0 0.3em 0; font-size: 0.95em; }
+.pass { color: #1b7f3b; font-weight: 600; }
+.fail { color: #b3261e; font-weight: 600; }
+.selector { position: sticky; top: 0; background: #fff; padding: 0.4em 0; z-index: 1; }
+"""
+
+DASHBOARD = ENV.from_string("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>{{ tf }}: DeepMotif dashboard</title>
+<style>{{ style }}</style>
+</head>
+<body>
+<header>
+<h1>{{ tf }}</h1>
+{% if description %}<div>{{ description }}</div>{% endif %}
+<nav><a href="{{ index_href }}">all TFs</a> <a href="#performance">performance</a>
+{% if ground_truth %}<a href="#ground-truth">ground truth</a>{% endif %}
+<a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
+{% if filters %}<a href="#filters">filter motifs</a>{% endif %}</nav>
+</header>
+<main>
+<section id="performance">
+<h2>Performance</h2>
+<p class="how">Test split (held-out chromosomes or a random tenth); the checkpoint of the epoch with the
+best validation AUROC.</p>
+<table>
+<tr><th class="l">architecture</th><th>test AUROC</th><th>test AUPRC</th><th>valid AUROC</th><th>epochs</th>
+<th>best epoch</th><th>parameters</th><th>n train</th><th>n test</th><th>seconds</th></tr>
+{% for arch, m in metrics.items() %}
+<tr><td class="l">{{ arch }}</td><td>{{ m.test_auroc|fmt(4) }}</td><td>{{ m.test_auprc|fmt(4) }}</td>
+<td>{{ m.valid_auroc|fmt(4) }}</td><td>{{ m.epochs|fmt }}</td><td>{{ m.best_epoch|fmt }}</td>
+<td>{{ m.n_parameters|fmt }}</td><td>{{ m.n_train|fmt }}</td><td>{{ m.n_test|fmt }}</td><td>{{ m.seconds|fmt(1) }}</td></tr>
+{% endfor %}
+</table>
+<img src="{{ performance|uri }}" alt="ROC and precision-recall curves of {{ tf }}">
+<img src="{{ training|uri }}" alt="training curves of {{ tf }}">
+</section>
+
+{% if ground_truth %}
+<section id="ground-truth">
+<h2>Ground truth (simulated data)</h2>
+<p class="how">The motifs planted in the simulated peaks ({{ planted }}) against the interpretations.
+<b>Saliency</b>: share of correctly classified test positives whose {{ top }} most salient positions touch a
+planted motif (pass: &ge; 80&nbsp;%), beside the chance level of {{ top }} random positions, and the share of
+those positions that lie inside a motif (precision) with its chance level. <b>Temporal</b>: share of positives
+whose forward score is below 0.5 just before the planted element and above 0.5 once it has been read (backward:
+the same from the right); jump offset: median position of the largest one-step rise of the forward score
+relative to the element's last base. <b>JASPAR</b>: planted matrices that are the top Tomtom hit (q &lt; {{ max_q }})
+of a class-optimized or filter motif.</p>
+<table>
+<tr><th class="l">architecture</th><th>positives</th><th>saliency hit rate</th><th>chance</th><th>precision</th>
+<th>chance</th><th>temporal forward</th><th>backward</th><th>jump offset</th><th>JASPAR recovered</th>
+<th class="l">by</th></tr>
+{% for g in ground_truth %}
+<tr><td class="l">{{ g.arch }}</td><td>{{ g.n_positives|fmt }}</td>
+<td class="{{ 'pass' if g.saliency_hit_rate >= 0.8 else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
+<td>{{ g.saliency_hit_chance|fmt }}</td><td>{{ g.saliency_precision|fmt }}</td><td>{{ g.saliency_precision_chance|fmt }}</td>
+<td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('temporal_backward_rate')|fmt }}</td>
+<td>{{ g.get('temporal_jump_offset')|fmt }}</td>
+<td class="{{ 'pass' if g.jaspar_recovered else 'fail' }}">{{ g.jaspar_recovered|fmt }} of {{ g.n_planted }}</td>
+<td class="l">{{ g.jaspar_queries }}</td></tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
+
+<section id="sequences">
+<h2>Saliency maps, temporal output scores and in-silico mutagenesis</h2>
+<p class="how">The {{ sequences|length }} strongest test peaks (first in the test split). <b>Saliency</b>: gradient of
+the positive-class score times the input ({{ saliency_method }}); red cells and tall letters raise the score.
+<b>Temporal output scores</b>: P(binding) of every prefix (forward: bases 1..i) and suffix (backward: bases
+i..end); the colour changes where the model has read its evidence. <b>ISM</b>: change in the logit when each base
+is substituted (dots: the sequence); blue columns are bases the model needs.</p>
+<div class="selector"><label for="seq-select">sequence </label>
+<select id="seq-select">
+{% for s in sequences %}<option value="{{ loop.index0 }}">{{ loop.index }}. {{ s.id }}</option>
+{% endfor %}
+</select></div>
+{% for s in sequences %}
+<div class="seq-panel" data-seq="{{ loop.index0 }}"{% if not loop.first %} hidden{% endif %}>
+<h3>{{ loop.index }}. {{ s.id }}</h3>
+<h4>Saliency</h4>
+<img src="{{ s.saliency|uri }}" alt="saliency of {{ s.id }}">
+{% if s.temporal %}<h4>Temporal output scores</h4>
+<img src="{{ s.temporal|uri }}" alt="temporal output scores of {{ s.id }}">{% endif %}
+{% if s.ism %}<h4>In-silico mutagenesis</h4>
+<img src="{{ s.ism|uri }}" alt="in-silico mutagenesis of {{ s.id }}">{% endif %}
+</div>
+{% endfor %}
+</section>
+
+<section id="class-optimization">
+<h2>Class optimization</h2>
+<p class="how">The input that maximizes the positive-class score (RMSprop from random starts with an L2 penalty,
+each position normalized: letter height = information in bits). Shaded windows are where the model looks
+(largest gradient times input); each is matched to JASPAR with Tomtom (hits with q &lt; {{ max_q }} in bold).</p>
+{% for panel in class_optimization %}
+<h3>{{ panel.arch }}</h3>
+<img src="{{ panel.overview|uri }}" alt="class optimization of {{ panel.arch }}">
+<div class="grid">
+{% for m in panel.motifs %}{{ motif_box(m) }}{% endfor %}
+</div>
+{% endfor %}
+</section>
+
+{% if filters %}
+<section id="filters">
+<h2>First-layer filter motifs</h2>
+<p class="how">Each filter of the first convolution as the position frequency matrix of the training positives'
+subsequences that activate it above half its maximum; the filters whose best JASPAR hit is most significant are
+shown (letter height = information in bits).</p>
+{% for panel in filters %}
+<h3>{{ panel.arch }}</h3>
+<div class="grid">
+{% for m in panel.motifs %}{{ motif_box(m) }}{% endfor %}
+</div>
+{% endfor %}
+</section>
+{% endif %}
+<footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
+</main>
+<script>
+document.getElementById("seq-select").addEventListener("change", function (event) {
+  document.querySelectorAll(".seq-panel").forEach(function (panel) {
+    panel.hidden = panel.dataset.seq !== event.target.value;
+  });
+});
+</script>
+</body>
+</html>
+""")
+
+MOTIF_BOX = ENV.from_string("""<div class="motif"><h4>{{ m.query }}{% if m.note %} <small>({{ m.note }})</small>{% endif %}</h4>
+<img src="{{ m.path|uri }}" alt="logo of {{ m.query }}">
+{% if m.hits|length %}
+<table><tr><th>#</th><th class="l">JASPAR</th><th class="l">name</th><th>p</th><th>q</th><th>strand</th></tr>
+{% for h in m.hits %}<tr{% if h.q_value < max_q %} class="sig"{% endif %}><td>{{ h.rank }}</td><td class="l">{{ h.target_id }}</td>
+<td class="l">{{ h.target_name }}</td><td>{{ h.p_value|fmt }}</td><td>{{ h.q_value|fmt }}</td><td>{{ h.orientation }}</td></tr>
+{% endfor %}</table>
+{% else %}<div class="how">no informative positions to match</div>{% endif %}
+</div>
+""")
+
+INDEX = ENV.from_string("""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>DeepMotif: all TFs</title>
+<style>{{ style }}</style>
+</head>
+<body>
+<header><h1>DeepMotif</h1><div>CNN, RNN and CNN-RNN models of TF binding and what they learned
+(after the Deep Motif Dashboard, Lanchantin et al., PSB 2017)</div></header>
+<main>
+<section>
+<h2>Transcription factors</h2>
+<table>
+<tr><th class="l">TF</th><th class="l">dashboard</th>{% for arch in archs %}<th>{{ arch }} AUROC</th>{% endfor %}
+<th class="l">description</th></tr>
+{% for t in tfs %}
+<tr><td class="l">{{ t.tf }}</td><td class="l"><a href="{{ t.href }}">dashboard</a></td>
+{% for arch in archs %}<td>{{ t.auroc.get(arch)|fmt(4) }}</td>{% endfor %}
+<td class="l">{{ t.description }}</td></tr>
+{% endfor %}
+</table>
+</section>
+<section>
+<h2>Test AUROC / AUPRC (the paper's table)</h2>
+<table>
+<tr>{% for c in auc.columns %}<th{% if loop.index <= 2 %} class="l"{% endif %}>{{ c }}</th>{% endfor %}</tr>
+{% for row in auc.itertuples(index=False) %}
+<tr>{% for v in row %}<td{% if loop.index <= 2 %} class="l"{% endif %}>{{ v|fmt(4) }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+</section>
+{% if ground_truth is not none and ground_truth|length %}
+<section>
+<h2>Ground-truth checks (simulated TFs)</h2>
+<p class="how">Saliency hit rate: share of correctly classified test positives whose 10 most salient positions touch
+the planted motif (chance in brackets); temporal: share whose forward score switches from below to above 0.5 across
+the planted element; JASPAR: planted matrices recovered as a learned motif's top Tomtom hit (q &lt; 0.01).</p>
+<table>
+<tr><th class="l">TF</th><th class="l">architecture</th><th>saliency hit rate</th><th>precision</th>
+<th>temporal forward</th><th>JASPAR recovered</th></tr>
+{% for g in ground_truth.to_dict('records') %}
+<tr><td class="l"><a href="{{ hrefs.get(g.tf, '#') }}">{{ g.tf }}</a></td><td class="l">{{ g.arch }}</td>
+<td>{{ g.saliency_hit_rate|fmt }} ({{ g.saliency_hit_chance|fmt }})</td>
+<td>{{ g.saliency_precision|fmt }} ({{ g.saliency_precision_chance|fmt }})</td>
+<td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('jaspar_recovered')|fmt }} of {{ g.get('n_planted')|fmt }}</td></tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
+</main>
+</body>
+</html>
+""")
+
+
+def _motif_entries(folder: str, matches: pd.DataFrame, source: str) -> list[dict]:
+    index = read_figure_index(folder)
+    index = index[index["source"] == source]
+    entries = []
+    for row in index.itertuples(index=False):
+        hits = matches[matches["query"] == row.query].sort_values("rank") if len(matches) else matches
+        entries.append({"query": row.query, "note": row.note, "path": row.path,
+                        "hits": hits.to_dict("records")})
+    return entries
+
+
+def render_dashboard(
+    tf: str,
+    metrics: Mapping[str, dict],
+    performance: str | os.PathLike,
+    training: str | os.PathLike,
+    saliency_dir: str | os.PathLike,
+    motifs: Sequence[MotifPanel],
+    temporal_dir: str | os.PathLike | None = None,
+    ism_dir: str | os.PathLike | None = None,
+    ground_truth: Sequence[dict] = (),
+    description: str = "",
+    settings: Mapping[str, object] | None = None,
+    index_href: str = "../index.html",
+    max_q: float = 0.01,
+) -> str:
+    """The dashboard page of one TF as HTML text.
+
+    Parameters
+    ----------
+    tf: str
+        TF (dataset) name; escaped.
+    metrics: mapping of str to dict
+        ``metrics.json`` per architecture, in display order.
+    performance, training: path
+        ROC/PR and training-curve PNGs.
+    saliency_dir, temporal_dir, ism_dir: path
+        Figure folders with ``index.tsv`` (``rank id file``); ``temporal_dir``/``ism_dir`` optional.
+    motifs: sequence of MotifPanel
+        Per architecture: folder from ``deepmotif plot-motifs`` (``index.tsv``: ``query source file note``)
+        and its JASPAR hits.
+    ground_truth: sequence of dict
+        Rows from :func:`deepmotif.interpret.groundtruth.summarize` (simulated TFs), or empty.
+    description: str, optional
+    settings: mapping, optional
+        Interpretation settings printed in the footer.
+    index_href: str, optional
+        Link back to the index page. Default "../index.html".
+    max_q: float, optional
+        q-value below which hits are bold. Default 0.01.
+    """
+    saliency = read_figure_index(saliency_dir)
+    extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
+             for name, d in (("temporal", temporal_dir), ("ism", ism_dir))}
+    sequences = [{"id": row.id, "saliency": row.path, "temporal": extra["temporal"].get(row.id),
+                  "ism": extra["ism"].get(row.id)} for row in saliency.itertuples(index=False)]
+    class_panels, filter_panels = [], []
+    for panel in motifs:
+        overview = Path(panel.folder) / "class_optimization.png"
+        class_panels.append({"arch": panel.arch, "overview": overview,
+                             "motifs": _motif_entries(panel.folder, panel.matches, "class_optimization")})
+        filt = _motif_entries(panel.folder, panel.matches, "filter")
+        if filt:
+            filter_panels.append({"arch": panel.arch, "motifs": filt})
+
+    def motif_box(m: dict) -> str:
+        return Markup(MOTIF_BOX.render(m=m, max_q=max_q))
+
+    planted = sorted({p for g in ground_truth for p in str(g.get("jaspar_planted", "")).split(",") if p})
+    ground_truth = [{**g, "n_planted": len(str(g.get("jaspar_planted", "")).split(",")) if g.get("jaspar_planted")
+                     else 0, "jaspar_queries": g.get("jaspar_queries") or ""} for g in ground_truth]
+    settings_text = ", ".join(f"{k}={json.dumps(v)}" for k, v in (settings or {}).items())
+    return DASHBOARD.render(
+        tf=tf, description=description, style=STYLE, index_href=index_href, metrics=metrics,
+        performance=performance, training=training, ground_truth=ground_truth, planted=", ".join(planted),
+        top=10, max_q=max_q, sequences=sequences, saliency_method=(settings or {}).get("saliency", "grad_x_input"),
+        class_optimization=class_panels, filters=filter_panels, motif_box=motif_box, settings=settings_text,
+    )
+
+
+def render_index(
+    auc_table: pd.DataFrame,
+    dashboards: Mapping[str, str],
+    descriptions: Mapping[str, str] | None = None,
+    ground_truth: pd.DataFrame | None = None,
+) -> str:
+    """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
+
+    Parameters
+    ----------
+    auc_table: pandas.DataFrame
+        ``results/summary/auc_table.tsv`` (``tf arch test_auroc test_auprc`` + mean/median rows).
+    dashboards: mapping of str to str
+        TF → link to its dashboard, relative to the index page.
+    descriptions: mapping of str to str, optional
+    ground_truth: pandas.DataFrame, optional
+        ``results/summary/ground_truth.tsv``.
+    """
+    archs = list(dict.fromkeys(auc_table["arch"]))
+    tfs = []
+    for tf, href in dashboards.items():
+        rows = auc_table[auc_table["tf"] == tf]
+        tfs.append({"tf": tf, "href": href, "description": (descriptions or {}).get(tf, ""),
+                    "auroc": dict(zip(rows["arch"], rows["test_auroc"]))})
+    if ground_truth is not None and len(ground_truth):
+        ground_truth = ground_truth.assign(n_planted=ground_truth["jaspar_planted"].fillna("").map(
+            lambda s: len([p for p in str(s).split(",") if p])))
+    return INDEX.render(style=STYLE, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
+                        hrefs=dict(dashboards))
+
+
+def write_html(path: str | os.PathLike, html: str) -> None:
+    """Write a page atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
