@@ -190,6 +190,18 @@ class Cluster:
                   on_fail=lambda: f"; states: {states}")
         return states
 
+    def cancel_all(self, wait: float = 10) -> list[str]:
+        """scancel every pending/running job of this (private) cluster; return their ids."""
+        live = ("PENDING", "RUNNING", "CONFIGURING", "COMPLETING", "SUSPENDED", "REQUEUED")
+        ids = [j for j, _, s in self.queue() if s in live]
+        if ids:
+            self.run("scancel", *ids, check=False, timeout=15)
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and any(
+                    s in live for j, _, s in self.queue() if j in ids):
+                time.sleep(0.5)
+        return ids
+
     def diagnostics(self, tail: int = 40) -> str:
         parts = []
         for name in ("slurmctld", "slurmd"):
@@ -209,14 +221,7 @@ class Cluster:
         ctld = self.procs.get("slurmctld")
         if ctld is not None and ctld.poll() is None:
             try:
-                ids = [j for j, _, s in self.queue() if s in ("PENDING", "RUNNING", "CONFIGURING")]
-                if ids:
-                    self.run("scancel", *ids, check=False, timeout=15)
-                    deadline = time.monotonic() + 10
-                    while time.monotonic() < deadline and any(
-                            s in ("RUNNING", "COMPLETING", "CONFIGURING")
-                            for j, _, s in self.queue() if j in ids):
-                        time.sleep(0.5)
+                self.cancel_all()
             except (OSError, subprocess.SubprocessError):
                 pass
         # stop in reverse start order: slurmd, slurmctld, munged

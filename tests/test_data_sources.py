@@ -17,12 +17,12 @@ import sys
 import tarfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from deepmotif.data.fasta import write_fasta
-from deepmotif.data.simulate import simulate_genome
 from deepmotif.errors import InputError
 from deepmotif.sheet import read_sheet
 
@@ -67,6 +67,13 @@ def files_under(folder: Path) -> list[str]:
 # ------------------------------------------------------------------------------------------- fixtures
 
 
+def random_genome(names, size: int, seed: int = 0) -> dict[str, str]:
+    """Uniform random chromosomes (fast; the peaks' real sequence is not needed to test the plumbing)."""
+    rng = np.random.default_rng(seed)
+    letters = np.frombuffer(b"ACGT", dtype=np.uint8)
+    return {name: letters[rng.integers(0, 4, size)].tobytes().decode() for name in names}
+
+
 @pytest.fixture(scope="module")
 def encode_fixture(shared_data, tmp_path_factory) -> dict:
     """Real MAX peaks (ENCFF618VMC) of 5 chromosomes' first 1.5 Mb + a random genome of those chromosomes."""
@@ -75,14 +82,16 @@ def encode_fixture(shared_data, tmp_path_factory) -> dict:
              if line.split("\t")[0] in CHROMS and int(line.split("\t")[2]) < SPAN]
     peaks = gz("".join(lines).encode())
     (folder / "peaks.narrowPeak.gz").write_bytes(peaks)
-    genome = dict(zip(CHROMS, simulate_genome(len(CHROMS), SPAN, seed=1).values()))
-    write_fasta(folder / "genome.fa", genome)
-    fasta = (folder / "genome.fa").read_bytes()
-    (folder / "genome.fa.gz").write_bytes(gz(fasta))
+    write_fasta(folder / "genome.fa", random_genome(CHROMS, SPAN, seed=1))
+    genome_gz = gzip.compress((folder / "genome.fa").read_bytes(), compresslevel=1, mtime=0)
+    (folder / "genome.fa.gz").write_bytes(genome_gz)
     # two blacklisted regions covering the first peak of chr19 and of chr16
     first = {c: next(line.split("\t") for line in lines if line.startswith(c + "\t")) for c in ("chr19", "chr16")}
-    blacklist = "".join(f"{c}\t{int(f[1]) - 10}\t{int(f[2]) + 10}\n" for c, f in first.items())
-    return {"folder": folder, "peaks": peaks, "n_peaks": len(lines), "genome_gz": gz(fasta),
+    regions = [(c, int(f[1]) - 10, int(f[2]) + 10) for c, f in first.items()]
+    blacklist = "".join(f"{c}\t{start}\t{end}\n" for c, start, end in regions)
+    hit = sum(any(f[0] == c and int(f[1]) < end and int(f[2]) > start for c, start, end in regions)
+              for f in (line.split("\t") for line in lines))
+    return {"n_blacklisted": hit, "folder": folder, "peaks": peaks, "n_peaks": len(lines), "genome_gz": genome_gz,
             "blacklist": gz(blacklist.encode()), "blacklisted": first}
 
 
@@ -101,18 +110,22 @@ def encode_config(server: FixtureServer, **extra) -> dict:
 
 
 @pytest.fixture(scope="module")
-def encode_run(encode_fixture, tmp_path_factory):
-    """One real Snakemake run: an ENCODE row (GRCh38 → the hg38 genome; blacklist; GC-matched negatives)
-    and a local row (own narrowPeak + FASTA.gz), through training and the AUC table."""
+def encode_run(encode_fixture, shared_data, tmp_path_factory):
+    """One real Snakemake run: an ENCODE row (GRCh38 → the hg38 genome; blacklist; GC-matched negatives),
+    a local row (own narrowPeak + FASTA.gz) and a DeMo row given by URLs, through training and the AUC table."""
     workdir = tmp_path_factory.mktemp("encode_run")
     with FixtureServer() as server:
         server.add_encode_file(ACC, encode_fixture["peaks"], assembly="GRCh38", fail_first=1, fault="drop")
         server.add("/goldenPath/hg38/bigZips/hg38.fa.gz", encode_fixture["genome_gz"])
         server.add("/blacklist/hg38.bed.gz", encode_fixture["blacklist"])
+        demo = shared_data / "demo_format" / "GATA1_K562_GATA-1_USC"
+        server.add("/demo/GATA1/train.fa", "".join(open(demo / "train.fa").readlines()[:400]).encode())
+        server.add("/demo/GATA1/test.fa", (demo / "test.fa").read_bytes())
         folder = encode_fixture["folder"]
-        sheet = ("tf\tsource\taccession\tgenome\tpeaks\tfasta\tdescription\n"
-                 f"MAX_K562\tencode\t{ACC}\tGRCh38\t\t\tMAX ChIP-seq in K562\n"
-                 f"MAX(local)\tlocal\t\t\t{folder / 'peaks.narrowPeak.gz'}\t{folder / 'genome.fa.gz'}\town files\n")
+        sheet = ("tf\tsource\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\n"
+                 f"MAX_K562\tencode\t{ACC}\tGRCh38\t\t\t\t\n"
+                 f"MAX(local)\tlocal\t\t\t{folder / 'peaks.narrowPeak.gz'}\t{folder / 'genome.fa.gz'}\t\t\n"
+                 f"GATA1(url)\tdemo\t\t\t\t\t{server.url('/demo/GATA1/train.fa')}\t{server.url('/demo/GATA1/test.fa')}\n")
         config = encode_config(server, sequence={"length": 101, "max_peaks": 0, "negatives": "gc_matched",
                                                  "seed": 0})
         config["encode"]["blacklist"] = True
@@ -181,19 +194,22 @@ def test_encode_row_downloads_filters_extracts_and_trains(encode_run, encode_fix
     assert files_under(workdir / "resources/encode") == [f"{ACC}.bed.gz", f"{ACC}.json"]
 
     table = pd.read_csv(workdir / "results/summary/auc_table.tsv", sep="\t")
-    assert {("MAX_K562", "cnn"), ("MAX(local)", "cnn")} <= set(zip(table["tf"], table["arch"]))
+    assert {("MAX_K562", "cnn"), ("MAX(local)", "cnn"), ("GATA1(url)", "cnn")} <= set(zip(table["tf"], table["arch"]))
+    assert files_under(workdir / "resources/downloads") == ["GATA1(url)/test/test.fa", "GATA1(url)/train/train.fa"]
+    gata = pd.read_csv(workdir / "results/GATA1(url)/data/sequences.tsv", sep="\t")
+    assert gata.groupby("split").size().to_dict() == {"test": 1000, "train": 180, "valid": 20}
 
 
 @pytest.mark.slow
 def test_encode_blacklisted_peaks_are_gone_and_negatives_are_gc_matched(encode_run, encode_fixture):
     workdir, _ = encode_run
     kept = pd.read_csv(workdir / "results/MAX_K562/data/peaks.filtered.narrowPeak.gz", sep="\t", header=None)
-    assert len(kept) == encode_fixture["n_peaks"] - 2
+    assert len(kept) == encode_fixture["n_peaks"] - encode_fixture["n_blacklisted"] and kept[0].isin(list(CHROMS)).all()
     for chrom, fields in encode_fixture["blacklisted"].items():
         assert not ((kept[0] == chrom) & (kept[1] == int(fields[1]))).any()
     positives = pd.read_csv(workdir / "results/MAX_K562/data/positives.tsv", sep="\t")
     local = pd.read_csv(workdir / "results/MAX(local)/data/positives.tsv", sep="\t")
-    assert len(local) == len(positives) + 2  # the local row has no blacklist
+    assert len(local) == len(positives) + encode_fixture["n_blacklisted"]  # the local row has no blacklist
     df = pd.read_csv(workdir / "results/MAX_K562/data/sequences.tsv", sep="\t")
     pos, neg = df[df["label"] == 1].reset_index(), df[df["label"] == 0].reset_index()
     assert len(pos) == len(neg) and neg["id"].str.endswith("_bg").all()
@@ -315,7 +331,7 @@ NARROWPEAK = "chr1\t100\t400\t.\t0\t.\t5.0\t-1\t-1\t150\n"
 @pytest.fixture(scope="module")
 def tiny_genome(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("genome")
-    write_fasta(folder / "g.fa", simulate_genome(2, 20_000, seed=3))
+    write_fasta(folder / "g.fa", random_genome(["chr1", "chr2"], 20_000, seed=3))
     return folder / "g.fa"
 
 
@@ -446,3 +462,66 @@ def test_list_datasets_names_and_include(tmp_path):
     result = deepmotif("list-datasets", tmp_path / "d", "-o", tmp_path / "some.tsv", "--include", "A,Z")
     assert result.returncode == 2 and "dataset 'Z' of the include list is not in the archive" in result.stderr
     assert not (tmp_path / "some.tsv").exists()
+
+
+# --------------------------------------------------------------------------------- library: units
+
+
+def test_blacklist_overlap_is_half_open_and_merges_regions():
+    from deepmotif.data.intervals import filter_blacklist, overlaps
+
+    bed = pd.DataFrame({"chrom": ["c1", "c1", "c1", "c1", "c2"], "start": [0, 10, 25, 60, 5],
+                        "end": [10, 20, 30, 70, 6]})
+    regions = pd.DataFrame({"chrom": ["c1", "c1", "c3"], "start": [20, 15, 0], "end": [26, 22, 100]})
+    # [0,10) ends before 15; [10,20) overlaps [15,22); [25,30) overlaps [20,26); [60,70) and c2 are free
+    assert overlaps(bed, regions).tolist() == [False, True, True, False, False]
+    kept = filter_blacklist(bed.assign(name="."), regions)
+    assert kept["start"].tolist() == [0, 60, 5]
+    with pytest.raises(InputError, match="every peak overlaps the blacklist"):
+        filter_blacklist(bed, pd.DataFrame({"chrom": ["c1", "c2"], "start": [0, 0], "end": [100, 100]}))
+
+
+def test_match_gc_same_chromosome_and_nearest_bin():
+    from deepmotif.data.negatives import match_gc
+
+    positives = pd.DataFrame({"id": ["a", "b", "c"], "chrom": ["c1", "c1", "c2"],
+                              "seq": ["GGGG", "AAAT", "GCAT"]})
+    candidates = pd.DataFrame({"chrom": ["c1", "c1", "c2", "c2"], "start": [0, 10, 0, 10], "end": [4, 14, 4, 14],
+                               "seq": ["ATAT", "GCGC", "AAAA", "GCAA"]})
+    out = match_gc(positives, candidates, n_bins=4)  # GC bins: GGGG 3, AAAT 0, GCAT 2
+    assert out["seq"].tolist() == ["GCGC", "ATAT", "GCAA"] and out["pair"].tolist() == [0, 1, 2]
+    assert out["id"].tolist() == ["a_bg", "b_bg", "c_bg"] and out["chrom"].tolist() == ["c1", "c1", "c2"]
+    # one candidate left on c2 for two positives there: the nearest bin serves one, the other stays unmatched
+    more = pd.concat([positives, positives.iloc[[2]].assign(id="d")], ignore_index=True)
+    out = match_gc(more, candidates.iloc[:3], n_bins=4)
+    assert out["pair"].tolist()[:2] == [0, 1] and len(out) == 3 and out["pair"].iloc[2] in (2, 3)
+    assert out["seq"].iloc[2] == "AAAA"
+
+
+def test_import_given_negatives_are_kept_and_split_by_label():
+    from deepmotif.data.imports import import_dataset
+
+    rng = np.random.default_rng(0)
+    seqs = ["".join(rng.choice(list("ACGT"), 20)) for _ in range(60)]
+    train = pd.DataFrame({"id": [f"t{i}" for i in range(40)], "seq": seqs[:40], "label": [1, 0] * 20})
+    test = pd.DataFrame({"id": [f"t{i}" for i in range(20)], "seq": seqs[40:], "label": [0, 1] * 10})
+    df = import_dataset(train, test, valid_fraction=0.25, seed=1)
+    fit = df[df["split"] != "test"]
+    assert fit.groupby(["split", "label"]).size().to_dict() == {("train", 0): 15, ("train", 1): 15,
+                                                                ("valid", 0): 5, ("valid", 1): 5}
+    assert df["id"].is_unique and df["id"].str.startswith(("train:", "test:")).all()  # ids overlapped
+    assert df.loc[df["split"] == "test", "seq"].tolist() == seqs[40:]
+    again = import_dataset(train, test, valid_fraction=0.25, seed=1)
+    assert again.equals(df)
+
+
+def test_import_respects_a_given_validation_split_and_refuses_test_rows():
+    from deepmotif.data.imports import import_dataset
+
+    train = pd.DataFrame({"id": list("abcd"), "seq": ["ACGTAC", "CAGTCA", "GGCATT", "TTACGA"], "label": 1,
+                          "split": ["train", "train", "valid", "train"]})
+    test = pd.DataFrame({"id": ["x", "y"], "seq": ["ACGTAC", "CCCGGG"], "label": [1, 0]})
+    df = import_dataset(train, test)
+    assert df.loc[df["split"] == "valid", "id"].tolist() == ["c", "c_shuf"]
+    with pytest.raises(InputError, match="rows with split 'test'"):
+        import_dataset(train.assign(split=["train", "valid", "test", "train"]), test, train_path="t.tsv")

@@ -578,11 +578,10 @@ def run_ground_truth(args: argparse.Namespace) -> None:
         recovery = gt.jaspar_recovery(pd.read_csv(args.matches, sep="\t"), planted, args.max_q)
     row = {"tf": args.tf, **gt.summarize(args.arch, saliency, temporal, recovery),
            "n_test_positives": int(len(correct)), "saliency_method": str(sal["method"])}
+    row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # NaN → null
     with atomic_path(args.output) as tmp:
         tmp.write_text(json.dumps(row, indent=2, default=float))
-    log.info("%s %s: saliency hit rate %.3f (chance %.3f), precision %.3f (chance %.3f); JASPAR %s",
-             args.tf, args.arch, row["saliency_hit_rate"], row["saliency_hit_chance"], row["saliency_precision"],
-             row["saliency_precision_chance"], row.get("jaspar_queries") or "not recovered")
+    log.info("%s %s: %s", args.tf, args.arch, json.dumps(row, default=float))
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -633,14 +632,23 @@ def _plot_sequences_args(p: argparse.ArgumentParser) -> None:
                    help=".npz of deepmotif saliency / temporal / ism per architecture (same sequences)")
     p.add_argument("-o", "--output", required=True, help="output folder: one PNG per sequence + index.tsv")
     p.add_argument("-n", "--n-sequences", type=int, default=20, help="first N sequences (0: all)")
+    p.add_argument("--positives", help="simulated data: positives.tsv (windows), to mark the planted motifs")
+    p.add_argument("--planted", help="simulated data: planted.tsv")
 
 
 def _plot_sequences(kind: str, args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.interpret.groundtruth import planted_sites
     from deepmotif.interpret.pipeline import load_arrays
     from deepmotif.report.figures import sequence_figures, write_figure_folder
 
     results = {arch: load_arrays(path) for arch, path in args.results}
-    n = write_figure_folder(args.output, sequence_figures(kind, results, args.n_sequences))
+    sites = None
+    if args.positives and args.planted:
+        sites = planted_sites(pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
+                              pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str}))
+    n = write_figure_folder(args.output, sequence_figures(kind, results, args.n_sequences, sites))
     log.info("%d %s figures of %s → %s", n, kind, ", ".join(results), args.output)
 
 

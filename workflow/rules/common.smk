@@ -124,6 +124,9 @@ def final_outputs(wildcards=None):
         "results/summary/auc_scatter.png",
         "results/summary/auc_box.png",
         *metrics_files(),
+        *dashboard_files(),
+        "results/index.html",
+        *(["results/summary/ground_truth.tsv"] if SIMULATED_TFS else []),
     ]
 
 
@@ -267,3 +270,105 @@ def local_genome_source(wildcards):
     """The FASTA of a local row, as a file input when it is a path (so its changes rerun the copy)."""
     value = TFS.loc[wildcards.tf, "fasta"]
     return [] if URL.match(value) else [value]
+
+
+# --- interpretation and dashboards ---------------------------------------------------------------------
+# Per (TF, architecture): saliency, ISM, temporal scores, class optimization, filter motifs, JASPAR matches;
+# simulated TFs also get ground-truth checks against their planted motifs.
+
+INTERPRET = section("interpret")
+SIMULATED_TFS = [tf for tf in TFS.index if TFS.loc[tf, "source"] == "simulated"]
+TEMPORAL_ARCHS = [a for a in ARCHS if a in INTERPRET["temporal_archs"]]
+
+
+def _filter_archs():
+    """Architectures whose network exposes a first convolution (``first_conv``): they get filter motifs."""
+    from deepmotif.models.nets import NETS
+
+    return [a for a in ARCHS if isinstance(getattr(NETS[a], "first_conv", None), property)]
+
+
+FILTER_ARCHS = _filter_archs()
+SIMULATED_TF_WILDCARD = _alternatives(SIMULATED_TFS)
+FILTER_ARCH_WILDCARD = _alternatives(FILTER_ARCHS)
+TEMPORAL_ARCH_WILDCARD = _alternatives(TEMPORAL_ARCHS)
+
+
+def n_evaluate():
+    """Test positives scored per model: the ground-truth sample, at least the sequences shown (0: all)."""
+    n = INTERPRET["n_evaluate"]
+    return max(n, INTERPRET["n_sequences"]) if n else 0
+
+
+def pairs(names, paths):
+    """``name=path`` arguments (an architecture or TF and its file), in the order of ``names``."""
+    return [f"{name}={path}" for name, path in zip(names, paths)]
+
+
+def motif_memes(wildcards):
+    """Learned motifs of a model: class optimization, plus first-layer filters when it has them."""
+    base = f"results/{wildcards.tf}/{wildcards.arch}"
+    return [f"{base}/class_optimization.meme", *([f"{base}/filters.meme"] if wildcards.arch in FILTER_ARCHS else [])]
+
+
+def planted_inputs(wildcards):
+    """Windows and planted motifs of a simulated TF (marks and checks); nothing for other TFs."""
+    if wildcards.tf not in SIMULATED_TFS:
+        return {}
+    return {"positives": f"results/{wildcards.tf}/data/positives.tsv",
+            "planted": f"resources/simulated/{wildcards.tf}/planted.tsv"}
+
+
+def planted_args(wildcards, input):
+    if "planted" not in input.keys():
+        return ""
+    return f"--positives {shlex.quote(input.positives)} --planted {shlex.quote(input.planted)}"
+
+
+def ground_truth_files(tfs=None):
+    """Ground-truth checks of the simulated TFs among ``tfs`` (default: all simulated TFs)."""
+    tfs = SIMULATED_TFS if tfs is None else [tf for tf in tfs if tf in SIMULATED_TFS]
+    return expand("results/{tf}/{arch}/ground_truth.json", tf=tfs, arch=ARCHS)
+
+
+def dashboard_inputs(wildcards):
+    tf = wildcards.tf
+    inputs = {
+        "metrics": expand("results/{tf}/{arch}/metrics.json", tf=tf, arch=ARCHS),
+        "matches": expand("results/{tf}/{arch}/jaspar_matches.tsv", tf=tf, arch=ARCHS),
+        "motifs": expand("results/{tf}/figures/motifs/{arch}", tf=tf, arch=ARCHS),
+        "performance": f"results/{tf}/figures/roc_pr.png",
+        "training": f"results/{tf}/figures/training.png",
+        "saliency": f"results/{tf}/figures/saliency",
+        "ism": f"results/{tf}/figures/ism",
+        "ground_truth": ground_truth_files([tf]),
+    }
+    if TEMPORAL_ARCHS:
+        inputs["temporal"] = f"results/{tf}/figures/temporal"
+    return inputs
+
+
+def dashboard_args(wildcards, input):
+    """Arguments of `deepmotif dashboard` naming each file by its architecture."""
+    args = ["--metrics", *pairs(ARCHS, input.metrics), "--matches", *pairs(ARCHS, input.matches),
+            "--motifs", *pairs(ARCHS, input.motifs), "--ground-truth", *input.ground_truth]
+    if "temporal" in input.keys():
+        args += ["--temporal", input.temporal]
+    return " ".join(map(shlex.quote, args))
+
+
+def tf_description(tf):
+    value = TFS.loc[tf, "description"] if tf in TFS.index and "description" in TFS.columns else ""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def interpret_settings():
+    """Interpretation settings printed in the dashboards' footers (JSON)."""
+    keys = ("saliency", "n_sequences", "n_evaluate")
+    return json.dumps({**{k: INTERPRET[k] for k in keys}, "class_optimization": INTERPRET["class_optimization"],
+                       "jaspar": INTERPRET["jaspar"]}, separators=(",", ":"))
+
+
+def dashboard_files(wildcards=None):
+    return expand("results/{tf}/dashboard.html", tf=all_tfs())
+

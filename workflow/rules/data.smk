@@ -64,7 +64,7 @@ rule build_dataset:
         "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif build-dataset {input.positives:q} -o {output:q}"
-        " --valid-chroms {params.valid:q} --test-chroms {params.test:q}"
+        " --valid-chroms={params.valid:q} --test-chroms={params.test:q}"
         " --valid-fraction {params.valid_fraction} --test-fraction {params.test_fraction}"
         " --seed {params.seed} {params.negatives} 2> {log:q}"
 
@@ -248,5 +248,5 @@ checkpoint list_datasets:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "python -m deepmotif list-datasets {input:q} -o {output:q} --exclude {params.exclude:q}"
-        " --include {params.include:q} 2> {log:q}"
+        "python -m deepmotif list-datasets {input:q} -o {output:q} --exclude={params.exclude:q}"
+        " --include={params.include:q} 2> {log:q}"

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-import torch
 
 from deepmotif.data.encoding import decode, one_hot
 from deepmotif.errors import InputError
@@ -38,6 +37,7 @@ def dinucleotide_shuffles(seqs: Sequence[str], seed: int = 0) -> list[str]:
     -------
     list of str
     """
+    import torch
     from tangermeme.ersatz import dinucleotide_shuffle
 
     if len(seqs) == 0:

@@ -83,9 +83,11 @@ def _history_callback():
             self._loss_sum = torch.zeros(())
             self._n = 0
             self._start = time.perf_counter()
+            self._lr = float("nan")
 
         def on_train_epoch_start(self, trainer, pl_module) -> None:  # noqa: D102
             self._loss_sum, self._n, self._start = torch.zeros(()), 0, time.perf_counter()
+            self._lr = trainer.optimizers[0].param_groups[0]["lr"]  # the scheduler may step before validation
 
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: D102
             n = len(batch[1])
@@ -100,7 +102,7 @@ def _history_callback():
                    "train_loss": float(self._loss_sum) / max(self._n, 1),
                    **{k: float(metrics[k]) for k in ("valid_loss", "valid_auroc", "valid_auprc")
                       if k in metrics},
-                   "lr": trainer.optimizers[0].param_groups[0]["lr"],
+                   "lr": self._lr,
                    "seconds": round(time.perf_counter() - self._start, 3)}
             self.rows.append(row)
             log.info("epoch %d: train loss %.4f, valid loss %.4f, valid AUROC %.4f (%.1f s)", row["epoch"],

@@ -50,7 +50,7 @@ def _fmt(value, digits: int = 3) -> str:
         value = float(value)
         if math.isnan(value):
             return ""
-        return f"{value:.2e}" if 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
+        return f"{value:.2e}" if digits and 0 < abs(value) < 10 ** -digits else f"{value:.{digits}f}"
     return str(value)
 
 
@@ -68,7 +68,7 @@ ENV.filters["fmt"] = _fmt
 ENV.filters["uri"] = data_uri
 
 STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; margin: 0; color: #222; }
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; margin: 0; color: #222; }
 header { background: #1d3557; color: #fff; padding: 0.8em 1.5em; }
 header a { color: #cfe3ff; }
 header h1 { margin: 0 0 0.2em 0; font-size: 1.6em; }
@@ -144,10 +144,10 @@ of a class-optimized or filter motif.</p>
 <th class="l">by</th></tr>
 {% for g in ground_truth %}
 <tr><td class="l">{{ g.arch }}</td><td>{{ g.n_positives|fmt }}</td>
-<td class="{{ 'pass' if g.saliency_hit_rate >= 0.8 else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
+<td class="{{ 'pass' if (g.saliency_hit_rate or 0) >= 0.8 else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
 <td>{{ g.saliency_hit_chance|fmt }}</td><td>{{ g.saliency_precision|fmt }}</td><td>{{ g.saliency_precision_chance|fmt }}</td>
 <td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('temporal_backward_rate')|fmt }}</td>
-<td>{{ g.get('temporal_jump_offset')|fmt }}</td>
+<td>{{ g.get('temporal_jump_offset')|fmt(0) }}</td>
 <td class="{{ 'pass' if g.jaspar_recovered else 'fail' }}">{{ g.jaspar_recovered|fmt }} of {{ g.n_planted }}</td>
 <td class="l">{{ g.jaspar_queries }}</td></tr>
 {% endfor %}

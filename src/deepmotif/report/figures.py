@@ -40,7 +40,7 @@ DPI = 90
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = DPI) -> None:
     """Write ``fig`` as PNG to ``path`` (atomically) and close it."""
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi, bbox_inches="tight")
+        fig.savefig(tmp, format="png", dpi=dpi)
     plt.close(fig)
 
 
@@ -96,7 +96,7 @@ def write_figure_folder(folder: str | os.PathLike, figures: Iterable[tuple[dict,
 
 
 def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
-                     n: int = 0) -> Iterator[tuple[dict, Figure]]:
+                     n: int = 0, sites: pd.DataFrame | None = None) -> Iterator[tuple[dict, Figure]]:
     """Per-sequence figures comparing architectures, from the arrays of ``deepmotif saliency``/``temporal``/``ism``.
 
     Parameters
@@ -108,6 +108,9 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
         ``forward``/``backward`` or ``X_ism``); the same sequences in the same order for all.
     n: int, optional
         First ``n`` sequences (0: all those every architecture has). Default 0.
+    sites: pandas.DataFrame, optional
+        Known motifs ``id start end`` in sequence coordinates (simulated data,
+        :func:`deepmotif.interpret.groundtruth.planted_sites`), marked in the figures.
 
     Yields
     ------
@@ -126,15 +129,19 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
         if [str(i) for i in r["ids"][:count]] != ids:
             raise ValueError(f"{kind} of {arch!r} has other sequences than the first architecture; "
                              "compute all from the same sequences.tsv")
+    by_id = sites.groupby("id")[["start", "end"]] if sites is not None and len(sites) else None
     for i, (sid, seq) in enumerate(zip(ids, seqs)):
         title = f"{i + 1}. {sid}"
+        spans = ([tuple(x) for x in by_id.get_group(sid).to_numpy()]
+                 if by_id is not None and sid in by_id.groups else [])
         if kind == "saliency":
             fig = saliency_figure(seq, title, {a: r["X_attr"][i] for a, r in results.items()},
-                                  {a: float(r["prob"][i]) for a, r in results.items()})
+                                  {a: float(r["prob"][i]) for a, r in results.items()}, spans)
         elif kind == "temporal":
-            fig = temporal_figure(seq, title, {a: (r["forward"][i], r["backward"][i]) for a, r in results.items()})
+            fig = temporal_figure(seq, title, {a: (r["forward"][i], r["backward"][i]) for a, r in results.items()},
+                                  spans)
         else:
-            fig = ism_figure(seq, title, {a: r["X_ism"][i] for a, r in results.items()})
+            fig = ism_figure(seq, title, {a: r["X_ism"][i] for a, r in results.items()}, spans)
         yield {"name": f"{i + 1:02d}_{sid}", "rank": i + 1, "id": sid}, fig
 
 
@@ -143,8 +150,32 @@ def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} has {M.shape[-1]} positions, the sequence {len(seq)}")
 
 
+def _mark_sites(ax, spans, box: bool = False) -> None:
+    """Mark planted motifs ``[(start, end), ...]``: shaded (logos) or outlined between dashed lines."""
+    for start, end in spans:
+        if box:
+            for x in (start - 0.5, end - 0.5):
+                ax.axvline(x, color="black", linestyle="--", linewidth=0.9)
+        else:
+            ax.axvspan(start - 0.5, end - 0.5, color="#7a7a7a", alpha=0.15, linewidth=0)
+
+
+def _align_to(axes_pairs) -> None:
+    """Give each follower the horizontal extent of its leader (heatmaps lose width to their colour bar)."""
+    for leader, follower in axes_pairs:
+        lead, follow = leader.get_position(), follower.get_position()
+        follower.set_position([lead.x0, follow.y0, lead.width, follow.height])
+
+
+def _only_bottom_sequence(axes) -> None:
+    """Keep the sequence letters on the last axes only (the sequences are the same)."""
+    for ax in axes[:-1]:
+        ax.set_xticks([])
+        ax.set_xlabel("")
+
+
 def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
-                    probs: Mapping[str, float] | None = None) -> Figure:
+                    probs: Mapping[str, float] | None = None, spans=()) -> Figure:
     """Saliency of one sequence under several models: per model a 4×length heatmap and a logo.
 
     Parameters
@@ -157,13 +188,16 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
         Attributions per architecture (gradient times input: non-zero only at the base present).
     probs: mapping of str to float, optional
         P(binding) per architecture, shown in the panel titles.
+    spans: sequence of (int, int), optional
+        Known motif positions ``[start, end)`` (simulated data), shaded in the logos.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(2 * len(attrs), 1, figsize=(WIDTH, 1.9 * len(attrs) + 0.6), squeeze=False,
-                             gridspec_kw={"height_ratios": [1, 1.2] * len(attrs)})
+    fig, axes = plt.subplots(2 * len(attrs), 1, figsize=(WIDTH, 2.3 * len(attrs) + 0.5), squeeze=False,
+                             gridspec_kw={"height_ratios": [1, 1.3] * len(attrs)})
+    pairs = []
     for k, (arch, X_attr) in enumerate(attrs.items()):
         X_attr = np.asarray(X_attr, dtype=np.float64)
         _check_seq(seq, X_attr, f"saliency of {arch}")
@@ -176,14 +210,18 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
         plot_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
         logo.set_xlim(-0.5, len(seq) - 0.5)
         logo.set_ylabel("saliency")
+        _mark_sites(logo, spans)
         if k < len(attrs) - 1:
             logo.set_xlabel("")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+        pairs.append((heat, logo))
+    fig.suptitle(title + ("  (shaded: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
+    _align_to(pairs)
     return fig
 
 
-def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> Figure:
+def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                    spans=()) -> Figure:
     """Temporal output scores of one sequence under several models: two heatmap rows per model.
 
     Parameters
@@ -191,28 +229,34 @@ def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray,
     seq: str
     title: str
     scores: mapping of str to (forward, backward), each numpy.ndarray of shape=(length,)
+    spans: sequence of (int, int), optional
+        Known motif positions ``[start, end)``, marked by dashed lines.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(len(scores), 1, figsize=(WIDTH, 1.25 * len(scores) + 0.5), squeeze=False)
+    fig, axes = plt.subplots(len(scores), 1, figsize=(WIDTH, 1.1 * len(scores) + 0.8), squeeze=False)
     for ax, (arch, (forward, backward)) in zip(axes[:, 0], scores.items()):
         plot_temporal(forward, backward, seq, ax=ax)
         ax.set_title(arch, loc="left", fontsize=10)
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+        _mark_sites(ax, spans, box=True)
+    _only_bottom_sequence(axes[:, 0])
+    fig.suptitle(title + ("  (dashed: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
     return fig
 
 
-def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray]) -> Figure:
+def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=()) -> Figure:
     """In-silico mutagenesis maps of one sequence under several models, one heatmap each."""
-    fig, axes = plt.subplots(len(isms), 1, figsize=(WIDTH, 1.5 * len(isms) + 0.5), squeeze=False)
+    fig, axes = plt.subplots(len(isms), 1, figsize=(WIDTH, 1.3 * len(isms) + 0.8), squeeze=False)
     for ax, (arch, X_ism) in zip(axes[:, 0], isms.items()):
         plot_ism(X_ism, ax=ax, seq=seq)
         ax.set_title(arch, loc="left", fontsize=10)
         ax.set_xlabel("")
-    fig.suptitle(title, x=0.01, ha="left", fontsize=11)
+        _mark_sites(ax, spans, box=True)
+    _only_bottom_sequence(axes[:, 0])
+    fig.suptitle(title + ("  (dashed: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
     fig.tight_layout()
     return fig
 

@@ -1,0 +1,210 @@
+"""Training and inference speed, Lightning overhead, bf16 vs fp32 and peak memory, per architecture, CPU.
+
+Each architecture is measured in a fresh worker process (so its peak RSS is its own) on random
+101-bp one-hot sequences (speed does not depend on their content):
+
+- ``train_plain``: sequences/s of a plain PyTorch loop (Adam, BCE, gradient clipping at 5), fp32 and
+  bf16 autocast;
+- Lightning overhead: the same model, data loader, batch size and epochs through ``L.Trainer`` with
+  logging, progress bar, checkpointing, validation and model summary off (``lightning_minimal``), and
+  as ``deepmotif train`` runs it (``lightning_as_trained``: ``self.log`` of the loss every step, the
+  epoch-history callback, deterministic algorithms); rounds alternate plain / minimal / as-trained so
+  that load drifts hit all three; the median round counts;
+- ``inference``: sequences/s of :func:`deepmotif.models.module.predict_proba` (batch 1024), fp32 and bf16;
+- ``peak_rss_mb``: the worker's peak resident memory; ``baseline_rss_mb`` after importing torch.
+
+Run (about 15 minutes on 2 cores; other jobs on the machine skew it, the load average is recorded)::
+
+    python benchmarks/throughput.py --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+ROOT = Path(__file__).resolve().parents[1]
+# (name, arch, net keyword arguments, batch size): the config's settings, plus the faithful mean-pooled RNN
+CASES = {
+    "cnn": ("cnn", {}, 256),
+    "rnn": ("rnn", {"pool": "max", "dropout": 0.2}, 32),
+    "rnn_mean_b256": ("rnn", {"pool": "mean"}, 256),
+    "cnn_rnn": ("cnn_rnn", {}, 256),
+    "dilated_cnn": ("dilated_cnn", {}, 256),
+}
+
+
+def rss_mb() -> float:
+    """Peak resident set size of this process so far, MiB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_data(n: int, length: int = 101, seed: int = 0):
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, 4, (n, length), generator=g)
+    X = torch.nn.functional.one_hot(idx, 4).permute(0, 2, 1).float().contiguous()
+    y = torch.randint(0, 2, (n,), generator=g).float()
+    return X, y
+
+
+def loader(X, y, batch_size: int):
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from deepmotif.models.datamodule import BatchIndices
+
+    return DataLoader(TensorDataset(X, y), sampler=BatchIndices(len(X), batch_size, shuffle=True),
+                      batch_size=None, generator=torch.Generator().manual_seed(0))
+
+
+def plain_loop(model, data, epochs: int, bf16: bool = False) -> float:
+    """Seconds of ``epochs`` of Adam on ``model.net`` (no validation), as Lightning would run them."""
+    import torch
+
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    start = time.perf_counter()
+    for epoch in range(epochs):
+        data.sampler.set_epoch(epoch)
+        for X, y in data:
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                loss = loss_fn(model(X).float(), y)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+    return time.perf_counter() - start
+
+
+def lightning_loop(model, data, epochs: int, as_trained: bool) -> float:
+    """Seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation)."""
+    import lightning as L
+
+    from deepmotif.models.train import _history_callback
+
+    trainer = L.Trainer(
+        max_epochs=epochs, accelerator="cpu", devices=1, precision="32-true", gradient_clip_val=5.0,
+        logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+        limit_val_batches=0, num_sanity_val_steps=0, deterministic=as_trained,
+        callbacks=[_history_callback()] if as_trained else [],
+    )
+    start = time.perf_counter()
+    trainer.fit(model, train_dataloaders=data)
+    return time.perf_counter() - start
+
+
+def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
+    """All measurements of one case, in this process."""
+    import logging
+    import warnings
+
+    import torch
+
+    from deepmotif.models.module import SequenceClassifier, predict_proba
+
+    torch.set_num_threads(threads)
+    for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.seed"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    warnings.filterwarnings("ignore")
+    baseline = rss_mb()
+    arch, kwargs, batch_size = CASES[name]
+
+    class Quiet(SequenceClassifier):
+        def log(self, *args, **kwargs):  # no per-step logging: the minimal Lightning loop
+            pass
+
+    def model(quiet: bool = False):
+        torch.manual_seed(0)
+        return (Quiet if quiet else SequenceClassifier)(arch, kwargs, lr=1e-3, lr_halve_every=0)
+
+    X, y = make_data(n)
+    data = loader(X, y, batch_size)
+    plain_loop(model(), loader(X[:batch_size * 4], y[:batch_size * 4], batch_size), 1)  # warm-up
+    seconds: dict[str, list[float]] = {"plain": [], "lightning_minimal": [], "lightning_as_trained": []}
+    for _ in range(rounds):
+        seconds["plain"].append(plain_loop(model(), data, epochs))
+        seconds["lightning_minimal"].append(lightning_loop(model(quiet=True), data, epochs, False))
+        seconds["lightning_as_trained"].append(lightning_loop(model(), data, epochs, True))
+    med = {k: statistics.median(v) for k, v in seconds.items()}
+    bf16 = statistics.median(plain_loop(model(), data, epochs, bf16=True) for _ in range(rounds))
+    net = model().net
+    infer = {}
+    for precision in ("fp32", "bf16"):
+        times = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+                predict_proba(net, X, batch_size=1024)
+            times.append(time.perf_counter() - start)
+        infer[precision] = round(n / statistics.median(times), 1)
+    per_s = {k: round(n * epochs / v, 1) for k, v in med.items()}
+    return {
+        "case": name, "arch": arch, "net": kwargs, "batch_size": batch_size, "threads": threads,
+        "n_sequences": n, "epochs_per_round": epochs, "rounds": rounds,
+        "n_parameters": sum(p.numel() for p in net.parameters()),
+        "train_seq_per_s": {**per_s, "plain_bf16": round(n * epochs / bf16, 1)},
+        "bf16_speedup_train": round(med["plain"] / bf16, 3),
+        "lightning_overhead_pct": {
+            "minimal": round(100 * (med["lightning_minimal"] / med["plain"] - 1), 2),
+            "as_trained": round(100 * (med["lightning_as_trained"] / med["plain"] - 1), 2)},
+        "seconds_per_round": {k: [round(s, 3) for s in v] for k, v in seconds.items()},
+        "inference_seq_per_s": infer,
+        "bf16_speedup_inference": round(infer["bf16"] / infer["fp32"], 3),
+        "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(rss_mb(), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--cases", default=",".join(CASES))
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--n", type=int, default=8192, help="sequences per epoch")
+    p.add_argument("--epochs", type=int, default=2, help="epochs per timed round")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/throughput.json")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    if args.worker:
+        print(json.dumps(worker(args.worker, args.n, args.epochs, args.rounds, args.threads)))
+        return
+    import torch
+
+    results = []
+    load_before = os.getloadavg()
+    for name in args.cases.split(","):
+        out = subprocess.run([sys.executable, __file__, "--worker", name, "--threads", str(args.threads),
+                              "--n", str(args.n), "--epochs", str(args.epochs), "--rounds", str(args.rounds)],
+                             capture_output=True, text=True, check=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        print(f"{name:14s} train {r['train_seq_per_s']['plain']:8.0f}/s (bf16 {r['bf16_speedup_train']:.2f}x) "
+              f"lightning +{r['lightning_overhead_pct']['minimal']:.1f}% / +{r['lightning_overhead_pct']['as_trained']:.1f}% "
+              f"infer {r['inference_seq_per_s']['fp32']:8.0f}/s peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+    report = {
+        "benchmark": "throughput", "date": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
+        "torch": torch.__version__, "python": platform.python_version(),
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY"),
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "results": results,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()
