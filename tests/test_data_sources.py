@@ -384,13 +384,29 @@ def test_import_refuses_bad_files(tmp_path, train, test, message):
     assert files_under(tmp_path / "out") == []
 
 
-def test_import_deepbind_drops_n_before_shuffling_and_keeps_test_as_given(tmp_path, shared_data):
+def test_import_deepbind_drops_n_before_shuffling(tmp_path):
+    from deepmotif.cli import main
+
+    rows = [("A", f"seq_{i}_peak", SEQ if i != 2 else SEQ[:40] + "N" + SEQ[41:], 1) for i in range(1, 6)]
+    (tmp_path / "x_AC.seq.gz").write_bytes(gz(("FoldID\tEventID\tseq\tBound\n" + "".join(
+        "\t".join(map(str, r)) + "\n" for r in rows)).encode()))
+    (tmp_path / "x_B.seq").write_text(f"FoldID\tEventID\tseq\tBound\nB\tt1\t{SEQ}\t1\nB\tt2\t{SEQ[:9]}N{SEQ[10:]}\t0\n")
+    assert main(["import-sequences", "--train", str(tmp_path / "x_AC.seq.gz"), "--test", str(tmp_path / "x_B.seq"),
+                 "-o", str(tmp_path / "s.tsv")]) == 0
+    df = pd.read_csv(tmp_path / "s.tsv", sep="\t")
+    assert df["id"].tolist() == ["seq_1_peak", "seq_1_peak_shuf", "seq_3_peak", "seq_3_peak_shuf", "seq_4_peak",
+                                 "seq_4_peak_shuf", "seq_5_peak", "seq_5_peak_shuf", "t1", "t2"]
+    assert df.loc[df["id"] == "t2", "seq"].item()[9] == "N"  # the test set is used as given
+
+
+def test_import_deepbind_real_files_keep_pairs_and_the_test_set(tmp_path, shared_data):
     name = "ELK1_GM12878_ELK1_(1277-1)_Stanford"
     folder = shared_data / "deepbind_encode"
     out = tmp_path / "sequences.tsv"
-    result = deepmotif("import-sequences", "--train", folder / f"{name}_AC.seq.gz", "--test",
-                       folder / f"{name}_B.seq.gz", "--format", "deepbind", "-o", out, "--seed", "3")
-    assert result.returncode == 0, result.stderr
+    from deepmotif.cli import main
+
+    assert main(["import-sequences", "--train", str(folder / f"{name}_AC.seq.gz"), "--test",
+                 str(folder / f"{name}_B.seq.gz"), "--format", "deepbind", "-o", str(out), "--seed", "3"]) == 0
     df = pd.read_csv(out, sep="\t")
     train = pd.read_csv(folder / f"{name}_AC.seq.gz", sep="\t")
     test = pd.read_csv(folder / f"{name}_B.seq.gz", sep="\t")

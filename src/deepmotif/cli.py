@@ -382,11 +382,11 @@ def _load(args: argparse.Namespace, n: int):
     import torch
 
     from deepmotif.data.encoding import one_hot
-    from deepmotif.interpret.pipeline import load_network, test_positives
+    from deepmotif.interpret.pipeline import load_network, split_positives
 
     torch.set_num_threads(args.threads)
     net = load_network(args.model)
-    seqs = test_positives(args.sequences, n)
+    seqs = split_positives(args.sequences, n)
     return net, seqs, torch.from_numpy(one_hot(list(seqs["seq"])))
 
 
@@ -462,11 +462,11 @@ def run_optimize(args: argparse.Namespace) -> None:
     import torch
 
     from deepmotif.interpret import optimize_class_input, write_meme
-    from deepmotif.interpret.pipeline import importance_windows, load_network, save_arrays, test_positives
+    from deepmotif.interpret.pipeline import importance_windows, load_network, save_arrays, split_positives
 
     torch.set_num_threads(args.threads)
     net = load_network(args.model)
-    length = len(test_positives(args.sequences, 1)["seq"].iloc[0])
+    length = len(split_positives(args.sequences, 1)["seq"].iloc[0])
     pwms, scores = optimize_class_input(net, length, args.restarts, args.steps, args.lr, args.l2, args.seed)
     windows = importance_windows(net, pwms, args.window, args.max_windows)
     names = [f"opt{r + 1}.w{w + 1}" for r, w in zip(windows["restart"], windows["window"])]
@@ -497,7 +497,7 @@ def run_filters(args: argparse.Namespace) -> None:
     from deepmotif.data.encoding import one_hot
     from deepmotif.interpret import filter_pwms, write_meme
     from deepmotif.interpret.motifs import information_content
-    from deepmotif.interpret.pipeline import load_network, test_positives
+    from deepmotif.interpret.pipeline import load_network, split_positives
     from deepmotif.io import atomic_path
 
     torch.set_num_threads(args.threads)
@@ -505,7 +505,7 @@ def run_filters(args: argparse.Namespace) -> None:
     if not hasattr(net, "first_conv"):
         raise InputError(f"{args.model}: the {type(net).__name__} network has no first convolution (first_conv); "
                          "filter motifs exist only for cnn-like architectures")
-    seqs = test_positives(args.sequences, 0, args.split)
+    seqs = split_positives(args.sequences, 0, args.split)
     pwms, n_sites = filter_pwms(net.first_conv, torch.from_numpy(one_hot(list(seqs["seq"]))), args.threshold)
     names = [f"filter{i + 1:03d}" for i in range(len(pwms))]
     table = pd.DataFrame({"name": names, "n_sites": n_sites.numpy(),

@@ -83,7 +83,7 @@ def load_arrays(path: str | os.PathLike) -> dict[str, np.ndarray]:
         raise InputError(f"{path}: not found; run the rule that writes it first") from None
 
 
-def test_positives(sequences: str | os.PathLike, n: int = 0, split: str = "test") -> pd.DataFrame:
+def split_positives(sequences: str | os.PathLike, n: int = 0, split: str = "test") -> pd.DataFrame:
     """The first ``n`` positives of a split of ``sequences.tsv`` (all when ``n`` is 0), in file order.
 
     Parameters

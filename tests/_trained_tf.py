@@ -1,0 +1,109 @@
+"""A small simulated TF with a quickly trained CNN and its interpretation outputs, built once per test session.
+
+:func:`trained_tf` simulates CTCF (JASPAR MA0139.1, planted at the summits) on a small genome with the
+package's own functions, trains a small CNN for a few epochs (~20 s on one CPU thread) and runs every
+interpretation and report command of ``deepmotif`` on it, in-process, into a temporary folder that is
+removed at exit. It is cached, so tests in several modules share one build.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+import torch
+
+TF = "CTCF_sim(+)"           # parentheses and plus: names pass through paths and HTML
+MOTIF = "MA0139.1"
+N_SEQUENCES = 4              # figures per panel (the pipeline's default is 20)
+STEPS = 300                  # class optimization (the pipeline's default is 1000)
+
+
+def _simulate(root: Path) -> tuple[Path, Path, Path]:
+    """positives.tsv, planted.tsv and sequences.tsv of the simulated TF."""
+    from deepmotif.data.dataset import build_dataset
+    from deepmotif.data.peaks import summit_windows
+    from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
+
+    genome = simulate_genome(n_chroms=5, chrom_size=150_000, seed=3)
+    genome, peaks, planted = plant_peaks(genome, [fetch_jaspar_motif(MOTIF)], n_peaks=600, seed=4)
+    windows = summit_windows(peaks, 101, sizes={c: len(s) for c, s in genome.items()})
+    windows["seq"] = [genome[c][s:e] for c, s, e in windows[["chrom", "start", "end"]].to_numpy()]
+    data = root / "data"
+    data.mkdir(parents=True)
+    paths = data / "positives.tsv", data / "planted.tsv", data / "sequences.tsv"
+    windows.to_csv(paths[0], sep="\t", index=False)
+    planted.to_csv(paths[1], sep="\t", index=False)
+    build_dataset(windows, valid_chroms=["chr4"], test_chroms=["chr5"]).to_csv(paths[2], sep="\t", index=False)
+    return paths
+
+
+def _run(*argv: str) -> None:
+    from deepmotif.cli import main
+
+    status = main([str(a) for a in argv])
+    if status:
+        raise RuntimeError(f"deepmotif {' '.join(map(str, argv))} exited with {status}")
+
+
+@functools.lru_cache(maxsize=1)
+def trained_tf() -> dict[str, Path]:
+    """Build (once) the simulated TF, its trained CNN and every interpretation and report file.
+
+    Returns
+    -------
+    dict of str to pathlib.Path
+        ``root`` and the files by name (``sequences``, ``model``, ``saliency``, ``dashboard``, ...).
+    """
+    from deepmotif.models.train import train_model
+
+    torch.set_num_threads(1)
+    root = Path(tempfile.mkdtemp(prefix="deepmotif-trained-tf-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    positives, planted, sequences = _simulate(root / TF)
+    out = root / TF / "cnn"
+    train_model(sequences, "cnn", out, {"preset": "small", "max_epochs": 6, "patience": 6, "lr_halve_every": 0},
+                threads=1, tf=TF)
+    f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences,
+         "model": out / "model.ckpt", "metrics": out / "metrics.json", "predictions": out / "predictions.tsv",
+         "history": out / "training.csv"}
+    for name in ("saliency", "ism", "temporal", "class_optimization"):
+        f[name] = out / f"{name}.npz"
+    f.update(class_meme=out / "class_optimization.meme", filters=out / "filters.meme",
+             filter_table=out / "filters.tsv", matches=out / "jaspar_matches.tsv",
+             ground_truth=out / "ground_truth.json", figures=root / TF / "figures",
+             dashboard=root / TF / "dashboard.html", index=root / "index.html",
+             auc_table=root / "auc_table.tsv")
+    model, seqs = f["model"], f["sequences"]
+    _run("saliency", model, seqs, "-o", f["saliency"], "-n", 0)
+    _run("ism", model, seqs, "-o", f["ism"], "-n", N_SEQUENCES)
+    _run("temporal", model, seqs, "-o", f["temporal"], "-n", 100)
+    _run("optimize", model, seqs, "-o", f["class_optimization"], "--meme", f["class_meme"], "--restarts", 4,
+         "--steps", STEPS)
+    _run("filters", model, seqs, "-o", f["filters"], "--table", f["filter_table"])
+    _run("match-jaspar", f["class_meme"], f["filters"], "-o", f["matches"])
+    _run("ground-truth", "--saliency", f["saliency"], "--temporal", f["temporal"], "--matches", f["matches"],
+         "--positives", positives, "--planted", planted, "--tf", TF, "--arch", "cnn", "-o", f["ground_truth"])
+    figures = f["figures"]
+    _run("plot-performance", "--predictions", f"cnn={f['predictions']}", "--history", f"cnn={f['history']}",
+         "-o", figures / "roc_pr.png", "--training", figures / "training.png", "--title", TF)
+    marks = ("--positives", positives, "--planted", planted)
+    for kind in ("saliency", "temporal", "ism"):
+        _run(f"plot-{kind}", f"cnn={f[kind]}", "-o", figures / kind, "-n", N_SEQUENCES, *marks)
+    _run("plot-motifs", "--class-optimization", f["class_optimization"], "--class-meme", f["class_meme"],
+         "--filters", f["filters"], "--filter-table", f["filter_table"], "--matches", f["matches"],
+         "-o", figures / "motifs" / "cnn")
+    _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends", "--metrics", f"cnn={f['metrics']}",
+         "--performance", figures / "roc_pr.png", "--training", figures / "training.png",
+         "--saliency", figures / "saliency", "--temporal", figures / "temporal", "--ism", figures / "ism",
+         "--motifs", f"cnn={figures / 'motifs' / 'cnn'}", "--matches", f"cnn={f['matches']}",
+         "--ground-truth", f["ground_truth"], "--settings", json.dumps({"saliency": "grad_x_input"}),
+         "--index-page", f["index"], "-o", f["dashboard"])
+    _run("summarize", f["metrics"], "-o", f["auc_table"])
+    _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "-o", f["index"])
+    return f
