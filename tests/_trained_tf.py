@@ -1,7 +1,7 @@
 """A small simulated TF with a quickly trained CNN and its interpretation outputs, built once per test session.
 
 :func:`trained_tf` simulates CTCF (JASPAR MA0139.1, planted at the summits) on a small genome with the
-package's own functions, trains a small CNN for a few epochs (~20 s on one CPU thread) and runs every
+package's own functions, trains a small CNN for 8 epochs (~20 s on one CPU thread) and runs every
 interpretation and report command of ``deepmotif`` on it, in-process, into a temporary folder that is
 removed at exit. It is cached, so tests in several modules share one build.
 """
@@ -29,8 +29,8 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
     from deepmotif.data.peaks import summit_windows
     from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
 
-    genome = simulate_genome(n_chroms=5, chrom_size=150_000, seed=3)
-    genome, peaks, planted = plant_peaks(genome, [fetch_jaspar_motif(MOTIF)], n_peaks=600, seed=4)
+    genome = simulate_genome(n_chroms=5, chrom_size=250_000, seed=3)
+    genome, peaks, planted = plant_peaks(genome, [fetch_jaspar_motif(MOTIF)], n_peaks=1000, seed=4)
     windows = summit_windows(peaks, 101, sizes={c: len(s) for c, s in genome.items()})
     windows["seq"] = [genome[c][s:e] for c, s, e in windows[["chrom", "start", "end"]].to_numpy()]
     data = root / "data"
@@ -66,7 +66,7 @@ def trained_tf() -> dict[str, Path]:
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     positives, planted, sequences = _simulate(root / TF)
     out = root / TF / "cnn"
-    train_model(sequences, "cnn", out, {"preset": "small", "max_epochs": 6, "patience": 6, "lr_halve_every": 0},
+    train_model(sequences, "cnn", out, {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0},
                 threads=1, tf=TF)
     f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences,
          "model": out / "model.ckpt", "metrics": out / "metrics.json", "predictions": out / "predictions.tsv",

@@ -30,6 +30,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,30 @@ def slurm_installed() -> tuple[bool, str]:
         return False, (f"Slurm/munge not installed (missing: {', '.join(missing)}); "
                        "run .ci/install_slurm.sh (apt: slurmctld slurmd slurm-client munge)")
     return True, ""
+
+
+def die_with_parent(sig: int = signal.SIGTERM, uid: int | None = None, gid: int | None = None):
+    """preexec_fn: the child gets `sig` when the process that started it dies (Linux prctl).
+
+    Keeps the daemons (and test runs of snakemake) from outliving a killed pytest, where no
+    fixture teardown or atexit handler runs. Changing the user clears that setting, so the
+    optional switch to `uid`/`gid` happens here, before the prctl call (some kernels, gVisor
+    among them, still drop it at exec for a process that changed user: a munged left over
+    after a SIGKILLed pytest is harmless and reused by the next start_cluster).
+    """
+    def preexec():
+        if gid is not None:
+            os.setgroups([])
+            os.setgid(gid)
+        if uid is not None:
+            os.setuid(uid)
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except Exception:  # not Linux / no prctl: teardown still stops the daemons
+            pass
+    return preexec
 
 
 def _free_port() -> int:
@@ -340,9 +365,10 @@ def _start_munged() -> subprocess.Popen:
     stale = Path("/run/munge/munge.socket.2")
     if stale.exists():  # nobody answers on it (checked by the caller)
         stale.unlink()
-    proc = subprocess.Popen([_which("munged"), "--foreground"], user=pw.pw_uid, group=gid,
-                            extra_groups=[], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            start_new_session=True, cwd="/")
+    proc = subprocess.Popen([_which("munged"), "--foreground"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, start_new_session=True, cwd="/",
+                            env={"PATH": os.defpath, "HOME": "/"},
+                            preexec_fn=die_with_parent(uid=pw.pw_uid, gid=gid))
     try:
         _wait_for(lambda: proc.poll() is not None or _munge_works(), 20, "munged to answer")
     except RuntimeError:
@@ -382,7 +408,8 @@ def start_cluster(workdir: str | os.PathLike, timeout: float = 60) -> Cluster:
         ):
             log = open(workdir / "log" / f"{name}.stderr", "wb")
             cluster.procs[name] = subprocess.Popen(cmd, env=env, stdout=log, stderr=log,
-                                                   start_new_session=True, cwd=workdir)
+                                                   start_new_session=True, cwd=workdir,
+                                                   preexec_fn=die_with_parent())
             log.close()
             if name == "slurmctld":
                 _wait_for(lambda: cluster.procs["slurmctld"].poll() is not None
@@ -414,6 +441,10 @@ def _stderr_of(workdir: Path, name: str) -> str:
     return f"\n--- {p}\n{p.read_text(errors='replace')}" if p.exists() else ""
 
 
+def _sigterm_to_interrupt(signum, frame):
+    raise KeyboardInterrupt(f"received signal {signum}")
+
+
 def _ci() -> bool:
     return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
 
@@ -435,11 +466,18 @@ if pytest is not None:
             if _ci():
                 pytest.fail(f"CI is set but {reason}", pytrace=False)
             pytest.skip(reason)
+        # SIGTERM (CI cancel, `timeout`) -> KeyboardInterrupt, so pytest still runs this teardown
+        previous = None
+        if (threading.current_thread() is threading.main_thread()
+                and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+            previous = signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
         cluster = start_cluster(tmp_path_factory.mktemp("slurm"))
         try:
             yield cluster
         finally:
             cluster.stop()
+            if previous is not None:
+                signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # manual smoke test: python tests/slurm_cluster.py [workdir]

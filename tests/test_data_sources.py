@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -125,7 +126,8 @@ def encode_run(encode_fixture, shared_data, tmp_path_factory):
         sheet = ("tf\tsource\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\n"
                  f"MAX_K562\tencode\t{ACC}\tGRCh38\t\t\t\t\n"
                  f"MAX(local)\tlocal\t\t\t{folder / 'peaks.narrowPeak.gz'}\t{folder / 'genome.fa.gz'}\t\t\n"
-                 f"GATA1(url)\tdemo\t\t\t\t\t{server.url('/demo/GATA1/train.fa')}\t{server.url('/demo/GATA1/test.fa')}\n")
+                 f"GATA1(url)\tdemo\t\t\t\t\t{server.url('/demo/GATA1/train.fa')}\t"
+                 f"{server.url('/demo/GATA1/test.fa')}\n")
         config = encode_config(server, sequence={"length": 101, "max_peaks": 0, "negatives": "gc_matched",
                                                  "seed": 0})
         config["encode"]["blacklist"] = True
@@ -239,7 +241,8 @@ def test_encode_download_failures_leave_nothing(encode_fixture, tmp_path):
     assert result.returncode == 1
     logs = {p.name: p.read_text() for p in (tmp_path / "logs").rglob("*.log")}
     assert "unknown ENCODE accession ENCFF000404" in logs["ENCFF000404.log"]
-    assert f"md5 mismatch for {server.base_url}/files/ENCFF000MD5/@@download/ENCFF000MD5.bed.gz" in logs["ENCFF000MD5.log"]
+    url = f"{server.base_url}/files/ENCFF000MD5/@@download/ENCFF000MD5.bed.gz"
+    assert f"md5 mismatch for {url}: expected {'0' * 32}" in logs["ENCFF000MD5.log"]
     assert "ENCFF000ASM is on assembly hg19 but the genome asked for is hg38" in logs["ENCFF000ASM.log"]
     assert "sha256 mismatch" in logs["archive.log"]
     assert files_under(tmp_path / "resources") == []
@@ -277,6 +280,19 @@ def test_paper_test_set_as_given_and_validation_from_training_only(paper_run, sh
     train = df[df["split"] != "test"]
     assert (train["label"] == 1).sum() == (train["label"] == 0).sum() == 100  # max_peaks per label
     assert (train["split"] == "valid").sum() == 20 and not set(train["seq"]) & set(test["seq"])
+
+
+@pytest.mark.slow
+def test_archive_datasets_and_sheet_rows_together(paper_run, tmp_path):
+    """A sheet row beside the archive: build_dataset serves it, import_sequences the archive's datasets."""
+    workdir = tmp_path / "mixed"
+    shutil.copytree(paper_run[0], workdir, ignore=shutil.ignore_patterns("results", "logs"))
+    config = yaml.safe_load((workdir / "config.yaml").read_text())
+    write_config(workdir, config, "tf\tsource\tmotifs\nCTCF\tsimulated\tMA0139.1\n")
+    result = snakemake(workdir, "-n", "results/summary/auc_table.tsv")
+    assert result.returncode == 0 and "Exception" not in result.stdout, result.stdout[-3000:]
+    assert "wildcards: tf=CTCF" in result.stdout and "logs/build_dataset/CTCF.log" in result.stdout
+    assert "logs/import_sequences/GATA1_K562_GATA-1_USC.log" in result.stdout
 
 
 # --------------------------------------------------------------------------------- the TF sheet

@@ -3,7 +3,7 @@
 The ground-truth checks of the issue, as tests: (a) the 10 most salient positions of >= 80 % of the
 correctly classified positives touch the planted motif, (b) a learned motif's top Tomtom hit is the
 planted JASPAR matrix with q < 0.01, (c) the forward temporal score switches on across the motif.
-Building the fixture takes ~30-60 s (training 6 epochs of a small CNN, Tomtom, figures).
+Building the fixture takes ~40-60 s (training 8 epochs of a small CNN, Tomtom, figures).
 """
 
 from __future__ import annotations
@@ -84,7 +84,9 @@ def test_class_optimization_outputs(tf):
     arrays = load_arrays(tf["class_optimization"])
     assert arrays["pwms"].shape == (4, 4, 101)
     np.testing.assert_allclose(arrays["pwms"].sum(axis=1), 1.0, rtol=1e-5)
-    assert np.all(arrays["scores"] > 0.5)
+    with torch.no_grad():  # optimized inputs score higher than the uninformative one
+        uniform = torch.sigmoid(load_network(tf["model"])(torch.full((1, 4, 101), 0.25))).item()
+    assert np.all(arrays["scores"] > uniform)
     pwms, names = read_meme_pwms(tf["class_meme"])
     assert names == arrays["names"].tolist()
     for pwm, r, s, e in zip(pwms, arrays["restart"], arrays["start"], arrays["end"]):

@@ -156,9 +156,13 @@ def _alternatives(names):
 
 PEAK_TFS = [tf for tf in TFS.index if uses_peaks(tf)]
 IMPORT_TFS = [tf for tf in TFS.index if not uses_peaks(tf)]
-# build_dataset serves peak-based TFs, import_sequences the others (sheet rows and archive datasets)
+# build_dataset serves peak-based TFs, import_sequences the others: sheet rows and archive datasets, that is
+# any name but a peak-based TF's (a lookahead: in results/{tf}/data/sequences.tsv the name ends at '/')
 PEAK_TF_WILDCARD = _alternatives(PEAK_TFS)
-IMPORT_TF_WILDCARD = TF_NAME if config.get("archive") else _alternatives(IMPORT_TFS)
+if config.get("archive"):
+    IMPORT_TF_WILDCARD = f"(?!(?:{PEAK_TF_WILDCARD})/){TF_NAME}" if PEAK_TFS else TF_NAME
+else:
+    IMPORT_TF_WILDCARD = _alternatives(IMPORT_TFS)
 
 
 def genome_key(tf):
@@ -177,6 +181,13 @@ def genome_key(tf):
 
 def genome_assembly(key):
     return section("genomes")[key].get("assembly", key)
+
+
+def accession_assembly(wildcards):
+    """The assembly an ENCODE peak file must be on: that of the genome of its sheet row."""
+    if wildcards.accession not in ACCESSION_GENOME:
+        raise ValueError(f"ENCODE accession {wildcards.accession} is in no `source: encode` row of {SHEET}")
+    return genome_assembly(ACCESSION_GENOME[wildcards.accession])
 
 
 def _check_encode_rows():

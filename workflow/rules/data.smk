@@ -79,7 +79,7 @@ rule download_peaks:
     wildcard_constraints:
         accession="ENCFF[0-9A-Z]{6}",
     params:
-        assembly=lambda wc: genome_assembly(ACCESSION_GENOME[wc.accession]),
+        assembly=accession_assembly,
         base_url=section("encode")["base_url"],
         download=download_args(),
     log:
@@ -200,8 +200,6 @@ rule import_sequences:
         " --format {params.format} --valid-fraction {params.valid_fraction}"
         " --max-train {params.max_train} --seed {params.seed} -o {output:q} 2> {log:q}"
 
-
-ruleorder: build_dataset > import_sequences
 
 
 # --- a dataset archive: one TF per folder (config/paper.yaml) -------------------------------------------

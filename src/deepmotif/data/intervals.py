@@ -77,7 +77,7 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
 
 
 def read_peaks(path: str | os.PathLike) -> pd.DataFrame:
-    """Read peaks from a narrowPeak file or a plain BED file (3 to 6 columns).
+    """Read peaks from a narrowPeak file or a BED file (3 or more columns; the first 6 are used).
 
     BED peaks get their midpoint as summit and their score (0 without one) as ``signalValue``, so
     :func:`deepmotif.data.peaks.summit_windows` keeps the file order among equal scores.
@@ -90,10 +90,7 @@ def read_peaks(path: str | os.PathLike) -> pd.DataFrame:
     rows = _data_lines(path)
     if rows and len(rows[0][1]) == 10:
         return read_narrowpeak(path)
-    if rows and len(rows[0][1]) > 6:
-        raise InputError(f"{where(path, rows[0][0])}: has {len(rows[0][1])} columns; peaks must be "
-                         "narrowPeak (10 columns) or BED with 3 to 6 columns")
-    bed = read_bed(path)
+    bed = read_bed(path)  # BED3-6, or the first 6 columns of broadPeak, BED12, ...
     out = pd.DataFrame({"chrom": bed["chrom"], "start": bed["start"], "end": bed["end"]})
     out["name"] = bed["name"] if "name" in bed else "."
     out["score"] = bed["score"] if "score" in bed else 0.0
