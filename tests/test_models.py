@@ -220,6 +220,7 @@ def recorder_arch():
     NETS.pop("test_recorder"), PRESETS.pop("test_recorder")
 
 
+@pytest.mark.filterwarnings("ignore:.*self.log.*:UserWarning")  # steps called without a Trainer
 @pytest.mark.parametrize("rc_augment", [False, True])
 def test_rc_augment_flips_training_sequences_only(recorder_arch, rc_augment):
     rng = np.random.default_rng(1)

@@ -8,6 +8,7 @@ writes a PNG atomically and closes the figure.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -21,17 +22,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
 from deepmotif.io import atomic_path  # noqa: E402
-from deepmotif.report.plots import (  # noqa: E402
-    plot_ism,
-    plot_logo,
-    plot_roc_pr,
-    plot_saliency_heatmap,
-    plot_temporal,
-)
+from deepmotif.report.plots import ALPHABET, PALETTE, plot_roc_pr  # noqa: E402
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
 DPI = 90
@@ -150,6 +146,83 @@ def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} has {M.shape[-1]} positions, the sequence {len(seq)}")
 
 
+@functools.lru_cache(maxsize=None)
+def _glyph(letter: str) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices (scaled to the unit square) and codes of a bold letter's outline."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
+    vertices = path.vertices.copy()
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    return (vertices - low) / (high - low), path.codes
+
+
+def draw_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
+    """Sequence logo drawn as one collection of cached letter outlines (same look as ``plot_logo``).
+
+    :func:`deepmotif.report.plots.plot_logo` (logomaker) lays out a font path for every letter, about
+    0.3 s per 101-position logo; the dashboards draw hundreds of logos, so they use this version.
+
+    Parameters
+    ----------
+    M: numpy.ndarray, shape=(4, length)
+        Rows A, C, G, T: probabilities (``probability``, ``information``) or scores (``attribution``,
+        negative letters below the axis).
+    ax: matplotlib.axes.Axes or None, optional
+    kind: str, optional
+        ``probability``, ``information`` (height = p times the position's bits) or ``attribution``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    from deepmotif.interpret.motifs import information_content
+
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != 4:
+        raise ValueError(f"M must have shape (4, length), got {M.shape}")
+    if kind not in ("probability", "information", "attribution"):
+        raise ValueError(f"kind must be probability, information or attribution, got {kind!r}")
+    if kind == "information":
+        M = M * np.clip(information_content(M), 0, None)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
+    patches, colours = [], []
+    for j in range(M.shape[1]):
+        for sign in (1, -1):
+            heights = M[:, j] * sign
+            base = 0.0
+            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
+                h = heights[b]
+                if h <= 0:
+                    continue
+                vertices, codes = _glyph(ALPHABET[b])
+                xy = vertices * [0.9, h] + [j - 0.45, base if sign > 0 else -base - h]
+                patches.append(PathPatch(MplPath(xy, codes)))
+                colours.append(PALETTE[ALPHABET[b]])
+                base += h
+    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="none", linewidths=0))
+    ax.set_xlim(-0.5, M.shape[1] - 0.5)
+    top = float(np.clip(M, 0, None).sum(axis=0).max(initial=0))
+    bottom = float(np.clip(M, None, 0).sum(axis=0).min(initial=0))
+    if kind == "probability":
+        ax.set_ylim(0, 1)
+    elif kind == "information":
+        ax.set_ylim(0, 2)
+    else:
+        pad = 0.05 * max(top - bottom, 1e-12)
+        ax.set_ylim(bottom - pad, top + pad)
+        ax.axhline(0, color="black", linewidth=0.5)
+    ax.set_xlabel("position")
+    ax.set_ylabel({"probability": "probability", "information": "bits", "attribution": "attribution"}[kind])
+    return ax
+
+
 def _mark_sites(ax, spans, box: bool = False) -> None:
     """Mark planted motifs ``[(start, end), ...]``: shaded (logos) or outlined between dashed lines."""
     for start, end in spans:
@@ -160,18 +233,52 @@ def _mark_sites(ax, spans, box: bool = False) -> None:
             ax.axvspan(start - 0.5, end - 0.5, color="#7a7a7a", alpha=0.15, linewidth=0)
 
 
-def _align_to(axes_pairs) -> None:
-    """Give each follower the horizontal extent of its leader (heatmaps lose width to their colour bar)."""
-    for leader, follower in axes_pairs:
-        lead, follow = leader.get_position(), follower.get_position()
-        follower.set_position([lead.x0, follow.y0, lead.width, follow.height])
+def _stacked_axes(n_rows: int, row_height: float, heights=None):
+    """A figure of ``n_rows`` full-width axes with a fixed layout (tight_layout costs a whole draw).
+
+    Leaves room on the right for colour bars drawn into their own axes (:func:`_colorbar`).
+    """
+    heights = heights or [1.0] * n_rows
+    total = row_height * sum(heights) + 0.35 * n_rows + 0.9
+    fig, axes = plt.subplots(n_rows, 1, figsize=(WIDTH, total), squeeze=False,
+                             gridspec_kw={"height_ratios": heights})
+    fig.subplots_adjust(left=0.055, right=0.93, top=1 - 0.7 / total, bottom=0.45 / total,
+                        hspace=0.35 * n_rows / (row_height * sum(heights)) + 0.15)
+    return fig, axes[:, 0]
 
 
-def _only_bottom_sequence(axes) -> None:
-    """Keep the sequence letters on the last axes only (the sequences are the same)."""
-    for ax in axes[:-1]:
-        ax.set_xticks([])
-        ax.set_xlabel("")
+def _colorbar(fig: Figure, image, ax, label: str) -> None:
+    """A slim colour bar right of ``ax`` that does not shrink it (so stacked panels stay aligned)."""
+    box = ax.get_position()
+    cax = fig.add_axes([box.x1 + 0.008, box.y0, 0.008, box.height])
+    fig.colorbar(image, cax=cax)
+    cax.set_ylabel(label, fontsize=8)
+    cax.tick_params(labelsize=7)
+
+
+def _heat(fig: Figure, ax, M: np.ndarray, rows: str | list[str], cmap: str, vmin: float, vmax: float,
+          label: str) -> None:
+    image = ax.imshow(M, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_yticks(range(len(rows)), list(rows), fontsize=8)
+    for tick in ax.get_yticklabels():
+        tick.set_color(PALETTE.get(tick.get_text(), "black"))
+    ax.set_xticks([])
+    _colorbar(fig, image, ax, label)
+
+
+def _sequence_ticks(ax, seq: str) -> None:
+    ax.set_xticks(range(len(seq)), list(seq), fontsize=6, family="monospace")
+    for tick, base in zip(ax.get_xticklabels(), seq.upper()):
+        tick.set_color(PALETTE.get(base, "black"))
+
+
+def _limit(M: np.ndarray) -> float:
+    limit = float(np.abs(M).max()) if M.size else 0.0
+    return limit if limit > 0 else 1.0
+
+
+def _title(fig: Figure, title: str, spans, marked: str) -> None:
+    fig.suptitle(title + (f"  ({marked}: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
 
 
 def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
@@ -195,28 +302,20 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(2 * len(attrs), 1, figsize=(WIDTH, 2.3 * len(attrs) + 0.5), squeeze=False,
-                             gridspec_kw={"height_ratios": [1, 1.3] * len(attrs)})
-    pairs = []
+    fig, axes = _stacked_axes(2 * len(attrs), 0.75, [1, 1.3] * len(attrs))
     for k, (arch, X_attr) in enumerate(attrs.items()):
         X_attr = np.asarray(X_attr, dtype=np.float64)
         _check_seq(seq, X_attr, f"saliency of {arch}")
-        heat, logo = axes[2 * k, 0], axes[2 * k + 1, 0]
-        plot_saliency_heatmap(X_attr, ax=heat)
+        heat, logo = axes[2 * k], axes[2 * k + 1]
+        limit = _limit(X_attr)
+        _heat(fig, heat, X_attr, ALPHABET, "RdBu_r", -limit, limit, "saliency")
         label = arch if probs is None else f"{arch}  (P(binding) = {probs[arch]:.3f})"
         heat.set_title(label, loc="left", fontsize=10)
-        heat.set_xlabel("")
-        heat.set_xticks([])
-        plot_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
-        logo.set_xlim(-0.5, len(seq) - 0.5)
+        draw_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
         logo.set_ylabel("saliency")
+        logo.set_xlabel("position" if k == len(attrs) - 1 else "")
         _mark_sites(logo, spans)
-        if k < len(attrs) - 1:
-            logo.set_xlabel("")
-        pairs.append((heat, logo))
-    fig.suptitle(title + ("  (shaded: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
-    _align_to(pairs)
+    _title(fig, title, spans, "shaded")
     return fig
 
 
@@ -229,6 +328,8 @@ def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray,
     seq: str
     title: str
     scores: mapping of str to (forward, backward), each numpy.ndarray of shape=(length,)
+        From :func:`deepmotif.interpret.temporal.temporal_scores`; forward[i] = P(binding | bases 0..i),
+        backward[i] = P(binding | bases i..end).
     spans: sequence of (int, int), optional
         Known motif positions ``[start, end)``, marked by dashed lines.
 
@@ -236,28 +337,32 @@ def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray,
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = plt.subplots(len(scores), 1, figsize=(WIDTH, 1.1 * len(scores) + 0.8), squeeze=False)
-    for ax, (arch, (forward, backward)) in zip(axes[:, 0], scores.items()):
-        plot_temporal(forward, backward, seq, ax=ax)
+    fig, axes = _stacked_axes(len(scores), 0.55)
+    for ax, (arch, (forward, backward)) in zip(axes, scores.items()):
+        M = np.stack([np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)])
+        _check_seq(seq, M, f"temporal scores of {arch}")
+        _heat(fig, ax, M, ["forward", "backward"], "viridis", 0.0, 1.0, "P(binding)")
         ax.set_title(arch, loc="left", fontsize=10)
         _mark_sites(ax, spans, box=True)
-    _only_bottom_sequence(axes[:, 0])
-    fig.suptitle(title + ("  (dashed: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
+    _sequence_ticks(axes[-1], seq)
+    _title(fig, title, spans, "dashed")
     return fig
 
 
 def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=()) -> Figure:
-    """In-silico mutagenesis maps of one sequence under several models, one heatmap each."""
-    fig, axes = plt.subplots(len(isms), 1, figsize=(WIDTH, 1.3 * len(isms) + 0.8), squeeze=False)
-    for ax, (arch, X_ism) in zip(axes[:, 0], isms.items()):
-        plot_ism(X_ism, ax=ax, seq=seq)
+    """In-silico mutagenesis maps of one sequence under several models (change in logit, rows A, C, G, T)."""
+    fig, axes = _stacked_axes(len(isms), 0.8)
+    ref = [(j, ALPHABET.index(b)) for j, b in enumerate(seq.upper()) if b in ALPHABET]
+    for ax, (arch, X_ism) in zip(axes, isms.items()):
+        X_ism = np.asarray(X_ism, dtype=np.float64)
+        _check_seq(seq, X_ism, f"ISM of {arch}")
+        limit = _limit(X_ism)
+        _heat(fig, ax, X_ism, ALPHABET, "RdBu_r", -limit, limit, "change in logit")
+        ax.scatter([j for j, _ in ref], [b for _, b in ref], s=3, c="black", marker="o", linewidths=0)
         ax.set_title(arch, loc="left", fontsize=10)
-        ax.set_xlabel("")
         _mark_sites(ax, spans, box=True)
-    _only_bottom_sequence(axes[:, 0])
-    fig.suptitle(title + ("  (dashed: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
+    _sequence_ticks(axes[-1], seq)
+    _title(fig, title, spans, "dashed")
     return fig
 
 
@@ -283,7 +388,7 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_show]
     fig, axes = plt.subplots(len(order), 1, figsize=(WIDTH, 1.5 * len(order) + 0.5), squeeze=False)
     for ax, r in zip(axes[:, 0], order):
-        plot_logo(pwms[r], ax=ax, kind="information")
+        draw_logo(pwms[r], ax=ax, kind="information")
         for w, (start, end) in enumerate(windows.loc[windows["restart"] == r, ["start", "end"]].to_numpy()):
             ax.axvspan(start - 0.5, end - 0.5, color="grey", alpha=0.15, linewidth=0)
             ax.text(start - 0.4, 1.95, f"opt{r + 1}.w{w + 1}", fontsize=7, va="top")
@@ -300,7 +405,7 @@ def motif_figure(pwm: np.ndarray, title: str = "") -> Figure:
     """A small information logo of one learned motif."""
     pwm = np.asarray(pwm, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(max(2.0, 0.25 * pwm.shape[1] + 0.8), 1.4))
-    plot_logo(pwm, ax=ax, kind="information")
+    draw_logo(pwm, ax=ax, kind="information")
     ax.set_xticks(range(pwm.shape[1]), [str(i + 1) for i in range(pwm.shape[1])], fontsize=6)
     ax.set_xlabel("")
     if title:
