@@ -13,6 +13,10 @@ Each architecture is measured in a fresh worker process (so its peak RSS is its 
 - ``inference``: sequences/s of :func:`deepmotif.models.module.predict_proba` (batch 1024), fp32 and bf16;
 - ``peak_rss_mb``: the worker's peak resident memory; ``baseline_rss_mb`` after importing torch.
 
+Every timing is taken as wall and as CPU time of the process (all its threads). On a machine shared
+with other jobs the wall times (best of the rounds is kept) swing; CPU time barely depends on them, so
+overheads and speed-ups are computed from CPU time (median of the rounds) and also given from wall time.
+
 Run (about 15 minutes on 2 cores; other jobs on the machine skew it, the load average is recorded)::
 
     python benchmarks/throughput.py --threads 2
@@ -69,14 +73,24 @@ def loader(X, y, batch_size: int):
                       batch_size=None, generator=torch.Generator().manual_seed(0))
 
 
-def plain_loop(model, data, epochs: int, bf16: bool = False) -> float:
-    """Seconds of ``epochs`` of Adam on ``model.net`` (no validation), as Lightning would run them."""
+def clocks() -> tuple[float, float]:
+    """(wall, CPU) seconds; CPU time counts every thread of this process and little of other jobs' load."""
+    return time.perf_counter(), time.process_time()
+
+
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    now = clocks()
+    return now[0] - start[0], now[1] - start[1]
+
+
+def plain_loop(model, data, epochs: int, bf16: bool = False) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``epochs`` of Adam on ``model`` (no validation), as Lightning runs them."""
     import torch
 
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
-    start = time.perf_counter()
+    start = clocks()
     for epoch in range(epochs):
         data.sampler.set_epoch(epoch)
         for X, y in data:
@@ -86,11 +100,11 @@ def plain_loop(model, data, epochs: int, bf16: bool = False) -> float:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-    return time.perf_counter() - start
+    return since(start)
 
 
-def lightning_loop(model, data, epochs: int, as_trained: bool) -> float:
-    """Seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation)."""
+def lightning_loop(model, data, epochs: int, as_trained: bool) -> tuple[float, float]:
+    """(wall, CPU) seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation)."""
     import lightning as L
 
     from deepmotif.models.train import _history_callback
@@ -101,9 +115,9 @@ def lightning_loop(model, data, epochs: int, as_trained: bool) -> float:
         limit_val_batches=0, num_sanity_val_steps=0, deterministic=as_trained,
         callbacks=[_history_callback()] if as_trained else [],
     )
-    start = time.perf_counter()
+    start = clocks()
     trainer.fit(model, train_dataloaders=data)
-    return time.perf_counter() - start
+    return since(start)
 
 
 def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
@@ -133,35 +147,49 @@ def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
     X, y = make_data(n)
     data = loader(X, y, batch_size)
     plain_loop(model(), loader(X[:batch_size * 4], y[:batch_size * 4], batch_size), 1)  # warm-up
-    seconds: dict[str, list[float]] = {"plain": [], "lightning_minimal": [], "lightning_as_trained": []}
-    for _ in range(rounds):
-        seconds["plain"].append(plain_loop(model(), data, epochs))
-        seconds["lightning_minimal"].append(lightning_loop(model(quiet=True), data, epochs, False))
-        seconds["lightning_as_trained"].append(lightning_loop(model(), data, epochs, True))
-    med = {k: statistics.median(v) for k, v in seconds.items()}
-    bf16 = statistics.median(plain_loop(model(), data, epochs, bf16=True) for _ in range(rounds))
+    runs = {
+        "plain": lambda: plain_loop(model(), data, epochs),
+        "lightning_minimal": lambda: lightning_loop(model(quiet=True), data, epochs, False),
+        "lightning_as_trained": lambda: lightning_loop(model(), data, epochs, True),
+    }
+    seconds: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
+    names = list(runs)
+    for r in range(rounds):
+        for k in names[r % 3:] + names[:r % 3]:  # rotate the order: no variant always runs first
+            seconds[k].append(runs[k]())
+    wall = {k: min(w for w, _ in v) for k, v in seconds.items()}  # least disturbed round
+    cpu = {k: statistics.median(c for _, c in v) for k, v in seconds.items()}
+    bf16 = [plain_loop(model(), data, epochs, bf16=True) for _ in range(rounds)]
+    bf16_wall, bf16_cpu = min(w for w, _ in bf16), statistics.median(c for _, c in bf16)
     net = model().net
-    infer = {}
+    infer, infer_cpu = {}, {}
     for precision in ("fp32", "bf16"):
         times = []
         for _ in range(rounds):
-            start = time.perf_counter()
+            start = clocks()
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
                 predict_proba(net, X, batch_size=1024)
-            times.append(time.perf_counter() - start)
-        infer[precision] = round(n / statistics.median(times), 1)
-    per_s = {k: round(n * epochs / v, 1) for k, v in med.items()}
+            times.append(since(start))
+        infer[precision] = round(n / min(w for w, _ in times), 1)
+        infer_cpu[precision] = round(n / statistics.median(c for _, c in times), 1)
+    per_s = {k: round(n * epochs / v, 1) for k, v in wall.items()}
+    per_cpu_s = {k: round(n * epochs / v, 1) for k, v in cpu.items()}
     return {
         "case": name, "arch": arch, "net": kwargs, "batch_size": batch_size, "threads": threads,
         "n_sequences": n, "epochs_per_round": epochs, "rounds": rounds,
         "n_parameters": sum(p.numel() for p in net.parameters()),
-        "train_seq_per_s": {**per_s, "plain_bf16": round(n * epochs / bf16, 1)},
-        "bf16_speedup_train": round(med["plain"] / bf16, 3),
-        "lightning_overhead_pct": {
-            "minimal": round(100 * (med["lightning_minimal"] / med["plain"] - 1), 2),
-            "as_trained": round(100 * (med["lightning_as_trained"] / med["plain"] - 1), 2)},
-        "seconds_per_round": {k: [round(s, 3) for s in v] for k, v in seconds.items()},
+        "train_seq_per_s": {**per_s, "plain_bf16": round(n * epochs / bf16_wall, 1)},
+        "train_seq_per_cpu_s": {**per_cpu_s, "plain_bf16": round(n * epochs / bf16_cpu, 1)},
+        "bf16_speedup_train": round(wall["plain"] / bf16_wall, 3),
+        "bf16_speedup_train_cpu": round(cpu["plain"] / bf16_cpu, 3),
+        "lightning_overhead_pct": {  # from CPU time (robust to other jobs), and from the best wall time
+            "minimal": round(100 * (cpu["lightning_minimal"] / cpu["plain"] - 1), 2),
+            "as_trained": round(100 * (cpu["lightning_as_trained"] / cpu["plain"] - 1), 2),
+            "minimal_wall": round(100 * (wall["lightning_minimal"] / wall["plain"] - 1), 2),
+            "as_trained_wall": round(100 * (wall["lightning_as_trained"] / wall["plain"] - 1), 2)},
+        "seconds_per_round": {k: [[round(w, 3), round(c, 3)] for w, c in v] for k, v in seconds.items()},
         "inference_seq_per_s": infer,
+        "inference_seq_per_cpu_s": infer_cpu,
         "bf16_speedup_inference": round(infer["bf16"] / infer["fp32"], 3),
         "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(rss_mb(), 1),
     }
@@ -173,7 +201,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--n", type=int, default=8192, help="sequences per epoch")
     p.add_argument("--epochs", type=int, default=2, help="epochs per timed round")
-    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/throughput.json")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -190,9 +218,11 @@ def main(argv: list[str] | None = None) -> None:
                              capture_output=True, text=True, check=True)
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = results[-1]
-        print(f"{name:14s} train {r['train_seq_per_s']['plain']:8.0f}/s (bf16 {r['bf16_speedup_train']:.2f}x) "
-              f"lightning +{r['lightning_overhead_pct']['minimal']:.1f}% / +{r['lightning_overhead_pct']['as_trained']:.1f}% "
-              f"infer {r['inference_seq_per_s']['fp32']:8.0f}/s peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+        o = r["lightning_overhead_pct"]
+        print(f"{name:14s} train {r['train_seq_per_s']['plain']:6.0f}/s ({r['train_seq_per_cpu_s']['plain']:6.0f}/CPU-s, "
+              f"bf16 {r['bf16_speedup_train_cpu']:.2f}x) lightning {o['minimal']:+.1f}% / {o['as_trained']:+.1f}% "
+              f"(wall {o['minimal_wall']:+.1f}% / {o['as_trained_wall']:+.1f}%) infer {r['inference_seq_per_s']['fp32']:6.0f}/s "
+              f"peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
     report = {
         "benchmark": "throughput", "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",

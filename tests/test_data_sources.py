@@ -57,7 +57,7 @@ def snakemake(workdir: Path, *targets: str, timeout: int = 600) -> subprocess.Co
 def write_config(workdir: Path, config: dict, sheet: str | None = None) -> None:
     if sheet is not None:
         (workdir / "tfs.tsv").write_text(sheet)
-        config = {"tfs": "tfs.tsv", **config}
+        config = {**config, "tfs": "tfs.tsv"}
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 

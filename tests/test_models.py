@@ -300,8 +300,12 @@ def test_checkpoints_of_other_runs_are_not_resumed(tmp_path, caplog):
     assert not (ckpt_dir / "last.ckpt").exists()
     assert json.loads((ckpt_dir / "run.json").read_text()) == run
     (ckpt_dir / "last.ckpt").write_bytes(b"truncated")
+    assert _prepare_checkpoints(ckpt_dir, run) == (None, 0)  # same run, no best.ckpt: start over
+    assert "no best.ckpt" in caplog.text
+    (ckpt_dir / "last.ckpt").write_bytes(b"truncated")
+    (ckpt_dir / "best.ckpt").write_bytes(b"truncated")
     assert _prepare_checkpoints(ckpt_dir, run) == (None, 0)  # same run, unreadable: start over
-    assert "unreadable" in caplog.text
+    assert "unreadable" in caplog.text and not (ckpt_dir / "best.ckpt").exists()
 
 
 # --- a new architecture, end to end ------------------------------------------------------------------

@@ -132,8 +132,11 @@ def _prepare_checkpoints(ckpt_dir: Path, run: dict[str, Any]) -> tuple[Path | No
     last, run_file = ckpt_dir / "last.ckpt", ckpt_dir / RUN_FILE
     run = json.loads(json.dumps(run))  # tuples → lists, as read back
     if last.exists():
-        same = run_file.exists() and json.loads(run_file.read_text()) == run
-        if same:
+        if not run_file.exists() or json.loads(run_file.read_text()) != run:
+            log.info("%s was trained on other data or parameters; starting from scratch", last)
+        elif not (ckpt_dir / "best.ckpt").exists():  # written before last.ckpt, removed after it
+            log.warning("%s has no best.ckpt beside it; starting from scratch", last)
+        else:
             try:
                 epoch = torch.load(last, map_location="cpu", weights_only=False)["epoch"]
             except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means starting over
@@ -141,8 +144,6 @@ def _prepare_checkpoints(ckpt_dir: Path, run: dict[str, Any]) -> tuple[Path | No
             else:
                 log.info("resuming from %s: %d epoch(s) done", last, epoch + 1)
                 return last, epoch + 1
-        else:
-            log.info("%s was trained on other data or parameters; starting from scratch", last)
     if ckpt_dir.exists():
         shutil.rmtree(ckpt_dir)
     ckpt_dir.mkdir(parents=True)
@@ -278,6 +279,7 @@ def train_model(
         shutil.copy(checkpoint.best_model_path, tmp)
     with atomic_path(out_dir / "metrics.json") as tmp:
         tmp.write_text(json.dumps(metrics, indent=2))
+    (ckpt_dir / "last.ckpt").unlink()  # first: a kill during the clean-up cannot leave a resumable half
     shutil.rmtree(ckpt_dir)
     log.info("%s %s: test AUROC %.4f, AUPRC %.4f after %d epochs, best %s (%.1f s)", tf, arch,
              metrics["test_auroc"], metrics["test_auprc"], metrics["epochs"], metrics["best_epoch"], seconds)
