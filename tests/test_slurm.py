@@ -4,7 +4,8 @@ Tests marked `slurm` start a private slurmctld/slurmd (tests/slurm_cluster.py; n
 `.ci/install_slurm.sh`): they are skipped when Slurm is not installed, and fail under CI=true.
 The profile checks and dry runs need only snakemake and run in the default suite.
 
-    sudo .ci/install_slurm.sh && pytest tests/test_slurm.py -m slurm -s     # -s prints timings
+    sudo .ci/install_slurm.sh && sudo -E python -m pytest tests/test_slurm.py -m slurm -s
+    (-s prints the timings; the test daemons run as root)
 
 Every Slurm run uses a copy of the shipped profile with test overrides (make_test_profile):
 partition `debug`, status via `squeue` (with accounting off, the default `sacct` cannot see
@@ -50,11 +51,6 @@ def pipeline_paths() -> tuple[Path | None, Path | None]:
     return snakefile, (test_dir if test_dir.is_dir() else None)
 
 
-def tiny_configfile(work: Path) -> Path | None:
-    return next((p for p in (work / "config.yaml", work / "config" / "config.yaml") if p.is_file()),
-                None)
-
-
 def make_test_profile(dst: Path, partition: str = "debug", **overrides) -> Path:
     """A copy of the shipped profile with the overrides a single-node test cluster needs."""
     prof = yaml.safe_load(SHIPPED_PROFILE.read_text())
@@ -93,18 +89,26 @@ def run_snakemake(args: list[str], cwd: Path, env: dict | None = None, log: Path
         try:
             rc = proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-                try:
-                    os.killpg(proc.pid, sig)
-                except ProcessLookupError:
-                    break
-                try:
-                    proc.wait(timeout=grace)
-                    break
-                except subprocess.TimeoutExpired:
-                    continue
+            _stop_group(proc)
             rc = -999
+        except BaseException:  # KeyboardInterrupt (also SIGTERM, see slurm_cluster): no orphans
+            _stop_group(proc, grace=5)
+            raise
     return rc, log.read_text(errors="replace"), time.monotonic() - t0
+
+
+def _stop_group(proc: subprocess.Popen, grace: float = 20) -> None:
+    """SIGTERM the process group of `proc`, SIGKILL it if it is still there after `grace` s."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def tail(text: str, n: int = 60) -> str:
@@ -125,7 +129,7 @@ def parse_dry_run(text: str) -> list[tuple[str, dict[str, str]]]:
     return jobs
 
 
-def assert_all_jobs_went_through_slurm(out: str, workdir: Path, cluster, expected_rules: set[str]):
+def assert_all_jobs_went_through_slurm(out: str, cluster, expected_rules: set[str]):
     """Every rule job ran inside a Slurm job of this cluster; returns {slurm id: log path}."""
     submitted = {jid: Path(logp) for _, jid, logp in SUBMITTED_RE.findall(out)}
     assert submitted, "no 'submitted with SLURM jobid' lines in snakemake's output:\n" + tail(out)
@@ -392,7 +396,7 @@ def test_toy_workflow_through_slurm_matches_local(slurm_cluster, tmp_path):
     assert rc == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
     print(f"\n[timing] toy workflow through Slurm: {secs:.1f}s")
 
-    submitted = assert_all_jobs_went_through_slurm(out, slurm_dir, slurm_cluster, TOY_RULES)
+    submitted = assert_all_jobs_went_through_slurm(out, slurm_cluster, TOY_RULES)
     # every rule job saw the SLURM_JOB_ID of one of the submitted jobs
     for logf in (slurm_dir / "logs").rglob("*.log"):
         jid = logf.read_text().strip().removeprefix("SLURM_JOB_ID=")
@@ -448,7 +452,7 @@ def test_pipeline_tiny_config_through_slurm_matches_local(slurm_cluster, tmp_pat
         slurm_cluster.cancel_all()
     assert rc == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
     ran = set(re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", out)) - ALLOWED_LOCAL_RULES
-    submitted = assert_all_jobs_went_through_slurm(out, slurm_dir, slurm_cluster, ran)
+    submitted = assert_all_jobs_went_through_slurm(out, slurm_cluster, ran)
     print(f"\n[timing] pipeline .test config through Slurm: {secs:.1f}s, "
           f"{len(SUBMITTED_RE.findall(out))} Slurm jobs for "
           f"{len(re.findall(r'Finished jobid: ', out))} rule jobs")
