@@ -1,21 +1,22 @@
 """Training and inference speed, Lightning overhead, bf16 vs fp32 and peak memory, per architecture, CPU.
 
 Each architecture is measured in a fresh worker process (so its peak RSS is its own) on random
-101-bp one-hot sequences (speed does not depend on their content):
+101-bp one-hot sequences (speed does not depend on their content). Four training loops run in rotating
+order, ``--rounds`` times ``--epochs`` epochs each, on the same model, data loader and batch size:
 
-- ``train_plain``: sequences/s of a plain PyTorch loop (Adam, BCE, gradient clipping at 5), fp32 and
-  bf16 autocast;
-- Lightning overhead: the same model, data loader, batch size and epochs through ``L.Trainer`` with
-  logging, progress bar, checkpointing, validation and model summary off (``lightning_minimal``), and
-  as ``deepmotif train`` runs it (``lightning_as_trained``: ``self.log`` of the loss every step, the
-  epoch-history callback, deterministic algorithms); rounds alternate plain / minimal / as-trained so
-  that load drifts hit all three; the median round counts;
-- ``inference``: sequences/s of :func:`deepmotif.models.module.predict_proba` (batch 1024), fp32 and bf16;
-- ``peak_rss_mb``: the worker's peak resident memory; ``baseline_rss_mb`` after importing torch.
+- ``plain``: a plain PyTorch loop (Adam, BCE, gradient-norm clipping at 5), fp32; ``plain_bf16``: the
+  same under bf16 autocast;
+- ``lightning_minimal``: ``L.Trainer`` with logging, progress bar, checkpointing, validation and model
+  summary off and ``self.log`` a no-op;
+- ``lightning_as_trained``: as ``deepmotif train`` runs it (``self.log`` of the loss every step, the
+  epoch-history callback, deterministic algorithms), still without validation and checkpoints.
 
-Every timing is taken as wall and as CPU time of the process (all its threads). On a machine shared
-with other jobs the wall times (best of the rounds is kept) swing; CPU time barely depends on them, so
-overheads and speed-ups are computed from CPU time (median of the rounds) and also given from wall time.
+Speeds come from the **median interval between consecutive steps** (batch loading, forward, backward,
+clipping, update and, for Lightning, all its per-step hooks), which bursts of other jobs' load on a
+shared machine barely move; the best whole rounds (including each fit's set-up) are given too.
+``inference``: sequences/s of :func:`deepmotif.models.module.predict_proba` (batch 1024), fp32 and bf16
+autocast, best of the rounds. ``peak_rss_mb``: the worker's peak resident memory (torch, the one-hot
+data, models, optimizer states); ``baseline_rss_mb`` after importing torch.
 
 Run (about 15 minutes on 2 cores; other jobs on the machine skew it, the load average is recorded)::
 
@@ -73,51 +74,72 @@ def loader(X, y, batch_size: int):
                       batch_size=None, generator=torch.Generator().manual_seed(0))
 
 
-def clocks() -> tuple[float, float]:
-    """(wall, CPU) seconds; CPU time counts every thread of this process and little of other jobs' load."""
-    return time.perf_counter(), time.process_time()
-
-
-def since(start: tuple[float, float]) -> tuple[float, float]:
-    now = clocks()
-    return now[0] - start[0], now[1] - start[1]
-
-
-def plain_loop(model, data, epochs: int, bf16: bool = False) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``epochs`` of Adam on ``model`` (no validation), as Lightning runs them."""
+def plain_loop(model, data, epochs: int, bf16: bool = False) -> tuple[float, list[float]]:
+    """Wall seconds of ``epochs`` of Adam on ``model`` (no validation), and the intervals between
+    consecutive steps within an epoch (loading the batch + forward + backward + clipping + update)."""
     import torch
 
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
-    start = clocks()
+    steps: list[float] = []
+    start = time.perf_counter()
     for epoch in range(epochs):
         data.sampler.set_epoch(epoch)
+        last = None
         for X, y in data:
+            now = time.perf_counter()
+            if last is not None:
+                steps.append(now - last)
+            last = now
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                 loss = loss_fn(model(X).float(), y)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-    return since(start)
+    return time.perf_counter() - start, steps
 
 
-def lightning_loop(model, data, epochs: int, as_trained: bool) -> tuple[float, float]:
-    """(wall, CPU) seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation)."""
+def _step_timer():
+    from lightning.pytorch.callbacks import Callback
+
+    class StepTimer(Callback):
+        """Intervals between consecutive ``on_train_batch_start`` calls within an epoch."""
+
+        def __init__(self) -> None:
+            self.steps: list[float] = []
+            self.last: float | None = None
+
+        def on_train_epoch_start(self, trainer, pl_module) -> None:
+            self.last = None
+
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+            now = time.perf_counter()
+            if self.last is not None:
+                self.steps.append(now - self.last)
+            self.last = now
+
+    return StepTimer()
+
+
+def lightning_loop(model, data, epochs: int, as_trained: bool) -> tuple[float, list[float]]:
+    """Wall seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation), and the
+    intervals between consecutive steps within an epoch (everything Lightning does per step)."""
     import lightning as L
 
     from deepmotif.models.train import _history_callback
 
+    timer = _step_timer()
     trainer = L.Trainer(
         max_epochs=epochs, accelerator="cpu", devices=1, precision="32-true", gradient_clip_val=5.0,
         logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         limit_val_batches=0, num_sanity_val_steps=0, deterministic=as_trained,
-        callbacks=[_history_callback()] if as_trained else [],
+        callbacks=[timer, *([_history_callback()] if as_trained else [])],
     )
-    start = clocks()
+    start = time.perf_counter()
     trainer.fit(model, train_dataloaders=data)
-    return since(start)
+    return time.perf_counter() - start, timer.steps
 
 
 def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
@@ -151,45 +173,43 @@ def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
         "plain": lambda: plain_loop(model(), data, epochs),
         "lightning_minimal": lambda: lightning_loop(model(quiet=True), data, epochs, False),
         "lightning_as_trained": lambda: lightning_loop(model(), data, epochs, True),
+        "plain_bf16": lambda: plain_loop(model(), data, epochs, bf16=True),
     }
-    seconds: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
+    totals: dict[str, list[float]] = {k: [] for k in runs}
+    steps: dict[str, list[float]] = {k: [] for k in runs}
     names = list(runs)
     for r in range(rounds):
-        for k in names[r % 3:] + names[:r % 3]:  # rotate the order: no variant always runs first
-            seconds[k].append(runs[k]())
-    wall = {k: min(w for w, _ in v) for k, v in seconds.items()}  # least disturbed round
-    cpu = {k: statistics.median(c for _, c in v) for k, v in seconds.items()}
-    bf16 = [plain_loop(model(), data, epochs, bf16=True) for _ in range(rounds)]
-    bf16_wall, bf16_cpu = min(w for w, _ in bf16), statistics.median(c for _, c in bf16)
+        for k in names[r % len(names):] + names[:r % len(names)]:  # rotate: no variant always first
+            total, intervals = runs[k]()
+            totals[k].append(total)
+            steps[k].extend(intervals)
+    step = {k: statistics.median(v) for k, v in steps.items()}  # robust to bursts of other jobs' load
     net = model().net
-    infer, infer_cpu = {}, {}
+    infer = {}
     for precision in ("fp32", "bf16"):
         times = []
-        for _ in range(rounds):
-            start = clocks()
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
+            predict_proba(net, X[:2048], batch_size=1024)  # warm-up
+            for _ in range(rounds):
+                start = time.perf_counter()
                 predict_proba(net, X, batch_size=1024)
-            times.append(since(start))
-        infer[precision] = round(n / min(w for w, _ in times), 1)
-        infer_cpu[precision] = round(n / statistics.median(c for _, c in times), 1)
-    per_s = {k: round(n * epochs / v, 1) for k, v in wall.items()}
-    per_cpu_s = {k: round(n * epochs / v, 1) for k, v in cpu.items()}
+                times.append(time.perf_counter() - start)
+        infer[precision] = round(n / min(times), 1)
     return {
         "case": name, "arch": arch, "net": kwargs, "batch_size": batch_size, "threads": threads,
         "n_sequences": n, "epochs_per_round": epochs, "rounds": rounds,
         "n_parameters": sum(p.numel() for p in net.parameters()),
-        "train_seq_per_s": {**per_s, "plain_bf16": round(n * epochs / bf16_wall, 1)},
-        "train_seq_per_cpu_s": {**per_cpu_s, "plain_bf16": round(n * epochs / bf16_cpu, 1)},
-        "bf16_speedup_train": round(wall["plain"] / bf16_wall, 3),
-        "bf16_speedup_train_cpu": round(cpu["plain"] / bf16_cpu, 3),
-        "lightning_overhead_pct": {  # from CPU time (robust to other jobs), and from the best wall time
-            "minimal": round(100 * (cpu["lightning_minimal"] / cpu["plain"] - 1), 2),
-            "as_trained": round(100 * (cpu["lightning_as_trained"] / cpu["plain"] - 1), 2),
-            "minimal_wall": round(100 * (wall["lightning_minimal"] / wall["plain"] - 1), 2),
-            "as_trained_wall": round(100 * (wall["lightning_as_trained"] / wall["plain"] - 1), 2)},
-        "seconds_per_round": {k: [[round(w, 3), round(c, 3)] for w, c in v] for k, v in seconds.items()},
+        "median_step_ms": {k: round(1000 * v, 3) for k, v in step.items()},
+        "train_seq_per_s": {k: round(batch_size / v, 1) for k, v in step.items()},
+        "train_seq_per_s_best_round": {k: round(n * epochs / min(v), 1) for k, v in totals.items()},
+        "lightning_overhead_pct": {
+            "minimal": round(100 * (step["lightning_minimal"] / step["plain"] - 1), 2),
+            "as_trained": round(100 * (step["lightning_as_trained"] / step["plain"] - 1), 2),
+            "minimal_best_round": round(100 * (min(totals["lightning_minimal"]) / min(totals["plain"]) - 1), 2),
+            "as_trained_best_round": round(100 * (min(totals["lightning_as_trained"]) / min(totals["plain"]) - 1), 2)},
+        "bf16_speedup_train": round(step["plain"] / step["plain_bf16"], 3),
+        "round_seconds": {k: [round(t, 3) for t in v] for k, v in totals.items()},
         "inference_seq_per_s": infer,
-        "inference_seq_per_cpu_s": infer_cpu,
         "bf16_speedup_inference": round(infer["bf16"] / infer["fp32"], 3),
         "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(rss_mb(), 1),
     }
@@ -219,10 +239,10 @@ def main(argv: list[str] | None = None) -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = results[-1]
         o = r["lightning_overhead_pct"]
-        print(f"{name:14s} train {r['train_seq_per_s']['plain']:6.0f}/s ({r['train_seq_per_cpu_s']['plain']:6.0f}/CPU-s, "
-              f"bf16 {r['bf16_speedup_train_cpu']:.2f}x) lightning {o['minimal']:+.1f}% / {o['as_trained']:+.1f}% "
-              f"(wall {o['minimal_wall']:+.1f}% / {o['as_trained_wall']:+.1f}%) infer {r['inference_seq_per_s']['fp32']:6.0f}/s "
-              f"peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
+        print(f"{name:14s} train {r['train_seq_per_s']['plain']:6.0f}/s (bf16 {r['bf16_speedup_train']:.2f}x) "
+              f"lightning {o['minimal']:+.1f}% / {o['as_trained']:+.1f}% (best rounds {o['minimal_best_round']:+.1f}% / "
+              f"{o['as_trained_best_round']:+.1f}%) infer {r['inference_seq_per_s']['fp32']:6.0f}/s "
+              f"(bf16 {r['bf16_speedup_inference']:.2f}x) peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
     report = {
         "benchmark": "throughput", "date": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{platform.node()}, {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs",
