@@ -80,10 +80,8 @@ def test_demo_train_file_with_space_after_gt_alternates_labels():
 
 @needs_shared
 @pytest.mark.parametrize("accession, rows", [("ENCFF618VMC", 38430), ("ENCFF605WXD", 38755)])
-def test_real_encode_narrowpeak_parses_fast(accession, rows):
-    t = time.perf_counter()
+def test_real_encode_narrowpeak_parses(accession, rows):
     df = read_narrowpeak(SHARED / "encode_peaks" / f"{accession}.bed.gz")
-    assert time.perf_counter() - t < 1.0
     assert len(df) == rows
     assert list(df.columns) == ["chrom", "start", "end", "name", "score", "strand",
                                 "signalValue", "pValue", "qValue", "peak"]

@@ -58,9 +58,8 @@ class SequenceClassifier(L.LightningModule):
             X = random_reverse_complement(X)
         y_hat = self(X)
         loss = self.loss_fn(y_hat.float(), y.float())
-        self.log(f"{stage}_loss", loss, prog_bar=stage != "train", on_epoch=True, on_step=False,
-                 batch_size=len(y))
-        if stage != "train":
+        if stage != "train":  # the training loss is averaged by train.EpochHistory: self.log costs per step
+            self.log(f"{stage}_loss", loss, prog_bar=True, on_epoch=True, on_step=False, batch_size=len(y))
             self._outputs.setdefault(stage, []).append((y_hat.detach().float().cpu(), y.cpu()))
         return loss
 

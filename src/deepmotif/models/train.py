@@ -80,18 +80,18 @@ def _history_callback():
 
         def __init__(self) -> None:
             self.rows: list[dict[str, float]] = []
-            self._loss_sum = torch.zeros(())
+            self._loss_sum: Any = 0.0
             self._n = 0
             self._start = time.perf_counter()
             self._lr = float("nan")
 
         def on_train_epoch_start(self, trainer, pl_module) -> None:  # noqa: D102
-            self._loss_sum, self._n, self._start = torch.zeros(()), 0, time.perf_counter()
+            self._loss_sum, self._n, self._start = 0.0, 0, time.perf_counter()
             self._lr = trainer.optimizers[0].param_groups[0]["lr"]  # the scheduler may step before validation
 
         def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:  # noqa: D102
             n = len(batch[1])
-            self._loss_sum = self._loss_sum + outputs["loss"].detach().float().cpu() * n
+            self._loss_sum = self._loss_sum + outputs["loss"].detach().float() * n  # on its device: no sync
             self._n += n
 
         def on_validation_end(self, trainer, pl_module) -> None:  # noqa: D102
