@@ -1,24 +1,26 @@
 """Training and inference speed, Lightning overhead, bf16 vs fp32 and peak memory, per architecture, CPU.
 
 Each architecture is measured in a fresh worker process (so its peak RSS is its own) on random
-101-bp one-hot sequences (speed does not depend on their content). Four training loops run in rotating
-order, ``--rounds`` times ``--epochs`` epochs each, on the same model, data loader and batch size:
+101-bp one-hot sequences (speed does not depend on their content), with the model, data loader
+(``BatchIndices``, as ``deepmotif train``) and batch size the config uses. The machine is shared with
+other jobs, so every comparison is **paired step by step**, and medians are taken:
 
-- ``plain``: a plain PyTorch loop (Adam, BCE, gradient-norm clipping at 5), fp32; ``plain_bf16``: the
-  same under bf16 autocast;
-- ``lightning_minimal``: ``L.Trainer`` with logging, progress bar, checkpointing, validation and model
-  summary off and ``self.log`` a no-op;
-- ``lightning_as_trained``: as ``deepmotif train`` runs it (``self.log`` of the loss every step, the
-  epoch-history callback, deterministic algorithms), still without validation and checkpoints.
+- training speed and bf16: twin models take alternating fp32 and bf16-autocast steps (forward, BCE,
+  backward, gradient-norm clipping at 5, Adam) on the same batches; sequences/s = batch size / median
+  fp32 step;
+- Lightning overhead: ``trainer.fit`` trains one model while a callback, at every step, runs one plain
+  step (batch fetch included) of a twin model; Lightning's step is the time from the end of one plain
+  step to the start of the next (batch fetch, hooks, ``training_step``, backward, clipping, optimizer).
+  ``minimal``: logger, progress bar, checkpointing, validation and model summary off; ``as_trained``:
+  plus what ``deepmotif train`` adds (the epoch-history callback, deterministic algorithms). Per-fit
+  set-up (well under a second) is not included;
+- inference: sequences/s of the network in eval mode under ``no_grad`` (what
+  :func:`deepmotif.models.module.predict_proba` runs), batches of 1024 alternating fp32 and bf16
+  autocast, median batch;
+- ``peak_rss_mb``: the worker's peak resident memory (torch, the one-hot data, three models and their
+  optimizer states); ``baseline_rss_mb`` after importing torch.
 
-Each step is timed from one batch to the next (batch loading, forward, backward, clipping, update and,
-for Lightning, all its per-step hooks), in wall time and in CPU time of the process (all threads, no
-waiting). Speeds are batch size / median wall step; overheads and bf16 speed-ups are computed from the
-median CPU step, which other jobs on a shared machine barely move (wall-time ones are given too, as
-are the best whole rounds including each fit's set-up).
-``inference``: sequences/s of :func:`deepmotif.models.module.predict_proba` (batch 1024), fp32 and bf16
-autocast, best of the rounds. ``peak_rss_mb``: the worker's peak resident memory (torch, the one-hot
-data, models, optimizer states); ``baseline_rss_mb`` after importing torch.
+Wall and CPU time (all threads of the process, no waiting) are both recorded.
 
 Run (about 15 minutes on 2 cores; other jobs on the machine skew it, the load average is recorded)::
 
@@ -81,72 +83,88 @@ def clocks() -> tuple[float, float]:
     return time.perf_counter(), time.process_time()
 
 
-def plain_loop(model, data, epochs: int, bf16: bool = False) -> tuple[float, list[tuple[float, float]]]:
-    """Wall seconds of ``epochs`` of Adam on ``model`` (no validation), and the (wall, CPU) intervals
-    between consecutive steps within an epoch (batch loading + forward + backward + clipping + update)."""
+def since(start: tuple[float, float]) -> tuple[float, float]:
+    now = clocks()
+    return now[0] - start[0], now[1] - start[1]
+
+
+def train_step(model, opt, X, y, bf16: bool = False) -> None:
+    """One plain PyTorch step: forward, BCE, backward, gradient-norm clipping at 5, Adam update."""
     import torch
 
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    model.train()
-    steps: list[tuple[float, float]] = []
-    start = time.perf_counter()
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(X).float(), y)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+    opt.step()
+
+
+def paired_plain(make_model, data, epochs: int) -> dict[str, list[tuple[float, float]]]:
+    """(wall, CPU) seconds of fp32 and bf16-autocast steps of two twin models, alternating step by
+    step on the same batches (load changes hit both alike)."""
+    import torch
+
+    models = {"fp32": make_model(), "bf16": make_model()}
+    opts = {k: torch.optim.Adam(m.parameters(), lr=1e-3) for k, m in models.items()}
+    times: dict[str, list[tuple[float, float]]] = {"fp32": [], "bf16": []}
     for epoch in range(epochs):
         data.sampler.set_epoch(epoch)
-        last = None
-        for X, y in data:
-            now = clocks()
-            if last is not None:
-                steps.append((now[0] - last[0], now[1] - last[1]))
-            last = now
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                loss = loss_fn(model(X).float(), y)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-    return time.perf_counter() - start, steps
+        for i, (X, y) in enumerate(data):
+            for k in (("fp32", "bf16") if i % 2 else ("bf16", "fp32")):
+                start = clocks()
+                train_step(models[k], opts[k], X, y, bf16=k == "bf16")
+                times[k].append(since(start))
+    return times
 
 
-def _step_timer():
-    from lightning.pytorch.callbacks import Callback
+def paired_lightning(make_model, data, epochs: int, as_trained: bool) -> dict[str, list[tuple[float, float]]]:
+    """Lightning's steps and plain steps, interleaved: ``trainer.fit`` trains one model; at every
+    ``on_train_batch_start`` a callback runs one plain step (batch fetch included) of a twin model.
 
-    class StepTimer(Callback):
-        """(wall, CPU) intervals between consecutive ``on_train_batch_start`` calls within an epoch."""
-
-        def __init__(self) -> None:
-            self.steps: list[tuple[float, float]] = []
-            self.last: tuple[float, float] | None = None
-
-        def on_train_epoch_start(self, trainer, pl_module) -> None:
-            self.last = None
-
-        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
-            now = clocks()
-            if self.last is not None:
-                self.steps.append((now[0] - self.last[0], now[1] - self.last[1]))
-            self.last = now
-
-    return StepTimer()
-
-
-def lightning_loop(model, data, epochs: int, as_trained: bool) -> tuple[float, list[tuple[float, float]]]:
-    """Wall seconds of ``trainer.fit`` for ``epochs`` epochs on ``data`` (no validation), and the
-    (wall, CPU) intervals between consecutive steps within an epoch (all Lightning does per step)."""
+    ``lightning``: (wall, CPU) from the end of one plain step to the start of the next, i.e. all that
+    Lightning does for one step (fetch, hooks, training_step, backward, clipping, optimizer); ``plain``:
+    the plain steps. ``as_trained`` adds what ``deepmotif train`` adds (epoch-history callback,
+    deterministic algorithms); validation, checkpoints, logger and progress bar are off in both.
+    """
     import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import Callback
 
     from deepmotif.models.train import _history_callback
 
-    timer = _step_timer()
+    twin = make_model()
+    opt = torch.optim.Adam(twin.parameters(), lr=1e-3)
+    plain_data = loader(*data.dataset.tensors, data.sampler.batch_size)
+
+    class Pair(Callback):
+        def __init__(self) -> None:
+            self.times: dict[str, list[tuple[float, float]]] = {"lightning": [], "plain": []}
+            self.last: tuple[float, float] | None = None
+            self.batches = None
+
+        def on_train_epoch_start(self, trainer, pl_module) -> None:
+            plain_data.sampler.set_epoch(trainer.current_epoch)
+            self.batches, self.last = iter(plain_data), None
+
+        def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+            start = clocks()
+            if self.last is not None:
+                self.times["lightning"].append((start[0] - self.last[0], start[1] - self.last[1]))
+            X, y = next(self.batches)
+            train_step(twin, opt, X, y)
+            self.times["plain"].append(since(start))
+            self.last = clocks()
+
+    pair = Pair()
     trainer = L.Trainer(
         max_epochs=epochs, accelerator="cpu", devices=1, precision="32-true", gradient_clip_val=5.0,
         logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
         limit_val_batches=0, num_sanity_val_steps=0, deterministic=as_trained,
-        callbacks=[timer, *([_history_callback()] if as_trained else [])],
+        callbacks=[pair, *([_history_callback()] if as_trained else [])],
     )
-    start = time.perf_counter()
-    trainer.fit(model, train_dataloaders=data)
-    return time.perf_counter() - start, timer.steps
+    trainer.fit(make_model(), train_dataloaders=data)
+    return pair.times
 
 
 def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
@@ -156,7 +174,7 @@ def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
 
     import torch
 
-    from deepmotif.models.module import SequenceClassifier, predict_proba
+    from deepmotif.models.module import SequenceClassifier
 
     torch.set_num_threads(threads)
     for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.seed"):
@@ -165,62 +183,50 @@ def worker(name: str, n: int, epochs: int, rounds: int, threads: int) -> dict:
     baseline = rss_mb()
     arch, kwargs, batch_size = CASES[name]
 
-    class Quiet(SequenceClassifier):
-        def log(self, *args, **kwargs):  # no per-step logging: the minimal Lightning loop
-            pass
-
-    def model(quiet: bool = False):
+    def model():
         torch.manual_seed(0)
-        return (Quiet if quiet else SequenceClassifier)(arch, kwargs, lr=1e-3, lr_halve_every=0)
+        return SequenceClassifier(arch, kwargs, lr=1e-3, lr_halve_every=0)
 
     X, y = make_data(n)
     data = loader(X, y, batch_size)
-    plain_loop(model(), loader(X[:batch_size * 4], y[:batch_size * 4], batch_size), 1)  # warm-up
-    runs = {
-        "plain": lambda: plain_loop(model(), data, epochs),
-        "lightning_minimal": lambda: lightning_loop(model(quiet=True), data, epochs, False),
-        "lightning_as_trained": lambda: lightning_loop(model(), data, epochs, True),
-        "plain_bf16": lambda: plain_loop(model(), data, epochs, bf16=True),
-    }
-    totals: dict[str, list[float]] = {k: [] for k in runs}
-    steps: dict[str, list[tuple[float, float]]] = {k: [] for k in runs}
-    names = list(runs)
+    paired_plain(model, loader(X[:batch_size * 4], y[:batch_size * 4], batch_size), 1)  # warm-up
+    times: dict[str, list[tuple[float, float]]] = {}
     for r in range(rounds):
-        for k in names[r % len(names):] + names[:r % len(names)]:  # rotate: no variant always first
-            total, intervals = runs[k]()
-            totals[k].append(total)
-            steps[k].extend(intervals)
-    step = {k: statistics.median(w for w, _ in v) for k, v in steps.items()}  # robust to load bursts
-    cpu = {k: statistics.median(c for _, c in v) for k, v in steps.items()}  # robust to steady load
-    net = model().net
-    infer = {}
-    for precision in ("fp32", "bf16"):
-        times = []
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=precision == "bf16"):
-            predict_proba(net, X[:2048], batch_size=1024)  # warm-up
-            for _ in range(rounds):
-                start = time.perf_counter()
-                predict_proba(net, X, batch_size=1024)
-                times.append(time.perf_counter() - start)
-        infer[precision] = round(n / min(times), 1)
+        for key, got in (("", paired_plain(model, data, epochs)),
+                         ("minimal_", paired_lightning(model, data, epochs, as_trained=False)),
+                         ("as_trained_", paired_lightning(model, data, epochs, as_trained=True))):
+            for k, v in got.items():
+                times.setdefault(key + k, []).extend(v)
+    wall = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
+
+    def overhead(clock: dict, variant: str) -> float:
+        return round(100 * (clock[f"{variant}_lightning"] / clock[f"{variant}_plain"] - 1), 2)
+
+    net = model().net.eval()
+    infer_times: dict[str, list[float]] = {"fp32": [], "bf16": []}
+    with torch.no_grad():
+        for r in range(rounds):
+            for i, start in enumerate(range(0, n - 1023, 1024)):  # alternating, paired like training
+                for k in (("fp32", "bf16") if (i + r) % 2 else ("bf16", "fp32")):
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=k == "bf16"):
+                        t0 = time.perf_counter()
+                        torch.sigmoid(net(X[start:start + 1024]).float())
+                        infer_times[k].append(time.perf_counter() - t0)
+    infer = {k: round(1024 / statistics.median(v[1:]), 1) for k, v in infer_times.items()}  # v[0]: warm-up
     return {
         "case": name, "arch": arch, "net": kwargs, "batch_size": batch_size, "threads": threads,
         "n_sequences": n, "epochs_per_round": epochs, "rounds": rounds,
         "n_parameters": sum(p.numel() for p in net.parameters()),
-        "median_step_ms": {k: round(1000 * v, 3) for k, v in step.items()},
+        "median_step_ms": {k: round(1000 * v, 3) for k, v in wall.items()},
         "median_step_cpu_ms": {k: round(1000 * v, 3) for k, v in cpu.items()},
-        "train_seq_per_s": {k: round(batch_size / v, 1) for k, v in step.items()},
-        "train_seq_per_s_best_round": {k: round(n * epochs / min(v), 1) for k, v in totals.items()},
-        "lightning_overhead_pct": {  # CPU time per step (primary), wall per step, best whole rounds
-            "minimal": round(100 * (cpu["lightning_minimal"] / cpu["plain"] - 1), 2),
-            "as_trained": round(100 * (cpu["lightning_as_trained"] / cpu["plain"] - 1), 2),
-            "minimal_wall": round(100 * (step["lightning_minimal"] / step["plain"] - 1), 2),
-            "as_trained_wall": round(100 * (step["lightning_as_trained"] / step["plain"] - 1), 2),
-            "minimal_best_round": round(100 * (min(totals["lightning_minimal"]) / min(totals["plain"]) - 1), 2),
-            "as_trained_best_round": round(100 * (min(totals["lightning_as_trained"]) / min(totals["plain"]) - 1), 2)},
-        "bf16_speedup_train": round(step["plain"] / step["plain_bf16"], 3),
-        "bf16_speedup_train_cpu": round(cpu["plain"] / cpu["plain_bf16"], 3),
-        "round_seconds": {k: [round(t, 3) for t in v] for k, v in totals.items()},
+        "train_seq_per_s": {"fp32": round(batch_size / wall["fp32"], 1),
+                            "bf16": round(batch_size / wall["bf16"], 1)},
+        "lightning_overhead_pct": {"minimal": overhead(wall, "minimal"), "as_trained": overhead(wall, "as_trained"),
+                                   "minimal_cpu": overhead(cpu, "minimal"),
+                                   "as_trained_cpu": overhead(cpu, "as_trained")},
+        "bf16_speedup_train": round(wall["fp32"] / wall["bf16"], 3),
+        "bf16_speedup_train_cpu": round(cpu["fp32"] / cpu["bf16"], 3),
         "inference_seq_per_s": infer,
         "bf16_speedup_inference": round(infer["bf16"] / infer["fp32"], 3),
         "baseline_rss_mb": round(baseline, 1), "peak_rss_mb": round(rss_mb(), 1),
@@ -233,7 +239,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--n", type=int, default=8192, help="sequences per epoch")
     p.add_argument("--epochs", type=int, default=2, help="epochs per timed round")
-    p.add_argument("--rounds", type=int, default=5)
+    p.add_argument("--rounds", type=int, default=3)
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/throughput.json")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -251,9 +257,9 @@ def main(argv: list[str] | None = None) -> None:
         results.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = results[-1]
         o = r["lightning_overhead_pct"]
-        print(f"{name:14s} train {r['train_seq_per_s']['plain']:6.0f}/s (bf16 {r['bf16_speedup_train_cpu']:.2f}x) "
-              f"lightning CPU {o['minimal']:+.1f}% / {o['as_trained']:+.1f}% (wall {o['minimal_wall']:+.1f}% / "
-              f"{o['as_trained_wall']:+.1f}%) infer {r['inference_seq_per_s']['fp32']:6.0f}/s "
+        print(f"{name:14s} train {r['train_seq_per_s']['fp32']:6.0f}/s (bf16 {r['bf16_speedup_train']:.2f}x) "
+              f"lightning {o['minimal']:+.1f}% / {o['as_trained']:+.1f}% (CPU {o['minimal_cpu']:+.1f}% / "
+              f"{o['as_trained_cpu']:+.1f}%) infer {r['inference_seq_per_s']['fp32']:6.0f}/s "
               f"(bf16 {r['bf16_speedup_inference']:.2f}x) peak RSS {r['peak_rss_mb']:.0f} MB", flush=True)
     report = {
         "benchmark": "throughput", "date": time.strftime("%Y-%m-%d %H:%M"),

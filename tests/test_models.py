@@ -371,3 +371,41 @@ def test_every_input_gradient_goes_through_input_gradients_enabled():
             users.append(path.name)
             assert "with input_gradients_enabled(" in text, f"{path}: gradient outside input_gradients_enabled"
     assert {"saliency.py", "optimize.py"} <= set(users)
+
+
+# --- figures across TFs --------------------------------------------------------------------------------
+
+def auc_table() -> pd.DataFrame:
+    """cnn_rnn beats cnn on A and C, loses on B; summary rows as `deepmotif summarize` writes them."""
+    rows = [("A", "cnn", 0.90), ("A", "cnn_rnn", 0.95), ("B", "cnn", 0.80), ("B", "cnn_rnn", 0.70),
+            ("C", "cnn", 0.85), ("C", "cnn_rnn", 0.90), ("mean", "cnn", 0.85), ("mean", "cnn_rnn", 0.85)]
+    table = pd.DataFrame(rows, columns=["tf", "arch", "test_auroc"])
+    return table.assign(test_auprc=table["test_auroc"])
+
+
+def test_auc_scatter_and_box():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from deepmotif.report.plots import plot_auc_box, plot_auc_scatter
+
+    ax = plot_auc_scatter(auc_table())
+    assert ax.get_title() == "cnn_rnn better on 2 of 3 TFs"
+    assert sorted(map(tuple, ax.collections[0].get_offsets().tolist())) == [(0.8, 0.7), (0.85, 0.9), (0.9, 0.95)]
+    assert ax.get_xlabel() == "cnn test AUROC" and ax.get_ylabel() == "cnn_rnn test AUROC"
+    ax = plot_auc_box(auc_table())
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cnn", "cnn_rnn"]
+    with pytest.raises(ValueError, match=r"architecture\(s\) \['rnn'\] not in the table"):
+        plot_auc_scatter(auc_table(), y="rnn")
+
+
+def test_plot_summary_command(tmp_path, capsys):
+    from deepmotif.cli import main
+
+    auc_table().to_csv(tmp_path / "auc.tsv", sep="\t", index=False)
+    out = [str(tmp_path / "scatter.png"), str(tmp_path / "box.png")]
+    assert main(["plot-summary", str(tmp_path / "auc.tsv"), "--scatter", out[0], "--box", out[1]]) == 0
+    assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in out)
+    assert main(["plot-summary", str(tmp_path / "auc.tsv"), "--scatter", out[0], "--box", out[1],
+                 "--y", "rnn"]) == 2
+    assert "no architecture 'rnn' (it has cnn, cnn_rnn)" in capsys.readouterr().err
