@@ -3,6 +3,8 @@
 Following the authors (after Simonyan et al. 2013), a free ``(4, length)`` input starting uniform
 random in [0, 1] is optimized with RMSprop to minimize ``BCE(logit, 1) + l2 * ||X||^2``, clamped to
 [0, 1] after every step, and each position is finally normalized to sum to 1, giving a PWM.
+``init="onehot"`` starts instead from random one-hot sequences: deep CNNs trained with small
+learning rates can be flat (dead ReLUs) on the authors' soft random start and never leave it.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def optimize_class_input(
     lr: float = 0.05,
     l2: float = 0.009,
     seed: int = 0,
+    init: str = "uniform",
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimize inputs for the positive class from ``n_restarts`` random starts (one batch).
 
@@ -55,6 +58,9 @@ def optimize_class_input(
         Weight of the squared L2 norm of each input. Default 0.009.
     seed: int, optional
         Seed of the random starts. Default 0.
+    init: str, optional
+        ``uniform`` (the authors': every entry uniform in [0, 1]) or ``onehot`` (random sequences,
+        each base equally likely). Default "uniform".
 
     Returns
     -------
@@ -67,8 +73,15 @@ def optimize_class_input(
     if length < 1 or n_restarts < 1 or steps < 0:
         raise ValueError(f"need length >= 1, n_restarts >= 1 and steps >= 0; "
                          f"got {length}, {n_restarts} and {steps}")
+    if init not in ("uniform", "onehot"):
+        raise ValueError(f"init must be 'uniform' or 'onehot', got {init!r}")
     generator = torch.Generator().manual_seed(seed)
-    X = torch.rand(n_restarts, 4, length, generator=generator).to(model_device(model)).requires_grad_()
+    if init == "uniform":
+        X = torch.rand(n_restarts, 4, length, generator=generator)
+    else:
+        bases = torch.randint(0, 4, (n_restarts, length), generator=generator)
+        X = F.one_hot(bases, 4).transpose(1, 2).float()
+    X = X.to(model_device(model)).requires_grad_()
     optimizer = torch.optim.RMSprop([X], lr=lr)
     with input_gradients_enabled(model):
         for _ in range(steps):
