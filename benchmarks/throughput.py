@@ -22,7 +22,7 @@ other jobs, so every comparison is **paired step by step**, and medians are take
 
 Wall and CPU time (all threads of the process, no waiting) are both recorded.
 
-Run (about 15 minutes on 2 cores; other jobs on the machine skew it, the load average is recorded)::
+Run (about 30 minutes on 2 busy cores; the load average is recorded)::
 
     python benchmarks/throughput.py --threads 2
 """
@@ -43,13 +43,16 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 ROOT = Path(__file__).resolve().parents[1]
-# (name, arch, net keyword arguments, batch size): the config's settings, plus the faithful mean-pooled RNN
+# (name, arch, net keyword arguments, batch size): config/config.yaml's settings, and the authors'
+# (config/authors_training.yaml: batch 256, mean-pooled biLSTMs) as *_authors
 CASES = {
-    "cnn": ("cnn", {}, 256),
+    "cnn": ("cnn", {}, 64),
+    "cnn_authors": ("cnn", {}, 256),
     "rnn": ("rnn", {"pool": "max", "dropout": 0.2}, 32),
-    "rnn_mean_b256": ("rnn", {"pool": "mean"}, 256),
-    "cnn_rnn": ("cnn_rnn", {}, 256),
-    "dilated_cnn": ("dilated_cnn", {}, 256),
+    "rnn_authors": ("rnn", {"pool": "mean"}, 256),
+    "cnn_rnn": ("cnn_rnn", {}, 64),
+    "cnn_rnn_authors": ("cnn_rnn", {}, 256),
+    "dilated_cnn": ("dilated_cnn", {}, 64),
 }
 
 

@@ -452,6 +452,8 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=0.05, help="RMSprop learning rate")
     p.add_argument("--l2", type=float, default=0.009, help="weight of the squared L2 norm of the input")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--init", choices=("uniform", "onehot"), default="uniform",
+                   help="start from uniform random entries (the authors') or from random one-hot sequences")
     p.add_argument("--window", type=int, default=20, help="width of the windows cut out as motifs")
     p.add_argument("--max-windows", type=int, default=2, help="windows per restart at most")
     p.add_argument("--threads", type=int, default=1)
@@ -465,16 +467,19 @@ def run_optimize(args: argparse.Namespace) -> None:
     from deepmotif.interpret.pipeline import importance_windows, load_network, save_arrays, split_positives
 
     torch.set_num_threads(args.threads)
+    torch.set_flush_denormal(True)  # the L2 penalty drives inputs to denormals: 30x slower LSTMs without this
     net = load_network(args.model)
     length = len(split_positives(args.sequences, 1)["seq"].iloc[0])
-    pwms, scores = optimize_class_input(net, length, args.restarts, args.steps, args.lr, args.l2, args.seed)
+    pwms, scores = optimize_class_input(net, length, args.restarts, args.steps, args.lr, args.l2, args.seed,
+                                        args.init)
     windows = importance_windows(net, pwms, args.window, args.max_windows)
     names = [f"opt{r + 1}.w{w + 1}" for r, w in zip(windows["restart"], windows["window"])]
     motifs = [pwms[r, :, s:e].numpy() for r, s, e in windows[["restart", "start", "end"]].to_numpy()]
     write_meme(args.meme, motifs, names)
     save_arrays(args.output, pwms=pwms.numpy(), scores=scores.numpy(), names=names,
                 **{c: windows[c].to_numpy() for c in windows.columns})
-    log.info("%s: %d restarts × %d steps, P(binding) %s; %d windows → %s", args.model, args.restarts, args.steps,
+    log.info("%s: %d restarts × %d steps from %s, P(binding) %s; %d windows → %s", args.model, args.restarts,
+             args.steps, args.init,
              " ".join(f"{s:.3f}" for s in scores.tolist()), len(names), args.meme)
 
 

@@ -74,7 +74,7 @@ rule optimize_class_input:
     shell:
         "python -m deepmotif optimize {input.model:q} {input.sequences:q} -o {output.arrays:q}"
         " --meme {output.meme:q} --restarts {params.opt[restarts]} --steps {params.opt[steps]}"
-        " --lr {params.opt[lr]} --l2 {params.opt[l2]} --seed {params.opt[seed]}"
+        " --lr {params.opt[lr]} --l2 {params.opt[l2]} --seed {params.opt[seed]} --init {params.opt[init]}"
         " --window {params.opt[window]} 2> {log:q}"
 
 
