@@ -83,7 +83,7 @@ def trained_tf() -> dict[str, Path]:
     _run("ism", model, seqs, "-o", f["ism"], "-n", N_SEQUENCES)
     _run("temporal", model, seqs, "-o", f["temporal"], "-n", 100)
     _run("optimize", model, seqs, "-o", f["class_optimization"], "--meme", f["class_meme"], "--restarts", 4,
-         "--steps", STEPS)
+         "--steps", STEPS, "--init", "onehot")
     _run("filters", model, seqs, "-o", f["filters"], "--table", f["filter_table"])
     _run("match-jaspar", f["class_meme"], f["filters"], "-o", f["matches"])
     _run("ground-truth", "--saliency", f["saliency"], "--temporal", f["temporal"], "--matches", f["matches"],

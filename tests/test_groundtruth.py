@@ -23,6 +23,7 @@ from deepmotif.interpret.groundtruth import (
     summarize,
     temporal_check,
 )
+from deepmotif.interpret import optimize_class_input
 from deepmotif.interpret.pipeline import importance_windows
 
 torch.set_num_threads(1)
@@ -134,3 +135,14 @@ def test_importance_windows_find_the_motif():
     assert first["start"] <= 30 and first["end"] >= 34   # the window covers the motif
     with pytest.raises(ValueError, match="width"):
         importance_windows(MotifNet("GATA"), pwm, width=0)
+
+
+def test_class_optimization_from_onehot_sequences():
+    # steps=0: the start itself, random one-hot sequences (each column one base)
+    pwms, _ = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=0, init="onehot")
+    assert pwms.shape == (3, 4, 30)
+    assert torch.all(pwms.sum(dim=1) == 1) and torch.all((pwms == 0) | (pwms == 1))
+    pwms, scores = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=200, init="onehot")
+    assert torch.all(scores > 0.5)  # every restart found a GATA
+    with pytest.raises(ValueError, match="init must be"):
+        optimize_class_input(MotifNet("GATA"), init="zeros")

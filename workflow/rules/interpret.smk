@@ -64,7 +64,13 @@ rule optimize_class_input:
         arrays="results/{tf}/{arch}/class_optimization.npz",
         meme="results/{tf}/{arch}/class_optimization.meme",
     params:
-        opt=INTERPRET["class_optimization"],
+        restarts=INTERPRET["class_optimization"]["restarts"],
+        steps=INTERPRET["class_optimization"]["steps"],
+        lr=INTERPRET["class_optimization"]["lr"],
+        l2=INTERPRET["class_optimization"]["l2"],
+        seed=INTERPRET["class_optimization"]["seed"],
+        init=INTERPRET["class_optimization"]["init"],
+        window=INTERPRET["class_optimization"]["window"],
     log:
         "logs/optimize_class_input/{tf}.{arch}.log",
     benchmark:
@@ -73,9 +79,8 @@ rule optimize_class_input:
         "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif optimize {input.model:q} {input.sequences:q} -o {output.arrays:q}"
-        " --meme {output.meme:q} --restarts {params.opt[restarts]} --steps {params.opt[steps]}"
-        " --lr {params.opt[lr]} --l2 {params.opt[l2]} --seed {params.opt[seed]} --init {params.opt[init]}"
-        " --window {params.opt[window]} 2> {log:q}"
+        " --meme {output.meme:q} --restarts {params.restarts} --steps {params.steps} --lr {params.lr}"
+        " --l2 {params.l2} --seed {params.seed} --init {params.init} --window {params.window} 2> {log:q}"
 
 
 rule extract_filter_motifs:
@@ -105,7 +110,10 @@ rule match_jaspar:
     output:
         "results/{tf}/{arch}/jaspar_matches.tsv",
     params:
-        jaspar=INTERPRET["jaspar"],
+        release=INTERPRET["jaspar"]["release"],
+        collection=INTERPRET["jaspar"]["collection"],
+        tax_group=INTERPRET["jaspar"]["tax_group"],
+        top_k=INTERPRET["jaspar"]["top_k"],
     log:
         "logs/match_jaspar/{tf}.{arch}.log",
     benchmark:
@@ -113,9 +121,8 @@ rule match_jaspar:
     conda:
         "../../envs/deepmotif.yaml"
     shell:
-        "python -m deepmotif match-jaspar {input:q} -o {output:q} --release {params.jaspar[release]}"
-        " --collection {params.jaspar[collection]} --tax-group {params.jaspar[tax_group]}"
-        " --top-k {params.jaspar[top_k]} 2> {log:q}"
+        "python -m deepmotif match-jaspar {input:q} -o {output:q} --release {params.release:q}"
+        " --collection {params.collection:q} --tax-group {params.tax_group:q} --top-k {params.top_k} 2> {log:q}"
 
 
 rule check_ground_truth:
