@@ -19,6 +19,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(find_chromium() is None, reason="needs chromium (apt-get install -y chromium)"),
 ]
+pytest.importorskip("aiohttp", reason="the DevTools client uses aiohttp (installed with pytorch-lightning)")
 
 # Choose the last sequence in the selector; report which panels are visible afterwards.
 SELECT_LAST = """(() => {
