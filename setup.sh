@@ -2,12 +2,15 @@
 # One command sets up a fresh Debian/Ubuntu machine with Python >= 3.10 for DeepMotif:
 #   system packages: bedtools (the pipeline), chromium (the dashboard's browser test),
 #                    slurmctld/slurmd/slurm-client/munge (the Slurm test runs a real one-node Slurm)
-#   Python packages: requirements.txt (CPU torch pinned) and this package (editable).
-# Idempotent. Set DEEPMOTIF_NO_APT=1 to skip the system packages (e.g. without root).
+#   Python packages: requirements.txt and this package (editable), in a virtual environment .venv/
+#                    made with $PYTHON (default python3: the distribution's own Python works, PEP 668
+#                    forbids only system-wide pip). Then: .venv/bin/snakemake, .venv/bin/python -m pytest.
+# Idempotent. Set DEEPMOTIF_NO_APT=1 to skip the system packages (e.g. without root),
+# DEEPMOTIF_VENV=path for another environment folder.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(bedtools chromium slurmctld slurmd slurm-client munge)
+APT_PACKAGES=(python3-venv bedtools chromium chromium-driver slurmctld slurmd slurm-client munge)
 if [ "${DEEPMOTIF_NO_APT:-0}" != "1" ]; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -27,7 +30,12 @@ if [ "${DEEPMOTIF_NO_APT:-0}" != "1" ]; then
 fi
 
 export PIP_ROOT_USER_ACTION=ignore
-PYTHON="${PYTHON:-python3}"
+VENV="${DEEPMOTIF_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating the virtual environment $VENV with $("${PYTHON:-python3}" --version 2>&1)"
+  "${PYTHON:-python3}" -m venv "$VENV"
+fi
+PYTHON="$VENV/bin/python"
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e .
 echo "setup: done ($("$PYTHON" -c 'import torch, lightning, snakemake; print("torch", torch.__version__, "lightning", lightning.__version__, "snakemake", snakemake.__version__)'); $(bedtools --version 2>/dev/null || echo 'bedtools missing'))"
