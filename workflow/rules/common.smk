@@ -19,6 +19,8 @@ SRC = str(Path(workflow.basedir, "src").resolve())
 sys.path.insert(0, SRC)
 _environment = os.environ  # jobs inherit it; cluster jobs re-read this file and set it again
 _environment["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, _environment.get("PYTHONPATH")]))
+# `python` in the shell commands is the one running Snakemake (e.g. .venv/bin/snakemake, not activated)
+_environment["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), _environment.get("PATH")]))
 
 from deepmotif.config import check_config  # noqa: E402
 from deepmotif.sheet import read_sheet  # noqa: E402
