@@ -1,19 +1,83 @@
-"""Small file helpers shared by all stages: atomic writes and TSV tables."""
+"""Small file helpers shared by all stages: atomic writes, text decoding, digests, leftovers.
+
+- :func:`atomic_path` / :func:`atomic_dir`: write a file or a folder under a hidden temporary name
+  (``.<name>.<random>.part``) beside the destination and rename it onto the destination only when
+  the block succeeds; an exception, ``SIGTERM`` (see :mod:`deepmotif.cli`) or ``Ctrl-C`` removes it.
+- :func:`remove_leftovers`: remove the temporary files a killed (``SIGKILL``) earlier attempt left.
+- :func:`decode_text` / :func:`open_text`: UTF-8 text with or without a byte-order mark; any other
+  encoding is an :class:`~deepmotif.errors.InputError` naming the file and line.
+- :func:`file_digest`: md5/sha256 of a file, read in chunks.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
+import logging
 import os
+import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+from deepmotif.errors import InputError, where
+
+log = logging.getLogger(__name__)
+
+CHUNK = 1 << 20
+BOM = "\ufeff"
+
+
+def _leftover_prefix(path: Path) -> str:
+    return f".{path.name}."
+
+
+def remove_leftovers(path: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files and folders of ``path`` that an interrupted earlier writer left.
+
+    :func:`atomic_path` and :func:`atomic_dir` write ``.<name>.<random>.part`` beside ``path``; a
+    ``SIGKILL`` (Slurm after its grace period, the out-of-memory killer) leaves them behind. A job
+    that is about to write ``path`` owns them, so it removes them first.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The removed paths.
+    """
+    path = Path(path)
+    if not path.parent.is_dir():
+        return []
+    removed = []
+    # mkstemp/mkdtemp names: prefix + 8 characters of [a-z0-9_] + suffix; the strict pattern keeps
+    # the temporaries of "a.tsv.gz" (".a.tsv.gz.<random>.part") safe from a writer of "a.tsv"
+    own = re.compile(re.escape(_leftover_prefix(path)) + r"[a-z0-9_]{8}\.part")
+    for stale in path.parent.glob(f"{glob_escape(_leftover_prefix(path))}*.part"):
+        if not own.fullmatch(stale.name):
+            continue
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+        removed.append(stale)
+    if removed:
+        log.info("removed %d leftovers of an interrupted earlier run: %s", len(removed),
+                 ", ".join(p.name for p in removed))
+    return removed
+
+
+def glob_escape(text: str) -> str:
+    """Escape ``*?[`` so that ``text`` matches itself in :meth:`pathlib.Path.glob`."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; rename it to ``path`` only if the block succeeds.
 
-    A failure (exception, kill) never leaves a file at ``path`` that looks finished.
+    A failure (exception, ``SIGTERM``, ``Ctrl-C``) never leaves a file at ``path`` that looks
+    finished, and removes the temporary file; leftovers of an earlier ``SIGKILL`` are removed first.
 
     Examples
     --------
@@ -22,7 +86,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    remove_leftovers(path)
+    fd, tmp = tempfile.mkstemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent)
     os.close(fd)
     umask = os.umask(0)
     os.umask(umask)
@@ -32,5 +97,105 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
-        if tmp_path.exists():
+        if tmp_path.is_dir() and not tmp_path.is_symlink():
+            shutil.rmtree(tmp_path, ignore_errors=True)
+        elif tmp_path.exists() or tmp_path.is_symlink():
             tmp_path.unlink()
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary folder beside ``path``; it replaces ``path`` only if the block succeeds.
+
+    Parameters
+    ----------
+    path: path
+        The folder to create.
+    overwrite: bool, optional
+        Replace an existing ``path`` at the end (default). With False, an existing non-empty
+        ``path`` raises :class:`InputError` before anything is written.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path}: exists and is not a directory; remove it or write elsewhere")
+    if not overwrite and path.is_dir() and any(path.iterdir()):
+        raise InputError(f"{path}: exists and is not empty; remove it first")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(path)
+    tmp = Path(tempfile.mkdtemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent))
+    os.chmod(tmp, 0o777 & ~_umask())
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def decode_text(data: bytes, path: str | os.PathLike) -> str:
+    """Decode UTF-8 ``data`` read from ``path``, dropping a leading byte-order mark.
+
+    Spreadsheet programs save "UTF-8 with BOM"; the mark is not part of the first column's name.
+
+    Raises
+    ------
+    InputError
+        The bytes are not UTF-8 (Latin-1, UTF-16, a binary file): names the file, the line and the
+        offending byte.
+    """
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        raise InputError(f"{where(path, 1)}: the file is UTF-16 text; save it as UTF-8 (in a spreadsheet "
+                         "program: 'CSV UTF-8' or 'Unicode text' -> re-save as UTF-8)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data[: e.start].count(b"\n") + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise InputError(
+            f"{where(path, line)}: not UTF-8 text (byte {data[e.start]:#04x} at column {column}); save the "
+            f"file as UTF-8 (e.g. iconv -f latin1 -t utf-8 {Path(path).name}), or check that it is a text file"
+        ) from None
+    return text.removeprefix(BOM)
+
+
+def read_text(path: str | os.PathLike) -> str:
+    """The text of a UTF-8 file (with or without byte-order mark); see :func:`decode_text`."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    return decode_text(data, path)
+
+
+def open_text(path: str | os.PathLike) -> io.StringIO:
+    """Open a UTF-8 text file (with or without byte-order mark) for reading, for small tables.
+
+    Universal newlines as :func:`open` (``\\r\\n`` and ``\\r`` become ``\\n``); pass it to
+    :func:`csv.reader` or :func:`pandas.read_csv`.
+
+    Examples
+    --------
+    >>> with open_text("config/tfs.tsv") as f:          # doctest: +SKIP
+    ...     rows = list(csv.reader(f, delimiter="\\t", quoting=csv.QUOTE_NONE))
+    """
+    return io.StringIO(read_text(path), newline=None)
+
+
+def file_digest(path: str | os.PathLike, algorithm: str = "md5") -> str:
+    """Hex digest (``md5``, ``sha256``, ...) of a file, read in chunks."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,81 @@
+"""deepmotif.io: text decoding (BOM, Latin-1), atomic writes and the removal of leftovers."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from deepmotif.errors import InputError
+from deepmotif.io import atomic_dir, atomic_path, file_digest, open_text, read_text, remove_leftovers
+
+
+def test_open_text_drops_the_byte_order_mark(tmp_path):
+    sheet = tmp_path / "tfs.tsv"
+    sheet.write_bytes("tf\tsource\r\nCTCF\tsimulated\r\n".encode("utf-8-sig"))
+    with open_text(sheet) as f:
+        rows = list(csv.reader(f, delimiter="\t"))
+    assert rows == [["tf", "source"], ["CTCF", "simulated"]]
+
+
+def test_latin1_names_file_line_and_byte(tmp_path):
+    sheet = tmp_path / "tfs.tsv"
+    sheet.write_bytes("tf\tdescription\nCTCF\tinsulator\nREST\trépresseur\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"tfs.tsv line 3: not UTF-8 text \(byte 0xe9 at column 7\)"):
+        read_text(sheet)
+
+
+def test_utf16_is_named(tmp_path):
+    sheet = tmp_path / "tfs.tsv"
+    sheet.write_bytes("tf\n".encode("utf-16"))
+    with pytest.raises(InputError, match="UTF-16"):
+        read_text(sheet)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(InputError, match="no such file"):
+        read_text(tmp_path / "nope.tsv")
+
+
+def test_atomic_path_removes_its_temporary_on_error(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_path(tmp_path / "out.tsv") as tmp:
+            tmp.write_text("half")
+            raise RuntimeError
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stale_leftovers_of_the_same_output_are_removed_on_the_next_write(tmp_path):
+    (tmp_path / ".out.tsv.k1l2m3n4.part").write_text("killed half-way")
+    (tmp_path / ".out.tsv.abcd_123.part").mkdir()
+    other = tmp_path / ".out.tsv.gz.zzzzzzzz.part"  # another output's temporary: not ours
+    other.write_text("x")
+    unrelated = tmp_path / ".out.tsv.notes.part"
+    unrelated.write_text("x")
+    with atomic_path(tmp_path / "out.tsv") as tmp:
+        tmp.write_text("done")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".out.tsv.gz.zzzzzzzz.part", ".out.tsv.notes.part", "out.tsv"])
+
+
+def test_atomic_dir_replaces_only_on_success(tmp_path):
+    dest = tmp_path / "figs"
+    with atomic_dir(dest) as tmp:
+        (tmp / "a.png").write_text("a")
+    with pytest.raises(RuntimeError):
+        with atomic_dir(dest) as tmp:
+            (tmp / "b.png").write_text("b")
+            raise RuntimeError
+    assert [p.name for p in dest.iterdir()] == ["a.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figs"]
+
+
+def test_remove_leftovers_without_folder(tmp_path):
+    assert remove_leftovers(tmp_path / "no" / "x.tsv") == []
+
+
+def test_file_digest(tmp_path):
+    f = tmp_path / "x"
+    f.write_bytes(b"abc")
+    assert file_digest(f) == "900150983cd24fb0d6963f7d28e17f72"
+    assert file_digest(f, "sha256").startswith("ba7816bf")
