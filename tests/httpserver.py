@@ -13,7 +13,11 @@ of a route, then the route answers normally, so retries and resumes are exercise
     sleep ``delay`` seconds before answering (client time-outs).
 
 Routes answer ``Range: bytes=N-`` with ``206 Partial Content`` when ``ranges=True`` and ignore the
-header (``200`` and the whole body) when ``ranges=False``. :meth:`FixtureServer.redirect` answers
+header (``200`` and the whole body) when ``ranges=False``. Every route sends validators as real servers
+do: an ``ETag`` (by default the quoted md5 of its body, so registering a new body at the same path is
+a changed file; ``etag=None`` sends none) and, if given, ``Last-Modified``. A ``Range`` request with
+``If-Range`` is honoured only when the validator matches the current one, otherwise the whole body
+comes back with ``200`` (RFC 9110 13.1.5); ``honour_if_range=False`` mimics a server that ignores it. :meth:`FixtureServer.redirect` answers
 with a 302 (as the ENCODE portal does to S3). Unregistered paths answer 404. Every request is
 recorded (path and headers) in :attr:`FixtureServer.requests`.
 
@@ -54,7 +58,18 @@ class Route:
     fault: str = "drop"
     delay: float = 0.0
     headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = "auto"
+    last_modified: str | None = None
+    honour_if_range: bool = True
     served: int = 0
+
+    def __post_init__(self):
+        if self.etag == "auto":
+            self.etag = f'"{hashlib.md5(self.body).hexdigest()}"'
+
+    def validators(self) -> dict[str, str]:
+        out = {"ETag": self.etag, "Last-Modified": self.last_modified}
+        return {k: v for k, v in out.items() if v}
 
 
 @dataclass
@@ -92,8 +107,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if route.status != 200:
             return self._send(route.status, route.body, route.content_type, route.headers)
 
-        body, status, headers = route.body, 200, {}
+        body, status, headers = route.body, 200, route.validators()
         match = RANGE.match(self.headers.get("Range", "")) if route.ranges else None
+        if_range = self.headers.get("If-Range")
+        if match and if_range is not None and route.honour_if_range:
+            if if_range not in (route.etag, route.last_modified) or if_range.startswith("W/"):
+                match = None  # the file changed since the client's partial copy: send it whole
         if match:
             start = int(match.group(1))
             if start >= len(body):

@@ -8,9 +8,9 @@ import pytest
 
 from deepmotif.data.dataset import build_dataset, split_by_chromosome
 from deepmotif.data.encoding import decode, one_hot, reverse_complement
-from deepmotif.data.fasta import chrom_sizes, write_fasta
+from deepmotif.data.genome import chrom_sizes, extract_sequences, write_fasta
 from deepmotif.data.negatives import dinucleotide_counts, dinucleotide_shuffles
-from deepmotif.data.peaks import extract_sequences, peak_sequences, summit_windows
+from deepmotif.data.peaks import peak_sequences, summit_windows
 from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
 from deepmotif.errors import InputError
 

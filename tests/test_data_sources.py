@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from deepmotif.data.fasta import write_fasta
+from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
 from deepmotif.sheet import read_sheet
 

@@ -13,16 +13,10 @@ from pathlib import Path
 import pytest
 
 from deepmotif.data.archive import list_deepbind_datasets, safe_extract_tar
-from deepmotif.data.download import (
-    DownloadError,
-    download,
-    download_encode_peaks,
-    download_genome,
-    encode_file_metadata,
-    gzip_ok,
-    same_assembly,
-    write_fai,
-)
+from deepmotif.data.encode import download_encode_peaks, encode_file_metadata, same_assembly
+from deepmotif.data.genome import download_genome, write_fai
+from deepmotif.data.http import DownloadError, download
+from deepmotif.io import gzip_ok
 from deepmotif.errors import InputError
 
 try:
@@ -135,28 +129,90 @@ def test_drop_on_every_attempt_keeps_part_for_next_run(http_server, tmp_path):
     assert http_server.requests_for("/big")[-1].range == f"bytes={3 * len(BODY) // 4}-"
 
 
-def test_existing_part_is_resumed(http_server, tmp_path):
-    http_server.add("/big", BODY)
-    (tmp_path / "big.part").write_bytes(BODY[:1000])
+def _interrupted(http_server, tmp_path, path="/big", **route):
+    """A real earlier run that died half-way: its .part (and validators, if the server sent any) stay."""
+    http_server.add(path, route.pop("body", BODY), fail_first=1, fault="drop", **route)
+    with pytest.raises(DownloadError):
+        download(http_server.url(path), tmp_path / "big", retries=0, **FAST)
+
+
+def test_part_of_an_unchanged_file_is_resumed_with_if_range(http_server, tmp_path):
+    _interrupted(http_server, tmp_path)
+    assert sorted(leftovers(tmp_path)) == ["big.part", "big.part.json"]
     download(http_server.url("/big"), tmp_path / "big", md5=md5(BODY), **FAST)
     assert (tmp_path / "big").read_bytes() == BODY
-    assert http_server.requests[-1].range == "bytes=1000-"
+    last = http_server.requests[-1]
+    assert last.range == f"bytes={len(BODY) // 2}-"
+    assert last.headers["if-range"] == f'"{md5(BODY)}"'
+    assert leftovers(tmp_path) == ["big"]
+
+
+def test_part_of_a_changed_file_starts_over_without_checksum(http_server, tmp_path):
+    # issue 10.4: the start of the old version spliced to the end of the new one was accepted
+    _interrupted(http_server, tmp_path)
+    new = bytes(reversed(BODY))
+    http_server.add("/big", new)  # same size, new content, new ETag
+    download(http_server.url("/big"), tmp_path / "big", **FAST)
+    assert (tmp_path / "big").read_bytes() == new
+    assert len(http_server.requests_for("/big")) == 2  # the If-Range request got the whole new file
+
+
+def test_last_modified_is_the_validator_without_a_strong_etag(http_server, tmp_path):
+    old = "Tue, 01 Dec 2026 10:00:00 GMT"
+    _interrupted(http_server, tmp_path, etag='W/"weak"', last_modified=old)
+    http_server.add("/big", BODY, etag='W/"weak"', last_modified=old)
+    download(http_server.url("/big"), tmp_path / "big", md5=md5(BODY), **FAST)
+    assert http_server.requests[-1].headers["if-range"] == old
+    assert http_server.requests[-1].range is not None
+    new = BODY[::-1]
+    _interrupted(http_server, tmp_path, body=BODY, etag=None, last_modified=old)
+    http_server.add("/big", new, etag=None, last_modified="Wed, 02 Dec 2026 10:00:00 GMT")
+    download(http_server.url("/big"), tmp_path / "big", **FAST)
+    assert (tmp_path / "big").read_bytes() == new
+
+
+def test_part_without_validators_starts_over(http_server, tmp_path):
+    _interrupted(http_server, tmp_path, etag=None)
+    assert leftovers(tmp_path) == []  # not resumable: nothing kept
+    (tmp_path / "big.part").write_bytes(BODY[:1000])  # a part from elsewhere, no validators
+    http_server.add("/big", BODY)
+    download(http_server.url("/big"), tmp_path / "big", **FAST)
+    assert (tmp_path / "big").read_bytes() == BODY
+    assert http_server.requests[-1].range is None
+
+
+def test_server_ignoring_if_range_with_a_new_etag_restarts(http_server, tmp_path):
+    _interrupted(http_server, tmp_path)
+    new = BODY[::-1]
+    http_server.add("/big", new, honour_if_range=False)
+    download(http_server.url("/big"), tmp_path / "big", **FAST)
+    assert (tmp_path / "big").read_bytes() == new
+    assert [r.range for r in http_server.requests_for("/big")][-2:] == [f"bytes={len(BODY) // 2}-", None]
 
 
 def test_part_larger_than_file_restarts_from_zero(http_server, tmp_path):
-    http_server.add("/big", BODY)
+    _interrupted(http_server, tmp_path)
     (tmp_path / "big.part").write_bytes(BODY + b"junk")
     download(http_server.url("/big"), tmp_path / "big", md5=md5(BODY), **FAST)
     assert (tmp_path / "big").read_bytes() == BODY
-    assert [r.range for r in http_server.requests] == [f"bytes={len(BODY) + 4}-", None]
+    assert [r.range for r in http_server.requests][-2:] == [f"bytes={len(BODY) + 4}-", None]
 
 
 def test_stale_part_with_md5_mismatch_is_downloaded_again(http_server, tmp_path):
-    http_server.add("/big", BODY)
-    (tmp_path / "big.part").write_bytes(b"\0" * 1000)  # from another version of the file
+    _interrupted(http_server, tmp_path)
+    (tmp_path / "big.part").write_bytes(b"\0" * 1000)  # the server's validators did not change with it
     download(http_server.url("/big"), tmp_path / "big", md5=md5(BODY), **FAST)
     assert (tmp_path / "big").read_bytes() == BODY
-    assert [r.range for r in http_server.requests] == ["bytes=1000-", None]
+    assert [r.range for r in http_server.requests][-2:] == ["bytes=1000-", None]
+
+
+def test_http_500_does_not_claim_a_kept_part(http_server, tmp_path):
+    # issue 10.9: "the partial download ... is kept and a rerun resumes it" where none existed
+    http_server.add("/down", BODY, fail_first=10, fault="500")
+    with pytest.raises(DownloadError, match="HTTP 500.*nothing was kept") as err:
+        download(http_server.url("/down"), tmp_path / "x", retries=1, **FAST)
+    assert "resumes" not in str(err.value)
+    assert leftovers(tmp_path) == []
 
 
 def test_timeout_is_retried(http_server, tmp_path):
@@ -211,7 +267,7 @@ def test_file_url_and_plain_path(tmp_path):
 
 
 def test_progress_without_terminal_logs_plain_lines(http_server, tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="deepmotif.data.download")
+    caplog.set_level(logging.INFO, logger="deepmotif.data.http")
     http_server.add("/f", BODY)
     download(http_server.url("/f"), tmp_path / "f", backoff=0.001)  # progress=None: pytest's stderr is no tty
     assert "downloading http://" in caplog.text and "downloaded" in caplog.text
@@ -366,7 +422,7 @@ def test_fai_matches_pyfaidx_on_awkward_fasta(tmp_path):
     text = ">a x\nACGTA\nCGTAC\nGT\n>b\nAAAA\n>c\nACG\nTTT\n\n>d\nAC\nGT\nAA"  # blank line, no final newline
     for i, block in enumerate((3, 7, 64)):
         (tmp_path / f"{i}.fa").write_text(text)
-        from deepmotif.data import download as dl
+        from deepmotif.data import genome as dl
 
         with open(tmp_path / f"{i}.fa", "rb") as f:
             ours = dl._index_stream(f, None, "x", block=block)

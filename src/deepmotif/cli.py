@@ -63,7 +63,7 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
 
 @command("simulate", "synthetic genome + narrowPeak with planted JASPAR motifs (ground truth)")(_simulate_args)
 def run_simulate(args: argparse.Namespace) -> None:
-    from deepmotif.data.fasta import write_fasta
+    from deepmotif.data.genome import write_fasta
     from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
     from deepmotif.io import atomic_path
 
@@ -163,7 +163,7 @@ def _fetch_args(p: argparse.ArgumentParser) -> None:
 
 @command("fetch", "download a file atomically, with retries, resume and checksum")(_fetch_args)
 def run_fetch(args: argparse.Namespace) -> None:
-    from deepmotif.data.download import download
+    from deepmotif.data.http import download
 
     download(args.url, args.output, md5=args.md5, sha256=args.sha256, **_download_kwargs(args))
 
@@ -180,7 +180,7 @@ def _fetch_peaks_args(p: argparse.ArgumentParser) -> None:
 @command("fetch-peaks", "download an ENCODE narrowPeak file by accession (assembly + md5 checked)")(
     _fetch_peaks_args)
 def run_fetch_peaks(args: argparse.Namespace) -> None:
-    from deepmotif.data.download import download_encode_peaks
+    from deepmotif.data.encode import download_encode_peaks
     from deepmotif.io import atomic_path
 
     meta = download_encode_peaks(args.accession, args.genome, args.output, args.base_url,
@@ -199,7 +199,7 @@ def _fetch_genome_args(p: argparse.ArgumentParser) -> None:
 @command("fetch-genome", "download (or copy) a genome FASTA, decompress it and index it (.fai)")(
     _fetch_genome_args)
 def run_fetch_genome(args: argparse.Namespace) -> None:
-    from deepmotif.data.download import download_genome
+    from deepmotif.data.genome import download_genome
 
     download_genome(args.url, args.output, md5=args.md5, **_download_kwargs(args))
 

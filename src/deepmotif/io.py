@@ -6,12 +6,13 @@
 - :func:`remove_leftovers`: remove the temporary files a killed (``SIGKILL``) earlier attempt left.
 - :func:`decode_text` / :func:`open_text`: UTF-8 text with or without a byte-order mark; any other
   encoding is an :class:`~deepmotif.errors.InputError` naming the file and line.
-- :func:`file_digest`: md5/sha256 of a file, read in chunks.
+- :func:`file_digest`: md5/sha256 of a file, read in chunks; :func:`gzip_ok`: a complete gzip file.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import logging
@@ -19,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +30,7 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 BOM = "\ufeff"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def _leftover_prefix(path: Path) -> str:
@@ -199,3 +202,22 @@ def file_digest(path: str | os.PathLike, algorithm: str = "md5") -> str:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def is_gzip(path: str | os.PathLike) -> bool:
+    """True if ``path`` starts with the gzip magic bytes (compression is told by content, not name)."""
+    with open(path, "rb") as f:
+        return f.read(2) == GZIP_MAGIC
+
+
+def gzip_ok(path: str | os.PathLike) -> bool:
+    """True if ``path`` is a complete gzip file (magic bytes, every member decompresses, CRCs match)."""
+    try:
+        if not is_gzip(path):
+            return False
+        with gzip.open(path, "rb") as f:
+            while f.read(CHUNK):
+                pass
+        return True
+    except (OSError, EOFError, zlib.error):
+        return False

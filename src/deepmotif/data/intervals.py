@@ -102,29 +102,25 @@ def read_peaks(path: str | os.PathLike) -> pd.DataFrame:
     return out[list(NARROWPEAK_COLUMNS)]
 
 
-def merge_intervals(bed: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Merge overlapping intervals per chromosome; returns chrom → (starts, ends), sorted, disjoint."""
-    merged = {}
-    for chrom, part in bed.groupby("chrom", sort=False):
-        part = part.sort_values("start")
-        starts, ends = part["start"].to_numpy(), part["end"].to_numpy()
-        reach = np.maximum.accumulate(ends)
-        new = np.concatenate(([True], starts[1:] >= reach[:-1]))  # touching intervals stay separate
-        merged[chrom] = (starts[new], np.maximum.reduceat(ends, np.flatnonzero(new)))
-    return merged
-
-
 def overlaps(bed: pd.DataFrame, regions: pd.DataFrame) -> np.ndarray:
-    """Boolean mask: which intervals of ``bed`` overlap any interval of ``regions`` by >= 1 bp."""
+    """Boolean mask: which intervals of ``bed`` overlap any interval of ``regions`` by >= 1 bp.
+
+    ``bedtools intersect -u`` (touching half-open intervals do not overlap).
+    """
+    import pybedtools
+
     hit = np.zeros(len(bed), dtype=bool)
-    merged = merge_intervals(regions)
-    for chrom, index in bed.groupby("chrom", sort=False).indices.items():
-        if chrom not in merged:
-            continue
-        r_start, r_end = merged[chrom]
-        start, end = bed["start"].to_numpy()[index], bed["end"].to_numpy()[index]
-        j = np.searchsorted(r_start, end, side="left") - 1  # last region starting before end
-        hit[index] = (j >= 0) & (r_end[np.maximum(j, 0)] > start)
+    if len(bed) == 0 or len(regions) == 0:
+        return hit
+    query = pd.DataFrame({"chrom": bed["chrom"].astype(str).to_numpy(), "start": bed["start"].to_numpy(),
+                          "end": bed["end"].to_numpy(), "name": np.arange(len(bed))})
+    try:
+        found = pybedtools.BedTool.from_dataframe(query).intersect(
+            pybedtools.BedTool.from_dataframe(regions[["chrom", "start", "end"]]), u=True)
+        rows = [int(interval.name) for interval in found]
+    finally:
+        pybedtools.cleanup()
+    hit[rows] = True
     return hit
 
 

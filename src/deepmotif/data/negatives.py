@@ -90,8 +90,7 @@ def background_windows(
     """
     import pybedtools
 
-    from deepmotif.data.fasta import chrom_sizes
-    from deepmotif.data.peaks import extract_sequences
+    from deepmotif.data.genome import chrom_sizes, extract_sequences
 
     sizes = chrom_sizes(fasta)
     windows = positives.loc[positives["chrom"].isin(list(sizes)), ["chrom", "start", "end"]]

@@ -8,7 +8,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.fasta import chrom_sizes
+from deepmotif.data.genome import chrom_sizes, extract_sequences
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -69,31 +69,6 @@ def check_chromosomes(windows: pd.DataFrame, sizes: dict[str, int], peaks_path: 
     if unknown:
         log.warning("%s: %d peak chromosomes missing from %s, their peaks are dropped: %s",
                     peaks_path, len(unknown), fasta, ", ".join(unknown[:10]))
-
-
-def extract_sequences(windows: pd.DataFrame, fasta: str | os.PathLike) -> list[str]:
-    """Sequences of ``windows`` (``chrom start end``) from an indexed FASTA, with ``bedtools getfasta``.
-
-    Returns
-    -------
-    list of str
-        Upper-case sequences, one per window, in order.
-    """
-    import pybedtools
-
-    if len(windows) == 0:
-        return []
-    bed = pybedtools.BedTool.from_dataframe(windows[["chrom", "start", "end"]])
-    try:
-        result = bed.sequence(fi=str(fasta), tab=True)
-        with open(result.seqfn) as handle:
-            seqs = [line.rstrip("\n").split("\t", 1)[1].upper() for line in handle]
-    finally:
-        pybedtools.cleanup()
-    if len(seqs) != len(windows):
-        raise InputError(f"bedtools getfasta returned {len(seqs)} sequences for {len(windows)} windows "
-                         f"from {fasta}; is the FASTA complete and its .fai index current?")
-    return seqs
 
 
 def peak_sequences(

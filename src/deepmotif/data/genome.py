@@ -1,0 +1,279 @@
+"""Genome FASTA files: download + decompression with a streaming faidx index, writing, random access.
+
+Random access (chromosome sizes, sequences of windows) goes through pyfaidx over the ``.fai`` index;
+:func:`download_genome` builds that index while it decompresses (one pass over a 3-GB genome instead
+of a second, pure-Python one), in the samtools format pyfaidx, bedtools and samtools read.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import zlib
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.data.http import DownloadError, download
+from deepmotif.errors import InputError
+from deepmotif.io import GZIP_MAGIC, atomic_path
+
+log = logging.getLogger(__name__)
+
+
+def download_genome(
+    url: str,
+    dest_fa: str | os.PathLike,
+    md5: str | None = None,
+    keep_download: bool = False,
+    **kwargs,
+) -> Path:
+    """Download a (gzipped) genome FASTA, decompress it to ``dest_fa`` and write ``dest_fa.fai``.
+
+    Parameters
+    ----------
+    url: str
+        E.g. ``https://hgdownload.soe.ucsc.edu/goldenPath/hg38/bigZips/hg38.fa.gz``; a plain FASTA,
+        ``file://`` URL or local path works too.
+    dest_fa: path
+        Uncompressed FASTA to write; ``<dest_fa>.fai`` (samtools faidx format) is written beside it.
+    md5: str or None, optional
+        md5 of the file as served (compressed).
+    keep_download: bool, optional
+        Keep the downloaded file as ``<dest_fa>.download`` (default: delete it after decompressing).
+    **kwargs
+        ``retries backoff timeout progress`` as in :func:`download`.
+
+    Returns
+    -------
+    pathlib.Path
+        ``dest_fa``.
+    """
+    dest_fa = Path(dest_fa)
+    raw = dest_fa.with_name(dest_fa.name + ".download")
+    download(url, raw, md5=md5, **kwargs)
+    fai = dest_fa.with_name(dest_fa.name + ".fai")
+    done = False
+    try:
+        with atomic_path(dest_fa) as tmp_fa, atomic_path(fai) as tmp_fai:
+            index = _decompress_and_index(raw, tmp_fa, source=url)
+            _write_fai(index, tmp_fai)
+        done = True
+    finally:
+        # corrupt, not FASTA or interrupted (SIGTERM): the download goes too, nothing GB-sized stays
+        if not (done and keep_download):
+            raw.unlink(missing_ok=True)
+    log.info("genome %s: %d sequences, %d bp -> %s", url, len(index), sum(r[1] for r in index), dest_fa)
+    return dest_fa
+
+
+def write_fai(fasta: str | os.PathLike) -> Path:
+    """Write ``<fasta>.fai`` (samtools faidx format) for an uncompressed FASTA file; return its path."""
+    fasta = Path(fasta)
+    fai = fasta.with_name(fasta.name + ".fai")
+    with open(fasta, "rb") as f:
+        index = _index_stream(f, None, str(fasta))
+    with atomic_path(fai) as tmp:
+        _write_fai(index, tmp)
+    return fai
+
+
+def _decompress_and_index(raw: Path, dest: Path, source: str) -> list[tuple]:
+    with open(raw, "rb") as f:
+        compressed = f.read(2) == GZIP_MAGIC
+    try:
+        with (gzip.open(raw, "rb") if compressed else open(raw, "rb")) as f, open(dest, "wb") as out:
+            return _index_stream(f, out, source)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+        raise DownloadError(f"{source}: truncated or corrupt gzip file ({e}); download it again") from e
+
+
+def _write_fai(index: list[tuple], path: Path) -> None:
+    with open(path, "w") as f:
+        for row in index:
+            f.write("\t".join(map(str, row)) + "\n")
+
+
+def _index_stream(f, out, source: str, block: int = 8 << 20) -> list[tuple]:
+    """Copy ``f`` to ``out`` (if given) in blocks while building a faidx index of it."""
+    indexer = _FaiIndexer(source)
+    carry = b""
+    while chunk := f.read(block):
+        if out is not None:
+            out.write(chunk)
+        data = carry + chunk
+        cut = data.rfind(b"\n") + 1
+        indexer.feed(data[:cut])
+        carry = data[cut:]
+    if carry:
+        indexer.feed(carry, final=True)
+    return indexer.finish()
+
+
+class _FaiIndexer:
+    """Incremental samtools-faidx indexer over blocks of whole lines (numpy per block).
+
+    Rows are ``name length offset linebases linewidth``. Within a record every line but the last
+    must have the same length; anything else cannot be indexed and raises :class:`InputError`.
+    """
+
+    UNEVEN = ("lines of sequence {!r} have different lengths; faidx needs all lines but the last of a "
+              "record to be equally long (re-wrap it, e.g. seqkit seq -w 60)")
+
+    def __init__(self, source: str):
+        self.source = source
+        self.offset = 0  # bytes consumed so far
+        self.lines = 0  # lines consumed so far
+        self.index: list[tuple] = []
+        self.names: set[str] = set()
+        self.record: list | None = None  # [name, length, offset, linebases, linewidth, ended]
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        if not data:
+            return
+        arr = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(arr == 10) + 1
+        if final and (len(ends) == 0 or ends[-1] != len(arr)):
+            ends = np.append(ends, len(arr))
+        starts = np.concatenate(([0], ends[:-1]))
+        headers = np.flatnonzero(arr[starts] == ord(">"))
+        bounds = np.concatenate((headers, [len(starts)]))
+        self._sequence_lines(arr, starts[: bounds[0]], ends[: bounds[0]], 0)
+        for h, nxt in zip(bounds[:-1], bounds[1:]):
+            self._header(data[starts[h] : ends[h]], h, int(ends[h]))
+            self._sequence_lines(arr, starts[h + 1 : nxt], ends[h + 1 : nxt], h + 1)
+        self.offset += len(data)
+        self.lines += len(starts)
+
+    def _header(self, line: bytes, i: int, end: int) -> None:
+        self._close()
+        words = line[1:].split()
+        if not words:
+            self._fail(i, "empty FASTA header '>'")
+        name = words[0].decode("utf-8", "replace")
+        if name in self.names:
+            self._fail(i, f"duplicate sequence name {name!r}")
+        self.names.add(name)
+        self.record = [name, 0, self.offset + end, 0, 0, False]
+
+    def _sequence_lines(self, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, first: int) -> None:
+        """Account for sequence lines ``starts[i]:ends[i]`` of ``arr``; ``first`` = block line number."""
+        if len(starts) == 0:
+            return
+        widths = ends - starts
+        has_nl = arr[ends - 1] == 10
+        has_cr = has_nl & (widths >= 2) & (arr[np.maximum(ends - 2, 0)] == 13)
+        bases = widths - has_nl - has_cr
+        rec = self.record
+        if rec is None:
+            if np.any(bases > 0):
+                j = int(np.flatnonzero(bases > 0)[0])
+                self._fail(first + j, "sequence before the first '>' header; is this a FASTA file?")
+            return
+        if rec[3] == 0 and not rec[5]:
+            nonblank = np.flatnonzero(bases > 0)
+            if len(nonblank) == 0:
+                rec[5] = True
+                return
+            j = int(nonblank[0])
+            if j > 0:
+                self._fail(first + j, f"blank line inside sequence {rec[0]!r}")
+            rec[3], rec[4] = int(bases[0]), int(widths[0])
+        if rec[5]:
+            odd = np.flatnonzero(bases > 0)
+            if len(odd):
+                self._fail(first + int(odd[0]), self.UNEVEN.format(rec[0]))
+            return
+        odd = np.flatnonzero((bases != rec[3]) | (widths != rec[4]))
+        if len(odd):
+            k = int(odd[0])
+            after = np.flatnonzero(bases[k + 1 :] > 0)
+            if bases[k] > rec[3] or len(after):
+                j = k if bases[k] > rec[3] else k + 1 + int(after[0])
+                self._fail(first + j, self.UNEVEN.format(rec[0]))
+            rec[5] = True
+        rec[1] += int(bases.sum())
+
+    def _close(self) -> None:
+        if self.record is not None:
+            name, length, offset, linebases, linewidth, _ = self.record
+            self.index.append((name, length, offset, linebases, linewidth))
+            self.record = None
+
+    def finish(self) -> list[tuple]:
+        self._close()
+        if not self.index:
+            raise InputError(f"{self.source}: no FASTA records ('>name' lines); is this a FASTA file?")
+        return self.index
+
+    def _fail(self, i: int, message: str) -> None:
+        raise InputError(f"{self.source} line {self.lines + i + 1}: {message}")
+
+
+def write_fasta(path: str | os.PathLike, records: Mapping[str, str], width: int = 60) -> None:
+    """Write ``records`` (name -> sequence) as FASTA with ``width`` bases per line, and its ``.fai``.
+
+    The index lets bedtools and pyfaidx read the file without indexing it again.
+    """
+    path = Path(path)
+    index_lines = []
+    with atomic_path(path) as tmp, open(tmp, "w") as out:
+        offset = 0
+        for name, seq in records.items():
+            header = f">{name}\n"
+            out.write(header)
+            offset += len(header)
+            index_lines.append(f"{name}\t{len(seq)}\t{offset}\t{width}\t{width + 1}\n")
+            for i in range(0, len(seq), width):
+                line = seq[i:i + width] + "\n"
+                out.write(line)
+                offset += len(line)
+    with atomic_path(f"{path}.fai") as tmp:
+        Path(tmp).write_text("".join(index_lines))
+
+
+def _open_indexed(fasta: str | os.PathLike):
+    """A :class:`pyfaidx.Fasta` over ``fasta``, building its ``.fai`` if it has none."""
+    import pyfaidx
+
+    try:
+        return pyfaidx.Fasta(str(fasta), as_raw=True, sequence_always_upper=True, build_index=True)
+    except (pyfaidx.FastaIndexingError, pyfaidx.FastaNotFoundError, OSError) as e:
+        raise InputError(f"{fasta}: cannot index the genome FASTA ({e}); check that it is an uncompressed "
+                         "FASTA file (decompress .fa.gz first, or use bgzip)") from e
+
+
+def chrom_sizes(fasta: str | os.PathLike) -> dict[str, int]:
+    """Chromosome lengths of a genome FASTA, from its ``.fai`` (built with pyfaidx if missing)."""
+    with _open_indexed(fasta) as fa:
+        return {name: int(record.rlen) for name, record in fa.faidx.index.items()}
+
+
+def extract_sequences(windows: pd.DataFrame, fasta: str | os.PathLike) -> list[str]:
+    """Sequences of ``windows`` (``chrom start end``, 0-based half-open) of an indexed FASTA (pyfaidx).
+
+    Returns
+    -------
+    list of str
+        Upper-case sequences, one per window, in order.
+
+    Raises
+    ------
+    InputError
+        A window on a chromosome the FASTA lacks or running off its end.
+    """
+    if len(windows) == 0:
+        return []
+    with _open_indexed(fasta) as fa:
+        sizes = {name: int(record.rlen) for name, record in fa.faidx.index.items()}
+        seqs = []
+        for chrom, start, end in zip(windows["chrom"].astype(str), windows["start"], windows["end"]):
+            if chrom not in sizes or start < 0 or end > sizes[chrom]:
+                raise InputError(f"{fasta}: window {chrom}:{start}-{end} is not inside the genome "
+                                 f"({chrom} {'is missing' if chrom not in sizes else f'has {sizes[chrom]} bp'}); "
+                                 "are the FASTA and its .fai index current and of the peaks' assembly?")
+            seqs.append(fa.faidx.fetch(chrom, int(start) + 1, int(end)))
+    return seqs
