@@ -533,6 +533,17 @@ def test_unsafe_archives_are_refused_before_writing(tmp_path, member, match):
     assert leftovers(tmp_path) == ["a.tar.gz"]
 
 
+def test_symlink_chain_out_of_the_archive_is_reported_as_unsafe(tmp_path):
+    # issue 10.9: refused by tarfile's data filter, it was reported as truncation / disk space
+    archive = make_tar(tmp_path / "a.tar.gz", [(entry("sub", tarfile.DIRTYPE), None),
+                                              (entry("sub/link", tarfile.SYMTYPE, ".."), None),
+                                              (entry("sub/link/evil", tarfile.SYMTYPE, ".."), None)])
+    with pytest.raises(InputError, match=r"refusing to extract member 'sub/link/evil': .*outside") as err:
+        safe_extract_tar(archive, tmp_path / "out")
+    assert "disk space" not in str(err.value) and "truncated" not in str(err.value)
+    assert leftovers(tmp_path) == ["a.tar.gz"]
+
+
 def test_corrupt_archives(tmp_path):
     good = make_tar(tmp_path / "a.tar.gz", [(entry(f"d/{i}.fa"), DEMO_FA * 50) for i in range(20)])
     (tmp_path / "cut.tar.gz").write_bytes(good.read_bytes()[:-200])

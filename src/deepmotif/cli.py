@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -782,16 +784,39 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(SystemExit):
+    """Raised in the main thread when the process gets ``SIGTERM`` (Snakemake, Slurm cancel or time-out).
+
+    An exception, unlike the default action of the signal, runs every ``finally`` and ``__exit__`` on
+    the way out, so atomic writes remove their temporary files and folders.
+    """
+
+
+def _terminate(signum: int, frame) -> None:
+    raise Terminated(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``deepmotif``."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         args.run(args)
     except InputError as err:
         print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except Terminated as stop:
+        print(f"deepmotif {args.command}: terminated (SIGTERM); temporary files removed", file=sys.stderr)
+        return int(stop.code)
+    except KeyboardInterrupt:
+        print(f"deepmotif {args.command}: interrupted; temporary files removed", file=sys.stderr)
+        return 130
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
     return 0
 
 

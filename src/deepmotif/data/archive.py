@@ -12,12 +12,11 @@ import logging
 import os
 import posixpath
 import re
-import shutil
 import tarfile
-import tempfile
 from pathlib import Path
 
 from deepmotif.errors import InputError
+from deepmotif.io import atomic_dir
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +24,7 @@ log = logging.getLogger(__name__)
 DATASET_NAME = re.compile(r"[A-Za-z0-9_.()+-]+")
 DEMO_FILES = {"train": ("train.fa", "train.fa.gz"), "test": ("test.fa", "test.fa.gz")}
 DEEPBIND_SUFFIXES = {"train": ("_AC.seq.gz", "_AC.seq"), "test": ("_B.seq.gz", "_B.seq")}
+_FILTER_ERRORS = (tarfile.FilterError,) if hasattr(tarfile, "FilterError") else ()
 
 
 def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwrite: bool = False) -> Path:
@@ -52,14 +52,8 @@ def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwr
     archive, dest = Path(archive), Path(dest)
     if not archive.is_file():
         raise InputError(f"{archive}: no such file; check the path")
-    if dest.exists() and not dest.is_dir():
-        raise InputError(f"{dest}: exists and is not a directory; remove it or extract elsewhere")
-    if dest.is_dir() and any(dest.iterdir()) and not overwrite:
-        raise InputError(f"{dest}: exists and is not empty; remove it first (or pass overwrite=True)")
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent))
     try:
-        with _open_tar(archive) as tar:
+        with atomic_dir(dest, overwrite=overwrite) as tmp, _open_tar(archive) as tar:
             members = tar.getmembers()
             for member in members:
                 _check_member(archive, member)
@@ -69,17 +63,21 @@ def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwr
                 tar.extractall(tmp, members=members, filter="data")
             else:  # pragma: no cover - older Pythons; members were checked above
                 tar.extractall(tmp, members=members)
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(tmp, dest)
-    except (EOFError, tarfile.TarError, OSError) as e:
+    except _FILTER_ERRORS as e:  # refused by tarfile's data filter, e.g. a chain of links leading out
+        member = getattr(e, "tarinfo", None)
+        name = member.name if member is not None else "?"
         raise InputError(
-            f"{archive}: cannot extract into {dest} ({e}); if the archive is truncated or corrupt download "
-            f"it again, otherwise check free disk space and permissions"
+            f"{archive}: refusing to extract member {name!r}: {e}; the archive is unsafe or corrupt, get it "
+            f"from a trusted source"
         ) from e
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    except (EOFError, tarfile.TarError) as e:
+        raise InputError(
+            f"{archive}: cannot read the archive ({e}); it is truncated or corrupt: download it again"
+        ) from e
+    except OSError as e:
+        raise InputError(
+            f"{archive}: cannot extract into {dest} ({e}); check free disk space and permissions"
+        ) from e
     log.info("extracted %s (%d members) -> %s", archive, len(members), dest)
     return dest
 
