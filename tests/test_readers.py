@@ -161,7 +161,7 @@ def test_missing_and_binary_files(tmp_path):
     with pytest.raises(InputError, match="no such file"):
         read_deepbind_seq(tmp_path / "absent.seq")
     (tmp_path / "bin.seq").write_bytes(b"FoldID\tEventID\tseq\tBound\n\xff\xfe\n")
-    with pytest.raises(InputError, match=r"bin\.seq line 2: not a text file"):
+    with pytest.raises(InputError, match=r"bin\.seq line 2: not UTF-8 text \(byte 0xff at column 1\)"):
         read_deepbind_seq(tmp_path / "bin.seq")
 
 
@@ -311,3 +311,50 @@ def peak(*fields) -> str:
 def test_narrowpeak_bad_input(tmp_path, text, match):
     with pytest.raises(InputError, match=match):
         read_narrowpeak(write(tmp_path / "p.narrowPeak", text))
+
+
+# ------------------------------------------------------------- encodings, line ends, long values
+
+
+def test_byte_order_mark_keeps_the_first_column(tmp_path):
+    # issue 10.6: a table saved with a UTF-8 BOM lost its 'id' column; the user's split was ignored
+    bom = "\ufeff"
+    table = write(tmp_path / "t.tsv", bom + "id\tseq\tlabel\tsplit\nr1\tACGT\t1\ttest\nr2\tACGA\t0\ttrain\n")
+    df = read_labelled_table(table)
+    assert df["id"].tolist() == ["r1", "r2"] and df["split"].tolist() == ["test", "train"]
+    csv = write(tmp_path / "t.csv", bom + "split,seq,label\ntest,ACGT,1\ntrain,ACGA,0\n")
+    assert read_labelled_table(csv)["split"].tolist() == ["test", "train"]
+    seq = write(tmp_path / "x_B.seq.gz", bom + deepbind_text(f"A\tp1\t{SEQ}\t1", f"A\tp2\t{SEQ}\t0"), compress=True)
+    assert read_deepbind_seq(seq)["id"].tolist() == ["p1", "p2"]
+    demo = write(tmp_path / "test.fa", bom + f">1\n{SEQ}\n>0\n{SEQ}\n")
+    assert read_demo_fasta(demo)["label"].tolist() == [1, 0]
+    assert sniff_format(demo) == "demo"
+    peak = write(tmp_path / "p.narrowPeak", bom + "chr1\t10\t50\t.\t0\t.\t5\t-1\t-1\t20\n")
+    assert read_narrowpeak(peak)["chrom"].tolist() == ["chr1"]
+
+
+def test_latin1_table_names_file_and_line(tmp_path):
+    path = tmp_path / "t.tsv"
+    path.write_bytes("id\tseq\tlabel\ncafé\tACGT\t1\n".encode("latin-1"))
+    with pytest.raises(InputError, match=r"t\.tsv line 2: not UTF-8 text \(byte 0xe9 at column 4\); save the file as UTF-8"):
+        read_labelled_table(path)
+
+
+def test_cr_only_fasta_is_read_and_errors_quote_an_excerpt(tmp_path):
+    # issue 10.9: a FASTA with classic-Mac line ends was one line, and its error quoted the whole file
+    path = write(tmp_path / "mac.fa", f">1\r{SEQ}\r>0\r{SEQ}\r")
+    assert read_demo_fasta(path)["label"].tolist() == [1, 0]
+    long_header = write(tmp_path / "long.fa", f">chr1:1-101 {SEQ}{SEQ}\n{SEQ}\n")
+    with pytest.raises(InputError) as err:
+        read_demo_fasta(long_header)
+    assert "is not a label" in str(err.value) and len(str(err.value)) < 400
+    assert "characters)" in str(err.value)
+
+
+def test_table_separated_by_spaces_says_so(tmp_path):
+    # issue 10.9: the message said the columns must be "separated by commas"
+    path = write(tmp_path / "t.tsv", "id seq label\nr1 ACGT 1\n")
+    with pytest.raises(InputError, match=r"t\.tsv line 1: the header 'id seq label' is separated by spaces; "
+                                         r"separate the columns by tabs") as err:
+        read_labelled_table(path)
+    assert "commas" not in str(err.value).split(";")[0]

@@ -17,3 +17,17 @@ class InputError(ValueError):
 def where(path: str | os.PathLike, line: int | None = None) -> str:
     """Format a location as ``path line N`` for error messages."""
     return f"{path} line {line}" if line is not None else f"{path}"
+
+
+def excerpt(text: str, limit: int = 40) -> str:
+    """``repr`` of ``text`` cut to ``limit`` characters, for quoting user data in one-line messages.
+
+    Examples
+    --------
+    >>> excerpt("ACGT" * 30, 10)
+    "'ACGTACGTAC' ... (120 characters)"
+    """
+    text = str(text)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r} ... ({len(text)} characters)"

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.data.readers import NARROWPEAK_COLUMNS, _read_lines, read_narrowpeak
-from deepmotif.errors import InputError, where
+from deepmotif.errors import InputError, excerpt, where
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +59,7 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{where(path, int(numbers[i]))}: column {col!r} must be a non-negative "
-                             f"integer, got {df[col].iloc[i]!r} ({int(bad.sum())} such lines)")
+                             f"integer, got {excerpt(df[col].iloc[i])} ({int(bad.sum())} such lines)")
         df[col] = df[col].astype("int64")
     bad = (df["start"] >= df["end"]).to_numpy()
     if bad.any():
@@ -71,7 +71,7 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
         if score.isna().any():
             i = int(np.flatnonzero(score.isna().to_numpy())[0])
             raise InputError(f"{where(path, int(numbers[i]))}: column 'score' must be a number, got "
-                             f"{df['score'].iloc[i]!r}")
+                             f"{excerpt(df['score'].iloc[i])}")
         df["score"] = score.astype("float64")
     return df
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from deepmotif.errors import InputError, where
+from deepmotif.errors import InputError, excerpt, where
+from deepmotif.io import decode_text
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +64,7 @@ def read_deepbind_seq(path: str | os.PathLike, length: int | None = 101) -> pd.D
     if missing:
         tabs = "" if "\t" in lines[0] else " (the line has no tab: columns must be tab-separated)"
         raise InputError(
-            f"{where(path, 1)}: missing column(s) {', '.join(missing)} in header {lines[0][:80]!r}{tabs}; "
+            f"{where(path, 1)}: missing column(s) {', '.join(missing)} in header {excerpt(lines[0])}{tabs}; "
             f"a DeepBind file starts with the tab-separated header {' '.join(DEEPBIND_COLUMNS)}"
         )
     rows, numbers = _split_rows(path, lines[1:], 2, len(header), "\t", "FoldID EventID seq Bound")
@@ -100,7 +101,7 @@ def read_demo_fasta(path: str | os.PathLike, length: int | None = 101) -> pd.Dat
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"{where(path, int(numbers[i]))}: header '>{headers[i]}' is not a label; DeMo FASTA headers are "
+            f"{where(path, int(numbers[i]))}: header {excerpt('>' + headers[i])} is not a label; DeMo FASTA headers are "
             f"'>1' (bound) or '>0' (unbound) ({int(bad.sum())} such headers); for named sequences use a "
             f"labelled table (columns id, seq, label)"
         )
@@ -166,10 +167,16 @@ def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> p
         raise InputError(f"{where(path, reader.line_num)}: {e}; check the quoting of this line") from e
     missing = [c for c in ("seq", "label") if c not in header]
     if missing:
+        words = lines[0].split()
+        if len(header) == 1 and len(words) > 1 and {"seq", "label"} <= set(words):
+            raise InputError(
+                f"{where(path, 1)}: the header {excerpt(lines[0])} is separated by spaces; separate the "
+                f"columns by tabs (or by commas in a .csv file)"
+            )
         raise InputError(
-            f"{where(path, 1)}: missing column(s) {', '.join(missing)} (header: {', '.join(header)}); the "
-            f"table needs columns seq and label (0/1), optionally id and split, separated by "
-            f"{'commas' if sep == ',' else 'tabs'}"
+            f"{where(path, 1)}: missing column(s) {', '.join(missing)} (header: "
+            f"{excerpt(', '.join(header))}); the table needs columns seq and label (0/1), optionally id and "
+            f"split, separated by {'commas' if sep == ',' else 'tabs'}"
         )
     records = [(n, row) for n, row in records if any(c.strip() for c in row)]
     if not records:
@@ -195,7 +202,7 @@ def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> p
         if bad.any():
             i = int(np.flatnonzero(bad.to_numpy())[0])
             raise InputError(
-                f"{where(path, int(numbers[i]))}: column 'split' is {split.iloc[i]!r}; use train, valid or "
+                f"{where(path, int(numbers[i]))}: column 'split' is {excerpt(split.iloc[i])}; use train, valid or "
                 f"test"
             )
         df["split"] = split.to_numpy()
@@ -244,12 +251,12 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     for col in ("start", "end", "peak"):
         ok = raw[col].str.fullmatch(r"-?\d+").to_numpy()
         _fail_first(path, numbers, ~ok,
-                    lambda i, c=col: f"column '{c}' must be an integer, got {raw[c].iloc[i]!r}")
+                    lambda i, c=col: f"column '{c}' must be an integer, got {excerpt(raw[c].iloc[i])}")
         df[col] = raw[col].astype("int64")
     for col in ("score", "signalValue", "pValue", "qValue"):
         values = pd.to_numeric(raw[col], errors="coerce")
         _fail_first(path, numbers, values.isna().to_numpy(),
-                    lambda i, c=col: f"column '{c}' must be a number, got {raw[c].iloc[i]!r}")
+                    lambda i, c=col: f"column '{c}' must be a number, got {excerpt(raw[c].iloc[i])}")
         df[col] = values.astype("float64")
     if np.all(df["score"] == np.floor(df["score"])):
         df["score"] = df["score"].astype("int64")
@@ -260,7 +267,7 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     _fail_first(path, numbers, start >= end,
                 lambda i: f"start {start[i]} is not before end {end[i]}; a peak needs start < end")
     _fail_first(path, numbers, ~df["strand"].isin(["+", "-", "."]).to_numpy(),
-                lambda i: f"strand {df['strand'].iloc[i]!r} must be +, - or .")
+                lambda i: f"strand {excerpt(df['strand'].iloc[i])} must be +, - or .")
     width = end - start
     # ENCODE IDR-thresholded files hold a few peaks with summit == end - start (one past the last
     # base, e.g. ENCFF618VMC line 23050): tolerated and moved onto the last base; beyond is an error
@@ -340,13 +347,9 @@ def _read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
             data = f.read() if limit is None else b"".join(f.readline() for _ in range(limit))
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
         raise InputError(f"{path}: truncated or corrupt gzip file ({e}); download or copy it again") from e
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        line = data[: e.start].count(b"\n") + 1
-        bad = data[e.start]
-        raise InputError(f"{where(path, line)}: not a text file (byte {bad:#04x}); check the file") from e
-    lines = text.replace("\r\n", "\n").split("\n")
+    text = decode_text(data, path)  # UTF-8 with or without BOM, else an error naming the line
+    # universal newlines: \r\n (Windows) and a lone \r (classic Mac OS, some Excel exports) end lines too
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     if lines and lines[-1] == "":
         lines.pop()
     return lines
@@ -381,7 +384,7 @@ def _parse_fasta(path) -> tuple[list[str], list[int], list[str], list[int], list
     for n, line in enumerate(lines, start=1):
         if line.startswith(">"):
             if parts is not None and not parts:
-                raise InputError(f"{where(path, header_lines[-1])}: record '>{headers[-1]}' has no sequence")
+                raise InputError(f"{where(path, header_lines[-1])}: record {excerpt('>' + headers[-1])} has no sequence")
             if parts:
                 seqs.append("".join(parts))
             headers.append(line[1:])
@@ -393,7 +396,7 @@ def _parse_fasta(path) -> tuple[list[str], list[int], list[str], list[int], list
                 raise InputError(f"{where(path, n)}: text before the first '>' header; is this a FASTA file?")
             parts.append(line.strip())
     if not parts:
-        raise InputError(f"{where(path, header_lines[-1])}: record '>{headers[-1]}' has no sequence")
+        raise InputError(f"{where(path, header_lines[-1])}: record {excerpt('>' + headers[-1])} has no sequence")
     seqs.append("".join(parts))
     return headers, header_lines, seqs, seq_lines, lines
 
@@ -441,7 +444,7 @@ def _check_labels(path, labels: pd.Series, numbers: np.ndarray, column: str) -> 
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"{where(path, int(numbers[i]))}: column '{column}' is {labels.iloc[i]!r}; labels must be 0 "
+            f"{where(path, int(numbers[i]))}: column '{column}' is {excerpt(labels.iloc[i])}; labels must be 0 "
             f"(unbound) or 1 (bound) ({int(bad.sum())} bad labels)"
         )
     return labels.astype("int64")
@@ -451,7 +454,7 @@ def _check_unique(path, ids: pd.Series, numbers: np.ndarray) -> None:
     dup = ids.duplicated().to_numpy()
     if dup.any():
         i = int(np.flatnonzero(dup)[0])
-        raise InputError(f"{where(path, int(numbers[i]))}: duplicate id {ids.iloc[i]!r}; ids must be unique")
+        raise InputError(f"{where(path, int(numbers[i]))}: duplicate id {excerpt(ids.iloc[i])}; ids must be unique")
 
 
 def _frame(path, ids: pd.Series, seqs: pd.Series, labels: pd.Series, numbers: np.ndarray) -> pd.DataFrame:
