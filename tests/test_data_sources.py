@@ -403,7 +403,9 @@ def test_import_refuses_bad_files(tmp_path, train, test, message):
 def test_import_deepbind_drops_n_before_shuffling(tmp_path):
     from deepmotif.cli import main
 
-    rows = [("A", f"seq_{i}_peak", SEQ if i != 2 else SEQ[:40] + "N" + SEQ[41:], 1) for i in range(1, 6)]
+    rng = np.random.default_rng(1)
+    seqs = ["".join(rng.choice(list("ACGT"), len(SEQ))) for _ in range(5)]  # SEQ is its own shuffle
+    rows = [("A", f"seq_{i}_peak", seqs[i - 1] if i != 2 else SEQ[:40] + "N" + SEQ[41:], 1) for i in range(1, 6)]
     (tmp_path / "x_AC.seq.gz").write_bytes(gz(("FoldID\tEventID\tseq\tBound\n" + "".join(
         "\t".join(map(str, r)) + "\n" for r in rows)).encode()))
     (tmp_path / "x_B.seq").write_text(f"FoldID\tEventID\tseq\tBound\nB\tt1\t{SEQ}\t1\nB\tt2\t{SEQ[:9]}N{SEQ[10:]}\t0\n")
@@ -550,9 +552,11 @@ def test_import_given_negatives_are_kept_and_split_by_label():
 def test_import_respects_a_given_validation_split_and_refuses_test_rows():
     from deepmotif.data.imports import import_dataset
 
-    train = pd.DataFrame({"id": list("abcd"), "seq": ["ACGTAC", "CAGTCA", "GGCATT", "TTACGA"], "label": 1,
+    rng = np.random.default_rng(2)  # 30-mers: short ones are often their own dinucleotide shuffle
+    train = pd.DataFrame({"id": list("abcd"), "seq": ["".join(rng.choice(list("ACGT"), 30)) for _ in "abcd"],
+                          "label": 1,
                           "split": ["train", "train", "valid", "train"]})
-    test = pd.DataFrame({"id": ["x", "y"], "seq": ["ACGTAC", "CCCGGG"], "label": [1, 0]})
+    test = pd.DataFrame({"id": ["x", "y"], "seq": ["ACGTAC" * 5, "CCCGGG" * 5], "label": [1, 0]})
     df = import_dataset(train, test)
     assert df.loc[df["split"] == "valid", "id"].tolist() == ["c", "c_shuf"]
     with pytest.raises(InputError, match="rows with split 'test'"):

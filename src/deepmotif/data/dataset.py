@@ -19,6 +19,9 @@ SPLITS = ("train", "valid", "test")
 def shuffled_negatives(positives: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     """One dinucleotide shuffle per positive, keeping its chromosome (so a pair never straddles splits).
 
+    A low-complexity positive (poly-A, ``(AC)n``) has only itself as dinucleotide shuffle: such a
+    pair would be one sequence with both labels, so it is left out (and counted in the log).
+
     Parameters
     ----------
     positives: pandas.DataFrame
@@ -27,12 +30,17 @@ def shuffled_negatives(positives: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Same columns, ids suffixed ``_shuf``.
+        Same columns, ids suffixed ``_shuf``, plus ``pair``: the positional index of the positive.
     """
-    negatives = positives.copy()
-    negatives["id"] = positives["id"].astype(str) + "_shuf"
-    negatives["seq"] = dinucleotide_shuffles(list(positives["seq"]), seed=seed)
-    return negatives
+    negatives = positives.reset_index(drop=True).copy()
+    negatives["id"] = negatives["id"].astype(str) + "_shuf"
+    negatives["seq"] = dinucleotide_shuffles(list(negatives["seq"]), seed=seed)
+    negatives["pair"] = np.arange(len(negatives))
+    same = (negatives["seq"] == positives["seq"].reset_index(drop=True)).to_numpy()
+    if same.any():
+        log.info("dropped %d positives whose dinucleotide shuffle is the sequence itself (low complexity, "
+                 "e.g. %s)", int(same.sum()), positives["id"].iloc[int(np.flatnonzero(same)[0])])
+    return negatives[~same].reset_index(drop=True)
 
 
 def split_by_chromosome(
@@ -88,12 +96,10 @@ def build_dataset(
     positives = positives.reset_index(drop=True)
     if negatives is None:
         negatives = shuffled_negatives(positives, seed=seed)
-    else:
-        unmatched = len(positives) - len(negatives)
-        if unmatched:
-            log.info("dropped %d positives without a matched negative", unmatched)
-        positives = positives.iloc[negatives["pair"].to_numpy()].reset_index(drop=True)
-        negatives = negatives.reset_index(drop=True)
+    elif len(positives) > len(negatives):
+        log.info("dropped %d positives without a matched negative", len(positives) - len(negatives))
+    positives = positives.iloc[negatives["pair"].to_numpy()].reset_index(drop=True)
+    negatives = negatives.reset_index(drop=True)
     if "chrom" in positives and (valid_chroms or test_chroms):
         split = split_by_chromosome(positives["chrom"], valid_chroms, test_chroms)
     else:

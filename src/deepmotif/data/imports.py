@@ -127,6 +127,11 @@ def import_dataset(
         else:
             split = carve_validation(len(positives), valid_fraction, rng)
         negatives = shuffled_negatives(positives[["id", "seq"]], seed=seed)
+        positives, split = positives.iloc[negatives["pair"].to_numpy()].reset_index(drop=True), split[
+            negatives["pair"].to_numpy()]
+        if len(positives) < 2:
+            raise InputError(f"{train_path}: fewer than 2 bound sequences that a dinucleotide shuffle changes; "
+                             "nothing to train on")
         pos = pd.DataFrame({"id": positives["id"], "seq": positives["seq"], "label": 1, "split": split})
         neg = pd.DataFrame({"id": negatives["id"], "seq": negatives["seq"], "label": 0, "split": split})
         train_rows = pd.concat([pos, neg]).sort_index(kind="stable").reset_index(drop=True)
