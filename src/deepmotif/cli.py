@@ -66,16 +66,14 @@ def _simulate_args(p: argparse.ArgumentParser) -> None:
 @command("simulate", "synthetic genome + narrowPeak with planted JASPAR motifs (ground truth)")(_simulate_args)
 def run_simulate(args: argparse.Namespace) -> None:
     from deepmotif.data.genome import write_fasta
-    from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
+    from deepmotif.data.intervals import write_peaks
+    from deepmotif.data.simulate import simulate_tf
     from deepmotif.io import atomic_path
 
-    motifs = [fetch_jaspar_motif(m.strip()) for m in args.motifs.split(",") if m.strip()]
-    genome = simulate_genome(args.n_chroms, args.chrom_size, args.seed)
-    genome, peaks, planted = plant_peaks(genome, motifs, args.n_peaks, args.spacing, seed=args.seed + 1)
+    genome, peaks, planted, motifs = simulate_tf(_split_list(args.motifs), args.n_peaks, args.spacing,
+                                                 args.n_chroms, args.chrom_size, args.seed)
     write_fasta(args.genome, genome)
-    with atomic_path(args.peaks) as tmp:
-        peaks.to_csv(tmp, sep="\t", header=False, index=False,
-                     compression="gzip" if args.peaks.endswith(".gz") else None)
+    write_peaks(peaks, args.peaks)
     with atomic_path(args.planted) as tmp:
         planted.to_csv(tmp, sep="\t", index=False)
     log.info("simulated %d chromosomes × %d bp, %d peaks with %s", args.n_chroms, args.chrom_size,
@@ -90,7 +88,7 @@ def _extract_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-peaks", type=int, default=0, help="keep the N strongest peaks (0: all)")
 
 
-@command("extract", "summit-centred sequences of the strongest peaks (bedtools getfasta)")(_extract_args)
+@command("extract", "summit-centred sequences of the strongest peaks (pyfaidx)")(_extract_args)
 def run_extract(args: argparse.Namespace) -> None:
     from deepmotif.data.intervals import read_peaks
     from deepmotif.data.peaks import peak_sequences
@@ -123,24 +121,12 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
 
 @command("build-dataset", "add negatives (shuffled or GC-matched) and split train/valid/test")(_dataset_args)
 def run_build_dataset(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.data.dataset import build_dataset
+    from deepmotif.data.dataset import build_dataset_from_files
     from deepmotif.io import atomic_path
 
-    positives = pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str, "seq": str})
-    negatives = None
-    if args.negatives == "gc_matched":
-        from deepmotif.data.intervals import read_bed, read_peaks
-        from deepmotif.data.negatives import gc_matched_negatives
-
-        if not args.fasta or not args.peaks:
-            raise InputError("--negatives gc_matched needs --fasta (the genome) and --peaks (all peaks)")
-        exclude = pd.concat([read_peaks(args.peaks)[["chrom", "start", "end"]],
-                             *(read_bed(b, allow_empty=True)[["chrom", "start", "end"]] for b in args.exclude)])
-        negatives = gc_matched_negatives(positives, args.fasta, exclude, args.gc_bins, seed=args.seed)
-    df = build_dataset(positives, _split_list(args.valid_chroms), _split_list(args.test_chroms),
-                       args.valid_fraction, args.test_fraction, args.seed, negatives=negatives)
+    df = build_dataset_from_files(args.positives, args.negatives, _split_list(args.valid_chroms),
+                                  _split_list(args.test_chroms), args.valid_fraction, args.test_fraction,
+                                  args.seed, args.fasta, args.peaks, args.exclude, args.gc_bins)
     with atomic_path(args.output) as tmp:
         df.to_csv(tmp, sep="\t", index=False)
 
@@ -214,13 +200,10 @@ def _filter_peaks_args(p: argparse.ArgumentParser) -> None:
 
 @command("filter-peaks", "drop peaks overlapping blacklisted regions")(_filter_peaks_args)
 def run_filter_peaks(args: argparse.Namespace) -> None:
-    from deepmotif.data.intervals import filter_blacklist, read_bed, read_peaks
-    from deepmotif.io import atomic_path
+    from deepmotif.data.intervals import filter_blacklist, read_bed, read_peaks, write_peaks
 
-    peaks = filter_blacklist(read_peaks(args.peaks), read_bed(args.blacklist, allow_empty=True), args.peaks)
-    with atomic_path(args.output) as tmp:
-        peaks.to_csv(tmp, sep="\t", header=False, index=False,
-                     compression="gzip" if args.output.endswith(".gz") else None)
+    write_peaks(filter_blacklist(read_peaks(args.peaks), read_bed(args.blacklist, allow_empty=True), args.peaks),
+                args.output)
 
 
 def _extract_archive_args(p: argparse.ArgumentParser) -> None:
@@ -247,18 +230,10 @@ def _list_datasets_args(p: argparse.ArgumentParser) -> None:
 def run_list_datasets(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from deepmotif.data.archive import list_deepbind_datasets
+    from deepmotif.data.archive import select_datasets
     from deepmotif.io import atomic_path
 
-    datasets = list_deepbind_datasets(args.folder, exclude=tuple(_split_list(args.exclude)))
-    include = _split_list(args.include)
-    if include:
-        names = {name for name, _, _ in datasets}
-        unknown = [n for n in include if n not in names]
-        if unknown:
-            raise InputError(f"{args.folder}: dataset {unknown[0]!r} of the include list is not in the archive; "
-                             f"it has {len(names)} datasets, e.g. {', '.join(sorted(names)[:3])}")
-        datasets = [d for d in datasets if d[0] in include]
+    datasets = select_datasets(args.folder, tuple(_split_list(args.exclude)), tuple(_split_list(args.include)))
     table = pd.DataFrame(datasets, columns=["name", "train", "test"])
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False)

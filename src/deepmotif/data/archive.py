@@ -210,3 +210,24 @@ def _add(found: dict, name: str, train: Path, test: Path, folder: Path) -> None:
             f"{folder}: dataset {name!r} found twice ({found[name][0]} and {train}); keep one of them"
         )
     found[name] = (train, test)
+
+
+def select_datasets(
+    folder: str | os.PathLike, exclude: tuple[str, ...] = ("ALL",), include: tuple[str, ...] = ()
+) -> list[tuple[str, Path, Path]]:
+    """:func:`list_deepbind_datasets`, kept to the names in ``include`` when it is not empty.
+
+    Raises
+    ------
+    InputError
+        A name of ``include`` that the folder does not hold.
+    """
+    datasets = list_deepbind_datasets(folder, exclude=exclude)
+    if not include:
+        return datasets
+    names = {name for name, _, _ in datasets}
+    unknown = [n for n in include if n not in names]
+    if unknown:
+        raise InputError(f"{folder}: dataset {unknown[0]!r} of the include list is not in the archive; "
+                         f"it has {len(names)} datasets, e.g. {', '.join(sorted(names)[:3])}")
+    return [d for d in datasets if d[0] in include]

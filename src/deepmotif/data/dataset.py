@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 
 from deepmotif.data.negatives import dinucleotide_shuffles
 from deepmotif.errors import InputError
+from deepmotif.io import open_text
 
 log = logging.getLogger(__name__)
 
@@ -125,3 +127,52 @@ def read_dataset(path: str) -> pd.DataFrame:
     if missing:
         raise InputError(f"{path}: missing columns {sorted(missing)}; expected id, seq, label, split")
     return df
+
+
+def read_positives(path: str | os.PathLike) -> pd.DataFrame:
+    """Read ``positives.tsv`` of ``deepmotif extract``: ``id seq`` (+ ``chrom start end``)."""
+    df = pd.read_csv(open_text(path), sep="\t", dtype={"id": str, "chrom": str, "seq": str})
+    missing = {"id", "seq"} - set(df.columns)
+    if missing:
+        raise InputError(f"{path}: missing columns {sorted(missing)}; expected a TSV with id and seq "
+                         "(and chrom start end), as written by deepmotif extract")
+    return df
+
+
+def build_dataset_from_files(
+    positives_path: str | os.PathLike,
+    negatives: str = "shuffle",
+    valid_chroms: Sequence[str] = (),
+    test_chroms: Sequence[str] = (),
+    valid_fraction: float = 0.1,
+    test_fraction: float = 0.1,
+    seed: int = 0,
+    fasta: str | os.PathLike | None = None,
+    peaks: str | os.PathLike | None = None,
+    exclude: Sequence[str | os.PathLike] = (),
+    gc_bins: int = 20,
+) -> pd.DataFrame:
+    """:func:`build_dataset` of a ``positives.tsv``, with shuffled or GC-matched genomic negatives.
+
+    Parameters
+    ----------
+    negatives: str, optional
+        ``shuffle`` (default: a dinucleotide shuffle per positive) or ``gc_matched`` (needs
+        ``fasta``, the genome, and ``peaks``, every peak of the TF, which the background avoids
+        together with the BED files in ``exclude``, e.g. the blacklist).
+    """
+    positives = read_positives(positives_path)
+    matched = None
+    if negatives == "gc_matched":
+        from deepmotif.data.intervals import read_bed, read_peaks
+        from deepmotif.data.negatives import gc_matched_negatives
+
+        if not fasta or not peaks:
+            raise InputError("--negatives gc_matched needs --fasta (the genome) and --peaks (all peaks)")
+        avoid = pd.concat([read_peaks(peaks)[["chrom", "start", "end"]],
+                           *(read_bed(b, allow_empty=True)[["chrom", "start", "end"]] for b in exclude)])
+        matched = gc_matched_negatives(positives, fasta, avoid, gc_bins, seed=seed)
+    elif negatives != "shuffle":
+        raise InputError(f"unknown negatives {negatives!r}; use shuffle or gc_matched")
+    return build_dataset(positives, valid_chroms, test_chroms, valid_fraction, test_fraction, seed,
+                         negatives=matched)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import logging
 import os
 
@@ -10,6 +11,7 @@ import pandas as pd
 
 from deepmotif.data.readers import NARROWPEAK_COLUMNS, _read_lines, read_narrowpeak
 from deepmotif.errors import InputError, excerpt, where
+from deepmotif.io import atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -138,3 +140,16 @@ def filter_blacklist(peaks: pd.DataFrame, blacklist: pd.DataFrame, peaks_path: s
         raise InputError(f"{peaks_path}: every peak overlaps the blacklist; check that the blacklist is for "
                          "the same assembly as the peaks")
     return peaks[~hit].reset_index(drop=True)
+
+
+def write_peaks(peaks: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Write peaks (narrowPeak or BED columns, no header) atomically; gzip when ``path`` ends in ``.gz``.
+
+    The gzip stream carries no time stamp and no file name, so equal peaks give equal bytes.
+    """
+    with atomic_path(path) as tmp, open(tmp, "wb") as raw:
+        if str(path).endswith(".gz"):
+            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as out:
+                out.write(peaks.to_csv(sep="\t", header=False, index=False).encode())
+        else:
+            raw.write(peaks.to_csv(sep="\t", header=False, index=False).encode())

@@ -177,3 +177,26 @@ def plant_peaks(
     planted_df = pd.DataFrame(planted, columns=["peak", "chrom", "start", "end", "strand",
                                                 "motif_id", "motif_name"])
     return new_genome, peak_df, planted_df
+
+
+def simulate_tf(
+    motif_ids: Sequence[str],
+    n_peaks: int = 2000,
+    spacing: int = 0,
+    n_chroms: int = 10,
+    chrom_size: int = 300_000,
+    seed: int = 0,
+) -> tuple[dict[str, str], pd.DataFrame, pd.DataFrame, list[Motif]]:
+    """A simulated TF: a genome (seed ``seed``) with the JASPAR motifs planted at ``n_peaks`` peaks.
+
+    Returns
+    -------
+    genome, peaks, planted, motifs
+        As :func:`plant_peaks` (planting seeded with ``seed + 1``), and the fetched motifs.
+    """
+    motifs = [fetch_jaspar_motif(m.strip()) for m in motif_ids if m.strip()]
+    if not motifs:
+        raise InputError("no JASPAR motif ids given; give at least one, e.g. MA0139.1")
+    genome = simulate_genome(n_chroms, chrom_size, seed)
+    genome, peaks, planted = plant_peaks(genome, motifs, n_peaks, spacing, seed=seed + 1)
+    return genome, peaks, planted, motifs
