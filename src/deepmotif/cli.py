@@ -45,6 +45,30 @@ def _json_arg(text: str) -> dict:
     return value
 
 
+def _number(kind: type, low: float, low_ok: bool, high: float | None = None, high_ok: bool = False):
+    """An argparse type: ``kind`` within ``low``..``high`` (bounds included when ``*_ok``)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if value < low or (value == low and not low_ok) or (
+                high is not None and (value > high or (value == high and not high_ok))):
+            if high is None:
+                raise argparse.ArgumentTypeError(f"{text} must be {'>=' if low_ok else '>'} {low}")
+            bounds = f"{'[' if low_ok else '('}{low}, {high}{']' if high_ok else ')'}"
+            raise argparse.ArgumentTypeError(f"{text} must be in {bounds}")
+        return value
+    return parse
+
+
+_positive_int = _number(int, 0, False)
+_count = _number(int, 0, True)
+_fraction = _number(float, 0, True, 1, False)
+_seconds = _number(float, 0, True)
+
+
 def _split_list(text: str) -> list[str]:
     return [item.strip() for item in text.split(",") if item.strip()]
 
@@ -53,10 +77,10 @@ def _split_list(text: str) -> list[str]:
 
 def _simulate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--motifs", required=True, help="JASPAR ids, comma-separated (a composite if several)")
-    p.add_argument("--spacing", type=int, default=0, help="gap in bp between motifs of a composite")
-    p.add_argument("--n-peaks", type=int, default=2000)
-    p.add_argument("--n-chroms", type=int, default=10)
-    p.add_argument("--chrom-size", type=int, default=300_000)
+    p.add_argument("--spacing", type=_count, default=0, help="gap in bp between motifs of a composite")
+    p.add_argument("--n-peaks", type=_positive_int, default=2000)
+    p.add_argument("--n-chroms", type=_positive_int, default=10)
+    p.add_argument("--chrom-size", type=_positive_int, default=300_000)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--genome", required=True, help="output FASTA (an .fai index is written beside it)")
     p.add_argument("--peaks", required=True, help="output narrowPeak (.gz)")
@@ -84,8 +108,8 @@ def _extract_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("peaks", help="narrowPeak or BED file (.gz or plain); BED summits are midpoints")
     p.add_argument("fasta", help="genome FASTA (indexed or indexable)")
     p.add_argument("-o", "--output", required=True, help="output TSV: id chrom start end seq")
-    p.add_argument("--length", type=int, default=101)
-    p.add_argument("--max-peaks", type=int, default=0, help="keep the N strongest peaks (0: all)")
+    p.add_argument("--length", type=_positive_int, default=101)
+    p.add_argument("--max-peaks", type=_count, default=0, help="keep the N strongest peaks (0: all)")
 
 
 @command("extract", "summit-centred sequences of the strongest peaks (pyfaidx)")(_extract_args)
@@ -107,8 +131,8 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="output TSV: id seq label split")
     p.add_argument("--valid-chroms", default="", help="comma-separated held-out validation chromosomes")
     p.add_argument("--test-chroms", default="", help="comma-separated held-out test chromosomes")
-    p.add_argument("--valid-fraction", type=float, default=0.1, help="random split when no chromosomes")
-    p.add_argument("--test-fraction", type=float, default=0.1)
+    p.add_argument("--valid-fraction", type=_fraction, default=0.1, help="random split when no chromosomes")
+    p.add_argument("--test-fraction", type=_fraction, default=0.1)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--negatives", choices=("shuffle", "gc_matched"), default="shuffle",
                    help="dinucleotide shuffles (default) or GC-matched genomic background outside all peaks")
@@ -116,7 +140,7 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--peaks", help="gc_matched: every peak of the TF (narrowPeak/BED), excluded from background")
     p.add_argument("--exclude", action="append", default=[], help="gc_matched: more BED regions to avoid "
                    "(e.g. the blacklist); repeatable")
-    p.add_argument("--gc-bins", type=int, default=20, help="gc_matched: equal-width GC bins")
+    p.add_argument("--gc-bins", type=_positive_int, default=20, help="gc_matched: equal-width GC bins")
 
 
 @command("build-dataset", "add negatives (shuffled or GC-matched) and split train/valid/test")(_dataset_args)
@@ -132,9 +156,9 @@ def run_build_dataset(args: argparse.Namespace) -> None:
 
 
 def _download_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--retries", type=int, default=4, help="extra attempts after transient failures")
-    p.add_argument("--backoff", type=float, default=1.0, help="seconds before the first retry (doubles)")
-    p.add_argument("--timeout", type=float, default=60.0, help="socket time-out in seconds")
+    p.add_argument("--retries", type=_count, default=4, help="extra attempts after transient failures")
+    p.add_argument("--backoff", type=_seconds, default=1.0, help="seconds before the first retry (doubles)")
+    p.add_argument("--timeout", type=_number(float, 0, False), default=60.0, help="socket time-out in seconds")
 
 
 def _download_kwargs(args: argparse.Namespace) -> dict:
@@ -246,8 +270,8 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="output TSV: id seq label split")
     p.add_argument("--format", choices=("auto", "deepbind", "demo", "table"), default="auto",
                    help="file format (default: sniffed from the first line)")
-    p.add_argument("--valid-fraction", type=float, default=0.1, help="of the training data, for validation")
-    p.add_argument("--max-train", type=int, default=0, help="keep the first N training sequences per label")
+    p.add_argument("--valid-fraction", type=_fraction, default=0.1, help="of the training data, for validation")
+    p.add_argument("--max-train", type=_count, default=0, help="keep the first N training sequences per label")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -789,6 +813,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"deepmotif {args.command}: interrupted; temporary files removed", file=sys.stderr)
         return 130
+    except OSError as err:  # the system's, not the data's: no room, no permission, a file where a folder goes
+        if args.verbose:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        print(f"deepmotif {args.command}: error:{where}: {err.strerror or err}; check the path, free disk space "
+              "and permissions (-v shows the traceback)", file=sys.stderr)
+        return 1
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, previous)

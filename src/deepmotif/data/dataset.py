@@ -61,6 +61,9 @@ def split_by_chromosome(
 
 def split_at_random(n: int, valid_fraction: float, test_fraction: float, seed: int = 0) -> np.ndarray:
     """``train``/``valid``/``test`` labels for ``n`` rows drawn with a seeded generator."""
+    if not (0 <= valid_fraction and 0 <= test_fraction and valid_fraction + test_fraction < 1):
+        raise InputError(f"valid_fraction {valid_fraction} + test_fraction {test_fraction} must be >= 0 each "
+                         "and below 1 together, so that training data remain")
     rng = np.random.default_rng(seed)
     u = rng.random(n)
     split = np.full(n, "train", dtype=object)
@@ -131,7 +134,11 @@ def read_dataset(path: str) -> pd.DataFrame:
 
 def read_positives(path: str | os.PathLike) -> pd.DataFrame:
     """Read ``positives.tsv`` of ``deepmotif extract``: ``id seq`` (+ ``chrom start end``)."""
-    df = pd.read_csv(open_text(path), sep="\t", dtype={"id": str, "chrom": str, "seq": str})
+    try:
+        df = pd.read_csv(open_text(path), sep="\t", dtype={"id": str, "chrom": str, "seq": str})
+    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
+        raise InputError(f"{path}: not a positives table ({e}); expected a TSV with id and seq (and chrom "
+                         "start end), as written by deepmotif extract") from None
     missing = {"id", "seq"} - set(df.columns)
     if missing:
         raise InputError(f"{path}: missing columns {sorted(missing)}; expected a TSV with id and seq "

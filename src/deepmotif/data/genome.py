@@ -150,6 +150,9 @@ class _FaiIndexer:
 
     def _header(self, line: bytes, i: int, end: int) -> None:
         self._close()
+        if b"\r" in line.rstrip(b"\r\n"):
+            self._fail(i, "the file's lines end in CR only (classic Mac OS); convert them to LF, e.g. "
+                          "tr '\\r' '\\n' < in.fa > out.fa")
         words = line[1:].split()
         if not words:
             self._fail(i, "empty FASTA header '>'")

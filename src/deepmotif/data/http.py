@@ -116,6 +116,8 @@ def download(
     part = dest.with_name(dest.name + ".part")
     scheme = urllib.parse.urlsplit(str(url)).scheme.lower()
     local = scheme in ("", "file") or len(scheme) == 1  # a Windows drive letter is no scheme
+    if not local and scheme not in ("http", "https", "ftp"):
+        raise DownloadError(f"{url}: unsupported URL scheme {scheme!r}; use http(s)://, ftp://, file:// or a path")
     show = sys.stderr.isatty() if progress is None else progress
     log.info("downloading %s -> %s", url, dest)
 

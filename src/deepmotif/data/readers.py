@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.errors import InputError, excerpt, where
-from deepmotif.io import decode_text
+from deepmotif.io import GZIP_MAGIC, decode_text
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +31,7 @@ NARROWPEAK_COLUMNS = (
     "chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue", "peak",
 )
 BAD_BASE = re.compile(r"[^ACGTN]")  # after upper-casing
+OTHER_COMPRESSION = {b"BZh": "bzip2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip", b"\x28\xb5\x2f\xfd": "zstd"}
 
 
 # --------------------------------------------------------------------------------------- public API
@@ -159,6 +160,7 @@ def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> p
     _require_rows(path, lines, "a header line with columns seq and label")
     name = Path(path).name.lower().removesuffix(".gz")
     sep = "," if name.endswith(".csv") or "\t" not in lines[0] else "\t"
+    csv.field_size_limit(max(csv.field_size_limit(), len(max(lines, key=len)) + 1))  # long sequences
     reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=sep)
     try:
         header = [c.strip() for c in next(reader)]
@@ -308,8 +310,8 @@ def drop_n(df: pd.DataFrame, max_n: int = 0) -> tuple[pd.DataFrame, int]:
 
 def sniff_format(path: str | os.PathLike) -> str:
     """Guess a sequence file's format: ``deepbind``, ``demo``, ``fasta`` or ``table``."""
-    lines = _read_lines(path, limit=1)
-    first = lines[0] if lines else ""
+    lines = _read_lines(path, limit=20)
+    first = next((line for line in lines if line.strip()), "")  # blank lines before the first record
     if first.startswith(">"):
         return "demo" if first[1:].strip() in ("0", "1") else "fasta"
     if first.split("\t")[:2] == ["FoldID", "EventID"] or {"EventID", "Bound"} <= set(first.split("\t")):
@@ -342,7 +344,12 @@ def _read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
         raise InputError(f"{path}: no such file; check the path")
     try:
         with open(path, "rb") as f:
-            compressed = f.read(2) == b"\x1f\x8b"
+            head = f.read(6)
+        compressed = head.startswith(GZIP_MAGIC)
+        other = next((name for magic, name in OTHER_COMPRESSION.items() if head.startswith(magic)), None)
+        if other:
+            raise InputError(f"{path}: the file is compressed with {other}, not gzip; decompress it (or "
+                             "recompress it with gzip)")
         with (gzip.open(path, "rb") if compressed else open(path, "rb")) as f:
             data = f.read() if limit is None else b"".join(f.readline() for _ in range(limit))
     except (EOFError, zlib.error, gzip.BadGzipFile) as e:
