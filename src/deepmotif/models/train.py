@@ -8,7 +8,6 @@ stream, so the resumed model is the one an uninterrupted run would have produced
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -22,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_path
+from deepmotif.io import atomic_path, file_digest
 
 log = logging.getLogger(__name__)
 
@@ -58,11 +57,7 @@ def resolve_precision(precision: str) -> str:
 
 def file_md5(path: str | os.PathLike) -> str:
     """MD5 hex digest of a file (the training data's identity in ``checkpoints/run.json``)."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "md5")
 
 
 def _history_callback():

@@ -7,12 +7,9 @@ writes a PNG atomically and closes the figure.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -26,7 +23,7 @@ from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
-from deepmotif.io import atomic_path  # noqa: E402
+from deepmotif.io import atomic_dir, atomic_path  # noqa: E402
 from deepmotif.report.plots import ALPHABET, PALETTE, plot_roc_pr  # noqa: E402
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
@@ -38,25 +35,6 @@ def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = DPI) -> None:
     with atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=dpi)
     plt.close(fig)
-
-
-@contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary folder beside ``path`` that replaces ``path`` only if the block succeeds."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)  # mkdtemp creates 0700
-    try:
-        yield tmp
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp)
 
 
 def safe_name(text: str) -> str:
