@@ -101,3 +101,22 @@ def test_output_where_a_file_is_gives_one_line_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "error: " in result.stderr and "blocker" in result.stderr
+
+
+def test_a_folder_given_as_a_file_is_named_as_such(tmp_path):
+    from deepmotif.data.intervals import read_peaks
+
+    with pytest.raises(InputError, match="is a directory, expected a file"):
+        read_peaks(tmp_path)
+
+
+@pytest.mark.parametrize("columns", ["chrom\tstart\tend\tname\tscore\tstrand\tsignalValue\tpValue\tqValue\tpeak",
+                                     "chrom\tstart\tend"])
+def test_a_header_row_in_a_peak_file_gets_a_hint(tmp_path, columns):
+    from deepmotif.data.intervals import read_peaks
+
+    path = tmp_path / "p.bed"
+    row = "\t".join(["chr1", "1000", "1200", ".", "0", ".", "5", "-1", "-1", "100"][: columns.count("\t") + 1])
+    path.write_text(f"{columns}\n{row}\n")
+    with pytest.raises(InputError, match=r"p.bed line 1: .*looks like a header of column names"):
+        read_peaks(path)

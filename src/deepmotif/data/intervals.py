@@ -9,7 +9,7 @@ import os
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.readers import NARROWPEAK_COLUMNS, _read_lines, read_narrowpeak
+from deepmotif.data.readers import NARROWPEAK_COLUMNS, _header_hint, _read_lines, read_narrowpeak
 from deepmotif.errors import InputError, excerpt, where
 from deepmotif.io import atomic_path
 
@@ -61,7 +61,8 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{where(path, int(numbers[i]))}: column {col!r} must be a non-negative "
-                             f"integer, got {excerpt(df[col].iloc[i])} ({int(bad.sum())} such lines)")
+                             f"integer, got {excerpt(df[col].iloc[i])} ({int(bad.sum())} such lines)"
+                             f"{_header_hint(df[col].iloc[i])}")
         df[col] = df[col].astype("int64")
     bad = (df["start"] >= df["end"]).to_numpy()
     if bad.any():

@@ -253,7 +253,8 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     for col in ("start", "end", "peak"):
         ok = raw[col].str.fullmatch(r"-?\d+").to_numpy()
         _fail_first(path, numbers, ~ok,
-                    lambda i, c=col: f"column '{c}' must be an integer, got {excerpt(raw[c].iloc[i])}")
+                    lambda i, c=col: f"column '{c}' must be an integer, got {excerpt(raw[c].iloc[i])}"
+                                     + _header_hint(raw[c].iloc[i]))
         df[col] = raw[col].astype("int64")
     for col in ("score", "signalValue", "pValue", "qValue"):
         values = pd.to_numeric(raw[col], errors="coerce")
@@ -340,6 +341,8 @@ def read_sequences(path: str | os.PathLike, length: int | None = 101, fmt: str =
 def _read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
     """Lines of a gzip or plain text file, without line ends (``\\r\\n`` tolerated)."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory, expected a file; check the path")
     if not path.is_file():
         raise InputError(f"{path}: no such file; check the path")
     try:
@@ -481,6 +484,13 @@ def _fail_first(path, numbers: np.ndarray, bad: np.ndarray, message) -> None:
         i = int(np.flatnonzero(bad)[0])
         more = f" ({int(bad.sum())} such lines)" if bad.sum() > 1 else ""
         raise InputError(f"{where(path, int(numbers[i]))}: {message(i)}{more}")
+
+
+def _header_hint(value: str) -> str:
+    """A hint when a BED-like file starts with a column-name line (``chrom start end ...``)."""
+    if value.strip().lower() in ("start", "end", "chromstart", "chromend", "peak", "summit"):
+        return "; the line looks like a header of column names: remove it or start it with '#'"
+    return ""
 
 
 def _stem(path) -> str:
