@@ -769,6 +769,66 @@ def run_index(args: argparse.Namespace) -> None:
                                          ground_truth))
 
 
+# --- use the models: predict sequences, score variants -----------------------------------------------
+
+def _models_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", dest="models", action="append", default=[], metavar="CKPT",
+                   help="model.ckpt (results/{tf}/{arch}/model.ckpt); repeatable")
+    p.add_argument("--tf", default="", help="with --results: every architecture trained for this TF")
+    p.add_argument("--results", default="results", help="results folder for --tf (default: results)")
+    p.add_argument("--length", type=int, help="model input length for checkpoints that do not record it "
+                   "(default 101); must match those that do")
+    p.add_argument("--no-rc", dest="rc", action="store_false",
+                   help="forward strand only (default: mean of forward and reverse complement)")
+    p.add_argument("--batch-size", type=int, default=1024, help="windows per forward pass")
+    p.add_argument("--chunk-size", type=int, default=4096, help="records read, scored and written at a time")
+    p.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: the GPU when there is one)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+
+
+def _load_models(args: argparse.Namespace):
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.predict import find_checkpoints, load_models
+
+    torch.set_num_threads(args.threads)
+    paths = list(args.models)
+    if args.tf:
+        paths += [str(p) for p in find_checkpoints(args.results, args.tf)]
+    models = load_models(paths, args.length)
+    log.info("models: %s (%d bp, %s)", ", ".join(f"{m.tf}/{m.arch}" if m.tf else f"{m.arch} ({m.path})"
+                                               for m in models),
+             models[0].length, "both strands" if args.rc else "forward strand")
+    return models
+
+
+def _predict_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sequences", help="FASTA (.fa/.fasta[.gz]), TSV with columns id seq, or BED/narrowPeak "
+                   "(with --genome)")
+    p.add_argument("-o", "--output", required=True, help="output TSV: id [chrom start end] length "
+                   "{model}_logit {model}_prob ... mean_logit mean_prob")
+    p.add_argument("--format", choices=("auto", "fasta", "table", "bed"), default="auto",
+                   help="input format (default: from the file name, else the first line)")
+    p.add_argument("--genome", help="genome FASTA the BED/narrowPeak intervals refer to")
+    p.add_argument("--scan", action="store_true", help="slide the model window along each sequence and report "
+                   "the maximum and its 0-based start ({model}_pos); default: the central window")
+    p.add_argument("--stride", type=int, default=1, help="--scan step in bp (default 1)")
+    _models_args(p)
+
+
+@command("predict", "score sequences (FASTA, TSV, BED + genome) with trained models")(_predict_args)
+def run_predict(args: argparse.Namespace) -> None:
+    from deepmotif.predict import predict_file
+
+    models = _load_models(args)
+    n = predict_file(args.sequences, models, args.output, args.format, args.genome, args.scan, args.stride,
+                     args.rc, args.chunk_size, args.batch_size, args.device)
+    log.info("%s: %d sequences scored by %d models → %s", args.sequences, n, len(models), args.output)
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

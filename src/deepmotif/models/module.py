@@ -31,6 +31,9 @@ class SequenceClassifier(L.LightningModule):
     rc_augment: bool, optional
         Replace each training sequence by its reverse complement with probability 1/2 (drawn anew
         every step from torch's seeded generator). Default False.
+    input_length: int or None, optional
+        Length of the training sequences, recorded in the checkpoint so that ``deepmotif predict`` and
+        ``score-variants`` cut windows of the right size. Default None (unknown).
     """
 
     def __init__(
@@ -41,6 +44,7 @@ class SequenceClassifier(L.LightningModule):
         lr_halve_every: int = 10,
         weight_decay: float = 0.0,
         rc_augment: bool = False,
+        input_length: int | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters()

@@ -219,7 +219,8 @@ def train_model(
     data = SequenceDataModule(str(sequences), batch_size=p["batch_size"], seed=p["seed"])
     data.setup()
     model = SequenceClassifier(arch, p["net"], lr=p["lr"], lr_halve_every=p["lr_halve_every"],
-                               weight_decay=p["weight_decay"], rc_augment=p["rc_augment"])
+                               weight_decay=p["weight_decay"], rc_augment=p["rc_augment"],
+                               input_length=int(data.datasets["train"].tensors[0].shape[-1]))
     checkpoint = ModelCheckpoint(dirpath=ckpt_dir, filename="best", monitor="valid_auroc", mode="max",
                                  save_last=True)
     history = _history_callback()
