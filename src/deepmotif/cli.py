@@ -829,6 +829,70 @@ def run_predict(args: argparse.Namespace) -> None:
     log.info("%s: %d sequences scored by %d models → %s", args.sequences, n, len(models), args.output)
 
 
+def _score_variants_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("vcf", help="VCF, plain or bgzip-compressed (.vcf.gz); sorted, one record per allele set")
+    p.add_argument("--genome", required=True, help="genome FASTA the VCF refers to (pyfaidx; .fai built if missing)")
+    p.add_argument("-o", "--output", required=True, help="output TSV: chrom pos id ref alt [INFO] tf arch "
+                   "logit_ref logit_alt delta_logit prob_ref prob_alt delta_prob log_odds_ratio")
+    p.add_argument("--skipped", help="output TSV of the alleles not scored, with the reason "
+                   "(default: OUTPUT with .skipped.tsv)")
+    p.add_argument("--info", default="", help="comma-separated INFO keys copied into the output (e.g. CLASS)")
+    p.add_argument("--max-allele", type=int, default=50,
+                   help="longest REF or ALT change scored, in bp (after trimming shared bases; default 50)")
+    _models_args(p)
+
+
+@command("score-variants", "score VCF variants (ref vs alt window) with trained models")(_score_variants_args)
+def run_score_variants(args: argparse.Namespace) -> None:
+    from deepmotif.variants import score_vcf
+
+    models = _load_models(args)
+    out = Path(args.output)
+    skipped = args.skipped or str(out.with_name(out.name.removesuffix(".tsv") + ".skipped.tsv"))
+    score_vcf(args.vcf, args.genome, models, args.output, skipped, _split_list(args.info), args.max_allele,
+              args.rc, args.chunk_size, args.batch_size, args.device)
+
+
+def _summarize_variants_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tables", nargs="+", help="variant tables (deepmotif score-variants) of any TFs")
+    p.add_argument("-o", "--output", required=True, help="output TSV: variant × TF, mean over architectures, "
+                   "ranked by |delta_logit|")
+    p.add_argument("--top", type=int, default=0, help="keep the N strongest (0: all)")
+
+
+@command("summarize-variants", "variant × TF table across TFs, ranked by effect")(_summarize_variants_args)
+def run_summarize_variants(args: argparse.Namespace) -> None:
+    from deepmotif.io import atomic_path
+    from deepmotif.variants import read_variant_table, summarize_variants
+
+    table = summarize_variants([read_variant_table(t) for t in args.tables], args.top or None)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    log.info("%d variant × TF rows → %s", len(table), args.output)
+
+
+def _variants_ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tables", nargs="+", help="variant tables of simulated VCFs, scored with --info CLASS")
+    p.add_argument("-o", "--output", required=True, help="output TSV: tf arch auroc_break auroc_create "
+                   "sign_accuracy ...")
+    p.add_argument("--class-column", default="CLASS")
+
+
+@command("variants-ground-truth", "how well Δlogit separates simulated motif-breaking from neutral variants")(
+    _variants_ground_truth_args)
+def run_variants_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.io import atomic_path
+    from deepmotif.variants import read_variant_table, variant_ground_truth
+
+    table = pd.concat([variant_ground_truth(read_variant_table(t), args.class_column) for t in args.tables],
+                      ignore_index=True)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    log.info("variant ground truth of %d TF × architecture pairs → %s", len(table), args.output)
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
