@@ -893,6 +893,43 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
     log.info("variant ground truth of %d TF × architecture pairs → %s", len(table), args.output)
 
 
+def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--genome", required=True, help="simulated genome FASTA (deepmotif simulate)")
+    p.add_argument("--planted", required=True, help="planted.tsv of the simulation")
+    p.add_argument("--motifs", default="", help="JASPAR ids of the planted matrices, comma-separated "
+                   "(default: the motif_id column of planted.tsv)")
+    p.add_argument("-o", "--output", required=True, help="output VCF (.vcf, or .vcf.gz for bgzip) with INFO "
+                   "CLASS=break|create|neutral_far|neutral_flat, MOTIF, PEAK")
+    p.add_argument("--n-per-class", type=int, default=100, help="variants per class at most")
+    p.add_argument("--far", type=int, default=1000, help="create/neutral_far: bp from every planted site")
+    p.add_argument("--length", type=int, default=101, help="model window: variants stay length//2 from the ends")
+    p.add_argument("--quantile", type=float, default=0.1,
+                   help="a match scores at least this quantile of sites drawn from the matrix")
+    p.add_argument("--flat-bits", type=float, default=0.25, help="neutral_flat: information content below this")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@command("simulate-variants", "ground-truth VCF of a simulated TF: motif-breaking, -creating, neutral SNVs")(
+    _simulate_variants_args)
+def run_simulate_variants(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.data.simulate_variants import simulate_variants, write_vcf
+    from deepmotif.predict import open_genome
+
+    planted = pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})
+    ids = _split_list(args.motifs) or sorted(planted["motif_id"].unique())
+    motifs = {m: fetch_jaspar_motif(m) for m in ids}
+    fasta = open_genome(args.genome)
+    genome = {name: str(fasta[name][:]) for name in fasta.keys()}
+    table = simulate_variants(genome, planted, motifs, args.n_per_class, args.seed, args.far, args.length,
+                              args.quantile, args.flat_bits)
+    write_vcf(table, {c: len(s) for c, s in genome.items()}, args.output)
+    log.info("%s: %d variants (%s) → %s", args.planted, len(table),
+             ", ".join(f"{c} {n}" for c, n in table["class"].value_counts().items()), args.output)
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,225 @@
+"""deepmotif predict: inputs (FASTA, TSV, BED + genome), strands, central window, scan, streaming, errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from _interpret_fixtures import X_of, random_seqs, tiny_net
+from deepmotif.cli import main
+from deepmotif.data.fasta import write_fasta
+from deepmotif.errors import InputError
+from deepmotif.interpret.pipeline import load_network
+from deepmotif.predict import find_checkpoints, load_models, predict_file, strand_scores
+
+KWARGS = {"cnn": {"n_filters": 8}, "rnn": {"hidden_size": 4}, "cnn_rnn": {"n_filters": 8, "hidden_size": 4}}
+
+
+def save_checkpoint(path: Path, arch: str, length: int | None = 101, seed: int = 0, folder_arch: str = "") -> Path:
+    """A checkpoint as deepmotif train writes it (hyper_parameters + net.-prefixed weights)."""
+    net = tiny_net(arch, seed)
+    hparams = {"arch": arch, "net_kwargs": KWARGS[arch]}
+    if length is not None:
+        hparams["input_length"] = length
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"hyper_parameters": hparams, "state_dict": {f"net.{k}": v for k, v in net.state_dict().items()}},
+               path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("results")
+    for i, arch in enumerate(("cnn", "rnn")):
+        save_checkpoint(root / "TF1" / arch / "model.ckpt", arch, seed=i)
+    save_checkpoint(root / "TF2" / "cnn" / "model.ckpt", "cnn", seed=5)
+    return root
+
+
+def direct(ckpt: Path, seqs: list[str], rc: bool = True) -> np.ndarray:
+    """Strand-averaged logits computed by hand: the network on the forward and the reverse complement."""
+    net = load_network(ckpt)
+    with torch.no_grad():
+        X = X_of(seqs)
+        forward = net(X).double().numpy()
+        reverse = net(X.flip(1, 2)).double().numpy()
+    return (forward + reverse) / 2 if rc else forward
+
+
+def reverse_complement(seq: str) -> str:
+    return seq.translate(str.maketrans("ACGT", "TGCA"))[::-1]
+
+
+def test_fasta_scores_match_the_network_on_both_strands(results, tmp_path):
+    seqs = random_seqs(6, 101, seed=1)
+    fasta = tmp_path / "in.fa"
+    fasta.write_text("".join(f">s{i} some description\n{s[:50]}\n{s[50:]}\n" for i, s in enumerate(seqs)))
+    out = tmp_path / "out.tsv"
+    assert main(["predict", str(fasta), "--tf", "TF1", f"--results={results}", "-o", str(out)]) == 0
+    table = pd.read_csv(out, sep="\t")
+    assert list(table["id"]) == [f"s{i}" for i in range(6)]
+    for arch in ("cnn", "rnn"):
+        expected = direct(results / "TF1" / arch / "model.ckpt", seqs)
+        np.testing.assert_allclose(table[f"{arch}_logit"], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(table["mean_logit"], (table["cnn_logit"] + table["rnn_logit"]) / 2, rtol=1e-5)
+    np.testing.assert_allclose(table["mean_prob"], (table["cnn_prob"] + table["rnn_prob"]) / 2, rtol=1e-5)
+
+
+def test_reverse_complement_scores_the_same_unless_no_rc(results, tmp_path):
+    seqs = random_seqs(4, 101, seed=2)
+    table = tmp_path / "in.tsv"
+    pd.DataFrame({"id": ["a", "b", "c", "d", "a_rc", "b_rc", "c_rc", "d_rc"],
+                  "seq": seqs + [reverse_complement(s) for s in seqs]}).to_csv(table, sep="\t", index=False)
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    for rc in (True, False):
+        out = tmp_path / f"rc{rc}.tsv"
+        predict_file(table, models, out, rc=rc)
+        logit = pd.read_csv(out, sep="\t")["cnn_logit"].to_numpy()
+        same = np.allclose(logit[:4], logit[4:], atol=1e-5)
+        assert same is rc
+
+
+def test_longer_sequences_are_scored_on_their_central_window(results, tmp_path):
+    long = random_seqs(3, 160, seed=3)
+    left = (160 - 101) // 2
+    fasta = tmp_path / "in.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(long)))
+    models = load_models([results / "TF1" / "rnn" / "model.ckpt"])
+    predict_file(fasta, models, tmp_path / "out.tsv")
+    table = pd.read_csv(tmp_path / "out.tsv", sep="\t")
+    np.testing.assert_allclose(table["rnn_logit"], direct(models[0].path, [s[left:left + 101] for s in long]),
+                               rtol=1e-5, atol=1e-6)
+    assert list(table["length"]) == [160] * 3
+
+
+def test_scan_reports_the_best_window_and_where_it_starts(results, tmp_path):
+    seqs = random_seqs(2, 140, seed=4)
+    fasta = tmp_path / "in.fa"
+    fasta.write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    predict_file(fasta, models, tmp_path / "scan.tsv", scan=True, stride=3)
+    table = pd.read_csv(tmp_path / "scan.tsv", sep="\t")
+    for seq, row in zip(seqs, table.itertuples()):
+        starts = list(range(0, 40, 3)) + [39]  # flush-right last window included
+        scores = direct(models[0].path, [seq[s:s + 101] for s in starts])
+        assert row.cnn_logit == pytest.approx(scores.max(), rel=1e-5)
+        assert row.cnn_pos == starts[int(scores.argmax())]
+
+
+def test_bed_and_narrowpeak_windows_come_from_the_genome(results, tmp_path):
+    chrom = random_seqs(1, 1000, seed=5)[0]
+    write_fasta(tmp_path / "g.fa", {"chr1": chrom})
+    bed = tmp_path / "in.bed"
+    bed.write_text("chr1\t100\t300\tpeakA\nchr1\t500\t560\n")
+    narrow = tmp_path / "in.narrowPeak"
+    narrow.write_text("chr1\t100\t300\tpeakA\t0\t.\t1\t1\t1\t20\n")
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    predict_file(bed, models, tmp_path / "bed.tsv", genome=str(tmp_path / "g.fa"))
+    predict_file(narrow, models, tmp_path / "np.tsv", genome=str(tmp_path / "g.fa"))
+    table = pd.read_csv(tmp_path / "bed.tsv", sep="\t")
+    assert list(table["id"]) == ["peakA", "chr1:480-581"]
+    assert list(table["start"]) == [150, 480]  # midpoints 200 and 530, 101-bp windows
+    np.testing.assert_allclose(table["cnn_logit"], direct(models[0].path, [chrom[150:251], chrom[480:581]]),
+                               rtol=1e-5, atol=1e-6)
+    summit = pd.read_csv(tmp_path / "np.tsv", sep="\t")
+    assert summit["start"].iloc[0] == 100 + 20 - 50  # centred on the summit, not the midpoint
+
+
+def test_streaming_in_small_chunks_gives_the_same_table(results, tmp_path):
+    seqs = random_seqs(9, 101, seed=6)
+    fasta = tmp_path / "in.fa.gz"
+    import gzip
+
+    with gzip.open(fasta, "wt") as handle:
+        handle.write("".join(f">s{i}\n{s}\n" for i, s in enumerate(seqs)))
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt", results / "TF1" / "rnn" / "model.ckpt"])
+    predict_file(fasta, models, tmp_path / "a.tsv", chunk_size=2, batch_size=3)
+    predict_file(fasta, models, tmp_path / "b.tsv")
+    assert (tmp_path / "a.tsv").read_text() == (tmp_path / "b.tsv").read_text()
+
+
+def test_models_of_several_tfs_are_named_by_tf(results, tmp_path):
+    fasta = tmp_path / "in.fa"
+    fasta.write_text(">s\n" + random_seqs(1, 101, seed=7)[0] + "\n")
+    out = tmp_path / "out.tsv"
+    assert main(["predict", str(fasta), "--tf", "TF1", f"--results={results}", "--model",
+                 str(results / "TF2" / "cnn" / "model.ckpt"), "-o", str(out)]) == 0
+    assert list(pd.read_csv(out, sep="\t").columns) == [
+        "id", "length", "TF2.cnn_logit", "TF2.cnn_prob", "TF1.cnn_logit", "TF1.cnn_prob", "TF1.rnn_logit",
+        "TF1.rnn_prob", "TF1.mean_logit", "TF1.mean_prob"]  # --model checkpoints first, then --tf
+
+
+def test_short_sequence_is_an_error_naming_the_record_and_no_output(results, tmp_path):
+    fasta = tmp_path / "in.fa"
+    seqs = random_seqs(3, 101, seed=8)
+    fasta.write_text(f">ok1\n{seqs[0]}\n>ok2\n{seqs[1]}\n>tiny\n{seqs[2][:60]}\n")
+    out = tmp_path / "out.tsv"
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    with pytest.raises(InputError, match=r"in\.fa line 5: sequence 'tiny' has 60 bp, shorter than the model's 101"):
+        predict_file(fasta, models, out, chunk_size=1)  # the first chunks are written before the error
+    assert list(tmp_path.iterdir()) == [fasta]
+
+
+def test_sequences_with_n_are_scored_with_empty_columns(results, tmp_path):
+    seq = random_seqs(1, 101, seed=9)[0]
+    with_n = seq[:40] + "NNNNN" + seq[45:]
+    pd.DataFrame({"id": ["n"], "seq": [with_n]}).to_csv(tmp_path / "in.tsv", sep="\t", index=False)
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    predict_file(tmp_path / "in.tsv", models, tmp_path / "out.tsv")
+    X = X_of([with_n])
+    assert X[0, :, 40:45].sum() == 0
+    logit, _ = strand_scores(models[0].net, X)
+    assert pd.read_csv(tmp_path / "out.tsv", sep="\t")["cnn_logit"].iloc[0] == pytest.approx(logit[0], rel=1e-5)
+
+
+def test_checkpoint_in_the_folder_of_another_architecture(tmp_path):
+    wrong = save_checkpoint(tmp_path / "TF" / "rnn" / "model.ckpt", "cnn")
+    with pytest.raises(InputError, match=r"rnn/model\.ckpt: checkpoint of architecture 'cnn' in the folder of 'rnn'"):
+        load_models([wrong])
+
+
+def test_checkpoints_of_other_lengths(tmp_path):
+    a = save_checkpoint(tmp_path / "A" / "cnn" / "model.ckpt", "cnn", length=101)
+    b = save_checkpoint(tmp_path / "A" / "rnn" / "model.ckpt", "rnn", length=200)
+    with pytest.raises(InputError, match=r"rnn/model\.ckpt: model length 200 bp differs from 101 bp"):
+        load_models([a, b])
+    with pytest.raises(InputError, match=r"cnn/model\.ckpt: model trained on 101-bp sequences, but --length is 80"):
+        load_models([a], length=80)
+    old = save_checkpoint(tmp_path / "B" / "cnn" / "model.ckpt", "cnn", length=None)
+    assert load_models([old])[0].length == 101 and load_models([old], length=90)[0].length == 90
+
+
+def test_not_a_checkpoint(tmp_path):
+    bad = tmp_path / "model.ckpt"
+    bad.write_text("hello")
+    with pytest.raises(InputError, match=r"model\.ckpt: not a PyTorch checkpoint"):
+        load_models([bad])
+    with pytest.raises(InputError, match="no trained model"):
+        find_checkpoints(tmp_path, "NOPE")
+
+
+def test_cli_error_is_one_line(results, tmp_path):
+    fasta = tmp_path / "in.fa"
+    fasta.write_text(">short\nACGT\n")
+    proc = subprocess.run([sys.executable, "-m", "deepmotif", "predict", str(fasta), "--tf", "TF1",
+                           f"--results={results}", "-o", str(tmp_path / "o.tsv")],
+                          capture_output=True, text=True, cwd=Path(__file__).parents[1],
+                          env={"PYTHONPATH": str(Path(__file__).parents[1] / "src"), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 2
+    assert "deepmotif predict: error:" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o.tsv").exists()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_gpu_scores_match_cpu(results, tmp_path):
+    seqs = random_seqs(5, 101, seed=10)
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    cpu, _ = strand_scores(models[0].net, X_of(seqs), device="cpu")
+    gpu, _ = strand_scores(models[0].net, X_of(seqs), device="cuda")
+    np.testing.assert_allclose(cpu, gpu, rtol=1e-4, atol=1e-5)
