@@ -141,7 +141,8 @@ def test_streaming_in_small_chunks_gives_the_same_table(results, tmp_path):
     models = load_models([results / "TF1" / "cnn" / "model.ckpt", results / "TF1" / "rnn" / "model.ckpt"])
     predict_file(fasta, models, tmp_path / "a.tsv", chunk_size=2, batch_size=3)
     predict_file(fasta, models, tmp_path / "b.tsv")
-    assert (tmp_path / "a.tsv").read_text() == (tmp_path / "b.tsv").read_text()
+    a, b = (pd.read_csv(tmp_path / f"{x}.tsv", sep="\t") for x in "ab")
+    pd.testing.assert_frame_equal(a, b, rtol=1e-4)  # batch composition moves float32 sums in the last digits
 
 
 def test_models_of_several_tfs_are_named_by_tf(results, tmp_path):

@@ -183,10 +183,13 @@ def iter_alleles(path: str | os.PathLike, info_fields: Sequence[str] = ()) -> It
     import pysam
 
     n_header = count_header_lines(path)
+    verbosity = pysam.set_verbosity(0)  # no "could not retrieve index file": streaming needs no index
     try:
         vcf = pysam.VariantFile(str(path))
     except (ValueError, OSError) as err:
         raise InputError(f"{path}: not readable as VCF ({err})") from None
+    finally:
+        pysam.set_verbosity(verbosity)
     done_chroms: set[str] = set()
     chrom, last_pos, here = None, -1, {}
     n_records = 0
