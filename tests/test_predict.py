@@ -224,3 +224,12 @@ def test_gpu_scores_match_cpu(results, tmp_path):
     cpu, _ = strand_scores(models[0].net, X_of(seqs), device="cpu")
     gpu, _ = strand_scores(models[0].net, X_of(seqs), device="cuda")
     np.testing.assert_allclose(cpu, gpu, rtol=1e-4, atol=1e-5)
+
+
+def test_several_checkpoints_after_one_model_flag(results, tmp_path):
+    fasta = tmp_path / "in.fa"
+    fasta.write_text(">s\n" + random_seqs(1, 101, seed=11)[0] + "\n")
+    out = tmp_path / "out.tsv"
+    ckpts = [str(results / "TF1" / arch / "model.ckpt") for arch in ("cnn", "rnn")]
+    assert main(["predict", str(fasta), "-o", str(out), "--model", *ckpts]) == 0
+    assert list(pd.read_csv(out, sep="\t").columns)[-2:] == ["mean_logit", "mean_prob"]

@@ -772,8 +772,8 @@ def run_index(args: argparse.Namespace) -> None:
 # --- use the models: predict sequences, score variants -----------------------------------------------
 
 def _models_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", dest="models", action="append", default=[], metavar="CKPT",
-                   help="model.ckpt (results/{tf}/{arch}/model.ckpt); repeatable")
+    p.add_argument("--model", dest="models", action="extend", nargs="+", default=[], metavar="CKPT",
+                   help="model.ckpt files (results/{tf}/{arch}/model.ckpt); several after one --model, or repeated")
     p.add_argument("--tf", default="", help="with --results: every architecture trained for this TF")
     p.add_argument("--results", default="results", help="results folder for --tf (default: results)")
     p.add_argument("--length", type=int, help="model input length for checkpoints that do not record it "
