@@ -9,8 +9,11 @@ chunk and batch sizes.
 - ``speed``: variants/s per architecture (4 windows per variant: REF and ALT, both strands): wall
   and CPU time of :func:`deepmotif.variants.score_vcf` (VCF parsing, genome look-ups, scoring and
   writing; the start-up, imports and model loading, is reported apart as ``startup_seconds``);
-- ``memory``: peak RSS of the worker for growing VCFs with one architecture (``--memory-arch``,
-  ``--memory-preset``, small by default to keep the run short); a flat curve means the VCF is streamed.
+- ``memory``: peak RSS for growing VCFs with one architecture (``--memory-arch``, ``--memory-preset``,
+  small by default to keep the run short): ``startup_peak_rss_mb`` after importing torch and loading
+  the model, ``scoring_peak_rss_mb`` the peak while scoring (``VmHWM`` reset through
+  ``/proc/self/clear_refs`` before it), ``peak_rss_mb`` the whole process. A flat
+  ``scoring_peak_rss_mb`` over VCF sizes means the VCF is streamed.
 
 The machine may be shared: the load average (``os.getloadavg``) is recorded before and after each
 measurement; compare numbers only from quiet runs.
@@ -43,11 +46,23 @@ import torch
 torch.set_num_threads(int(threads))
 from deepmotif.predict import load_models
 from deepmotif.variants import score_vcf
+
+
+def status_mb(key):
+    with open("/proc/self/status") as handle:
+        return next(int(line.split()[1]) for line in handle if line.startswith(key + ":")) / 1024
+
+
 models = load_models([ckpt])
+startup_peak = status_mb("VmHWM")
+with open("/proc/self/clear_refs", "w") as handle:  # reset VmHWM: the peak of the scoring alone
+    handle.write("5")
 ready, cpu = time.perf_counter(), time.process_time()
 counts = score_vcf(vcf, genome, models, out, out + ".skipped")
 print(json.dumps({"scored": counts.get("scored", 0), "startup_seconds": ready - start,
                   "seconds": time.perf_counter() - ready, "cpu_seconds": time.process_time() - cpu,
+                  "startup_peak_rss_mb": startup_peak, "scoring_peak_rss_mb": status_mb("VmHWM"),
+                  "rss_after_mb": status_mb("VmRSS"),
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 

@@ -905,7 +905,7 @@ def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--length", type=int, default=101, help="model window: variants stay length//2 from the ends")
     p.add_argument("--quantile", type=float, default=0.1,
                    help="a match scores at least this quantile of sites drawn from the matrix")
-    p.add_argument("--flat-bits", type=float, default=0.25, help="neutral_flat: information content below this")
+    p.add_argument("--flat-bits", type=float, default=0.5, help="neutral_flat: information content below this")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -914,15 +914,16 @@ def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
 def run_simulate_variants(args: argparse.Namespace) -> None:
     import pandas as pd
 
+    import pyfaidx
+
     from deepmotif.data.simulate import fetch_jaspar_motif
     from deepmotif.data.simulate_variants import simulate_variants, write_vcf
-    from deepmotif.predict import open_genome
 
     planted = pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})
     ids = _split_list(args.motifs) or sorted(planted["motif_id"].unique())
     motifs = {m: fetch_jaspar_motif(m) for m in ids}
-    fasta = open_genome(args.genome)
-    genome = {name: str(fasta[name][:]) for name in fasta.keys()}
+    with pyfaidx.Fasta(args.genome, as_raw=True, sequence_always_upper=True) as fasta:
+        genome = {name: str(fasta[name][:]) for name in fasta.keys()}
     table = simulate_variants(genome, planted, motifs, args.n_per_class, args.seed, args.far, args.length,
                               args.quantile, args.flat_bits)
     write_vcf(table, {c: len(s) for c, s in genome.items()}, args.output)

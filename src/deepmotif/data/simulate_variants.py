@@ -16,7 +16,7 @@ single-nucleotide variants of four classes (INFO ``CLASS``):
     Far from every planted site, in windows with no k-mer scoring ``threshold`` before or after the
     change; ALT uniform among the other bases.
 ``neutral_flat``
-    In a planted site at a position whose information content is below ``flat_bits`` (default 0.25
+    In a planted site at a position whose information content is below ``flat_bits`` (default 0.5
     bit), ALT a base the matrix finds about as likely as REF (probability at least 0.15).
 
 INFO also carries ``MOTIF`` (JASPAR id) and ``PEAK`` (the planted peak, ``.`` far from peaks).
@@ -187,7 +187,7 @@ def simulate_variants(
     far: int = 1000,
     length: int = 101,
     quantile: float = 0.1,
-    flat_bits: float = 0.25,
+    flat_bits: float = 0.5,
 ) -> pd.DataFrame:
     """Ground-truth SNVs of the four classes (module docstring), at most ``n_per_class`` each.
 
