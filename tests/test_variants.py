@@ -313,6 +313,14 @@ def test_simulated_variants_are_deterministic(simulated, tmp_path):
     assert body(again) == body(simulated["vcf"])
 
 
+def test_training_records_the_input_length(simulated):
+    """deepmotif train writes input_length into the checkpoint: predict and score-variants read it."""
+    import torch
+
+    ckpt = torch.load(simulated["model"], map_location="cpu", weights_only=True)
+    assert ckpt["hyper_parameters"]["input_length"] == 101
+
+
 def test_trained_cnn_separates_breaking_from_neutral_variants(simulated):
     root = simulated["root"]
     out = root / "variants.tsv"
