@@ -332,3 +332,11 @@ def test_trained_cnn_separates_breaking_from_neutral_variants(simulated):
     assert row["auroc_break"] >= 0.9
     assert row["sign_break"] >= 0.9
     assert row["median_delta_break"] < -1 < row["median_delta_neutral_far"]
+
+
+def test_malformed_record_names_its_line(genome, models, tmp_path):
+    path, seqs = genome
+    vcf = write_vcf(tmp_path / "in.vcf", [rec("chr1", 300, seqs["chr1"][299], "G"), "chr1\tabc\t.\tA\tG\t.\t.\t."])
+    with pytest.raises(InputError, match=r"in\.vcf line 7: malformed VCF record"):
+        score_vcf(vcf, path, models, tmp_path / "o.tsv", tmp_path / "s.tsv")
+    assert not (tmp_path / "o.tsv").exists()

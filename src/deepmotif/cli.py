@@ -830,7 +830,7 @@ def run_predict(args: argparse.Namespace) -> None:
 
 
 def _score_variants_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("vcf", help="VCF, plain or bgzip-compressed (.vcf.gz); sorted, one record per allele set")
+    p.add_argument("vcf", help="VCF, plain or bgzip-compressed (.vcf.gz), sorted (bcftools sort)")
     p.add_argument("--genome", required=True, help="genome FASTA the VCF refers to (pyfaidx; .fai built if missing)")
     p.add_argument("-o", "--output", required=True, help="output TSV: chrom pos id ref alt [INFO] tf arch "
                    "logit_ref logit_alt delta_logit prob_ref prob_alt delta_prob log_odds_ratio")

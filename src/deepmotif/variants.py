@@ -202,7 +202,9 @@ def iter_alleles(path: str | os.PathLike, info_fields: Sequence[str] = ()) -> It
             except StopIteration:
                 break
             except (ValueError, OSError) as err:
-                raise InputError(f"{where(path, line)}: malformed VCF record ({err})") from None
+                raise InputError(f"{where(path, line)}: malformed VCF record, htslib could not parse it ({err}; "
+                                 "its message above names the field); fix the record or check that the file is "
+                                 "tab-separated VCF") from None
             n_records += 1
             if rec.chrom != chrom:
                 if rec.chrom in done_chroms:
