@@ -233,3 +233,14 @@ def test_several_checkpoints_after_one_model_flag(results, tmp_path):
     ckpts = [str(results / "TF1" / arch / "model.ckpt") for arch in ("cnn", "rnn")]
     assert main(["predict", str(fasta), "-o", str(out), "--model", *ckpts]) == 0
     assert list(pd.read_csv(out, sep="\t").columns)[-2:] == ["mean_logit", "mean_prob"]
+
+
+def test_scan_of_a_long_sequence_spans_several_blocks(results, tmp_path):
+    seq = random_seqs(1, 4300, seed=12)[0]  # 4200 windows at stride 1: two blocks of windows
+    (tmp_path / "in.fa").write_text(f">long\n{seq}\n")
+    models = load_models([results / "TF1" / "cnn" / "model.ckpt"])
+    predict_file(tmp_path / "in.fa", models, tmp_path / "scan.tsv", scan=True, batch_size=512)
+    row = pd.read_csv(tmp_path / "scan.tsv", sep="\t").iloc[0]
+    logits, _ = strand_scores(models[0].net, X_of([seq[s:s + 101] for s in range(4200)]))
+    assert row["cnn_logit"] == pytest.approx(logits.max(), rel=1e-5)
+    assert row["cnn_pos"] == int(logits.argmax())

@@ -358,38 +358,35 @@ def iter_chunks(records: Iterable[Record], length: int, scan: bool = False, stri
                 chunk_size: int = 4096, path: str | os.PathLike = "") -> Iterator["Chunk"]:
     """Group records into chunks of about ``chunk_size`` windows (at least one record each).
 
+    Window strings are not made here: :func:`score_chunk` cuts them block by block, so one long
+    sequence scanned at stride 1 costs memory for its scores, not for its windows.
+
     Raises
     ------
     InputError
         A sequence shorter than ``length``, naming its record and line.
     """
-    chunk = Chunk([], [], [], [])
+    chunk, n_windows = Chunk([], []), 0
     for record in records:
         _check_length(record, length, path)
-        seq = record.seq
-        if scan:
-            starts = window_starts(len(seq), length, stride)
-        else:
-            starts = np.array([(len(seq) - length) // 2])
-        chunk.windows += [seq[s:s + length] for s in starts]
-        chunk.starts += starts.tolist()
-        chunk.owner += [len(chunk.records)] * len(starts)
+        size = len(record.seq)
+        starts = window_starts(size, length, stride) if scan else np.array([(size - length) // 2])
         chunk.records.append(record)
-        if len(chunk.windows) >= chunk_size:
+        chunk.starts.append(starts)
+        n_windows += len(starts)
+        if n_windows >= chunk_size:
             yield chunk
-            chunk = Chunk([], [], [], [])
+            chunk, n_windows = Chunk([], []), 0
     if chunk.records:
         yield chunk
 
 
 @dataclass
 class Chunk:
-    """Records and their windows: ``windows[i]`` starts at ``starts[i]`` in record ``owner[i]``."""
+    """Records and the 0-based starts of their windows (``starts[i]`` for ``records[i]``)."""
 
     records: list[Record]
-    windows: list[str]
-    starts: list[int]
-    owner: list[int]
+    starts: list[np.ndarray]
 
 
 def _best_per_record(values: np.ndarray, owner: np.ndarray) -> np.ndarray:
@@ -404,14 +401,21 @@ def score_chunk(chunk: Chunk, models: Sequence[LoadedModel], labels: Sequence[st
                 rc: bool = True, batch_size: int = 1024, device: str | None = None) -> pd.DataFrame:
     """Output rows of one chunk: ``id`` (+ ``chrom start end``), ``length``, then per model and mean
     over the architectures of a TF ``{label}_logit {label}_prob`` (``--scan``: also ``{label}_pos``)."""
-    records = chunk.records
-    X = torch.from_numpy(one_hot(chunk.windows, models[0].length))
-    owner, starts = np.asarray(chunk.owner), np.asarray(chunk.starts)
+    records, length = chunk.records, models[0].length
+    owner = np.repeat(np.arange(len(records)), [len(s) for s in chunk.starts])
+    starts = np.concatenate(chunk.starts)
     table = pd.DataFrame({"id": [r.id for r in records]})
     for key in records[0].extra:
         table[key] = [r.extra[key] for r in records]
     table["length"] = [len(r.seq) for r in records]
-    scores = {label: strand_scores(m.net, X, rc, batch_size, device) for m, label in zip(models, labels)}
+    scores = {label: (np.empty(len(starts)), np.empty(len(starts))) for label in labels}
+    block = max(batch_size, 4096)
+    for lo in range(0, len(starts), block):  # windows cut and encoded one block at a time
+        hi = min(lo + block, len(starts))
+        X = torch.from_numpy(one_hot([records[o].seq[s:s + length] for o, s in zip(owner[lo:hi], starts[lo:hi])],
+                                     length))
+        for model, label in zip(models, labels):
+            scores[label][0][lo:hi], scores[label][1][lo:hi] = strand_scores(model.net, X, rc, batch_size, device)
     groups: dict[str, list[str]] = {}
     for model, label in zip(models, labels):
         groups.setdefault(model.tf, []).append(label)
