@@ -340,3 +340,29 @@ def test_malformed_record_names_its_line(genome, models, tmp_path):
     with pytest.raises(InputError, match=r"in\.vcf line 7: malformed VCF record"):
         score_vcf(vcf, path, models, tmp_path / "o.tsv", tmp_path / "s.tsv")
     assert not (tmp_path / "o.tsv").exists()
+
+
+def test_explain_variants_writes_ref_and_alt_arrays_plot_saliency_reads(genome, models, tmp_path):
+    path, seqs = genome
+    c1 = seqs["chr1"]
+    vcf = write_vcf(tmp_path / "in.vcf", [rec("chr1", p, c1[p - 1], other(c1[p - 1])) for p in (300, 400, 500)])
+    score_vcf(vcf, path, models, tmp_path / "v.tsv", tmp_path / "s.tsv")
+    ckpt = models[0].path
+    assert main(["explain-variants", str(tmp_path / "v.tsv"), f"--genome={path}", f"--model={ckpt}",
+                 f"--ref={tmp_path / 'ref.npz'}", f"--alt={tmp_path / 'alt.npz'}", "-n", "2"]) == 0
+    from deepmotif.interpret.pipeline import load_arrays
+
+    ref, alt = load_arrays(tmp_path / "ref.npz"), load_arrays(tmp_path / "alt.npz")
+    table = pd.read_csv(tmp_path / "v.tsv", sep="\t")
+    cnn = table[table["arch"] == "cnn"]
+    strongest = cnn.iloc[np.argsort(-cnn["delta_logit"].abs().to_numpy())[:2]]
+    assert list(ref["ids"]) == [f"chr1:{r.pos}:{r.ref}>{r.alt}" for r in strongest.itertuples()]
+    for r, ref_seq, alt_seq, ism_ref in zip(strongest.itertuples(), ref["seqs"], alt["seqs"], ref["X_ism"]):
+        assert ref_seq[50] == r.ref and alt_seq[50] == r.alt and ref_seq[:50] == alt_seq[:50]
+        # ISM of the REF window at the centre, ALT base = the forward-strand Δlogit of the variant
+        X = X_of([ref_seq, alt_seq])
+        forward = models[0].net(X).detach().double().numpy()
+        assert ism_ref["ACGT".index(r.alt), 50] == pytest.approx(forward[1] - forward[0], abs=1e-4)
+    assert main(["plot-saliency", f"REF={tmp_path / 'ref.npz'}", f"ALT={tmp_path / 'alt.npz'}",
+                 "-o", str(tmp_path / "fig")]) == 0
+    assert len(list((tmp_path / "fig").glob("*.png"))) == 2

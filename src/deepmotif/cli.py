@@ -893,6 +893,36 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
     log.info("variant ground truth of %d TF × architecture pairs → %s", len(table), args.output)
 
 
+def _explain_variants_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("table", help="variant table of deepmotif score-variants")
+    p.add_argument("--genome", required=True, help="genome FASTA the variants refer to")
+    p.add_argument("--model", required=True, help="model.ckpt explained (its architecture picks the ranking)")
+    p.add_argument("--ref", required=True, help="output .npz of the REF windows (saliency + ISM format)")
+    p.add_argument("--alt", required=True, help="output .npz of the ALT windows")
+    p.add_argument("-n", "--n-variants", type=int, default=10, help="strongest variants by |delta_logit|")
+    p.add_argument("--length", type=int, help="model input length if the checkpoint does not record it")
+    p.add_argument("--threads", type=int, default=1)
+
+
+@command("explain-variants", "saliency and ISM of the REF and ALT windows of the strongest variants")(
+    _explain_variants_args)
+def run_explain_variants(args: argparse.Namespace) -> None:
+    import torch
+
+    from deepmotif.interpret.pipeline import save_arrays
+    from deepmotif.predict import load_models
+    from deepmotif.variants import explain_variants, read_variant_table, strongest_variants
+
+    torch.set_num_threads(args.threads)
+    model = load_models([args.model], args.length)[0]
+    top = strongest_variants(read_variant_table(args.table), args.n_variants, model.arch)
+    ref, alt = explain_variants(top, args.genome, model)
+    save_arrays(args.ref, **ref)
+    save_arrays(args.alt, **alt)
+    log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top), model.arch,
+             args.ref, args.alt)
+
+
 def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--genome", required=True, help="simulated genome FASTA (deepmotif simulate)")
     p.add_argument("--planted", required=True, help="planted.tsv of the simulation")

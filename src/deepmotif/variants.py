@@ -449,6 +449,59 @@ def score_vcf(
     return dict(counts)
 
 
+# --- explaining the strongest variants ---------------------------------------------------------------
+
+def strongest_variants(table: pd.DataFrame, n: int = 10, arch: str | None = None) -> pd.DataFrame:
+    """The ``n`` alleles with the largest |Δlogit| (of ``arch``, else averaged over architectures)."""
+    if arch is not None:
+        table = table[table["arch"] == arch]
+    mean = table.groupby(list(VARIANT_COLUMNS), sort=False)["delta_logit"].mean().reset_index()
+    order = np.argsort(-mean["delta_logit"].abs().to_numpy(), kind="stable")
+    return mean.iloc[order[:n]].reset_index(drop=True)
+
+
+def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, model: LoadedModel,
+                     max_allele: int = 50) -> tuple[dict, dict]:
+    """Saliency (gradient × input) and ISM of the REF and ALT windows of some variants.
+
+    Parameters
+    ----------
+    variants: pandas.DataFrame
+        Columns ``chrom pos id ref alt`` (e.g. :func:`strongest_variants`).
+    genome_path: path
+    model: LoadedModel
+
+    Returns
+    -------
+    ref, alt: dict of str to numpy.ndarray
+        Each in the format of ``deepmotif saliency`` and ``deepmotif ism`` together (``ids seqs X_attr
+        prob method X_ism``), the same ids in the same order, so ``deepmotif plot-saliency REF=ref.npz
+        ALT=alt.npz`` draws them side by side. ``ids`` are ``chrom:pos:ref>alt``; ``centre`` is the
+        index of the first changed base.
+    """
+    from deepmotif.interpret import ism, saliency_map
+
+    genome = open_genome(genome_path)
+    sizes = {name: len(genome[name]) for name in genome.keys()}
+    length = model.length
+    windows = []
+    for row in variants.itertuples(index=False):
+        allele = Allele(str(row.chrom), int(row.pos), str(row.id), str(row.ref), str(row.alt), 0)
+        window = make_window(allele, genome, sizes, length, max_allele)
+        if isinstance(window, Skip):
+            raise InputError(f"{row.chrom}:{row.pos} {row.ref}>{row.alt}: cannot be explained ({window.detail})")
+        windows.append(window)
+    ids = [f"{w.allele.chrom}:{w.allele.pos}:{w.allele.ref}>{w.allele.alt}" for w in windows]
+    out = []
+    for seqs in ([w.ref_seq[:length] for w in windows], [alt_sequence(w, length) for w in windows]):
+        X = torch.from_numpy(one_hot(seqs, length))
+        _, prob = strand_scores(model.net, X, rc=False)
+        out.append({"ids": np.array(ids), "seqs": np.array(seqs), "prob": prob,
+                    "X_attr": saliency_map(model.net, X).numpy(), "X_ism": ism(model.net, X).numpy(),
+                    "method": "grad_x_input", "centre": np.full(len(ids), length // 2)})
+    return out[0], out[1]
+
+
 # --- tables across TFs and the simulated ground truth ------------------------------------------------
 
 def read_variant_table(path: str | os.PathLike) -> pd.DataFrame:
