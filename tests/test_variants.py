@@ -233,6 +233,7 @@ def test_summary_ranks_variants_by_mean_effect_over_architectures():
     assert list(summary["rank"]) == [1, 2, 3]
     assert list(summary["archs_agree"]) == [True, True, False]
     assert list(summary["n_archs"]) == [2, 2, 2]
+    assert list(summary.columns[-1:]) == ["CLASS"]  # INFO columns carried along
 
 
 def test_ground_truth_metrics_by_hand():

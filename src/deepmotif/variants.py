@@ -544,7 +544,7 @@ def summarize_variants(tables: Sequence[pd.DataFrame], top: int | None = None) -
     pandas.DataFrame
         ``rank chrom pos id ref alt tf n_archs`` + mean ``logit_ref logit_alt delta_logit prob_ref
         prob_alt delta_prob log_odds_ratio``, ``min_delta_logit max_delta_logit`` (over architectures)
-        and ``archs_agree`` (all architectures give Δlogit the same sign).
+        and ``archs_agree`` (all architectures give Δlogit the same sign), then the INFO columns.
     """
     table = pd.concat(tables, ignore_index=True)
     keys = [*VARIANT_COLUMNS, "tf"]
@@ -554,6 +554,9 @@ def summarize_variants(tables: Sequence[pd.DataFrame], top: int | None = None) -
     summary["min_delta_logit"] = grouped["delta_logit"].min()
     summary["max_delta_logit"] = grouped["delta_logit"].max()
     summary["archs_agree"] = (np.sign(summary["min_delta_logit"]) == np.sign(summary["max_delta_logit"]))
+    extra = [c for c in table.columns if c not in (*keys, "arch", *SCORE_COLUMNS)]  # INFO fields (--info)
+    for column in extra:
+        summary[column] = grouped[column].first()
     summary = summary.reset_index()
     order = np.argsort(-summary["delta_logit"].abs().to_numpy(), kind="stable")
     summary = summary.iloc[order].reset_index(drop=True)
