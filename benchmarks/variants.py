@@ -73,7 +73,7 @@ def make_inputs(folder: Path, sizes: list[int], archs: list[str], preset: str, m
     import numpy as np
     import torch
 
-    from deepmotif.data.fasta import write_fasta
+    from deepmotif.data.genome import write_fasta
     from deepmotif.data.simulate import simulate_genome
     from deepmotif.models.nets import build_net, net_kwargs
 

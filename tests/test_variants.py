@@ -13,7 +13,7 @@ import pytest
 from _interpret_fixtures import X_of, random_seqs
 from test_predict import save_checkpoint
 from deepmotif.cli import main
-from deepmotif.data.fasta import write_fasta
+from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
 from deepmotif.predict import load_models, open_genome, strand_scores
 from deepmotif.variants import (Allele, Window, alt_sequence, iter_alleles, make_window, score_vcf,
@@ -351,9 +351,7 @@ def test_explain_variants_writes_ref_and_alt_arrays_plot_saliency_reads(genome, 
     ckpt = models[0].path
     assert main(["explain-variants", str(tmp_path / "v.tsv"), f"--genome={path}", f"--model={ckpt}",
                  f"--ref={tmp_path / 'ref.npz'}", f"--alt={tmp_path / 'alt.npz'}", "-n", "2"]) == 0
-    from deepmotif.interpret.pipeline import load_arrays
-
-    ref, alt = load_arrays(tmp_path / "ref.npz"), load_arrays(tmp_path / "alt.npz")
+    ref, alt = (dict(np.load(tmp_path / f"{x}.npz", allow_pickle=False)) for x in ("ref", "alt"))
     table = pd.read_csv(tmp_path / "v.tsv", sep="\t")
     cnn = table[table["arch"] == "cnn"]
     strongest = cnn.iloc[np.argsort(-cnn["delta_logit"].abs().to_numpy())[:2]]
@@ -364,6 +362,7 @@ def test_explain_variants_writes_ref_and_alt_arrays_plot_saliency_reads(genome, 
         X = X_of([ref_seq, alt_seq])
         forward = models[0].net(X).detach().double().numpy()
         assert ism_ref["ACGT".index(r.alt), 50] == pytest.approx(forward[1] - forward[0], abs=1e-4)
-    assert main(["plot-saliency", f"REF={tmp_path / 'ref.npz'}", f"ALT={tmp_path / 'alt.npz'}",
-                 "-o", str(tmp_path / "fig")]) == 0
-    assert len(list((tmp_path / "fig").glob("*.png"))) == 2
+    from deepmotif.report.figures import sequence_figures, write_figure_folder
+
+    assert write_figure_folder(tmp_path / "fig", sequence_figures("saliency", {"REF": ref, "ALT": alt})) == 2
+    assert write_figure_folder(tmp_path / "ism", sequence_figures("ism", {"REF": ref, "ALT": alt})) == 2

@@ -907,9 +907,10 @@ def _explain_variants_args(p: argparse.ArgumentParser) -> None:
 @command("explain-variants", "saliency and ISM of the REF and ALT windows of the strongest variants")(
     _explain_variants_args)
 def run_explain_variants(args: argparse.Namespace) -> None:
+    import numpy as np
     import torch
 
-    from deepmotif.interpret.pipeline import save_arrays
+    from deepmotif.io import atomic_path
     from deepmotif.predict import load_models
     from deepmotif.variants import explain_variants, read_variant_table, strongest_variants
 
@@ -917,8 +918,9 @@ def run_explain_variants(args: argparse.Namespace) -> None:
     model = load_models([args.model], args.length)[0]
     top = strongest_variants(read_variant_table(args.table), args.n_variants, model.arch)
     ref, alt = explain_variants(top, args.genome, model)
-    save_arrays(args.ref, **ref)
-    save_arrays(args.alt, **alt)
+    for path, arrays in ((args.ref, ref), (args.alt, alt)):  # plain arrays: np.load without pickle
+        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+            np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})
     log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top), model.arch,
              args.ref, args.alt)
 

@@ -108,8 +108,8 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         names (``results/{tf}/cnn/model.ckpt`` holding an rnn), or whose length differs from
         ``length`` or from the other checkpoints'.
     """
-    from deepmotif.interpret.pipeline import load_network
     from deepmotif.models.nets import NETS
+    from deepmotif.models.predict import load_network
 
     if not paths:
         raise InputError("no model given: name checkpoints or use --tf NAME --results DIR")
@@ -183,11 +183,20 @@ def strand_scores(
     """
     from deepmotif.models.predict import predict_logits
 
-    forward = predict_logits(net, X, batch_size, device).astype(np.float64)
+    device = resolve_device(device)
+    net.to(device)
+    forward = np.asarray(predict_logits(net, X, batch_size, device), dtype=np.float64)
     if not rc:
         return forward, _sigmoid(forward)
-    reverse = predict_logits(net, X.flip(1, 2), batch_size, device).astype(np.float64)
+    reverse = np.asarray(predict_logits(net, X.flip(1, 2), batch_size, device), dtype=np.float64)
     return (forward + reverse) / 2, (_sigmoid(forward) + _sigmoid(reverse)) / 2
+
+
+def resolve_device(device: str | torch.device | None = None) -> torch.device:
+    """``device``, or the GPU when there is one and the CPU otherwise."""
+    if device is not None:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
@@ -279,16 +288,12 @@ def chrom_hint(chrom: str, names: Iterable[str]) -> str:
 
 
 def open_genome(path: str | os.PathLike):
-    """The genome as a ``pyfaidx.Fasta`` (raw upper-case strings; builds the ``.fai`` if needed)."""
-    import pyfaidx
+    """The genome as a ``pyfaidx.Fasta`` of upper-case strings (``.fai`` built if missing)."""
+    from deepmotif.data.genome import _open_indexed
 
-    try:
-        return pyfaidx.Fasta(str(path), as_raw=True, sequence_always_upper=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: genome FASTA not found") from None
-    except (pyfaidx.FastaIndexingError, pyfaidx.UnsupportedCompressionFormat) as err:
-        raise InputError(f"{path}: cannot index the genome FASTA ({err}); it must be plain or bgzip-compressed "
-                         "FASTA") from None
+    if not Path(path).is_file():
+        raise InputError(f"{path}: genome FASTA not found")
+    return _open_indexed(path)
 
 
 def iter_intervals(path: str | os.PathLike, genome_path: str | os.PathLike, length: int,

@@ -475,9 +475,9 @@ def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, mod
     -------
     ref, alt: dict of str to numpy.ndarray
         Each in the format of ``deepmotif saliency`` and ``deepmotif ism`` together (``ids seqs X_attr
-        prob method X_ism``), the same ids in the same order, so ``deepmotif plot-saliency REF=ref.npz
-        ALT=alt.npz`` draws them side by side. ``ids`` are ``chrom:pos:ref>alt``; ``centre`` is the
-        index of the first changed base.
+        prob method X_ism``), the same ids in the same order, so ``sequence_figures(kind, {"REF": ref,
+        "ALT": alt})`` draws them side by side. ``ids`` are ``chrom:pos:ref>alt``; ``centre`` is the index
+        of the first changed base.
     """
     from deepmotif.interpret import ism, saliency_map
 

@@ -1,17 +1,23 @@
-"""Batched inference of a network on one-hot sequences: logits and probabilities, CPU or GPU."""
+"""Predictions of a trained network: logits and probabilities of binding, in eval mode, in batches.
+
+Minimal version written for ``deepmotif predict`` / ``score-variants`` with the signatures of the
+shared module (``predict_logits(model, X, batch_size=..., device=None)``, ``predict_proba``,
+``load_network``); the merge keeps one implementation.
+"""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import torch
 from torch import nn
 
 
-def resolve_device(device: str | torch.device | None = None) -> torch.device:
-    """``device``, or the GPU when there is one and the CPU otherwise."""
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (CPU for a model without parameters)."""
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
 
 
 @torch.no_grad()
@@ -20,31 +26,33 @@ def predict_logits(
     X: np.ndarray | torch.Tensor,
     batch_size: int = 1024,
     device: str | torch.device | None = None,
-) -> np.ndarray:
-    """Logits of ``model`` for each sequence, in eval mode, in batches.
+) -> torch.Tensor:
+    """Logits of ``model`` for each sequence, in eval mode, ``batch_size`` sequences per forward pass.
 
     Parameters
     ----------
     model: torch.nn.Module
-        Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``; moved to ``device``.
+        Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
     X: numpy.ndarray or torch.Tensor, shape=(n, 4, length)
         One-hot sequences (kept where they are; each batch is moved to ``device``).
     batch_size: int, optional
         Default 1024.
     device: str, torch.device or None, optional
-        Default None: the GPU when there is one, else the CPU.
+        Where to run; None runs where the model's parameters are. Default None.
 
     Returns
     -------
-    numpy.ndarray, shape=(n,), dtype=float32
+    y_hat: torch.Tensor, shape=(n,), dtype=float32, on the CPU
     """
-    device = resolve_device(device)
+    device = torch.device(device) if device is not None else model_device(model)
     was_training = model.training
-    model.eval().to(device)
+    model.eval()
     X = torch.as_tensor(X, dtype=torch.float32)
-    out = [model(X[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(X), batch_size)]
-    model.train(was_training)
-    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)
+    try:
+        out = [model(X[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(X), batch_size)]
+    finally:
+        model.train(was_training)
+    return torch.cat(out) if out else torch.zeros(0)
 
 
 def predict_proba(
@@ -52,7 +60,13 @@ def predict_proba(
     X: np.ndarray | torch.Tensor,
     batch_size: int = 1024,
     device: str | torch.device | None = None,
-) -> np.ndarray:
+) -> torch.Tensor:
     """Probability of binding (sigmoid of :func:`predict_logits`), shape ``(n,)``."""
-    logits = predict_logits(model, X, batch_size, device)
-    return (1.0 / (1.0 + np.exp(-logits.astype(np.float64)))).astype(np.float32)
+    return torch.sigmoid(predict_logits(model, X, batch_size, device))
+
+
+def load_network(path: str | os.PathLike) -> nn.Module:
+    """The network of a ``deepmotif train`` checkpoint, on the CPU, in eval mode, without Lightning."""
+    from deepmotif.interpret.pipeline import load_network as load
+
+    return load(path)
