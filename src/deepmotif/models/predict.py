@@ -1,0 +1,88 @@
+"""Predictions of a trained network: logits and probabilities of binding, in eval mode, in batches.
+
+The one place that runs a network forward for predictions; training (test metrics), the
+interpretation (probabilities beside saliency, temporal scores) and ``deepmotif predict`` use it.
+:func:`eval_mode` is the one way the package switches a network to eval mode and back.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+
+def model_device(model: nn.Module) -> torch.device:
+    """The device of the model's first parameter (CPU for a model without parameters)."""
+    param = next(model.parameters(), None)
+    return param.device if param is not None else torch.device("cpu")
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode (no dropout) for the block and restore its mode afterwards, also on error.
+
+    Examples
+    --------
+    >>> with eval_mode(net):          # doctest: +SKIP
+    ...     y_hat = net(X)
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def predict_logits(
+    model: nn.Module,
+    X: np.ndarray | torch.Tensor,
+    batch_size: int = 1024,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """Logits of ``model`` for each sequence, in eval mode, ``batch_size`` sequences per forward pass.
+
+    Parameters
+    ----------
+    model: torch.nn.Module
+        Maps ``X`` of shape ``(n, 4, length)`` to logits of shape ``(n,)``.
+    X: numpy.ndarray or torch.Tensor, shape=(n, 4, length)
+        One-hot sequences, rows A, C, G, T (any float-convertible dtype).
+    batch_size: int, optional
+        Sequences per forward pass; the result does not depend on it. Default 1024.
+    device: torch.device, str or None, optional
+        Where to run; None runs where the model's parameters are. Default None.
+
+    Returns
+    -------
+    y_hat: torch.Tensor, shape=(n,), dtype=float32, on the CPU
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    X = torch.as_tensor(X, dtype=torch.float32)
+    if X.ndim != 3 or X.shape[1] != 4:
+        raise ValueError(f"X must have shape (n, 4, length), got {tuple(X.shape)}")
+    device = torch.device(device) if device is not None else model_device(model)
+    with eval_mode(model):
+        out = [model(X[s:s + batch_size].to(device)).float().cpu() for s in range(0, len(X), batch_size)]
+    return torch.cat(out) if out else torch.zeros(0)
+
+
+def predict_proba(
+    model: nn.Module,
+    X: np.ndarray | torch.Tensor,
+    batch_size: int = 1024,
+    device: torch.device | str | None = None,
+) -> np.ndarray:
+    """Probability of binding, ``sigmoid(logit)``, of each sequence (see :func:`predict_logits`).
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n,), dtype=float32
+    """
+    return torch.sigmoid(predict_logits(model, X, batch_size, device)).numpy()
