@@ -1,13 +1,15 @@
 """Predictions of a trained network: logits and probabilities of binding, in eval mode, in batches.
 
-The one place that runs a network forward for predictions; training (test metrics), the
-interpretation (probabilities beside saliency, temporal scores) and ``deepmotif predict`` use it.
+The one place that loads a trained network (:func:`load_network`) and runs it forward for
+predictions; training (test metrics), the interpretation (probabilities beside saliency, temporal
+scores) and ``deepmotif predict`` use it.
 :func:`eval_mode` is the one way the package switches a network to eval mode and back.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 
 import numpy as np
@@ -86,3 +88,35 @@ def predict_proba(
     numpy.ndarray, shape=(n,), dtype=float32
     """
     return torch.sigmoid(predict_logits(model, X, batch_size, device)).numpy()
+
+
+def load_network(path: str | os.PathLike) -> nn.Module:
+    """The network of a ``deepmotif train`` checkpoint, on the CPU, in eval mode, without Lightning.
+
+    Importing Lightning costs seconds per job; the checkpoint's ``hyper_parameters`` (``arch``,
+    ``net_kwargs``) and the ``net.``-prefixed weights are enough to rebuild the plain network.
+
+    Parameters
+    ----------
+    path: str or os.PathLike
+        ``results/{tf}/{arch}/model.ckpt``.
+
+    Returns
+    -------
+    torch.nn.Module
+        Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
+    """
+    from deepmotif.errors import InputError
+    from deepmotif.models.nets import build_net
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: checkpoint not found; train the model first (deepmotif train)") from None
+    hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+    if "arch" not in hparams or "state_dict" not in ckpt:
+        raise InputError(f"{path}: not a deepmotif checkpoint (no hyper_parameters.arch or state_dict)")
+    net = build_net(hparams["arch"], **(hparams.get("net_kwargs") or {}))
+    state = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
+    net.load_state_dict(state)
+    return net.eval()
