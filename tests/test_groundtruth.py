@@ -23,8 +23,7 @@ from deepmotif.interpret.groundtruth import (
     summarize,
     temporal_check,
 )
-from deepmotif.interpret import optimize_class_input
-from deepmotif.interpret.pipeline import importance_windows
+from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
 
 torch.set_num_threads(1)
 
@@ -133,6 +132,9 @@ def test_importance_windows_find_the_motif():
     assert len(windows) >= 1
     first = windows.iloc[0]
     assert first["start"] <= 30 and first["end"] >= 34   # the window covers the motif
+    motifs, names = window_motifs(pwm, windows)
+    assert names[0] == "opt1.w1"
+    np.testing.assert_array_equal(motifs[0], pwm[0, :, int(first["start"]):int(first["end"])].numpy())
     with pytest.raises(ValueError, match="width"):
         importance_windows(MotifNet("GATA"), pwm, width=0)
 

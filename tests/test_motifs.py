@@ -52,10 +52,10 @@ def test_write_meme_parses_back(tmp_path):
     rng = np.random.default_rng(0)
     pwms = [rng.dirichlet(np.ones(4), size=k).T for k in (4, 9)]
     path = tmp_path / "motifs.meme"
-    write_meme(path, pwms, ["filter_0", "opt(1)"], n_sites=[12, 0])
+    write_meme(path, [2 * pwms[0], pwms[1]], ["filter_0", "opt(1)"])  # renormalized per position
     text = path.read_text()
     assert text.startswith("MEME version 4\n\nALPHABET= ACGT\n")
-    assert "letter-probability matrix: alength= 4 w= 9 nsites= 1 E= 0" in text
+    assert "letter-probability matrix: alength= 4 w= 9" in text
     motifs = read_meme(str(path))
     assert list(motifs) == ["filter_0", "opt(1)"]
     for pwm, parsed in zip(pwms, motifs.values()):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from deepmotif.interpret.saliency import check_onehot, model_device
+from deepmotif.interpret.saliency import check_onehot
+from deepmotif.models.predict import eval_mode, model_device, predict_logits
 
 
 def _mutants(X: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
@@ -47,16 +48,11 @@ def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tens
     X = check_onehot(X)
     n, _, length = X.shape
     device = model_device(model)
-    was_training = model.training
-    model.eval()
-    try:
-        y_ref = torch.cat([model(X[s:s + batch_size].to(device)).float().cpu()
-                           for s in range(0, n, batch_size)]) if n else torch.zeros(0)
-        y_mut = torch.empty(n * 4 * length)
+    y_ref = predict_logits(model, X, batch_size)
+    y_mut = torch.empty(n * 4 * length)
+    with eval_mode(model):
         for start in range(0, len(y_mut), batch_size):
             flat = torch.arange(start, min(start + batch_size, len(y_mut)))
             y_mut[flat] = model(_mutants(X, flat).to(device)).float().cpu()
-    finally:
-        model.train(was_training)
     X_ism = y_mut.view(n, 4, length) - y_ref.view(n, 1, 1)
     return X_ism.masked_fill(X == 1, 0.0)
