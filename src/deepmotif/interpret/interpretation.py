@@ -201,7 +201,7 @@ def interpret_model(
 
     if positives is not None and planted is not None:
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
-                                                 positives, planted, settings.top, settings.max_q)
+                                                 positives, planted, settings.top, settings.max_q, arch)
         ground_truth = {"tf": tf, "arch": arch, **truth}
     else:
         ground_truth = {"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF"}
