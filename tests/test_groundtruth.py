@@ -141,10 +141,11 @@ def test_importance_windows_find_the_motif():
 
 def test_class_optimization_from_onehot_sequences():
     # steps=0: the start itself, random one-hot sequences (each column one base)
-    pwms, _ = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=0, init="onehot")
+    pwms, _ = optimize_class_input(MotifNet("GATA"), 30, n_restarts=3, steps=0, lr=0.05, l2=0.009, seed=0, init="onehot")
     assert pwms.shape == (3, 4, 30)
     assert torch.all(pwms.sum(dim=1) == 1) and torch.all((pwms == 0) | (pwms == 1))
-    pwms, scores = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=200, init="onehot")
+    pwms, scores = optimize_class_input(MotifNet("GATA"), 30, n_restarts=3, steps=200, lr=0.05, l2=0.009, seed=0,
+                                        init="onehot")
     assert torch.all(scores > 0.5)  # every restart found a GATA
     with pytest.raises(ValueError, match="init must be"):
-        optimize_class_input(MotifNet("GATA"), init="zeros")
+        optimize_class_input(MotifNet("GATA"), 30, n_restarts=1, steps=1, lr=0.05, l2=0.009, seed=0, init="zeros")

@@ -163,8 +163,8 @@ def interpret_model(
              "temporal scores" if settings.temporal else "no temporal scores", len(scored), n_shown)
 
     with flush_denormals():
-        pwms, scores = optimize_class_input(net, X.shape[-1], settings.restarts, settings.steps, settings.lr,
-                                            settings.l2, settings.seed, settings.init)
+        pwms, scores = optimize_class_input(net, X.shape[-1], n_restarts=settings.restarts, steps=settings.steps,
+                                            lr=settings.lr, l2=settings.l2, seed=settings.seed, init=settings.init)
     windows = importance_windows(net, pwms, settings.window)
     class_motifs = window_motifs(pwms, windows)
     class_optimization = {"pwms": pwms.numpy(), "scores": scores.numpy(), "names": np.array(class_motifs[1]),

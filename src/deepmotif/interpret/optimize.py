@@ -32,13 +32,14 @@ def _normalize_columns(X: torch.Tensor, min_total: float = 1e-6) -> torch.Tensor
 
 def optimize_class_input(
     model: nn.Module,
-    length: int = 101,
-    n_restarts: int = 8,
-    steps: int = 1000,
-    lr: float = 0.05,
-    l2: float = 0.009,
-    seed: int = 0,
-    init: str = "uniform",
+    length: int,
+    *,
+    n_restarts: int,
+    steps: int,
+    lr: float,
+    l2: float,
+    seed: int,
+    init: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimize inputs for the positive class from ``n_restarts`` random starts (one batch).
 
@@ -49,21 +50,22 @@ def optimize_class_input(
     ----------
     model: torch.nn.Module
         Maps ``(n, 4, length)`` to logits ``(n,)``; evaluated in eval mode, its weights untouched.
-    length: int, optional
-        Length of the optimized input. Default 101.
-    n_restarts: int, optional
-        Random starts, optimized together as one batch. Default 8.
-    steps: int, optional
-        RMSprop steps. Default 1000.
-    lr: float, optional
-        RMSprop learning rate. Default 0.05.
-    l2: float, optional
-        Weight of the squared L2 norm of each input. Default 0.009.
-    seed: int, optional
-        Seed of the random starts. Default 0.
-    init: str, optional
+    length: int
+        Length of the optimized input.
+    n_restarts: int
+        Random starts, optimized together as one batch (config ``interpret.class_optimization``, as
+        the rest: ``restarts``; the authors used 1000 steps, lr 0.05, l2 0.009, uniform starts).
+    steps: int
+        RMSprop steps.
+    lr: float
+        RMSprop learning rate.
+    l2: float
+        Weight of the squared L2 norm of each input.
+    seed: int
+        Seed of the random starts.
+    init: str
         ``uniform`` (the authors': every entry uniform in [0, 1]) or ``onehot`` (random sequences,
-        each base equally likely). Default "uniform".
+        each base equally likely).
 
     Returns
     -------
