@@ -32,6 +32,13 @@ rule interpret_model:
         filter_table="results/{tf}/{arch}/filters.tsv",
         matches="results/{tf}/{arch}/jaspar_matches.tsv",
         ground_truth="results/{tf}/{arch}/ground_truth.json",
+    log:
+        "logs/interpret_model/{tf}.{arch}.log",
+    benchmark:
+        "results/benchmarks/interpret_model/{tf}.{arch}.tsv"
+    conda:
+        "../../envs/deepmotif.yaml"
+    threads: 1
     params:
         planted=lambda wc, input: (
             f"--positives={shlex.quote(input.positives)} --planted={shlex.quote(input.planted)}"
@@ -46,13 +53,6 @@ rule interpret_model:
         filters=INTERPRET["filters"],
         jaspar=INTERPRET["jaspar"],
         top=INTERPRET["ground_truth"]["top"],
-    threads: 1
-    log:
-        "logs/interpret_model/{tf}.{arch}.log",
-    benchmark:
-        "results/benchmarks/interpret_model/{tf}.{arch}.tsv"
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
         " --arch={wildcards.arch:q} {params.planted} --n-sequences={params.n_sequences}"

@@ -32,14 +32,14 @@ rule plot_summary:
             caption="../report/auc_box.rst",
             category="Summary",
         ),
-    params:
-        # the paper's comparison, CNN vs CNN-RNN, when both are trained; else the first and last
-        x="cnn" if "cnn" in ARCHS else ARCHS[0],
-        y="cnn_rnn" if "cnn_rnn" in ARCHS else ARCHS[-1],
     log:
         "logs/plot_summary/all.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        # the paper's comparison, CNN vs CNN-RNN, when both are trained; else the first and last
+        x="cnn" if "cnn" in ARCHS else ARCHS[0],
+        y="cnn_rnn" if "cnn_rnn" in ARCHS else ARCHS[-1],
     shell:
         "python -m deepmotif plot-summary {input:q} --scatter {output.scatter:q} --box {output.box:q}"
         " --x={params.x:q} --y={params.y:q} 2> {log:q}"
@@ -65,7 +65,10 @@ MODEL_FILES = {
 rule build_dashboard:
     input:
         unpack(planted_inputs),
-        **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
+        **{
+            name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS)
+            for name, file in MODEL_FILES.items()
+        },
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
     output:
         performance=report(
@@ -117,6 +120,12 @@ rule build_dashboard:
             category="{tf}",
             subcategory="dashboard",
         ),
+    log:
+        "logs/build_dashboard/{tf}.log",
+    benchmark:
+        "results/benchmarks/build_dashboard/{tf}.tsv"
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         files=lambda wc, input: " ".join(
             shlex.quote(arg)
@@ -138,12 +147,6 @@ rule build_dashboard:
         max_q=INTERPRET["jaspar"]["max_q"],
         top=INTERPRET["ground_truth"]["top"],
         pass_rate=INTERPRET["ground_truth"]["pass_rate"],
-    log:
-        "logs/build_dashboard/{tf}.log",
-    benchmark:
-        "results/benchmarks/build_dashboard/{tf}.tsv"
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
         " {params.planted} --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
@@ -179,17 +182,20 @@ rule build_index:
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
     output:
         report("results/index.html", caption="../report/index.rst", category="Summary"),
-    params:
-        dashboards=lambda wc, input: pairs(all_tfs(), input.dashboards),
-        ground_truth=lambda wc, input: f"--ground-truth={shlex.quote(input.ground_truth[0])}"
-        if input.ground_truth else "",
-        descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
-        top=INTERPRET["ground_truth"]["top"],
-        max_q=INTERPRET["jaspar"]["max_q"],
     log:
         "logs/build_index/all.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        dashboards=lambda wc, input: pairs(all_tfs(), input.dashboards),
+        ground_truth=lambda wc, input: (
+            f"--ground-truth={shlex.quote(input.ground_truth[0])}"
+            if input.ground_truth
+            else ""
+        ),
+        descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
+        top=INTERPRET["ground_truth"]["top"],
+        max_q=INTERPRET["jaspar"]["max_q"],
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
