@@ -21,7 +21,7 @@ from deepmotif.cli import main
 from deepmotif.data.encoding import one_hot
 from deepmotif.data.dataset import read_dataset
 from deepmotif.interpret.arrays import load_arrays
-from deepmotif.interpret.interpretation import test_positives
+from deepmotif.interpret.interpretation import split_positives
 from deepmotif.interpret.motifs import read_meme
 from deepmotif.models.nets import build_net
 from deepmotif.models.predict import load_network
@@ -46,7 +46,7 @@ def test_small_cnn_learned_the_motif(tf):
 
 def test_saliency_arrays_are_the_first_test_positives(tf):
     arrays = load_arrays(tf["saliency"])
-    first = test_positives(read_dataset(tf["sequences"]))
+    first = split_positives(read_dataset(tf["sequences"]))
     assert arrays["ids"].tolist() == first["id"].tolist()
     X = one_hot(list(arrays["seqs"]))
     assert arrays["X_attr"].shape == X.shape

@@ -84,6 +84,11 @@ def test_jaspar_motifs_cached_probabilities(jaspar):
         jaspar.pwms[i][0, 0] = 1.0  # the cached matrices cannot be corrupted by a caller
 
 
+def test_jaspar_motifs_rejects_unknown_release():
+    with pytest.raises(ValueError, match="no release 'JASPAR1999'; it has .*JASPAR2024"):
+        jaspar_motifs("JASPAR1999")
+
+
 def test_benjamini_hochberg_by_hand():
     q = benjamini_hochberg(np.array([[0.01, 0.04, 0.03, 0.5]]))
     np.testing.assert_allclose(q, [[0.04, 0.16 / 3, 0.16 / 3, 0.5]])

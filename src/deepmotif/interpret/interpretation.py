@@ -78,7 +78,7 @@ class Interpretation:
     ground_truth: dict = field(default_factory=dict)
 
 
-def test_positives(sequences: pd.DataFrame, n: int = 0, split: str = "test", source: str = "sequences.tsv"
+def split_positives(sequences: pd.DataFrame, n: int = 0, split: str = "test", source: str = "sequences.tsv"
                    ) -> pd.DataFrame:
     """The first ``n`` positives of a split of a dataset (all when ``n`` is 0), in file order.
 
@@ -145,7 +145,7 @@ def interpret_model(
     from deepmotif.interpret.temporal import temporal_scores
     from deepmotif.models.predict import predict_proba
 
-    scored = test_positives(sequences, settings.n_scored, source=source)
+    scored = split_positives(sequences, settings.n_scored, source=source)
     X = torch.from_numpy(one_hot(list(scored["seq"])))
     ids, seqs = scored["id"].to_numpy(), scored["seq"].to_numpy()
     prob = predict_proba(net, X)
@@ -174,7 +174,7 @@ def interpret_model(
 
     first_conv = getattr(net, "first_conv", None)
     if first_conv is not None:
-        train = test_positives(sequences, 0, "train", source)
+        train = split_positives(sequences, 0, "train", source)
         f_pwms, n_sites = filter_pwms(first_conv, torch.from_numpy(one_hot(list(train["seq"]))),
                                       settings.filter_threshold)
         filters = filter_table(f_pwms, n_sites, settings.min_sites)

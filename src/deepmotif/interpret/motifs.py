@@ -163,6 +163,9 @@ def jaspar_motifs(
     """
     from pyjaspar import jaspardb
 
+    releases = jaspardb().get_releases()
+    if release not in releases:  # pyjaspar itself only prints a message and goes on
+        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
     db = jaspardb(release=release)
     motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
     if not motifs:
