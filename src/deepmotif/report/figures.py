@@ -275,7 +275,7 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     scores: numpy.ndarray, shape=(n,)
         P(binding) of each optimized input.
     windows: pandas.DataFrame
-        ``restart start end`` (from :func:`~deepmotif.interpret.pipeline.importance_windows`).
+        ``restart start end`` (from :func:`~deepmotif.interpret.optimize.importance_windows`).
     n_show: int, optional
         Restarts drawn (the highest scoring). Default 4.
     title: str, optional
