@@ -26,6 +26,35 @@ CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-back
                   "--disable-dev-shm-usage", "--remote-debugging-port=0"]
 
 
+def running_in_ci() -> bool:
+    """True under CI (``CI=true``, as GitHub Actions and GitLab set it)."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def require_browser() -> str:
+    """The Chromium executable, after checking that the DevTools client (aiohttp) imports.
+
+    Missing either, the calling test is skipped, or fails under CI (``CI=true``), where a skipped
+    browser test would hide that the pages were never opened.
+    """
+    import pytest
+
+    problems = []
+    chromium = find_chromium()
+    if chromium is None:
+        problems.append("no chromium executable (Debian: apt-get install -y chromium)")
+    try:
+        import aiohttp  # noqa: F401
+    except ImportError:
+        problems.append("the DevTools client needs aiohttp (pip install -r requirements.txt)")
+    if problems:
+        message = "browser tests: " + "; ".join(problems)
+        if running_in_ci():
+            pytest.fail(f"CI is set but {message}", pytrace=False)
+        pytest.skip(message)
+    return chromium
+
+
 def find_chromium() -> str | None:
     """Path of a Chromium executable (Debian's ``chromium`` first), or None."""
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):

@@ -20,7 +20,7 @@ import torch
 TF = "CTCF_sim(+)"           # parentheses and plus: names pass through paths and HTML
 MOTIF = "MA0139.1"
 N_SEQUENCES = 4              # figures per panel (the pipeline's default is 20)
-STEPS = 300                  # class optimization (the pipeline's default is 1000)
+STEPS = 300                  # class optimization (the pipeline's default is 500)
 
 
 def _simulate(root: Path) -> tuple[Path, Path, Path]:
@@ -40,6 +40,21 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
     planted.to_csv(paths[1], sep="\t", index=False)
     build_dataset(windows, valid_chroms=["chr4"], test_chroms=["chr5"]).to_csv(paths[2], sep="\t", index=False)
     return paths
+
+
+OUTPUTS = ("saliency", "ism", "temporal", "class-optimization", "class-meme", "filter-meme", "filter-table",
+           "matches", "ground-truth")
+
+
+def interpret_args(folder: Path, outputs: dict[str, Path] | None = None) -> list[str]:
+    """Options of ``deepmotif interpret`` after the model and sequences: the settings (the config's,
+    with few test positives and steps) and the output files (``folder/out.<name>`` unless given)."""
+    outputs = outputs or {name: folder / f"out.{name}" for name in OUTPUTS}
+    settings = {"tf": TF, "arch": "cnn", "n-sequences": N_SEQUENCES, "n-evaluate": 0, "saliency": "grad_x_input",
+                "temporal": "true", "restarts": 4, "steps": STEPS, "lr": 0.05, "l2": 0.009, "seed": 0,
+                "init": "onehot", "window": 20, "filter-threshold": 0.5, "min-sites": 10, "release": "JASPAR2024",
+                "collection": "CORE", "tax-group": "vertebrates", "top-k": 5, "max-q": 0.01, "top": 10, "threads": 1}
+    return [f"--{k}={v}" for k, v in settings.items()] + [f"--{k}-out={v}" for k, v in outputs.items()]
 
 
 def _run(*argv: str) -> None:
@@ -79,31 +94,25 @@ def trained_tf() -> dict[str, Path]:
              dashboard=root / TF / "dashboard.html", index=root / "index.html",
              auc_table=root / "auc_table.tsv")
     model, seqs = f["model"], f["sequences"]
-    _run("saliency", model, seqs, "-o", f["saliency"], "-n", 0)
-    _run("ism", model, seqs, "-o", f["ism"], "-n", N_SEQUENCES)
-    _run("temporal", model, seqs, "-o", f["temporal"], "-n", 100)
-    _run("optimize", model, seqs, "-o", f["class_optimization"], "--meme", f["class_meme"], "--restarts", 4,
-         "--steps", STEPS, "--init", "onehot")
-    _run("filters", model, seqs, "-o", f["filters"], "--table", f["filter_table"])
-    _run("match-jaspar", f["class_meme"], f["filters"], "-o", f["matches"])
-    _run("ground-truth", "--saliency", f["saliency"], "--temporal", f["temporal"], "--matches", f["matches"],
-         "--positives", positives, "--planted", planted, "--tf", TF, "--arch", "cnn", "-o", f["ground_truth"])
+    _run("interpret", model, seqs, "--positives", positives, "--planted", planted,
+         *interpret_args(out, {"saliency": f["saliency"], "ism": f["ism"], "temporal": f["temporal"],
+                               "class-optimization": f["class_optimization"], "class-meme": f["class_meme"],
+                               "filter-meme": f["filters"], "filter-table": f["filter_table"],
+                               "matches": f["matches"], "ground-truth": f["ground_truth"]}))
     figures = f["figures"]
-    _run("plot-performance", "--predictions", f"cnn={f['predictions']}", "--history", f"cnn={f['history']}",
-         "-o", figures / "roc_pr.png", "--training", figures / "training.png", "--title", TF)
-    marks = ("--positives", positives, "--planted", planted)
-    for kind in ("saliency", "temporal", "ism"):
-        _run(f"plot-{kind}", f"cnn={f[kind]}", "-o", figures / kind, "-n", N_SEQUENCES, *marks)
-    _run("plot-motifs", "--class-optimization", f["class_optimization"], "--class-meme", f["class_meme"],
-         "--filters", f["filters"], "--filter-table", f["filter_table"], "--matches", f["matches"],
-         "-o", figures / "motifs" / "cnn")
-    _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends", "--metrics", f"cnn={f['metrics']}",
-         "--performance", figures / "roc_pr.png", "--training", figures / "training.png",
-         "--saliency", figures / "saliency", "--temporal", figures / "temporal", "--ism", figures / "ism",
-         "--motifs", f"cnn={figures / 'motifs' / 'cnn'}", "--matches", f"cnn={f['matches']}",
-         "--ground-truth", f["ground_truth"], "--settings", json.dumps({"saliency": "grad_x_input"}),
-         "--index-page", f["index"], "-o", f["dashboard"])
+    per_arch = {"metrics": "metrics", "predictions": "predictions", "history": "history", "saliency": "saliency",
+                "ism": "ism", "temporal": "temporal", "class-optimization": "class_optimization",
+                "class-meme": "class_meme", "filter-meme": "filters", "filter-table": "filter_table",
+                "matches": "matches", "ground-truth": "ground_truth"}
+    _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends",
+         *(arg for option, key in per_arch.items() for arg in (f"--{option}", f"cnn={f[key]}")),
+         "--positives", positives, "--planted", planted, "--n-sequences", N_SEQUENCES, "--n-filters", 12,
+         "--n-restarts", 4, "--max-q", 0.01, "--top", 10, "--pass-rate", 0.8,
+         "--settings", json.dumps({"saliency": "grad_x_input"}), "--performance-out", figures / "roc_pr.png",
+         "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
+         "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
+         "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])
     _run("summarize", f["metrics"], "-o", f["auc_table"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "-o", f["index"])
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"])
     return f

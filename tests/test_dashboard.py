@@ -1,6 +1,7 @@
 """The dashboard and the index in headless Chromium, from file:// with the network unused.
 
-Marked ``browser``; skipped when no Chromium is installed (Debian: ``apt-get install -y chromium``).
+The browser tests are marked ``browser``; they are skipped when Chromium or aiohttp (the DevTools
+client) is missing, and fail instead under ``CI=true`` (Debian: ``apt-get install -y chromium``).
 Screenshots are kept in tests/artifacts/ (git-ignored).
 """
 
@@ -8,18 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
-from _browser import find_chromium, inspect_page
+from _browser import inspect_page, require_browser, running_in_ci
 from _trained_tf import N_SEQUENCES, trained_tf
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
+BODY_FONT = "getComputedStyle(document.body).fontFamily"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(find_chromium() is None, reason="needs chromium (apt-get install -y chromium)"),
-]
-pytest.importorskip("aiohttp", reason="the DevTools client uses aiohttp (installed with pytorch-lightning)")
+
+@pytest.fixture
+def chromium() -> str:
+    return require_browser()
 
 # Choose the last sequence in the selector; report which panels are visible afterwards.
 SELECT_LAST = """(() => {
@@ -34,9 +36,10 @@ def _local_requests(report) -> list[str]:
     return [u for u in report.requests if not u.startswith(("data:", "file:"))]
 
 
-def test_dashboard_loads_every_image_without_errors():
+@pytest.mark.browser
+def test_dashboard_loads_every_image_without_errors(chromium):
     page = trained_tf()["dashboard"]
-    report = inspect_page(page, script=SELECT_LAST, full_page=True)
+    report = inspect_page(page, chromium, script=SELECT_LAST, full_page=True)
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "dashboard.png").write_bytes(report.screenshot)
     assert report.errors == []
@@ -47,10 +50,54 @@ def test_dashboard_loads_every_image_without_errors():
     assert report.result == [False] * (N_SEQUENCES - 1) + [True]  # the selector shows one sequence
 
 
-def test_index_loads_without_errors():
+@pytest.mark.browser
+def test_index_loads_without_errors(chromium):
     page = trained_tf()["index"]
-    report = inspect_page(page, script="document.querySelector('a[href$=\"dashboard.html\"]').href")
+    report = inspect_page(page, chromium, script="document.querySelector('a[href$=\"dashboard.html\"]').href")
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "index.png").write_bytes(report.screenshot)
     assert report.errors == [] and _local_requests(report) == []
     assert report.result.startswith("file://") and report.result.endswith("/dashboard.html")
+
+
+@pytest.mark.browser
+def test_pages_use_their_stylesheet(chromium):
+    # what a person sees: the page's font rule applies (an HTML-escaped stylesheet left the browser default)
+    for page in (trained_tf()["dashboard"], trained_tf()["index"]):
+        font = inspect_page(page, chromium, script=BODY_FONT).result
+        assert font.startswith("system-ui") and '"Segoe UI"' in font, (page, font)
+
+
+def test_stylesheet_is_not_html_escaped():
+    from deepmotif.report.dashboard import STYLE, render_index
+
+    auc = pd.DataFrame({"tf": ["CTCF"], "arch": ["cnn"], "test_auroc": [0.9], "test_auprc": [0.8]})
+    html = render_index(auc, {"CTCF": "CTCF/dashboard.html"}, {"CTCF": "<b>"}, top=10, max_q=0.01)
+    assert f"<style>{STYLE}</style>" in html and "&#34;" not in html
+    assert "&lt;b&gt;" in html  # the data is still escaped
+
+
+def test_browser_tests_fail_under_ci_without_chromium(monkeypatch):
+    import _browser
+
+    monkeypatch.setattr(_browser, "find_chromium", lambda: None)
+    monkeypatch.setenv("CI", "true")
+    assert running_in_ci()
+    with pytest.raises(pytest.fail.Exception, match="CI is set but browser tests: no chromium"):
+        require_browser()
+    monkeypatch.setenv("CI", "")
+    with pytest.raises(pytest.skip.Exception, match="no chromium"):
+        require_browser()
+
+
+def test_dashboard_takes_a_description_starting_with_a_dash():
+    # the rule passes --description={params.description:q}: a value starting with "-" is not an option
+    from deepmotif.cli import MODEL_FILES, build_parser
+
+    files = [arg for name in MODEL_FILES for arg in (f"--{name.replace('_', '-')}", f"cnn={name}")]
+    args = build_parser().parse_args([
+        "dashboard", "--tf=CTCF", "--description=-x: a leading dash", *files, "--n-sequences=2", "--n-filters=1",
+        "--n-restarts=1", "--max-q=0.01", "--top=10", "--pass-rate=0.8", "--settings={}", "--performance-out=a.png",
+        "--training-out=b.png", "--saliency-figures=s", "--temporal-figures=t", "--ism-figures=i",
+        "--motif-figures", "cnn=m", "--index-page=index.html", "-o", "d.html"])
+    assert args.description == "-x: a leading dash" and args.metrics == [("cnn", "metrics")]

@@ -23,8 +23,7 @@ from deepmotif.interpret.groundtruth import (
     summarize,
     temporal_check,
 )
-from deepmotif.interpret import optimize_class_input
-from deepmotif.interpret.pipeline import importance_windows
+from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
 
 torch.set_num_threads(1)
 
@@ -133,16 +132,20 @@ def test_importance_windows_find_the_motif():
     assert len(windows) >= 1
     first = windows.iloc[0]
     assert first["start"] <= 30 and first["end"] >= 34   # the window covers the motif
+    motifs, names = window_motifs(pwm, windows)
+    assert names[0] == "opt1.w1"
+    np.testing.assert_array_equal(motifs[0], pwm[0, :, int(first["start"]):int(first["end"])].numpy())
     with pytest.raises(ValueError, match="width"):
         importance_windows(MotifNet("GATA"), pwm, width=0)
 
 
 def test_class_optimization_from_onehot_sequences():
     # steps=0: the start itself, random one-hot sequences (each column one base)
-    pwms, _ = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=0, init="onehot")
+    pwms, _ = optimize_class_input(MotifNet("GATA"), 30, n_restarts=3, steps=0, lr=0.05, l2=0.009, seed=0, init="onehot")
     assert pwms.shape == (3, 4, 30)
     assert torch.all(pwms.sum(dim=1) == 1) and torch.all((pwms == 0) | (pwms == 1))
-    pwms, scores = optimize_class_input(MotifNet("GATA"), length=30, n_restarts=3, steps=200, init="onehot")
+    pwms, scores = optimize_class_input(MotifNet("GATA"), 30, n_restarts=3, steps=200, lr=0.05, l2=0.009, seed=0,
+                                        init="onehot")
     assert torch.all(scores > 0.5)  # every restart found a GATA
     with pytest.raises(ValueError, match="init must be"):
-        optimize_class_input(MotifNet("GATA"), init="zeros")
+        optimize_class_input(MotifNet("GATA"), 30, n_restarts=1, steps=1, lr=0.05, l2=0.009, seed=0, init="zeros")

@@ -1,4 +1,4 @@
-"""Tests of deepmotif.interpret (saliency, temporal, optimize, ism, filters) and deepmotif.report.plots.
+"""Tests of deepmotif.interpret (saliency, temporal, optimize, ism, filters) and the figures of deepmotif.report.
 
 Hand-built networks (tests/_interpret_fixtures.py) make the expected values checkable by hand:
 ``AdditiveNet`` has closed forms for every method, ``MotifNet`` detects one planted motif.
@@ -10,6 +10,7 @@ import re
 
 import matplotlib
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -24,19 +25,20 @@ from deepmotif.interpret import (
     saliency_map,
     temporal_scores,
 )
-from deepmotif.models.module import predict_proba
+from deepmotif.models.predict import eval_mode, predict_logits, predict_proba
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from deepmotif.report.plots import (  # noqa: E402
-    PALETTE,
-    plot_ism,
-    plot_logo,
-    plot_roc_pr,
-    plot_saliency_heatmap,
-    plot_temporal,
+from deepmotif.report.figures import (  # noqa: E402
+    class_optimization_figure,
+    ism_figure,
+    motif_figures,
+    saliency_figure,
+    sequence_figures,
+    temporal_figure,
 )
+from deepmotif.report.plots import PALETTE, plot_logo, plot_roc_pr  # noqa: E402
 
 torch.set_num_threads(1)
 ARCHS = ("cnn", "rnn", "rnn_max", "cnn_rnn")
@@ -167,6 +169,34 @@ def test_ism_additive_net_closed_form(X):
     assert torch.all(X_ism[X == 1] == 0)
 
 
+def _ism_by_explicit_mutants(net: nn.Module, X: torch.Tensor) -> torch.Tensor:
+    """Reference ISM: every variant built and predicted one by one."""
+    n, _, length = X.shape
+    X_ism = torch.zeros(n, 4, length)
+    with torch.no_grad():
+        net.eval()
+        for i in range(n):
+            reference = net(X[i:i + 1]).item()
+            for j in range(length):
+                for b in range(4):
+                    if X[i, b, j] == 1:
+                        continue
+                    mutant = X[i:i + 1].clone()
+                    mutant[0, :, j] = 0
+                    mutant[0, b, j] = 1
+                    X_ism[i, b, j] = net(mutant).item() - reference
+    return X_ism
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_ism_tangermeme_equals_explicit_mutants(arch):
+    net = tiny_net(arch).train()
+    X = X_of(random_seqs(2, 15, seed=6))
+    X_ism = ism(net, X, batch_size=7)
+    assert net.training  # mode restored
+    torch.testing.assert_close(X_ism, _ism_by_explicit_mutants(net, X), rtol=1e-4, atol=1e-5)
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_ism_equals_explicit_mutation(arch, X):
     net = tiny_net(arch)
@@ -191,7 +221,7 @@ def test_ism_equals_explicit_mutation(arch, X):
 def test_optimize_recovers_gata():
     net = MotifNet("GATA")
     weights = {k: v.clone() for k, v in net.state_dict().items()}
-    pwms, scores = optimize_class_input(net, length=20, n_restarts=3, steps=150, seed=0)
+    pwms, scores = optimize_class_input(net, 20, n_restarts=3, steps=150, lr=0.05, l2=0.009, seed=0, init="uniform")
     assert pwms.shape == (3, 4, 20) and scores.shape == (3,)
     torch.testing.assert_close(pwms.sum(dim=1), torch.ones(3, 20))
     assert torch.all(scores > 0.5)
@@ -205,10 +235,19 @@ def test_optimize_recovers_gata():
     assert all(p.grad is None for p in net.parameters())
 
 
+def test_optimize_uniform_init_is_the_authors_start():
+    # steps=0: the start itself; uniform entries in [0, 1] from the seeded generator, normalized per position
+    pwms, scores = optimize_class_input(MotifNet("GATA"), 12, n_restarts=2, steps=0, lr=0.05, l2=0.009, seed=5,
+                                        init="uniform")
+    start = torch.rand(2, 4, 12, generator=torch.Generator().manual_seed(5))
+    torch.testing.assert_close(pwms, start / start.sum(dim=1, keepdim=True))
+    assert not torch.all((pwms == 0) | (pwms == 1))  # soft, unlike the one-hot start
+
+
 def test_optimize_restarts_are_independent():
     net = tiny_net("cnn")
-    pwms_2, scores_2 = optimize_class_input(net, length=15, n_restarts=2, steps=20, seed=3)
-    pwms_3, scores_3 = optimize_class_input(net, length=15, n_restarts=3, steps=20, seed=3)
+    pwms_2, scores_2 = optimize_class_input(net, 15, n_restarts=2, steps=20, lr=0.05, l2=0.009, seed=3, init="uniform")
+    pwms_3, scores_3 = optimize_class_input(net, 15, n_restarts=3, steps=20, lr=0.05, l2=0.009, seed=3, init="uniform")
     torch.testing.assert_close(pwms_3[:2], pwms_2, rtol=1e-4, atol=1e-5)
     torch.testing.assert_close(scores_3[:2], scores_2, rtol=1e-4, atol=1e-5)
 
@@ -244,43 +283,129 @@ def test_filter_pwms_of_network_first_conv():
     pwms, n_sites = filter_pwms(net.first_conv, X_of(random_seqs(10, 30, seed=5)))
     assert pwms.shape == (8, 4, 9) and n_sites.shape == (8,)
     torch.testing.assert_close(pwms.sum(dim=1), torch.ones(8, 9))
-    assert torch.all(n_sites[n_sites > 0] >= 1)
+    assert n_sites.sum() > 0
+    torch.testing.assert_close(pwms[n_sites == 0], torch.full(((n_sites == 0).sum().item(), 4, 9), 0.25))
     with pytest.raises(ValueError, match="shorter than the filter width 9"):
         filter_pwms(net.first_conv, X_of(["ACGT"]))
 
 
-# --- plots -------------------------------------------------------------------------------------
+# --- predictions -----------------------------------------------------------------------------
 
-def test_plot_logo_letter_counts():
-    pwm = np.concatenate([X_of(["GA"])[0].numpy(), np.full((4, 1), 0.25)], axis=1)  # 2 one-hot + uniform
-    assert len(plot_logo(pwm, kind="probability").patches) == 2 + 4
-    ax = plot_logo(pwm, kind="information")
-    assert len(ax.patches) == 2  # the uniform position has no information, hence no letters
-    assert ax.get_ylabel() == "bits" and ax.get_xlabel() == "position"
-    attr = np.array([[0.5, 0, 0], [0, -0.3, 0], [0, 0, 0], [0, 0, 0.2]])
+def test_predict_batches_and_restores_training_mode(X):
+    net = tiny_net("cnn_rnn").train()  # dropout on: predictions must switch it off and back
+    y_hat = predict_logits(net, X, batch_size=4)
+    assert net.training
+    with torch.no_grad():
+        expected = net.eval()(X)
+    torch.testing.assert_close(y_hat, expected)
+    torch.testing.assert_close(torch.from_numpy(predict_proba(net, X.numpy(), batch_size=1)), torch.sigmoid(expected))
+    assert predict_logits(net, X[:0]).shape == (0,)
+    with pytest.raises(ValueError, match=r"shape \(n, 4, length\)"):
+        predict_logits(net, X[0])
+
+
+def test_eval_mode_restores_mode_on_error():
+    net = tiny_net("cnn").train()
+    with pytest.raises(RuntimeError, match="boom"):
+        with eval_mode(net):
+            assert not net.training
+            raise RuntimeError("boom")
+    assert net.training
+
+
+# --- figures -----------------------------------------------------------------------------------
+
+def _letter_boxes(ax) -> list[tuple[float, float, float, float]]:
+    """(x0, x1, y0, y1) of every letter of a logo drawn by plot_logo, rounded."""
+    corners = [(path.vertices.min(axis=0), path.vertices.max(axis=0)) for path in ax.collections[0].get_paths()]
+    return sorted((round(lo[0], 6), round(hi[0], 6), round(lo[1], 6), round(hi[1], 6)) for lo, hi in corners)
+
+
+def test_plot_logo_stacks_letters_as_logomaker():
+    import logomaker
+    import pandas as pd
+
+    attr = np.array([[0.5, -0.2, 0.0], [-0.3, -0.1, 0.7], [0.1, 0.4, 0.0], [0.2, 0.0, -0.6]])
     ax = plot_logo(attr, kind="attribution")
-    assert len(ax.patches) == 3 and ax.get_ylim()[0] < 0
-    colours = {matplotlib.colors.to_hex(p.get_facecolor()) for p in ax.patches}
-    assert colours == {PALETTE["A"].lower(), PALETTE["C"].lower(), PALETTE["T"].lower()}
+    reference = logomaker.Logo(pd.DataFrame(attr.T, columns=list("ACGT")), ax=plt.subplots()[1])
+    expected = sorted((round(g.p - g.width / 2, 6), round(g.p + g.width / 2, 6), round(g.floor, 6) + 0.0,
+                       round(g.ceiling, 6) + 0.0) for g in reference.glyph_df.to_numpy().ravel() if g.ceiling > g.floor)
+    assert _letter_boxes(ax) == expected
+    assert ax.get_ylim()[0] < -0.6 and ax.get_ylim()[1] > 0.8
+
+
+def test_plot_logo_letters_colours_and_kinds():
+    pwm = np.concatenate([X_of(["GA"])[0].numpy(), np.full((4, 1), 0.25)], axis=1)  # 2 one-hot + uniform
+    ax = plot_logo(pwm, kind="probability")
+    assert len(ax.collections[0].get_paths()) == 2 + 4
+    assert ax.get_ylim() == (0, 1)
+    ax = plot_logo(pwm, kind="information")
+    assert len(ax.collections[0].get_paths()) == 2  # the uniform position has no information, hence no letters
+    assert _letter_boxes(ax)[0][3] == pytest.approx(2.0)  # a one-hot position is 2 bits tall
+    assert ax.get_ylabel() == "bits" and ax.get_xlabel() == "position"
+    colours = [matplotlib.colors.to_hex(c) for c in ax.collections[0].get_facecolor()]
+    assert colours == [PALETTE["G"].lower(), PALETTE["A"].lower()]
     with pytest.raises(ValueError, match="kind must be one of"):
         plot_logo(pwm, kind="bits")
+    with pytest.raises(ValueError, match=r"shape \(4, length\)"):
+        plot_logo(pwm.T)
 
 
-def test_plot_heatmaps_shapes_and_labels():
+def test_saliency_figure_heatmap_and_logo_per_architecture():
     seq = "GATTACA"
-    attr = np.random.default_rng(0).normal(size=(4, 7))
-    ax = plot_saliency_heatmap(torch.from_numpy(attr))
-    assert ax.images[0].get_array().shape == (4, 7)
-    assert [t.get_text() for t in ax.get_yticklabels()] == list("ACGT")
-    ax = plot_ism(attr, seq=seq)
-    assert ax.images[0].get_array().shape == (4, 7)
-    assert len(ax.collections[0].get_offsets()) == 7  # one reference dot per position
-    ax = plot_temporal(np.linspace(0, 1, 7), np.linspace(1, 0, 7), seq)
-    image = ax.images[0].get_array()
+    attrs = {"cnn": np.random.default_rng(0).normal(size=(4, 7)), "rnn": np.zeros((4, 7))}
+    fig = saliency_figure(seq, "1. p1", attrs, {"cnn": 0.9, "rnn": 0.2}, spans=[(1, 3)])
+    heat_cnn, logo_cnn, heat_rnn, logo_rnn = fig.axes[:4]
+    np.testing.assert_array_equal(heat_cnn.images[0].get_array(), attrs["cnn"])
+    assert heat_cnn.get_title(loc="left") == "cnn  (P(binding) = 0.900)"
+    assert [t.get_text() for t in heat_cnn.get_yticklabels()] == list("ACGT")
+    assert len(logo_cnn.collections[0].get_paths()) == 7  # one letter per position: the base present
+    assert len(logo_rnn.collections[0].get_paths()) == 0  # zero saliency draws nothing
+    assert len(logo_cnn.patches) == 1                    # the planted motif, shaded
+    assert "planted motif" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="saliency of cnn has 7 positions, the sequence 3"):
+        saliency_figure("ACG", "x", {"cnn": attrs["cnn"]})
+
+
+def test_temporal_and_ism_figures():
+    seq = "GATTACA"
+    fig = temporal_figure(seq, "t", {"rnn": (np.linspace(0, 1, 7), np.linspace(1, 0, 7))}, spans=[(2, 4)])
+    image = fig.axes[0].images[0].get_array()
     assert image.shape == (2, 7) and image[0, -1] == 1 and image[1, 0] == 1
-    assert [t.get_text() for t in ax.get_xticklabels()] == list(seq)
-    with pytest.raises(ValueError, match="seq has length 3"):
-        plot_temporal(np.zeros(7), np.zeros(7), "ACG")
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == list(seq)
+    assert len(fig.axes[0].lines) == 2  # the planted motif between two dashed lines
+    X_ism = np.random.default_rng(1).normal(size=(4, 7))
+    fig = ism_figure(seq, "i", {"cnn": X_ism, "rnn": -X_ism})
+    assert len(fig.axes[0].collections[0].get_offsets()) == 7  # one dot per reference base
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), -X_ism)
+
+
+def test_sequence_figures_compare_architectures_on_the_same_sequences():
+    arrays = {"cnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.zeros((3, 4, 4))},
+              "rnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.ones((3, 4, 4))}}
+    figures = list(sequence_figures("ism", arrays, n=2))
+    assert [meta for meta, _ in figures] == [{"name": "01_a", "rank": 1, "id": "a"}, {"name": "02_b", "rank": 2, "id": "b"}]
+    arrays["rnn"]["ids"] = np.array(["a", "x", "c"])
+    with pytest.raises(ValueError, match="other sequences"):
+        list(sequence_figures("ism", arrays))
+
+
+def test_class_optimization_and_motif_figures():
+    pwms = np.full((3, 4, 30), 0.25)
+    pwms[1, :, 10:14] = X_of(["GATA"])[0].numpy()
+    scores = np.array([0.2, 0.9, 0.5])
+    windows = pd.DataFrame({"restart": [1], "window": [0], "start": [8], "end": [16]})
+    fig = class_optimization_figure(pwms, scores, windows, n_show=2)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["restart 2: P(binding) = 0.900",
+                                                            "restart 3: P(binding) = 0.500"]  # best first
+    assert len(fig.axes[0].collections[0].get_paths()) == 4 and len(fig.axes[0].patches) == 1
+    arrays = {"pwms": pwms, "scores": scores, "restart": np.array([1]), "start": np.array([8]), "end": np.array([16])}
+    filters = ([np.full((4, 5), 0.25)] * 3, ["filter001", "filter002", "filter003"])
+    matches = pd.DataFrame({"query": ["filter003", "filter001"], "rank": [1, 1], "p_value": [1e-6, 1e-2]})
+    metas = [meta for meta, _ in motif_figures(arrays, ([pwms[1, :, 8:16]], ["opt2.w1"]), filters,
+                                               {"filter003": 40}, matches, n_filters=2, n_restarts=2)]
+    assert [m["name"] for m in metas] == ["class_optimization", "opt2.w1", "filter003", "filter001"]
+    assert metas[1]["note"] == "restart 2, positions 9-16" and metas[2]["note"] == "40 sites"
 
 
 def test_plot_roc_pr():

@@ -24,7 +24,8 @@ from torch import nn
 from deepmotif.data.dataset import build_dataset
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError
-from deepmotif.models.module import SequenceClassifier, predict_proba, random_reverse_complement
+from deepmotif.models.module import SequenceClassifier, random_reverse_complement
+from deepmotif.models.predict import predict_proba
 from deepmotif.models.nets import NETS, PRESETS, build_net, count_parameters, net_kwargs, register_net
 from deepmotif.models.train import HISTORY_COLUMNS, _prepare_checkpoints, train_model
 

@@ -52,10 +52,10 @@ def test_write_meme_parses_back(tmp_path):
     rng = np.random.default_rng(0)
     pwms = [rng.dirichlet(np.ones(4), size=k).T for k in (4, 9)]
     path = tmp_path / "motifs.meme"
-    write_meme(path, pwms, ["filter_0", "opt(1)"], n_sites=[12, 0])
+    write_meme(path, [2 * pwms[0], pwms[1]], ["filter_0", "opt(1)"])  # renormalized per position
     text = path.read_text()
     assert text.startswith("MEME version 4\n\nALPHABET= ACGT\n")
-    assert "letter-probability matrix: alength= 4 w= 9 nsites= 1 E= 0" in text
+    assert "letter-probability matrix: alength= 4 w= 9" in text
     motifs = read_meme(str(path))
     assert list(motifs) == ["filter_0", "opt(1)"]
     for pwm, parsed in zip(pwms, motifs.values()):
@@ -82,6 +82,11 @@ def test_jaspar_motifs_cached_probabilities(jaspar):
         np.testing.assert_allclose(pwm.sum(axis=0), 1)
     with pytest.raises(ValueError, match="read-only"):
         jaspar.pwms[i][0, 0] = 1.0  # the cached matrices cannot be corrupted by a caller
+
+
+def test_jaspar_motifs_rejects_unknown_release():
+    with pytest.raises(ValueError, match="no release 'JASPAR1999'; it has .*JASPAR2024"):
+        jaspar_motifs("JASPAR1999")
 
 
 def test_benjamini_hochberg_by_hand():

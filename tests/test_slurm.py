@@ -253,23 +253,11 @@ rule train_model:
     resources: gpu=config.get("gpu", 0), mem_mb=1500, runtime=20
     shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; (cat {input}; echo {wildcards.arch}) | sha256sum > {output}"
 
-rule compute_saliency:
+rule interpret_model:
     input: "results/{tf}/{arch}/model.txt"
-    output: "results/{tf}/{arch}/saliency.txt"
-    log: "logs/compute_saliency/{tf}_{arch}.log"
-    shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; cut -c1-16 {input} > {output}"
-
-rule extract_filter_motifs:
-    input: "results/{tf}/{arch}/model.txt"
-    output: "results/{tf}/{arch}/filters.txt"
-    log: "logs/extract_filter_motifs/{tf}_{arch}.log"
-    shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; cut -c17-32 {input} > {output}"
-
-rule match_jaspar:
-    input: "results/{tf}/{arch}/filters.txt"
-    output: "results/{tf}/{arch}/jaspar.txt"
-    log: "logs/match_jaspar/{tf}_{arch}.log"
-    shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; rev {input} > {output}"
+    output: saliency="results/{tf}/{arch}/saliency.txt", jaspar="results/{tf}/{arch}/jaspar.txt"
+    log: "logs/interpret_model/{tf}_{arch}.log"
+    shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; cut -c1-16 {input} > {output.saliency}; cut -c17-32 {input} | rev > {output.jaspar}"
 
 rule summarize_metrics:
     input: expand("results/{tf}/{arch}/model.txt", tf=TFS, arch=ARCHS)
@@ -277,8 +265,7 @@ rule summarize_metrics:
     log: "logs/summarize_metrics/all.log"
     shell: "echo SLURM_JOB_ID=${{SLURM_JOB_ID:-}} > {log}; for f in {input}; do echo \"$f\t$(cut -c1-8 $f)\"; done > {output}"
 '''
-TOY_RULES = {"simulate_data", "train_model", "compute_saliency", "extract_filter_motifs",
-             "match_jaspar", "summarize_metrics"}
+TOY_RULES = {"simulate_data", "train_model", "interpret_model", "summarize_metrics"}
 
 
 def write_toy(workdir: Path) -> Path:
@@ -307,8 +294,7 @@ def test_shipped_profile_is_site_only():
                       for m in re.findall(r"^(?:rule|checkpoint) (\w+):", f.read_text(), re.M)}
     if pipeline_rules:  # a renamed rule would silently drop out of its group
         assert grouped <= pipeline_rules, sorted(grouped - pipeline_rules)
-    assert grouped >= {"compute_saliency", "compute_ism", "compute_temporal_scores",
-                       "optimize_class_input", "extract_filter_motifs", "match_jaspar"}
+    assert grouped >= {"interpret_model", "build_dashboard"}
     assert GPU_RULE not in grouped, "the GPU rule must stay one Slurm job per (tf, arch)"
     assert set(prof["group-components"]) == set(prof["groups"].values())
     # group jobs are sized as sequences (the plugin runs their pieces one after another)
@@ -336,9 +322,9 @@ def test_shipped_profile_dry_run_toy(tmp_path):
     groups = re.findall(r"Group job (\w+)", out)
     assert sorted(set(groups)) == ["data", "interpret"], groups
     n = yaml.safe_load(SHIPPED_PROFILE.read_text())["group-components"]
-    # 2 TFs: 2 data pieces; 2 x 2 (tf, arch): 4 saliency + 4 filter->jaspar chains = 8 pieces
+    # 2 TFs: 2 data pieces; 2 x 2 (tf, arch): 4 interpret_model pieces
     assert groups.count("data") == math.ceil(2 / n["data"]), groups
-    assert groups.count("interpret") == math.ceil(8 / n["interpret"]), groups
+    assert groups.count("interpret") == math.ceil(4 / n["interpret"]), groups
 
 
 def test_pipeline_dry_run_gpu_only_for_train_model(tmp_path):
@@ -402,17 +388,17 @@ def test_toy_workflow_through_slurm_matches_local(slurm_cluster, tmp_path):
         jid = logf.read_text().strip().removeprefix("SLURM_JOB_ID=")
         assert jid in submitted, f"{logf}: ran outside the submitted Slurm jobs ({jid!r})"
     rule_jobs = [r for r in re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", out) if r != "all"]
-    assert len(rule_jobs) == 2 + 4 + 3 * 4 + 1, rule_jobs
+    assert len(rule_jobs) == 2 + 4 + 4 + 1, rule_jobs
     # grouping: data and interpretation pieces are bundled; train and summary one job each
     n = yaml.safe_load(SHIPPED_PROFILE.read_text())["group-components"]
     groups = {g: [j for j, p in submitted.items() if f"group_{g}_" in str(p)]
               for g in ("data", "interpret")}
     assert len(groups["data"]) == math.ceil(2 / n["data"]), submitted
-    assert len(groups["interpret"]) == math.ceil(8 / n["interpret"]), submitted
+    assert len(groups["interpret"]) == math.ceil(4 / n["interpret"]), submitted
     assert len(submitted) == len(groups["data"]) + 4 + len(groups["interpret"]) + 1, submitted
     # group jobs are sized as sequences (serial_in_group): 1 CPU, runtime = sum of their jobs
     records = {r["JobId"]: r for r in slurm_cluster.completed_jobs()}
-    for g, n_jobs in (("data", 2), ("interpret", 12)):
+    for g, n_jobs in (("data", 2), ("interpret", 4)):
         assert all(records[j]["ProcCnt"] == "1" for j in groups[g]), [records[j] for j in groups[g]]
         assert sum(int(records[j]["TimeLimit"]) for j in groups[g]) == n_jobs * 10, g
 

@@ -328,8 +328,8 @@ def _plot_summary_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("table", help="auc_table.tsv written by 'deepmotif summarize'")
     p.add_argument("--scatter", required=True, help="output figure: one point per TF, --x vs --y")
     p.add_argument("--box", required=True, help="output figure: one box per architecture")
-    p.add_argument("--x", default="cnn", help="architecture on the scatter's horizontal axis")
-    p.add_argument("--y", default="cnn_rnn", help="architecture on the scatter's vertical axis")
+    p.add_argument("--x", required=True, help="architecture on the scatter's horizontal axis")
+    p.add_argument("--y", required=True, help="architecture on the scatter's vertical axis")
     p.add_argument("--metric", default="test_auroc", choices=["test_auroc", "test_auprc"])
 
 
@@ -371,229 +371,113 @@ def _key_path(text: str) -> tuple[str, str]:
     return key, path
 
 
-def _model_args(p: argparse.ArgumentParser, output: str) -> None:
+def _bool_arg(text: str) -> bool:
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def _interpret_args(p: argparse.ArgumentParser) -> None:
+    # Every setting comes from the config (workflow/schemas/config.schema.yaml holds the defaults).
     p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
-    p.add_argument("-o", "--output", required=True, help=output)
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
+    p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
+    p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
+    p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
+    p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
+    settings = p.add_argument_group("settings (config section interpret)")
+    for name, kind, help in (
+            ("n-sequences", int, "test positives shown (ISM)"),
+            ("n-evaluate", int, "test positives scored by saliency and temporal scores (0: all)"),
+            ("saliency", str, "grad_x_input or loss_grad_x_input"),
+            ("temporal", _bool_arg, "true: temporal output scores (architecture in temporal_archs)"),
+            ("restarts", int, "class optimization: random starts"),
+            ("steps", int, "class optimization: RMSprop steps"),
+            ("lr", float, "class optimization: RMSprop learning rate"),
+            ("l2", float, "class optimization: weight of the squared L2 norm of the input"),
+            ("seed", int, "class optimization: seed of the starts"),
+            ("init", str, "class optimization: uniform or onehot starts"),
+            ("window", int, "class optimization: bp cut out as motifs"),
+            ("filter-threshold", float, "fraction of a filter's maximum activation that makes a site"),
+            ("min-sites", int, "filters with fewer sites are not motifs"),
+            ("release", str, "JASPAR release bundled with pyjaspar"),
+            ("collection", str, "JASPAR collection"),
+            ("tax-group", str, "JASPAR taxonomic group, or all"),
+            ("top-k", int, "JASPAR hits kept per learned motif"),
+            ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
+            ("top", int, "most salient positions per sequence (ground truth)")):
+        settings.add_argument(f"--{name}", type=kind, required=True, help=help)
+    p.add_argument("--threads", type=int, required=True)
+    out = p.add_argument_group("outputs")
+    for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
+                       ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
+                       ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
+                       ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
+                       ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
+                       ("filter-meme-out", "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-table-out", "filters.tsv: name n_sites information motif"),
+                       ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
+                       ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
+        out.add_argument(f"--{name}", required=True, help=help)
 
 
-def _load(args: argparse.Namespace, n: int):
-    """Network, the first ``n`` test positives and their one-hot tensor."""
-    import torch
-
-    from deepmotif.data.encoding import one_hot
-    from deepmotif.interpret.pipeline import load_network, split_positives
-
-    torch.set_num_threads(args.threads)
-    net = load_network(args.model)
-    seqs = split_positives(args.sequences, n)
-    return net, seqs, torch.from_numpy(one_hot(list(seqs["seq"])))
-
-
-def _saliency_args(p: argparse.ArgumentParser) -> None:
-    _model_args(p, "output .npz: ids seqs X_attr (n, 4, length) prob method")
-    p.add_argument("--method", choices=("grad_x_input", "loss_grad_x_input"), default="grad_x_input",
-                   help="gradient of the logit × input, or the authors' |gradient of the loss| × input")
-    p.add_argument("-n", "--n-sequences", type=int, default=0, help="first N test positives (0: all)")
-
-
-@command("saliency", "saliency maps (gradient × input) of the test positives")(_saliency_args)
-def run_saliency(args: argparse.Namespace) -> None:
-    from deepmotif.interpret import saliency_map
-    from deepmotif.interpret.pipeline import probabilities, save_arrays
-
-    net, seqs, X = _load(args, args.n_sequences)
-    X_attr = saliency_map(net, X, args.method)
-    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], X_attr=X_attr.numpy(),
-                prob=probabilities(net, X), method=args.method)
-    log.info("%s: saliency (%s) of %d test positives → %s", args.model, args.method, len(seqs), args.output)
-
-
-def _ism_args(p: argparse.ArgumentParser) -> None:
-    _model_args(p, "output .npz: ids seqs X_ism (n, 4, length)")
-    p.add_argument("-n", "--n-sequences", type=int, default=20, help="first N test positives (0: all)")
-
-
-@command("ism", "in-silico saturation mutagenesis of the first test positives")(_ism_args)
-def run_ism(args: argparse.Namespace) -> None:
-    from deepmotif.interpret import ism
-    from deepmotif.interpret.pipeline import save_arrays
-
-    net, seqs, X = _load(args, args.n_sequences)
-    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], X_ism=ism(net, X).numpy())
-    log.info("%s: ISM of %d test positives → %s", args.model, len(seqs), args.output)
-
-
-def _temporal_args(p: argparse.ArgumentParser) -> None:
-    _model_args(p, "output .npz: ids seqs forward backward (n, length)")
-    p.add_argument("-n", "--n-sequences", type=int, default=200, help="first N test positives (0: all)")
-
-
-@command("temporal", "temporal output scores (prefix/suffix predictions) of the first test positives")(
-    _temporal_args)
-def run_temporal(args: argparse.Namespace) -> None:
-    from deepmotif.interpret import temporal_scores
-    from deepmotif.interpret.pipeline import save_arrays
-
-    net, seqs, X = _load(args, args.n_sequences)
-    forward, backward = temporal_scores(net, X)
-    save_arrays(args.output, ids=seqs["id"], seqs=seqs["seq"], forward=forward.numpy(), backward=backward.numpy())
-    log.info("%s: temporal scores of %d test positives → %s", args.model, len(seqs), args.output)
-
-
-def _optimize_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv; gives the input length")
-    p.add_argument("-o", "--output", required=True,
-                   help="output .npz: pwms (restarts, 4, length) scores and the windows restart window start end")
-    p.add_argument("--meme", required=True, help="output MEME file of the windows (opt<restart>.w<window>)")
-    p.add_argument("--restarts", type=int, default=8, help="random starts, optimized as one batch")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--lr", type=float, default=0.05, help="RMSprop learning rate")
-    p.add_argument("--l2", type=float, default=0.009, help="weight of the squared L2 norm of the input")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--init", choices=("uniform", "onehot"), default="uniform",
-                   help="start from uniform random entries (the authors') or from random one-hot sequences")
-    p.add_argument("--window", type=int, default=20, help="width of the windows cut out as motifs")
-    p.add_argument("--max-windows", type=int, default=2, help="windows per restart at most")
-    p.add_argument("--threads", type=int, default=1)
-
-
-@command("optimize", "class optimization: the input maximizing the binding score, and its motifs")(_optimize_args)
-def run_optimize(args: argparse.Namespace) -> None:
-    import torch
-
-    from deepmotif.interpret import optimize_class_input, write_meme
-    from deepmotif.interpret.pipeline import importance_windows, load_network, save_arrays, split_positives
-
-    torch.set_num_threads(args.threads)
-    torch.set_flush_denormal(True)  # the L2 penalty drives inputs to denormals: 30x slower LSTMs without this
-    net = load_network(args.model)
-    length = len(split_positives(args.sequences, 1)["seq"].iloc[0])
-    pwms, scores = optimize_class_input(net, length, args.restarts, args.steps, args.lr, args.l2, args.seed,
-                                        args.init)
-    windows = importance_windows(net, pwms, args.window, args.max_windows)
-    names = [f"opt{r + 1}.w{w + 1}" for r, w in zip(windows["restart"], windows["window"])]
-    motifs = [pwms[r, :, s:e].numpy() for r, s, e in windows[["restart", "start", "end"]].to_numpy()]
-    write_meme(args.meme, motifs, names)
-    save_arrays(args.output, pwms=pwms.numpy(), scores=scores.numpy(), names=names,
-                **{c: windows[c].to_numpy() for c in windows.columns})
-    log.info("%s: %d restarts × %d steps from %s, P(binding) %s; %d windows → %s", args.model, args.restarts,
-             args.steps, args.init,
-             " ".join(f"{s:.3f}" for s in scores.tolist()), len(names), args.meme)
-
-
-def _filters_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("model", help="model.ckpt of a network with a first convolution (first_conv)")
-    p.add_argument("sequences", help="sequences.tsv; the positives of --split activate the filters")
-    p.add_argument("-o", "--output", required=True, help="output MEME file (filters with enough sites)")
-    p.add_argument("--table", required=True, help="output TSV: name n_sites information (every filter)")
-    p.add_argument("--split", default="train", choices=("train", "valid", "test"))
-    p.add_argument("--threshold", type=float, default=0.5, help="fraction of a filter's maximum activation")
-    p.add_argument("--min-sites", type=int, default=10, help="filters with fewer sites are left out of the MEME")
-    p.add_argument("--threads", type=int, default=1)
-
-
-@command("filters", "first-layer filters as motifs (PFMs of the subsequences activating them)")(_filters_args)
-def run_filters(args: argparse.Namespace) -> None:
+@command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
+                      "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
+def run_interpret(args: argparse.Namespace) -> None:
     import pandas as pd
     import torch
 
-    from deepmotif.data.encoding import one_hot
-    from deepmotif.interpret import filter_pwms, write_meme
-    from deepmotif.interpret.motifs import information_content
-    from deepmotif.interpret.pipeline import load_network, split_positives
-    from deepmotif.io import atomic_path
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
+    from deepmotif.models.predict import load_network
 
     torch.set_num_threads(args.threads)
-    net = load_network(args.model)
-    if not hasattr(net, "first_conv"):
-        raise InputError(f"{args.model}: the {type(net).__name__} network has no first convolution (first_conv); "
-                         "filter motifs exist only for cnn-like architectures")
-    seqs = split_positives(args.sequences, 0, args.split)
-    pwms, n_sites = filter_pwms(net.first_conv, torch.from_numpy(one_hot(list(seqs["seq"]))), args.threshold)
-    names = [f"filter{i + 1:03d}" for i in range(len(pwms))]
-    table = pd.DataFrame({"name": names, "n_sites": n_sites.numpy(),
-                          "information": [information_content(p.numpy()).sum() for p in pwms]})
-    keep = table["n_sites"] >= args.min_sites
-    write_meme(args.output, [p.numpy() for p, k in zip(pwms, keep) if k], list(table["name"][keep]),
-               list(table["n_sites"][keep]))
-    with atomic_path(args.table) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    log.info("%s: %d filters, %d with >= %d sites on %d %s positives → %s", args.model, len(names), int(keep.sum()),
-             args.min_sites, len(seqs), args.split, args.output)
+    settings = InterpretSettings(
+        n_shown=args.n_sequences, n_evaluate=args.n_evaluate, saliency=args.saliency, temporal=args.temporal,
+        restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2, seed=args.seed, init=args.init,
+        window=args.window, filter_threshold=args.filter_threshold, min_sites=args.min_sites, release=args.release,
+        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top)
+    if bool(args.positives) != bool(args.planted):
+        raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
+    simulated = {}
+    if args.planted:
+        simulated = {"positives": pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
+                     "planted": pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})}
+    result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
+                             source=args.sequences, **simulated)
+    write_interpretation(result, {
+        "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
+        "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
+        "filter_meme": args.filter_meme_out, "filters": args.filter_table_out, "matches": args.matches_out,
+        "ground_truth": args.ground_truth_out})
 
 
-def _match_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("meme", nargs="+", help="MEME files of learned motifs (class optimization, filters)")
-    p.add_argument("-o", "--output", required=True, help="output TSV of the top hits per motif")
-    p.add_argument("--release", default="JASPAR2024", help="JASPAR release bundled with pyjaspar")
-    p.add_argument("--collection", default="CORE")
-    p.add_argument("--tax-group", default="vertebrates", help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=int, default=5, help="hits kept per motif")
+def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
 
 
-@command("match-jaspar", "match learned motifs against JASPAR with Tomtom (memelite)")(_match_args)
-def run_match_jaspar(args: argparse.Namespace) -> None:
-    from deepmotif.interpret.pipeline import jaspar_table
+@command("compile-tomtom", "compile memelite's Tomtom into numba's disk cache once, before parallel jobs use it")(
+    _compile_tomtom_args)
+def run_compile_tomtom(args: argparse.Namespace) -> None:
+    import time
+
+    from deepmotif.interpret.motifs import compile_tomtom
     from deepmotif.io import atomic_path
 
-    hits = jaspar_table(args.meme, args.release, args.collection,
-                        None if args.tax_group == "all" else args.tax_group, args.top_k)
+    start = time.perf_counter()
+    compile_tomtom()
+    seconds = time.perf_counter() - start
     with atomic_path(args.output) as tmp:
-        hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    log.info("%d hits of %d motifs in %s → %s", len(hits), hits["query"].nunique(), args.release, args.output)
-
-
-def _ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--saliency", required=True, help="saliency .npz (deepmotif saliency)")
-    p.add_argument("--temporal", help="temporal .npz (deepmotif temporal), optional")
-    p.add_argument("--matches", help="JASPAR hits TSV (deepmotif match-jaspar), optional")
-    p.add_argument("--positives", required=True, help="positives.tsv: id chrom start end (the windows)")
-    p.add_argument("--planted", required=True, help="planted.tsv of the simulation")
-    p.add_argument("--tf", default="")
-    p.add_argument("--arch", required=True)
-    p.add_argument("--top", type=int, default=10, help="most salient positions per sequence")
-    p.add_argument("--max-q", type=float, default=0.01, help="q-value a JASPAR top hit must stay below")
-    p.add_argument("-o", "--output", required=True, help="output JSON")
-
-
-@command("ground-truth", "check saliency, temporal scores and learned motifs against planted motifs")(
-    _ground_truth_args)
-def run_ground_truth(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.interpret import groundtruth as gt
-    from deepmotif.interpret.pipeline import load_arrays
-    from deepmotif.io import atomic_path
-
-    planted = pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})
-    sites = gt.planted_sites(pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}), planted)
-    sal = load_arrays(args.saliency)
-    correct = sal["prob"] > 0.5
-    saliency = gt.saliency_overlap(sal["X_attr"][correct], sal["ids"][correct], sites, args.top)
-    temporal = None
-    if args.temporal:
-        tem = load_arrays(args.temporal)
-        prob = dict(zip(sal["ids"], sal["prob"]))
-        keep = [prob.get(i, 0.0) > 0.5 for i in tem["ids"]]
-        temporal = gt.temporal_check(tem["forward"][keep], tem["backward"][keep], tem["ids"][keep], sites)
-    recovery = None
-    if args.matches:
-        recovery = gt.jaspar_recovery(pd.read_csv(args.matches, sep="\t"), planted, args.max_q)
-    row = {"tf": args.tf, **gt.summarize(args.arch, saliency, temporal, recovery),
-           "n_test_positives": int(len(correct)), "saliency_method": str(sal["method"])}
-    row = {k: None if isinstance(v, float) and v != v else v for k, v in row.items()}  # NaN → null
-    with atomic_path(args.output) as tmp:
-        tmp.write_text(json.dumps(row, indent=2, default=float))
-    log.info("%s %s: %s", args.tf, args.arch, json.dumps(row, default=float))
+        tmp.write_text(f"memelite Tomtom compiled or loaded from numba's cache in {seconds:.1f} s\n")
+    log.info("Tomtom ready in %.1f s", seconds)
 
 
 # --- report ------------------------------------------------------------------------------------------
 
 def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif ground-truth)")
+    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif interpret)")
     p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
 
 
@@ -609,140 +493,65 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
 
-def _plot_performance_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--predictions", nargs="+", type=_key_path, required=True, metavar="ARCH=TSV",
-                   help="predictions.tsv (id label prob) per architecture")
-    p.add_argument("--history", nargs="+", type=_key_path, required=True, metavar="ARCH=CSV",
-                   help="training.csv per architecture")
-    p.add_argument("-o", "--output", required=True, help="output PNG: ROC and precision-recall curves")
-    p.add_argument("--training", required=True, help="output PNG: training curves")
-    p.add_argument("--title", default="")
-
-
-@command("plot-performance", "ROC/PR curves and training curves of all architectures of a TF")(
-    _plot_performance_args)
-def run_plot_performance(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.report.figures import performance_figure, save_figure, training_figure
-
-    predictions = {arch: pd.read_csv(path, sep="\t", dtype={"id": str}) for arch, path in args.predictions}
-    first = next(iter(predictions.values()))
-    scores = {arch: df.set_index("id").loc[first["id"], "prob"].to_numpy() for arch, df in predictions.items()}
-    save_figure(performance_figure(first["label"].to_numpy(), scores, args.title), args.output)
-    save_figure(training_figure({arch: pd.read_csv(path) for arch, path in args.history}), args.training)
-
-
-def _plot_sequences_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("results", nargs="+", type=_key_path, metavar="ARCH=NPZ",
-                   help=".npz of deepmotif saliency / temporal / ism per architecture (same sequences)")
-    p.add_argument("-o", "--output", required=True, help="output folder: one PNG per sequence + index.tsv")
-    p.add_argument("-n", "--n-sequences", type=int, default=20, help="first N sequences (0: all)")
-    p.add_argument("--positives", help="simulated data: positives.tsv (windows), to mark the planted motifs")
-    p.add_argument("--planted", help="simulated data: planted.tsv")
-
-
-def _plot_sequences(kind: str, args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.interpret.groundtruth import planted_sites
-    from deepmotif.interpret.pipeline import load_arrays
-    from deepmotif.report.figures import sequence_figures, write_figure_folder
-
-    results = {arch: load_arrays(path) for arch, path in args.results}
-    sites = None
-    if args.positives and args.planted:
-        sites = planted_sites(pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
-                              pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str}))
-    n = write_figure_folder(args.output, sequence_figures(kind, results, args.n_sequences, sites))
-    log.info("%d %s figures of %s → %s", n, kind, ", ".join(results), args.output)
-
-
-@command("plot-saliency", "saliency heatmaps and logos per sequence, architectures side by side")(
-    _plot_sequences_args)
-def run_plot_saliency(args: argparse.Namespace) -> None:
-    _plot_sequences("saliency", args)
-
-
-@command("plot-temporal", "temporal output scores per sequence, architectures side by side")(_plot_sequences_args)
-def run_plot_temporal(args: argparse.Namespace) -> None:
-    _plot_sequences("temporal", args)
-
-
-@command("plot-ism", "in-silico mutagenesis maps per sequence, architectures side by side")(_plot_sequences_args)
-def run_plot_ism(args: argparse.Namespace) -> None:
-    _plot_sequences("ism", args)
-
-
-def _plot_motifs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--class-optimization", required=True, help=".npz of deepmotif optimize")
-    p.add_argument("--class-meme", required=True, help="MEME file of deepmotif optimize")
-    p.add_argument("--filters", help="MEME file of deepmotif filters (networks with a first convolution)")
-    p.add_argument("--filter-table", help="TSV of deepmotif filters (n_sites per filter)")
-    p.add_argument("--matches", help="JASPAR hits (deepmotif match-jaspar); orders the filters")
-    p.add_argument("--n-filters", type=int, default=12, help="filters drawn (smallest top-hit p-value first)")
-    p.add_argument("--n-restarts", type=int, default=4, help="optimized inputs drawn (best first)")
-    p.add_argument("-o", "--output", required=True, help="output folder: one PNG per motif + index.tsv")
-
-
-@command("plot-motifs", "logos of one model's learned motifs (class optimization, filters)")(_plot_motifs_args)
-def run_plot_motifs(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.interpret.pipeline import load_arrays, read_meme_pwms
-    from deepmotif.report.figures import motif_figures, write_figure_folder
-
-    filters = read_meme_pwms(args.filters) if args.filters else None
-    sites = (pd.read_csv(args.filter_table, sep="\t").set_index("name")["n_sites"].to_dict()
-             if args.filter_table else None)
-    matches = pd.read_csv(args.matches, sep="\t") if args.matches else None
-    figures = motif_figures(load_arrays(args.class_optimization), read_meme_pwms(args.class_meme), filters, sites,
-                            matches, args.n_filters, args.n_restarts)
-    n = write_figure_folder(args.output, figures)
-    log.info("%d motif figures → %s", n, args.output)
+MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
+               "class_meme", "filter_meme", "filter_table", "matches")
 
 
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tf", required=True)
-    p.add_argument("--description", default="")
-    p.add_argument("--metrics", nargs="+", type=_key_path, required=True, metavar="ARCH=JSON")
-    p.add_argument("--performance", required=True, help="ROC/PR PNG (deepmotif plot-performance)")
-    p.add_argument("--training", required=True, help="training curves PNG")
-    p.add_argument("--saliency", required=True, help="figure folder of deepmotif plot-saliency")
-    p.add_argument("--temporal", help="figure folder of deepmotif plot-temporal")
-    p.add_argument("--ism", help="figure folder of deepmotif plot-ism")
-    p.add_argument("--motifs", nargs="+", type=_key_path, required=True, metavar="ARCH=FOLDER",
-                   help="figure folders of deepmotif plot-motifs")
-    p.add_argument("--matches", nargs="+", type=_key_path, default=[], metavar="ARCH=TSV")
-    p.add_argument("--ground-truth", nargs="*", default=[], help="ground_truth.json files (simulated TFs)")
-    p.add_argument("--settings", type=_json_arg, default={}, help="interpretation settings shown in the footer")
-    p.add_argument("--max-q", type=float, default=0.01)
-    p.add_argument("--index-page", help="the index page to link back to (default: ../index.html)")
-    p.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
+    p.add_argument("--description", required=True, help="shown under the title (may be empty)")
+    inputs = p.add_argument_group("inputs: one ARCH=PATH per architecture, in display order")
+    for name in MODEL_FILES:
+        inputs.add_argument(f"--{name.replace('_', '-')}", nargs="+", type=_key_path, required=True,
+                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/ file: {name}")
+    inputs.add_argument("--ground-truth", nargs="*", type=_key_path, default=[], metavar="ARCH=JSON",
+                        help="simulated TFs: ground_truth.json per architecture")
+    inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
+    inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
+    settings = p.add_argument_group("settings (config section interpret)")
+    settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
+    settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")
+    settings.add_argument("--n-restarts", type=int, required=True, help="optimized inputs drawn per model")
+    settings.add_argument("--max-q", type=float, required=True, help="q-value below which a hit counts")
+    settings.add_argument("--top", type=int, required=True, help="most salient positions (ground truth)")
+    settings.add_argument("--pass-rate", type=float, required=True, help="saliency hit rate that passes")
+    settings.add_argument("--settings", type=_json_arg, required=True, help="settings shown in the footer (JSON)")
+    out = p.add_argument_group("outputs")
+    out.add_argument("--performance-out", required=True, help="PNG: ROC and precision-recall curves")
+    out.add_argument("--training-out", required=True, help="PNG: training curves")
+    for kind in ("saliency", "temporal", "ism"):
+        out.add_argument(f"--{kind}-figures", required=True, help=f"folder: {kind} figure per sequence + index.tsv")
+    out.add_argument("--motif-figures", nargs="+", type=_key_path, required=True, metavar="ARCH=FOLDER",
+                     help="folder per architecture: its motif logos + index.tsv")
+    out.add_argument("--index-page", required=True, help="the index page to link back to")
+    out.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
 
 
-@command("dashboard", "the HTML dashboard of one TF (self-contained, opens from file://)")(_dashboard_args)
+@command("dashboard", "the figures and the HTML dashboard of one TF (self-contained, opens from file://)")(
+    _dashboard_args)
 def run_dashboard(args: argparse.Namespace) -> None:
     import os
 
-    import pandas as pd
+    from deepmotif.report.tf_report import DashboardSettings, ModelFiles, TFReportFiles, build_tf_report
 
-    from deepmotif.report.dashboard import MotifPanel, render_dashboard, write_html
-
-    matches = {arch: pd.read_csv(path, sep="\t") for arch, path in args.matches}
-    html = render_dashboard(
-        tf=args.tf, description=args.description,
-        metrics={arch: json.loads(Path(path).read_text()) for arch, path in args.metrics},
-        performance=args.performance, training=args.training, saliency_dir=args.saliency,
-        temporal_dir=args.temporal, ism_dir=args.ism,
-        motifs=[MotifPanel(arch, folder, matches.get(arch, pd.DataFrame())) for arch, folder in args.motifs],
-        ground_truth=[json.loads(Path(p).read_text()) for p in args.ground_truth],
-        settings=args.settings, max_q=args.max_q,
-        index_href=(Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix()
-                    if args.index_page else "../index.html"),
-    )
-    write_html(args.output, html)
-    log.info("%s: dashboard (%.1f MB) → %s", args.tf, len(html) / 1e6, args.output)
+    files = {name: dict(getattr(args, name)) for name in MODEL_FILES}
+    archs = list(files["metrics"])
+    for name, by_arch in files.items():
+        if list(by_arch) != archs:
+            raise InputError(f"--{name.replace('_', '-')} names architectures {list(by_arch)}, --metrics {archs}; "
+                             "give one file per architecture, in the same order")
+    truth = dict(args.ground_truth)
+    models = {a: ModelFiles(**{name: files[name][a] for name in MODEL_FILES}, ground_truth=truth.get(a))
+              for a in archs}
+    if bool(args.positives) != bool(args.planted):
+        raise InputError("--positives and --planted go together (the planted motifs of a simulated TF)")
+    out = TFReportFiles(performance=args.performance_out, training=args.training_out,
+                        saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
+                        motifs=dict(args.motif_figures), dashboard=args.output)
+    settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
+                                 max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
+    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
+                    index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix())
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -750,7 +559,9 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dashboards", nargs="+", type=_key_path, required=True, metavar="TF=HTML",
                    help="dashboard per TF")
     p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
-    p.add_argument("--descriptions", type=_json_arg, default={}, help="JSON object TF → description")
+    p.add_argument("--descriptions", type=_json_arg, required=True, help="JSON object TF → description")
+    p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
+    p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
@@ -766,7 +577,7 @@ def run_index(args: argparse.Namespace) -> None:
     dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
     ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
-                                         ground_truth))
+                                         ground_truth, top=args.top, max_q=args.max_q))
 
 
 # --- use the models: predict sequences, score variants -----------------------------------------------

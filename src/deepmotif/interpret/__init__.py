@@ -1,8 +1,10 @@
 """Interpretation of trained networks: saliency, temporal scores, class optimization, ISM, filter motifs.
 
-Every function takes a network (``X (n, 4, length) -> logits (n,)``) and one-hot ``X`` as a float
+Every method takes a network (``X (n, 4, length) -> logits (n,)``) and one-hot ``X`` as a float
 tensor, evaluates it in eval mode and returns CPU tensors; :mod:`deepmotif.interpret.motifs` turns the
-resulting PWMs into MEME files and JASPAR matches.
+resulting PWMs into MEME files and JASPAR matches, :mod:`deepmotif.interpret.groundtruth` checks them
+against planted motifs, and :func:`~deepmotif.interpret.interpretation.interpret_model` runs them all
+on one model.
 """
 
 from deepmotif.interpret.filters import filter_pwms

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -79,3 +80,32 @@ def filter_pwms(
     total = counts.sum(dim=1, keepdim=True)
     pwms = torch.where(total > 0, counts / torch.where(total > 0, total, 1.0), 0.25)
     return pwms.float(), n_sites
+
+
+def filter_table(pwms: torch.Tensor, n_sites: torch.Tensor, min_sites: int) -> pd.DataFrame:
+    """One row per filter: its name, sites, information and whether it has enough sites to be a motif.
+
+    Parameters
+    ----------
+    pwms: torch.Tensor, shape=(n_filters, 4, k)
+        From :func:`filter_pwms`.
+    n_sites: torch.Tensor, shape=(n_filters,)
+        From :func:`filter_pwms`.
+    min_sites: int
+        Filters with fewer sites are not motifs (too few subsequences to estimate a matrix).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name n_sites information`` (``filter001``, ...; bits summed over positions) and the
+        boolean ``motif`` (``n_sites >= min_sites``).
+    """
+    from deepmotif.interpret.motifs import information_content
+
+    if min_sites < 1:
+        raise ValueError(f"min_sites must be >= 1, got {min_sites}")
+    names = [f"filter{i + 1:03d}" for i in range(len(pwms))]
+    table = pd.DataFrame({"name": names, "n_sites": n_sites.numpy().astype(int),
+                          "information": [information_content(p.numpy()).sum() for p in pwms]})
+    table["motif"] = table["n_sites"] >= min_sites
+    return table

@@ -16,7 +16,7 @@ Three questions, one function each, all in window coordinates (:func:`planted_si
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from math import comb
 
 import numpy as np
@@ -192,7 +192,7 @@ def jaspar_recovery(
     Parameters
     ----------
     matches: pandas.DataFrame
-        Hits as from :func:`~deepmotif.interpret.pipeline.jaspar_table` (``query target_id
+        Hits as from :func:`~deepmotif.interpret.motifs.match_jaspar` (``query target_id
         target_name q_value rank``).
     planted: pandas.DataFrame
         With columns ``motif_id motif_name`` (e.g. ``planted.tsv``); versions are ignored.
@@ -253,3 +253,54 @@ def summarize(
                     "jaspar_queries": ",".join(f"{q}:{t}" for q, t in zip(hits["query"], hits["target_id"])),
                     "jaspar_best_q": hits["q_value"].min() if len(hits) else np.nan})
     return row
+
+
+def check_interpretation(
+    saliency: Mapping[str, np.ndarray],
+    temporal: Mapping[str, np.ndarray] | None,
+    matches: pd.DataFrame | None,
+    positives: pd.DataFrame,
+    planted: pd.DataFrame,
+    top: int,
+    max_q: float,
+    arch: str = "",
+) -> dict:
+    """The ground-truth row of one model: its interpretations against the motifs planted in simulated data.
+
+    Only the correctly classified positives (P(binding) > 0.5) count: a model's explanation of a
+    sequence it misclassifies says nothing about what it learned.
+
+    Parameters
+    ----------
+    saliency: mapping
+        ``ids X_attr prob method`` (the arrays of ``saliency.npz``).
+    temporal: mapping or None
+        ``ids forward backward`` (``temporal.npz``), or None when not computed.
+    matches: pandas.DataFrame or None
+        JASPAR hits of the learned motifs (``jaspar_matches.tsv``), or None.
+    positives, planted: pandas.DataFrame
+        ``positives.tsv`` (the windows) and ``planted.tsv`` of the simulation.
+    top: int
+        Most salient positions taken per sequence.
+    max_q: float
+        q-value a JASPAR top hit must stay below.
+    arch: str, optional
+
+    Returns
+    -------
+    dict
+        :func:`summarize` plus ``n_test_positives`` (scored) and ``saliency_method``.
+    """
+    sites = planted_sites(positives, planted)
+    correct = np.asarray(saliency["prob"]) > 0.5
+    ids = np.asarray(saliency["ids"])
+    overlap = saliency_overlap(np.asarray(saliency["X_attr"])[correct], ids[correct], sites, top)
+    switches = None
+    if temporal is not None:
+        prob = dict(zip(ids, saliency["prob"]))
+        keep = np.array([prob.get(i, 0.0) > 0.5 for i in temporal["ids"]], dtype=bool)
+        switches = temporal_check(np.asarray(temporal["forward"])[keep], np.asarray(temporal["backward"])[keep],
+                                  np.asarray(temporal["ids"])[keep], sites)
+    recovery = jaspar_recovery(matches, planted, max_q) if matches is not None else None
+    return {**summarize(arch, overlap, switches, recovery), "n_test_positives": int(len(correct)),
+            "saliency_method": str(saliency["method"])}

@@ -1,38 +1,30 @@
-"""In-silico saturation mutagenesis: the effect of every single-base substitution on the logit."""
+"""In-silico saturation mutagenesis: the effect of every single-base substitution on the logit.
+
+tangermeme's :func:`~tangermeme.saturation_mutagenesis.saturation_mutagenesis` predicts the variants
+(with its fast path, which recomputes only the positions a substitution can change, where the model
+allows it); this module turns its raw predictions into the change in logit per substitution.
+"""
 
 from __future__ import annotations
+
+import warnings
 
 import torch
 from torch import nn
 
-from deepmotif.interpret.saliency import check_onehot, model_device
+from deepmotif.interpret.saliency import check_onehot
+from deepmotif.models.predict import eval_mode, model_device
 
 
-def _mutants(X: torch.Tensor, flat: torch.Tensor) -> torch.Tensor:
-    """The variants numbered ``flat``.
-
-    Variant ``(i * 4 + b) * length + j`` is ``X[i]`` with base ``b`` at position ``j``.
-    """
-    length = X.shape[-1]
-    i, b, j = flat // (4 * length), (flat // length) % 4, flat % length
-    rows = torch.arange(len(flat))
-    V = X[i].clone()
-    V[rows, :, j] = 0.0
-    V[rows, b, j] = 1.0
-    return V
-
-
-@torch.no_grad()
 def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
     """Change in logit for each single-base substitution of each sequence.
 
-    All ``n * 4 * length`` variants are predicted in full batches of ``batch_size``, spanning
-    sequences. Positions that are ``N`` (all-zero columns) get four substitution effects.
+    Positions that are ``N`` (all-zero columns) get four substitution effects.
 
     Parameters
     ----------
     model: torch.nn.Module
-        Maps ``X`` to logits of shape ``(n,)``; evaluated in eval mode.
+        Maps ``X`` to logits of shape ``(n,)``; evaluated in eval mode (its mode is restored).
     X: torch.Tensor, shape=(n, 4, length)
         One-hot sequences, rows A, C, G, T.
     batch_size: int, optional
@@ -44,19 +36,16 @@ def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tens
         ``X_ism[i, b, j]`` = logit(``X[i]`` with base ``b`` at ``j``) - logit(``X[i]``);
         exactly 0 at the reference base.
     """
+    from tangermeme.saturation_mutagenesis import saturation_mutagenesis
+
     X = check_onehot(X)
-    n, _, length = X.shape
-    device = model_device(model)
-    was_training = model.training
-    model.eval()
-    try:
-        y_ref = torch.cat([model(X[s:s + batch_size].to(device)).float().cpu()
-                           for s in range(0, n, batch_size)]) if n else torch.zeros(0)
-        y_mut = torch.empty(n * 4 * length)
-        for start in range(0, len(y_mut), batch_size):
-            flat = torch.arange(start, min(start + batch_size, len(y_mut)))
-            y_mut[flat] = model(_mutants(X, flat).to(device)).float().cpu()
-    finally:
-        model.train(was_training)
-    X_ism = y_mut.view(n, 4, length) - y_ref.view(n, 1, 1)
+    if len(X) == 0:
+        return torch.zeros_like(X)
+    with eval_mode(model), warnings.catch_warnings():
+        # tangermeme explains when its fast path does not apply (e.g. LSTMs) and falls back to plain ISM
+        warnings.filterwarnings("ignore", message=".*fast.*")
+        warnings.filterwarnings("ignore", message=".*tensor attributes.*")
+        raw = saturation_mutagenesis(nn.Sequential(model, nn.Unflatten(0, (-1, 1))), X, raw_outputs=True,
+                                     batch_size=batch_size, device=model_device(model))
+    X_ism = raw.y_hat[..., 0].float().cpu() - raw.y0.float().cpu().view(-1, 1, 1)
     return X_ism.masked_fill(X == 1, 0.0)

@@ -3,10 +3,12 @@
 Typical use on the PWMs of :func:`~deepmotif.interpret.filters.filter_pwms` or
 :func:`~deepmotif.interpret.optimize.optimize_class_input`::
 
-    hits = match_jaspar(pwms, names, top_k=5)        # trims flanks, Tomtom, BH q-values
+    hits = match_jaspar(pwms, names, jaspar_motifs(), top_k=5)   # trims flanks, Tomtom, BH q-values
     write_meme("filters.meme", pwms, names)
 
-memelite's Tomtom is compiled by numba on its first call (about 40 s, cached on disk afterwards).
+memelite's Tomtom is compiled by numba on its first call (about 40 s on an idle core) and cached on disk
+(numba's ``cache=True``, beside memelite or in ``NUMBA_CACHE_DIR``); :func:`compile_tomtom` does that
+once, before the jobs that match motifs run in parallel.
 """
 
 from __future__ import annotations
@@ -86,13 +88,8 @@ def trim_pwm(pwm: np.ndarray, min_information: float = 0.5) -> tuple[int, int]:
     return int(keep[0]), int(keep[-1]) + 1
 
 
-def write_meme(
-    path: str | os.PathLike,
-    pwms: Sequence[np.ndarray] | np.ndarray,
-    names: Sequence[str],
-    n_sites: Sequence[int] | None = None,
-) -> None:
-    """Write probability matrices in MEME minimal motif format (readable by Tomtom and the MEME suite).
+def write_meme(path: str | os.PathLike, pwms: Sequence[np.ndarray] | np.ndarray, names: Sequence[str]) -> None:
+    """Write probability matrices in MEME minimal motif format with memelite (readable by the MEME suite).
 
     Parameters
     ----------
@@ -102,25 +99,36 @@ def write_meme(
         Probability matrices, rows A, C, G, T; each position is renormalized to sum to 1.
     names: sequence of str
         Unique motif identifiers without whitespace.
-    n_sites: sequence of int or None, optional
-        Sites per motif for the ``nsites=`` field. Default 20 (MEME's default) for each.
     """
+    from memelite.io import write_meme as memelite_write_meme
+
     pwms = check_pwms(pwms, names)
-    n_sites = [20] * len(pwms) if n_sites is None else list(n_sites)
-    if len(n_sites) != len(pwms):
-        raise ValueError(f"got {len(n_sites)} n_sites for {len(pwms)} pwms")
-    lines = ["MEME version 4", "", f"ALPHABET= {ALPHABET}", "", "strands: + -", "",
-             "Background letter frequencies", "A 0.25 C 0.25 G 0.25 T 0.25", ""]
-    for pwm, name, sites in zip(pwms, names, n_sites):
+    motifs = {}
+    for name, pwm in zip(names, pwms):
         total = pwm.sum(axis=0, keepdims=True)
-        pwm = np.where(total > 0, pwm / np.where(total > 0, total, 1.0), 0.25)
-        lines.append(f"MOTIF {name}")
-        width, sites = pwm.shape[1], max(int(sites), 1)
-        lines.append(f"letter-probability matrix: alength= 4 w= {width} nsites= {sites} E= 0")
-        lines += [" ".join(f"{p:.6f}" for p in column) for column in pwm.T]
-        lines.append("")
+        motifs[name] = np.where(total > 0, pwm / np.where(total > 0, total, 1.0), 0.25)
     with atomic_path(path) as tmp:
-        tmp.write_text("\n".join(lines))
+        memelite_write_meme(str(tmp), motifs)
+
+
+def read_meme(path: str | os.PathLike) -> tuple[list[np.ndarray], list[str]]:
+    """The ``(4, k)`` probability matrices and names of a MEME file (memelite's reader).
+
+    Returns
+    -------
+    pwms: list of numpy.ndarray, shape=(4, k) each
+    names: list of str
+        The first word of each ``MOTIF`` line.
+    """
+    from memelite.io import read_meme as memelite_read_meme
+
+    try:
+        motifs = memelite_read_meme(str(path))
+    except FileNotFoundError:
+        from deepmotif.errors import InputError
+
+        raise InputError(f"{path}: MEME file not found") from None
+    return [np.asarray(m, dtype=np.float64) for m in motifs.values()], [key.split()[0] for key in motifs]
 
 
 class Motifs(NamedTuple):
@@ -155,6 +163,9 @@ def jaspar_motifs(
     """
     from pyjaspar import jaspardb
 
+    releases = jaspardb().get_releases()
+    if release not in releases:  # pyjaspar itself only prints a message and goes on
+        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
     db = jaspardb(release=release)
     motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
     if not motifs:
@@ -238,3 +249,16 @@ def match_jaspar(
                          q[row, t], int(offsets[row, t]), int(overlaps[row, t]),
                          "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1]))
     return pd.DataFrame(rows, columns=MATCH_COLUMNS)
+
+
+def compile_tomtom() -> None:
+    """Compile memelite's Tomtom (numba) into its on-disk cache by matching two tiny random motifs.
+
+    numba writes the machine code beside memelite's sources (or into ``NUMBA_CACHE_DIR``); later
+    processes load it in a fraction of a second instead of compiling for ~40 s each. Run once before
+    parallel jobs that match motifs, so that they do not all compile at the same time.
+    """
+    from memelite import tomtom
+
+    rng = np.random.default_rng(0)
+    tomtom([rng.dirichlet(np.ones(4), size=6).T], [rng.dirichlet(np.ones(4), size=8).T for _ in range(30)])

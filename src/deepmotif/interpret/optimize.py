@@ -9,11 +9,14 @@ learning rates can be flat (dead ReLUs) on the authors' soft random start and ne
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from deepmotif.interpret.saliency import input_gradients_enabled, model_device
+from deepmotif.interpret.saliency import input_gradients_enabled
+from deepmotif.models.predict import model_device
 
 
 def _normalize_columns(X: torch.Tensor, min_total: float = 1e-6) -> torch.Tensor:
@@ -29,13 +32,14 @@ def _normalize_columns(X: torch.Tensor, min_total: float = 1e-6) -> torch.Tensor
 
 def optimize_class_input(
     model: nn.Module,
-    length: int = 101,
-    n_restarts: int = 8,
-    steps: int = 1000,
-    lr: float = 0.05,
-    l2: float = 0.009,
-    seed: int = 0,
-    init: str = "uniform",
+    length: int,
+    *,
+    n_restarts: int,
+    steps: int,
+    lr: float,
+    l2: float,
+    seed: int,
+    init: str,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Optimize inputs for the positive class from ``n_restarts`` random starts (one batch).
 
@@ -46,21 +50,22 @@ def optimize_class_input(
     ----------
     model: torch.nn.Module
         Maps ``(n, 4, length)`` to logits ``(n,)``; evaluated in eval mode, its weights untouched.
-    length: int, optional
-        Length of the optimized input. Default 101.
-    n_restarts: int, optional
-        Random starts, optimized together as one batch. Default 8.
-    steps: int, optional
-        RMSprop steps. Default 1000.
-    lr: float, optional
-        RMSprop learning rate. Default 0.05.
-    l2: float, optional
-        Weight of the squared L2 norm of each input. Default 0.009.
-    seed: int, optional
-        Seed of the random starts. Default 0.
-    init: str, optional
+    length: int
+        Length of the optimized input.
+    n_restarts: int
+        Random starts, optimized together as one batch (config ``interpret.class_optimization``, as
+        the rest: ``restarts``; the authors used 1000 steps, lr 0.05, l2 0.009, uniform starts).
+    steps: int
+        RMSprop steps.
+    lr: float
+        RMSprop learning rate.
+    l2: float
+        Weight of the squared L2 norm of each input.
+    seed: int
+        Seed of the random starts.
+    init: str
         ``uniform`` (the authors': every entry uniform in [0, 1]) or ``onehot`` (random sequences,
-        each base equally likely). Default "uniform".
+        each base equally likely).
 
     Returns
     -------
@@ -96,3 +101,83 @@ def optimize_class_input(
             scores = torch.sigmoid(model(X).float())
     X = X.detach().cpu()
     return _normalize_columns(X), scores.cpu()
+
+
+def importance_windows(
+    model: nn.Module,
+    pwms: torch.Tensor,
+    width: int = 20,
+    max_windows: int = 2,
+    min_ratio: float = 0.5,
+) -> pd.DataFrame:
+    """The windows of class-optimized inputs that the model relies on most.
+
+    A class-optimized input is as long as the training sequences and the L2 penalty rarely empties
+    all of it, so matching it whole to short database motifs fails. Each position is scored by
+    gradient times input of the logit (summed over bases, negatives set to 0); the window of
+    ``width`` with the largest total is kept, then up to ``max_windows - 1`` more non-overlapping
+    windows whose total is at least ``min_ratio`` times the first's (the second half of a composite).
+
+    Parameters
+    ----------
+    model: torch.nn.Module
+        The network that was optimized.
+    pwms: torch.Tensor, shape=(n, 4, length)
+        From :func:`~deepmotif.interpret.optimize.optimize_class_input`.
+    width: int, optional
+        Window width in bp (clipped to ``length``). Default 20.
+    max_windows: int, optional
+        Windows per input at most. Default 2.
+    min_ratio: float, optional
+        Importance of an extra window relative to the first. Default 0.5.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``restart window start end importance`` (``restart`` and ``window`` from 0,
+        ``[start, end)`` in input coordinates).
+    """
+    from deepmotif.interpret.saliency import saliency_map
+
+    if max_windows < 1 or width < 1:
+        raise ValueError(f"need width >= 1 and max_windows >= 1, got {width} and {max_windows}")
+    score = saliency_map(model, pwms).sum(dim=1).clamp(min=0).numpy()
+    width = min(width, score.shape[1])
+    rows = []
+    for r, s in enumerate(score):
+        totals = np.convolve(s, np.ones(width), mode="valid")  # totals[i] = sum of s[i:i + width]
+        taken = np.zeros(len(s), dtype=bool)
+        best = None
+        for w in range(max_windows):
+            free = np.array([not taken[i:i + width].any() for i in range(len(totals))])
+            if not free.any():
+                break
+            i = int(np.argmax(np.where(free, totals, -np.inf)))
+            if best is None:
+                best = totals[i]
+            elif totals[i] < min_ratio * best or totals[i] <= 0:
+                break
+            taken[i:i + width] = True
+            rows.append((r, w, i, i + width, float(totals[i])))
+    return pd.DataFrame(rows, columns=["restart", "window", "start", "end", "importance"])
+
+
+def window_motifs(pwms: torch.Tensor, windows: pd.DataFrame) -> tuple[list[np.ndarray], list[str]]:
+    """The windows of :func:`importance_windows` cut out of the optimized inputs, as named motifs.
+
+    Parameters
+    ----------
+    pwms: torch.Tensor, shape=(n, 4, length)
+        Class-optimized inputs.
+    windows: pandas.DataFrame
+        ``restart window start end`` (from :func:`importance_windows`).
+
+    Returns
+    -------
+    motifs: list of numpy.ndarray, shape=(4, end - start) each
+    names: list of str
+        ``opt<restart>.w<window>``, counted from 1 (e.g. ``opt3.w1``).
+    """
+    names = [f"opt{r + 1}.w{w + 1}" for r, w in zip(windows["restart"], windows["window"])]
+    motifs = [pwms[r, :, s:e].numpy() for r, s, e in windows[["restart", "start", "end"]].to_numpy()]
+    return motifs, names

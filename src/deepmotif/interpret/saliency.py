@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from deepmotif.models.predict import eval_mode, model_device
+
 METHODS = ("grad_x_input", "loss_grad_x_input")
 
 
@@ -38,12 +40,6 @@ def check_onehot(X: torch.Tensor | np.ndarray, name: str = "X") -> torch.Tensor:
     return X.float()
 
 
-def model_device(model: nn.Module) -> torch.device:
-    """The device of the model's first parameter (CPU for a model without parameters)."""
-    param = next(model.parameters(), None)
-    return param.device if param is not None else torch.device("cpu")
-
-
 @contextlib.contextmanager
 def input_gradients_enabled(model: nn.Module) -> Iterator[nn.Module]:
     """Put ``model`` in eval mode with autograd on and cuDNN off; restore its mode on exit.
@@ -64,13 +60,8 @@ def input_gradients_enabled(model: nn.Module) -> Iterator[nn.Module]:
     ...     X = X.requires_grad_()
     ...     (grad,) = torch.autograd.grad(net(X).sum(), X)
     """
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
-            yield model
-    finally:
-        model.train(was_training)
+    with eval_mode(model), torch.enable_grad(), torch.backends.cudnn.flags(enabled=False):
+        yield model
 
 
 def saliency_map(

@@ -10,15 +10,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from deepmotif.interpret.saliency import check_onehot, model_device
-
-
-@torch.no_grad()
-def _predict_proba(model: nn.Module, X: torch.Tensor, batch_size: int) -> torch.Tensor:
-    device = model_device(model)
-    out = [torch.sigmoid(model(X[i:i + batch_size].to(device)).float()).cpu()
-           for i in range(0, len(X), batch_size)]
-    return torch.cat(out) if out else torch.zeros(0)
+from deepmotif.interpret.saliency import check_onehot
+from deepmotif.models.predict import eval_mode, predict_logits
 
 
 def temporal_scores(
@@ -49,12 +42,8 @@ def temporal_scores(
     length = X.shape[-1]
     forward = torch.empty(len(X), length)
     backward = torch.empty(len(X), length)
-    was_training = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         for i in range(length):
-            forward[:, i] = _predict_proba(model, X[:, :, :i + 1], batch_size)
-            backward[:, i] = _predict_proba(model, X[:, :, i:], batch_size)
-    finally:
-        model.train(was_training)
+            forward[:, i] = torch.sigmoid(predict_logits(model, X[:, :, :i + 1], batch_size))
+            backward[:, i] = torch.sigmoid(predict_logits(model, X[:, :, i:], batch_size))
     return forward, backward

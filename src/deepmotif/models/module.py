@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import lightning as L
-import numpy as np
 import torch
 from torch import nn
 
@@ -73,9 +72,6 @@ class SequenceClassifier(L.LightningModule):
     def validation_step(self, batch, batch_idx):  # noqa: D102
         self._common_step(batch, "valid")
 
-    def test_step(self, batch, batch_idx):  # noqa: D102
-        self._common_step(batch, "test")
-
     def _epoch_end(self, stage: str) -> None:
         outputs = self._outputs.pop(stage, [])
         if not outputs:
@@ -87,9 +83,6 @@ class SequenceClassifier(L.LightningModule):
 
     def on_validation_epoch_end(self) -> None:  # noqa: D102
         self._epoch_end("valid")
-
-    def on_test_epoch_end(self) -> None:  # noqa: D102
-        self._epoch_end("test")
 
     def configure_optimizers(self):  # noqa: D102
         opt = torch.optim.Adam(self.parameters(), lr=self.hparams.lr,
@@ -117,26 +110,3 @@ def random_reverse_complement(X: torch.Tensor, p: float = 0.5) -> torch.Tensor:
     flip = torch.rand(len(X)) < p
     return torch.where(flip.to(X.device)[:, None, None], X.flip(1, 2), X)
 
-
-@torch.no_grad()
-def predict_proba(net: nn.Module, X: np.ndarray | torch.Tensor, batch_size: int = 1024) -> np.ndarray:
-    """Probability of binding for each sequence, in eval mode, in batches.
-
-    Parameters
-    ----------
-    net: torch.nn.Module
-        A network or :class:`SequenceClassifier` returning logits of shape ``(n,)``.
-    X: numpy.ndarray or torch.Tensor, shape=(n, 4, length)
-
-    Returns
-    -------
-    numpy.ndarray, shape=(n,)
-    """
-    was_training = net.training
-    net.eval()
-    device = next(net.parameters()).device
-    X = torch.as_tensor(X, dtype=torch.float32)
-    out = [torch.sigmoid(net(X[i:i + batch_size].to(device)).float()).cpu()
-           for i in range(0, len(X), batch_size)]
-    net.train(was_training)
-    return torch.cat(out).numpy() if out else np.zeros(0, dtype=np.float32)

@@ -1,13 +1,16 @@
 """Predictions of a trained network: logits and probabilities of binding, in eval mode, in batches.
 
-Minimal version written for ``deepmotif predict`` / ``score-variants`` with the signatures of the
-shared module (``predict_logits(model, X, batch_size=..., device=None)``, ``predict_proba``,
-``load_network``); the merge keeps one implementation.
+The one place that loads a trained network (:func:`load_network`) and runs it forward for
+predictions; training (test metrics), the interpretation (probabilities beside saliency, temporal
+scores) and ``deepmotif predict`` use it.
+:func:`eval_mode` is the one way the package switches a network to eval mode and back.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 
 import numpy as np
 import torch
@@ -20,38 +23,55 @@ def model_device(model: nn.Module) -> torch.device:
     return param.device if param is not None else torch.device("cpu")
 
 
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[nn.Module]:
+    """Put ``model`` in eval mode (no dropout) for the block and restore its mode afterwards, also on error.
+
+    Examples
+    --------
+    >>> with eval_mode(net):          # doctest: +SKIP
+    ...     y_hat = net(X)
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        yield model
+    finally:
+        model.train(was_training)
+
+
 @torch.no_grad()
 def predict_logits(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
     batch_size: int = 1024,
-    device: str | torch.device | None = None,
+    device: torch.device | str | None = None,
 ) -> torch.Tensor:
     """Logits of ``model`` for each sequence, in eval mode, ``batch_size`` sequences per forward pass.
 
     Parameters
     ----------
     model: torch.nn.Module
-        Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
+        Maps ``X`` of shape ``(n, 4, length)`` to logits of shape ``(n,)``.
     X: numpy.ndarray or torch.Tensor, shape=(n, 4, length)
-        One-hot sequences (kept where they are; each batch is moved to ``device``).
+        One-hot sequences, rows A, C, G, T (any float-convertible dtype).
     batch_size: int, optional
-        Default 1024.
-    device: str, torch.device or None, optional
+        Sequences per forward pass; the result does not depend on it. Default 1024.
+    device: torch.device, str or None, optional
         Where to run; None runs where the model's parameters are. Default None.
 
     Returns
     -------
     y_hat: torch.Tensor, shape=(n,), dtype=float32, on the CPU
     """
-    device = torch.device(device) if device is not None else model_device(model)
-    was_training = model.training
-    model.eval()
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     X = torch.as_tensor(X, dtype=torch.float32)
-    try:
-        out = [model(X[i:i + batch_size].to(device)).float().cpu() for i in range(0, len(X), batch_size)]
-    finally:
-        model.train(was_training)
+    if X.ndim != 3 or X.shape[1] != 4:
+        raise ValueError(f"X must have shape (n, 4, length), got {tuple(X.shape)}")
+    device = torch.device(device) if device is not None else model_device(model)
+    with eval_mode(model):
+        out = [model(X[s:s + batch_size].to(device)).float().cpu() for s in range(0, len(X), batch_size)]
     return torch.cat(out) if out else torch.zeros(0)
 
 
@@ -59,14 +79,44 @@ def predict_proba(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
     batch_size: int = 1024,
-    device: str | torch.device | None = None,
-) -> torch.Tensor:
-    """Probability of binding (sigmoid of :func:`predict_logits`), shape ``(n,)``."""
-    return torch.sigmoid(predict_logits(model, X, batch_size, device))
+    device: torch.device | str | None = None,
+) -> np.ndarray:
+    """Probability of binding, ``sigmoid(logit)``, of each sequence (see :func:`predict_logits`).
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n,), dtype=float32
+    """
+    return torch.sigmoid(predict_logits(model, X, batch_size, device)).numpy()
 
 
 def load_network(path: str | os.PathLike) -> nn.Module:
-    """The network of a ``deepmotif train`` checkpoint, on the CPU, in eval mode, without Lightning."""
-    from deepmotif.interpret.pipeline import load_network as load
+    """The network of a ``deepmotif train`` checkpoint, on the CPU, in eval mode, without Lightning.
 
-    return load(path)
+    Importing Lightning costs seconds per job; the checkpoint's ``hyper_parameters`` (``arch``,
+    ``net_kwargs``) and the ``net.``-prefixed weights are enough to rebuild the plain network.
+
+    Parameters
+    ----------
+    path: str or os.PathLike
+        ``results/{tf}/{arch}/model.ckpt``.
+
+    Returns
+    -------
+    torch.nn.Module
+        Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
+    """
+    from deepmotif.errors import InputError
+    from deepmotif.models.nets import build_net
+
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError:
+        raise InputError(f"{path}: checkpoint not found; train the model first (deepmotif train)") from None
+    hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+    if "arch" not in hparams or "state_dict" not in ckpt:
+        raise InputError(f"{path}: not a deepmotif checkpoint (no hyper_parameters.arch or state_dict)")
+    net = build_net(hparams["arch"], **(hparams.get("net_kwargs") or {}))
+    state = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
+    net.load_state_dict(state)
+    return net.eval()

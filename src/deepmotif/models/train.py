@@ -189,8 +189,9 @@ def train_model(
 
     from deepmotif.models.datamodule import SequenceDataModule
     from deepmotif.models.metrics import auprc, auroc
-    from deepmotif.models.module import SequenceClassifier, predict_proba
+    from deepmotif.models.module import SequenceClassifier
     from deepmotif.models.nets import count_parameters, net_kwargs
+    from deepmotif.models.predict import predict_proba
 
     unknown = sorted(set(params or {}) - set(DEFAULTS))
     if unknown:

@@ -132,7 +132,7 @@ best validation AUROC.</p>
 <h2>Ground truth (simulated data)</h2>
 <p class="how">The motifs planted in the simulated peaks ({{ planted }}) against the interpretations.
 <b>Saliency</b>: share of correctly classified test positives whose {{ top }} most salient positions touch a
-planted motif (pass: &ge; 80&nbsp;%), beside the chance level of {{ top }} random positions, and the share of
+planted motif (pass: &ge; {{ (100 * pass_rate)|round|int }}&nbsp;%), beside the chance level of {{ top }} random positions, and the share of
 those positions that lie inside a motif (precision) with its chance level. <b>Temporal</b>: share of positives
 whose forward score is below 0.5 just before the planted element and above 0.5 once it has been read (backward:
 the same from the right); jump offset: median position of the largest one-step rise of the forward score
@@ -144,7 +144,7 @@ of a class-optimized or filter motif.</p>
 <th class="l">by</th></tr>
 {% for g in ground_truth %}
 <tr><td class="l">{{ g.arch }}</td><td>{{ g.n_positives|fmt }}</td>
-<td class="{{ 'pass' if (g.saliency_hit_rate or 0) >= 0.8 else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
+<td class="{{ 'pass' if (g.saliency_hit_rate or 0) >= pass_rate else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
 <td>{{ g.saliency_hit_chance|fmt }}</td><td>{{ g.saliency_precision|fmt }}</td><td>{{ g.saliency_precision_chance|fmt }}</td>
 <td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('temporal_backward_rate')|fmt }}</td>
 <td>{{ g.get('temporal_jump_offset')|fmt(0) }}</td>
@@ -269,9 +269,9 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 {% if ground_truth is not none and ground_truth|length %}
 <section>
 <h2>Ground-truth checks (simulated TFs)</h2>
-<p class="how">Saliency hit rate: share of correctly classified test positives whose 10 most salient positions touch
-the planted motif (chance in brackets); temporal: share whose forward score switches from below to above 0.5 across
-the planted element; JASPAR: planted matrices recovered as a learned motif's top Tomtom hit (q &lt; 0.01).</p>
+<p class="how">Saliency hit rate: share of correctly classified test positives whose {{ top }} most salient positions
+touch the planted motif (chance in brackets); temporal: share whose forward score switches from below to above 0.5
+across the planted element; JASPAR: planted matrices recovered as a learned motif's top Tomtom hit (q &lt; {{ max_q }}).</p>
 <table>
 <tr><th class="l">TF</th><th class="l">architecture</th><th>saliency hit rate</th><th>precision</th>
 <th>temporal forward</th><th>JASPAR recovered</th></tr>
@@ -308,13 +308,16 @@ def render_dashboard(
     training: str | os.PathLike,
     saliency_dir: str | os.PathLike,
     motifs: Sequence[MotifPanel],
+    *,
+    max_q: float,
+    top: int,
+    pass_rate: float,
     temporal_dir: str | os.PathLike | None = None,
     ism_dir: str | os.PathLike | None = None,
     ground_truth: Sequence[dict] = (),
     description: str = "",
     settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
-    max_q: float = 0.01,
 ) -> str:
     """The dashboard page of one TF as HTML text.
 
@@ -338,8 +341,13 @@ def render_dashboard(
         Interpretation settings printed in the footer.
     index_href: str, optional
         Link back to the index page. Default "../index.html".
-    max_q: float, optional
-        q-value below which hits are bold. Default 0.01.
+    max_q: float
+        q-value below which hits are bold (config ``interpret.jaspar.max_q``).
+    top: int
+        Most salient positions per sequence of the ground-truth check, for the text
+        (``interpret.ground_truth.top``).
+    pass_rate: float
+        Saliency hit rate shown as a pass (``interpret.ground_truth.pass_rate``).
     """
     saliency = read_figure_index(saliency_dir)
     extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
@@ -363,9 +371,9 @@ def render_dashboard(
                      else 0, "jaspar_queries": g.get("jaspar_queries") or ""} for g in ground_truth]
     settings_text = ", ".join(f"{k}={json.dumps(v)}" for k, v in (settings or {}).items())
     return DASHBOARD.render(
-        tf=tf, description=description, style=STYLE, index_href=index_href, metrics=metrics,
+        tf=tf, description=description, style=Markup(STYLE), pass_rate=pass_rate, index_href=index_href, metrics=metrics,
         performance=performance, training=training, ground_truth=ground_truth, planted=", ".join(planted),
-        top=10, max_q=max_q, sequences=sequences, saliency_method=(settings or {}).get("saliency", "grad_x_input"),
+        top=top, max_q=max_q, sequences=sequences, saliency_method=(settings or {}).get("saliency", "grad_x_input"),
         class_optimization=class_panels, filters=filter_panels, motif_box=motif_box, settings=settings_text,
     )
 
@@ -375,6 +383,9 @@ def render_index(
     dashboards: Mapping[str, str],
     descriptions: Mapping[str, str] | None = None,
     ground_truth: pd.DataFrame | None = None,
+    *,
+    top: int,
+    max_q: float,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
 
@@ -387,6 +398,8 @@ def render_index(
     descriptions: mapping of str to str, optional
     ground_truth: pandas.DataFrame, optional
         ``results/summary/ground_truth.tsv``.
+    top, max_q: int, float
+        The settings of the ground-truth checks, for the text.
     """
     archs = list(dict.fromkeys(auc_table["arch"]))
     tfs = []
@@ -397,7 +410,7 @@ def render_index(
     if ground_truth is not None and len(ground_truth):
         ground_truth = ground_truth.assign(n_planted=ground_truth["jaspar_planted"].fillna("").map(
             lambda s: len([p for p in str(s).split(",") if p])))
-    return INDEX.render(style=STYLE, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
+    return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
                         hrefs=dict(dashboards))
 
 

@@ -7,7 +7,6 @@ writes a PNG atomically and closes the figure.
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -19,12 +18,11 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
 from deepmotif.io import atomic_dir, atomic_path  # noqa: E402
-from deepmotif.report.plots import ALPHABET, PALETTE, plot_roc_pr  # noqa: E402
+from deepmotif.report.plots import ALPHABET, PALETTE, plot_logo, plot_roc_pr  # noqa: E402
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
 DPI = 90
@@ -124,83 +122,6 @@ def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
         raise ValueError(f"{name} has {M.shape[-1]} positions, the sequence {len(seq)}")
 
 
-@functools.lru_cache(maxsize=None)
-def _glyph(letter: str) -> tuple[np.ndarray, np.ndarray]:
-    """Vertices (scaled to the unit square) and codes of a bold letter's outline."""
-    from matplotlib.font_manager import FontProperties
-    from matplotlib.textpath import TextPath
-
-    path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
-    vertices = path.vertices.copy()
-    low, high = vertices.min(axis=0), vertices.max(axis=0)
-    return (vertices - low) / (high - low), path.codes
-
-
-def draw_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
-    """Sequence logo drawn as one collection of cached letter outlines (same look as ``plot_logo``).
-
-    :func:`deepmotif.report.plots.plot_logo` (logomaker) lays out a font path for every letter, about
-    0.3 s per 101-position logo; the dashboards draw hundreds of logos, so they use this version.
-
-    Parameters
-    ----------
-    M: numpy.ndarray, shape=(4, length)
-        Rows A, C, G, T: probabilities (``probability``, ``information``) or scores (``attribution``,
-        negative letters below the axis).
-    ax: matplotlib.axes.Axes or None, optional
-    kind: str, optional
-        ``probability``, ``information`` (height = p times the position's bits) or ``attribution``.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
-
-    from deepmotif.interpret.motifs import information_content
-
-    M = np.asarray(M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != 4:
-        raise ValueError(f"M must have shape (4, length), got {M.shape}")
-    if kind not in ("probability", "information", "attribution"):
-        raise ValueError(f"kind must be probability, information or attribution, got {kind!r}")
-    if kind == "information":
-        M = M * np.clip(information_content(M), 0, None)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
-    patches, colours = [], []
-    for j in range(M.shape[1]):
-        for sign in (1, -1):
-            heights = M[:, j] * sign
-            base = 0.0
-            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
-                h = heights[b]
-                if h <= 0:
-                    continue
-                vertices, codes = _glyph(ALPHABET[b])
-                xy = vertices * [0.9, h] + [j - 0.45, base if sign > 0 else -base - h]
-                patches.append(PathPatch(MplPath(xy, codes)))
-                colours.append(PALETTE[ALPHABET[b]])
-                base += h
-    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="none", linewidths=0))
-    ax.set_xlim(-0.5, M.shape[1] - 0.5)
-    top = float(np.clip(M, 0, None).sum(axis=0).max(initial=0))
-    bottom = float(np.clip(M, None, 0).sum(axis=0).min(initial=0))
-    if kind == "probability":
-        ax.set_ylim(0, 1)
-    elif kind == "information":
-        ax.set_ylim(0, 2)
-    else:
-        pad = 0.05 * max(top - bottom, 1e-12)
-        ax.set_ylim(bottom - pad, top + pad)
-        ax.axhline(0, color="black", linewidth=0.5)
-    ax.set_xlabel("position")
-    ax.set_ylabel({"probability": "probability", "information": "bits", "attribution": "attribution"}[kind])
-    return ax
-
-
 def _mark_sites(ax, spans, box: bool = False) -> None:
     """Mark planted motifs ``[(start, end), ...]``: shaded (logos) or outlined between dashed lines."""
     for start, end in spans:
@@ -289,7 +210,7 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
         _heat(fig, heat, X_attr, ALPHABET, "RdBu_r", -limit, limit, "saliency")
         label = arch if probs is None else f"{arch}  (P(binding) = {probs[arch]:.3f})"
         heat.set_title(label, loc="left", fontsize=10)
-        draw_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
+        plot_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
         logo.set_ylabel("saliency")
         logo.set_xlabel("position" if k == len(attrs) - 1 else "")
         _mark_sites(logo, spans)
@@ -354,7 +275,7 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     scores: numpy.ndarray, shape=(n,)
         P(binding) of each optimized input.
     windows: pandas.DataFrame
-        ``restart start end`` (from :func:`~deepmotif.interpret.pipeline.importance_windows`).
+        ``restart start end`` (from :func:`~deepmotif.interpret.optimize.importance_windows`).
     n_show: int, optional
         Restarts drawn (the highest scoring). Default 4.
     title: str, optional
@@ -366,7 +287,7 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_show]
     fig, axes = plt.subplots(len(order), 1, figsize=(WIDTH, 1.5 * len(order) + 0.5), squeeze=False)
     for ax, r in zip(axes[:, 0], order):
-        draw_logo(pwms[r], ax=ax, kind="information")
+        plot_logo(pwms[r], ax=ax, kind="information")
         for w, (start, end) in enumerate(windows.loc[windows["restart"] == r, ["start", "end"]].to_numpy()):
             ax.axvspan(start - 0.5, end - 0.5, color="grey", alpha=0.15, linewidth=0)
             ax.text(start - 0.4, 1.95, f"opt{r + 1}.w{w + 1}", fontsize=7, va="top")
@@ -383,7 +304,7 @@ def motif_figure(pwm: np.ndarray, title: str = "") -> Figure:
     """A small information logo of one learned motif."""
     pwm = np.asarray(pwm, dtype=np.float64)
     fig, ax = plt.subplots(figsize=(max(2.0, 0.25 * pwm.shape[1] + 0.8), 1.4))
-    draw_logo(pwm, ax=ax, kind="information")
+    plot_logo(pwm, ax=ax, kind="information")
     ax.set_xticks(range(pwm.shape[1]), [str(i + 1) for i in range(pwm.shape[1])], fontsize=6)
     ax.set_xlabel("")
     if title:

@@ -1,4 +1,4 @@
-"""Figures of the dashboard: sequence logos, saliency and ISM heatmaps, temporal scores, ROC/PR curves.
+"""Panels of the figures: sequence logos, ROC/PR curves, the cross-TF AUC plots.
 
 Every function draws on ``ax`` (a new figure when None) and returns it; callers save and close.
 All letters use one palette, :data:`PALETTE`.
@@ -6,6 +6,7 @@ All letters use one palette, :data:`PALETTE`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -18,151 +19,82 @@ PALETTE = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
 LOGO_KINDS = ("probability", "information", "attribution")
 
 
-def _as_matrix(M, name: str, n_rows: int = 4) -> np.ndarray:
-    """``M`` (array or tensor) as a float array of shape ``(n_rows, length)``, or a ValueError."""
-    M = np.asarray(M.detach().cpu() if hasattr(M, "detach") else M, dtype=np.float64)
-    if M.ndim != 2 or M.shape[0] != n_rows:
-        raise ValueError(f"{name} must have shape ({n_rows}, length), got {M.shape}")
-    return M
+@functools.lru_cache(maxsize=None)
+def _glyph(letter: str) -> tuple[np.ndarray, np.ndarray]:
+    """Vertices (scaled to the unit square) and codes of a bold letter's outline."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextPath
+
+    path = TextPath((0, 0), letter, size=1, prop=FontProperties(family="DejaVu Sans", weight="bold"))
+    vertices = path.vertices.copy()
+    low, high = vertices.min(axis=0), vertices.max(axis=0)
+    return (vertices - low) / (high - low), path.codes
 
 
-def _new_ax(ax: Axes | None, length: int, height: float = 2.0) -> Axes:
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * length), height))
-    return ax
+def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
+    """Sequence logo drawn as one collection of cached letter outlines, in logomaker's layout.
 
-
-def _color_base_ticks(ax: Axes) -> None:
-    """Colour the A/C/G/T tick labels of the y axis with :data:`PALETTE`."""
-    for label in ax.get_yticklabels():
-        label.set_color(PALETTE.get(label.get_text(), "black"))
-
-
-def plot_logo(pwm, ax: Axes | None = None, kind: str = "probability") -> Axes:
-    """Sequence logo of a probability matrix or of attributions.
+    Letters are stacked as logomaker stacks them (smallest at the bottom, negative scores below the
+    axis; tests/test_interpret.py compares the two), but each letter's outline is computed once and
+    all are drawn as one collection: logomaker lays out a font path for every letter, about ten
+    times slower, and the dashboards draw hundreds of logos.
 
     Parameters
     ----------
-    pwm: numpy.ndarray or torch.Tensor, shape=(4, length)
-        Rows A, C, G, T: probabilities (``probability``, ``information``) or attribution scores
-        (``attribution``; negative letters are drawn below the axis).
+    M: numpy.ndarray, shape=(4, length)
+        Rows A, C, G, T: probabilities (``probability``, ``information``) or scores (``attribution``,
+        negative letters below the axis).
     ax: matplotlib.axes.Axes or None, optional
-        Axes to draw on; None creates a figure. Default None.
     kind: str, optional
-        ``probability`` (letter height = p), ``information`` (height = p times the position's
-        information in bits) or ``attribution`` (height = score). Default "probability".
+        ``probability``, ``information`` (height = p times the position's bits) or ``attribution``.
 
     Returns
     -------
     matplotlib.axes.Axes
     """
-    M = _as_matrix(pwm, "pwm")
+    from matplotlib.collections import PatchCollection
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+
+    from deepmotif.interpret.motifs import information_content
+
+    M = np.asarray(M, dtype=np.float64)
+    if M.ndim != 2 or M.shape[0] != 4:
+        raise ValueError(f"M must have shape (4, length), got {M.shape}")
     if kind not in LOGO_KINDS:
         raise ValueError(f"kind must be one of {LOGO_KINDS}, got {kind!r}")
-    import logomaker
-
-    df = pd.DataFrame(M.T, columns=list(ALPHABET))
     if kind == "information":
-        from deepmotif.interpret.motifs import information_content
-
-        df = df.mul(np.clip(information_content(M), 0, None), axis=0)
-    ax = _new_ax(ax, M.shape[1])
-    logomaker.Logo(df, ax=ax, color_scheme=PALETTE)
-    ax.set_xlabel("position")
-    ax.set_ylabel({"probability": "probability", "information": "bits", "attribution": "attribution"}[kind])
+        M = M * np.clip(information_content(M), 0, None)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
+    patches, colours = [], []
+    for j in range(M.shape[1]):
+        for sign in (1, -1):
+            heights = M[:, j] * sign
+            base = 0.0
+            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
+                h = heights[b]
+                if h <= 0:
+                    continue
+                vertices, codes = _glyph(ALPHABET[b])
+                xy = vertices * [0.95, h] + [j - 0.475, base if sign > 0 else -base - h]
+                patches.append(PathPatch(MplPath(xy, codes)))
+                colours.append(PALETTE[ALPHABET[b]])
+                base += h
+    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="none", linewidths=0))
+    ax.set_xlim(-0.5, M.shape[1] - 0.5)
+    top = float(np.clip(M, 0, None).sum(axis=0).max(initial=0))
+    bottom = float(np.clip(M, None, 0).sum(axis=0).min(initial=0))
     if kind == "probability":
         ax.set_ylim(0, 1)
     elif kind == "information":
         ax.set_ylim(0, 2)
-    return ax
-
-
-def _heatmap(M: np.ndarray, ax: Axes, rows: list[str], label: str, cmap: str,
-             vmin: float, vmax: float) -> Axes:
-    image = ax.imshow(M, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
-    ax.set_yticks(range(len(rows)), rows)
+    else:
+        pad = 0.05 * max(top - bottom, 1e-12)
+        ax.set_ylim(bottom - pad, top + pad)
+        ax.axhline(0, color="black", linewidth=0.5)
     ax.set_xlabel("position")
-    ax.figure.colorbar(image, ax=ax, label=label, pad=0.01)
-    return ax
-
-
-def _symmetric_limit(M: np.ndarray) -> float:
-    limit = float(np.abs(M).max()) if M.size else 0.0
-    return limit if limit > 0 else 1.0
-
-
-def plot_saliency_heatmap(X_attr, ax: Axes | None = None) -> Axes:
-    """Heatmap of attributions, one row per base (A, C, G, T), diverging colours centred at 0.
-
-    Parameters
-    ----------
-    X_attr: numpy.ndarray or torch.Tensor, shape=(4, length)
-    ax: matplotlib.axes.Axes or None, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    M = _as_matrix(X_attr, "X_attr")
-    limit = _symmetric_limit(M)
-    ax = _heatmap(M, _new_ax(ax, M.shape[1]), list(ALPHABET), "saliency", "RdBu_r", -limit, limit)
-    _color_base_ticks(ax)
-    ax.set_ylabel("base")
-    return ax
-
-
-def plot_ism(X_ism, ax: Axes | None = None, seq: str | None = None) -> Axes:
-    """Heatmap of in-silico mutagenesis effects (change in logit), rows A, C, G, T.
-
-    Parameters
-    ----------
-    X_ism: numpy.ndarray or torch.Tensor, shape=(4, length)
-    ax: matplotlib.axes.Axes or None, optional
-    seq: str or None, optional
-        The reference sequence; when given, its bases are marked with a dot and label the x axis.
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    M = _as_matrix(X_ism, "X_ism")
-    limit = _symmetric_limit(M)
-    ax = _heatmap(M, _new_ax(ax, M.shape[1]), list(ALPHABET), "change in logit", "RdBu_r", -limit, limit)
-    _color_base_ticks(ax)
-    ax.set_ylabel("substituted base")
-    if seq is not None:
-        if len(seq) != M.shape[1]:
-            raise ValueError(f"seq has length {len(seq)}, X_ism has {M.shape[1]} positions")
-        ref = [(j, ALPHABET.index(b)) for j, b in enumerate(seq.upper()) if b in ALPHABET]
-        ax.scatter([j for j, _ in ref], [b for _, b in ref], s=4, c="black", marker="o")
-        ax.set_xticks(range(len(seq)), list(seq), fontsize=6)
-    return ax
-
-
-def plot_temporal(forward, backward, seq: str, ax: Axes | None = None) -> Axes:
-    """Temporal output scores of one sequence: two heatmap rows, forward and backward P(binding).
-
-    Parameters
-    ----------
-    forward, backward: numpy.ndarray or torch.Tensor, shape=(length,)
-        From :func:`deepmotif.interpret.temporal.temporal_scores` (one row of each).
-    seq: str
-        The sequence, labelling the x axis.
-    ax: matplotlib.axes.Axes or None, optional
-
-    Returns
-    -------
-    matplotlib.axes.Axes
-    """
-    M = _as_matrix(np.stack([np.asarray(forward, dtype=np.float64).ravel(),
-                             np.asarray(backward, dtype=np.float64).ravel()]), "forward/backward", 2)
-    if len(seq) != M.shape[1]:
-        raise ValueError(f"seq has length {len(seq)}, the scores have {M.shape[1]} positions")
-    ax = _heatmap(M, _new_ax(ax, M.shape[1], 1.5), ["forward", "backward"], "P(binding)", "viridis", 0, 1)
-    ax.set_xticks(range(len(seq)), list(seq), fontsize=6)
-    for label, base in zip(ax.get_xticklabels(), seq.upper()):
-        label.set_color(PALETTE.get(base, "black"))
-    ax.set_xlabel("sequence")
+    ax.set_ylabel({"probability": "probability", "information": "bits", "attribution": "attribution"}[kind])
     return ax
 
 

@@ -1,0 +1,249 @@
+"""Everything the dashboard shows about one trained model, computed with the model loaded once.
+
+:func:`interpret_model` composes the methods of this package (saliency, ISM, temporal scores, class
+optimization, first-layer filters, Tomtom against JASPAR, and on simulated data the ground-truth
+checks) into one :class:`Interpretation`; :func:`write_interpretation` writes its files under
+``results/{tf}/{arch}/``. Each method stays a separate function, testable alone.
+
+The sequences explained are the first test positives of ``sequences.tsv`` in file order. For
+ChIP-seq data that is the strongest peaks first (``deepmotif extract`` sorts by signalValue and the
+dataset keeps the order), so every architecture of a TF explains the same sequences.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InterpretSettings:
+    """The settings of :func:`interpret_model` (config section ``interpret``; no defaults here).
+
+    ``n_shown`` test positives get ISM (the ones drawn); ``n_evaluate`` get saliency and temporal
+    scores (0: all test positives; at least ``n_shown``).
+    """
+
+    n_shown: int
+    n_evaluate: int
+    saliency: str
+    temporal: bool
+    restarts: int
+    steps: int
+    lr: float
+    l2: float
+    seed: int
+    init: str
+    window: int
+    filter_threshold: float
+    min_sites: int
+    release: str
+    collection: str
+    tax_group: str
+    top_k: int
+    max_q: float
+    top: int
+
+    @property
+    def n_scored(self) -> int:
+        """Test positives scored by saliency and temporal scores: ``n_evaluate``, at least ``n_shown`` (0: all)."""
+        return max(self.n_evaluate, self.n_shown) if self.n_evaluate else 0
+
+
+@dataclass
+class Interpretation:
+    """What :func:`interpret_model` computed; each field is one output file (see :func:`write_interpretation`)."""
+
+    saliency: dict[str, np.ndarray]
+    ism: dict[str, np.ndarray]
+    temporal: dict[str, np.ndarray]
+    class_optimization: dict[str, np.ndarray]
+    class_motifs: tuple[list[np.ndarray], list[str]]
+    filters: pd.DataFrame
+    filter_motifs: tuple[list[np.ndarray], list[str]]
+    matches: pd.DataFrame
+    ground_truth: dict = field(default_factory=dict)
+
+
+def split_positives(sequences: pd.DataFrame, n: int = 0, split: str = "test", source: str = "sequences.tsv"
+                   ) -> pd.DataFrame:
+    """The first ``n`` positives of a split of a dataset (all when ``n`` is 0), in file order.
+
+    Parameters
+    ----------
+    sequences: pandas.DataFrame
+        ``sequences.tsv`` (``id seq label split``).
+    n: int, optional
+        How many; 0 for all. Default 0.
+    split: str, optional
+        ``train``, ``valid`` or ``test``. Default "test".
+    source: str, optional
+        The file the table came from, for the error message.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id seq`` with a fresh index.
+    """
+    df = sequences[(sequences["split"] == split) & (sequences["label"] == 1)][["id", "seq"]].reset_index(drop=True)
+    if df.empty:
+        raise InputError(f"{source}: no positives in the {split!r} split")
+    return df.head(n) if n else df
+
+
+def interpret_model(
+    net: nn.Module,
+    sequences: pd.DataFrame,
+    settings: InterpretSettings,
+    tf: str = "",
+    arch: str = "",
+    positives: pd.DataFrame | None = None,
+    planted: pd.DataFrame | None = None,
+    source: str = "sequences.tsv",
+) -> Interpretation:
+    """Interpret one trained network: every method of the dashboard, the JASPAR matches, the ground truth.
+
+    Parameters
+    ----------
+    net: torch.nn.Module
+        Maps ``(n, 4, length)`` to logits ``(n,)`` (from :func:`deepmotif.models.predict.load_network`).
+    sequences: pandas.DataFrame
+        The TF's ``sequences.tsv``: test positives are explained, training positives activate filters.
+    settings: InterpretSettings
+    tf, arch: str, optional
+        Recorded in the ground-truth row.
+    positives, planted: pandas.DataFrame, optional
+        Simulated TFs: the windows (``positives.tsv``) and the planted motifs (``planted.tsv``); with
+        them the ground truth is checked, without them ``ground_truth`` says there is none.
+    source: str, optional
+        The file ``sequences`` came from, for error messages.
+
+    Returns
+    -------
+    Interpretation
+    """
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret import groundtruth
+    from deepmotif.interpret.filters import filter_pwms, filter_table
+    from deepmotif.interpret.ism import ism
+    from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
+    from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
+    from deepmotif.interpret.saliency import saliency_map
+    from deepmotif.interpret.temporal import temporal_scores
+    from deepmotif.models.predict import predict_proba
+
+    scored = split_positives(sequences, settings.n_scored, source=source)
+    X = torch.from_numpy(one_hot(list(scored["seq"])))
+    ids, seqs = scored["id"].to_numpy(), scored["seq"].to_numpy()
+    prob = predict_proba(net, X)
+    saliency = {"ids": ids, "seqs": seqs, "X_attr": saliency_map(net, X, settings.saliency).numpy(), "prob": prob,
+                "method": np.array(settings.saliency)}
+    n_shown = min(settings.n_shown, len(scored))
+    X_ism = ism(net, X[:n_shown]).numpy()
+    result = {"ids": ids[:n_shown], "seqs": seqs[:n_shown], "X_ism": X_ism}
+    if settings.temporal:
+        forward, backward = (t.numpy() for t in temporal_scores(net, X))
+    else:
+        forward = backward = np.zeros((0, X.shape[-1]), dtype=np.float32)
+    temporal = {"ids": ids[:len(forward)], "seqs": seqs[:len(forward)], "forward": forward, "backward": backward}
+    log.info("%s %s: saliency and %s of %d test positives, ISM of %d", tf, arch,
+             "temporal scores" if settings.temporal else "no temporal scores", len(scored), n_shown)
+
+    with flush_denormals():
+        pwms, scores = optimize_class_input(net, X.shape[-1], n_restarts=settings.restarts, steps=settings.steps,
+                                            lr=settings.lr, l2=settings.l2, seed=settings.seed, init=settings.init)
+    windows = importance_windows(net, pwms, settings.window)
+    class_motifs = window_motifs(pwms, windows)
+    class_optimization = {"pwms": pwms.numpy(), "scores": scores.numpy(), "names": np.array(class_motifs[1]),
+                          **{c: windows[c].to_numpy() for c in windows.columns}}
+    log.info("%s %s: %d restarts × %d steps from %s, P(binding) %s; %d windows", tf, arch, settings.restarts,
+             settings.steps, settings.init, " ".join(f"{s:.3f}" for s in scores.tolist()), len(windows))
+
+    first_conv = getattr(net, "first_conv", None)
+    if first_conv is not None:
+        train = split_positives(sequences, 0, "train", source)
+        f_pwms, n_sites = filter_pwms(first_conv, torch.from_numpy(one_hot(list(train["seq"]))),
+                                      settings.filter_threshold)
+        filters = filter_table(f_pwms, n_sites, settings.min_sites)
+        filter_motifs = ([p.numpy() for p, keep in zip(f_pwms, filters["motif"]) if keep],
+                         list(filters.loc[filters["motif"], "name"]))
+        log.info("%s %s: %d filters, %d with >= %d sites on %d training positives", tf, arch, len(filters),
+                 len(filter_motifs[1]), settings.min_sites, len(train))
+    else:
+        filters = filter_table(torch.zeros(0, 4, 1), torch.zeros(0, dtype=torch.int64), settings.min_sites)
+        filter_motifs = ([], [])
+        log.info("%s %s: the %s network has no first convolution: no filter motifs", tf, arch, type(net).__name__)
+
+    queries = (class_motifs[0] + filter_motifs[0], class_motifs[1] + filter_motifs[1])
+    try:
+        targets = jaspar_motifs(settings.release, settings.collection,
+                                None if settings.tax_group == "all" else settings.tax_group)
+    except (ValueError, KeyError) as err:
+        raise InputError(f"JASPAR release {settings.release!r} collection {settings.collection!r} tax group "
+                         f"{settings.tax_group!r}: {err}; set interpret.jaspar in the config to a release "
+                         "pyjaspar ships") from None
+    matches = match_jaspar(*queries, targets, top_k=settings.top_k)
+    matches["source"] = ["filter" if q.startswith("filter") else "class_optimization" for q in matches["query"]]
+    log.info("%s %s: %d JASPAR hits of %d learned motifs", tf, arch, len(matches), matches["query"].nunique())
+
+    if positives is not None and planted is not None:
+        truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
+                                                 positives, planted, settings.top, settings.max_q, arch)
+        ground_truth = {"tf": tf, "arch": arch, **truth}
+    else:
+        ground_truth = {"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF"}
+    return Interpretation(saliency, result, temporal, class_optimization, class_motifs, filters, filter_motifs,
+                          matches, ground_truth)
+
+
+@contextlib.contextmanager
+def flush_denormals() -> Iterator[None]:
+    """Flush denormal floats to zero inside the block (CPU): the L2 penalty of class optimization drives
+    inputs to denormals, which makes LSTMs ~30x slower."""
+    torch.set_flush_denormal(True)
+    try:
+        yield
+    finally:
+        torch.set_flush_denormal(False)
+
+
+def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.PathLike]) -> None:
+    """Write each part of an :class:`Interpretation` to its file (atomically).
+
+    Parameters
+    ----------
+    result: Interpretation
+    paths: mapping of str to path
+        Keys ``saliency ism temporal class_optimization class_meme filters filter_meme matches
+        ground_truth``.
+    """
+    from deepmotif.interpret.arrays import save_arrays
+    from deepmotif.interpret.motifs import write_meme
+    from deepmotif.io import atomic_path
+
+    save_arrays(paths["saliency"], **result.saliency)
+    save_arrays(paths["ism"], **result.ism)
+    save_arrays(paths["temporal"], **result.temporal)
+    save_arrays(paths["class_optimization"], **result.class_optimization)
+    write_meme(paths["class_meme"], *result.class_motifs)
+    write_meme(paths["filter_meme"], *result.filter_motifs)
+    with atomic_path(paths["filters"]) as tmp:
+        result.filters.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+    with atomic_path(paths["matches"]) as tmp:
+        result.matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    row = {k: None if isinstance(v, float) and v != v else v for k, v in result.ground_truth.items()}  # NaN → null
+    with atomic_path(paths["ground_truth"]) as tmp:
+        tmp.write_text(json.dumps(row, indent=2, default=float))

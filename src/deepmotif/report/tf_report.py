@@ -1,0 +1,179 @@
+"""The figures and the dashboard page of one TF, drawn in one pass from the files under ``results/{tf}/``.
+
+:func:`build_tf_report` reads every architecture's results (:class:`ModelFiles`), draws the
+performance figures, the per-sequence figures (saliency, temporal scores, ISM) and each model's motif
+logos into their folders, and renders ``dashboard.html``; each figure is a function of
+:mod:`deepmotif.report.figures`, testable alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The result files of one architecture of a TF (``results/{tf}/{arch}/``)."""
+
+    metrics: str
+    predictions: str
+    history: str
+    saliency: str
+    ism: str
+    temporal: str
+    class_optimization: str
+    class_meme: str
+    filter_meme: str
+    filter_table: str
+    matches: str
+    ground_truth: str | None = None
+
+
+@dataclass(frozen=True)
+class TFReportFiles:
+    """The outputs of :func:`build_tf_report` (``results/{tf}/figures/...`` and the page)."""
+
+    performance: str
+    training: str
+    saliency: str
+    temporal: str
+    ism: str
+    motifs: Mapping[str, str]
+    dashboard: str
+
+
+@dataclass(frozen=True)
+class DashboardSettings:
+    """What the dashboard shows (config section ``interpret``; no defaults here)."""
+
+    n_sequences: int
+    n_filters: int
+    n_restarts: int
+    max_q: float
+    top: int
+    pass_rate: float
+
+
+def aligned_scores(predictions: Mapping[str, pd.DataFrame]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Labels and each architecture's probabilities on the same test sequences, in the first table's order.
+
+    Parameters
+    ----------
+    predictions: mapping of str to pandas.DataFrame
+        ``predictions.tsv`` (``id label prob``) per architecture.
+
+    Returns
+    -------
+    y: numpy.ndarray, shape=(n,)
+    scores: dict of str to numpy.ndarray, shape=(n,)
+    """
+    if not predictions:
+        raise ValueError("no predictions given")
+    first = next(iter(predictions.values()))
+    scores = {}
+    for arch, df in predictions.items():
+        by_id = df.set_index("id")["prob"]
+        missing = set(first["id"]) - set(by_id.index)
+        if missing or len(df) != len(first):
+            raise ValueError(f"predictions of {arch!r} are on other test sequences than those of the first "
+                             f"architecture (e.g. {sorted(missing)[:1] or list(df['id'][:1])}); train all on the "
+                             "same sequences.tsv")
+        scores[arch] = by_id.loc[first["id"]].to_numpy()
+    return first["label"].to_numpy(), scores
+
+
+def build_tf_report(
+    tf: str,
+    models: Mapping[str, ModelFiles],
+    out: TFReportFiles,
+    settings: DashboardSettings,
+    description: str = "",
+    positives: str | os.PathLike | None = None,
+    planted: str | os.PathLike | None = None,
+    interpret_settings: Mapping[str, object] | None = None,
+    index_href: str = "../index.html",
+) -> int:
+    """Draw every figure of a TF and write its dashboard page.
+
+    Parameters
+    ----------
+    tf: str
+        TF name (page title; escaped).
+    models: mapping of str to ModelFiles
+        Per architecture, in display order.
+    out: TFReportFiles
+        Where the figures and the page go; figure folders are replaced atomically.
+    settings: DashboardSettings
+    description: str, optional
+    positives, planted: path, optional
+        Simulated TFs: windows and planted motifs, marked in the sequence figures.
+    interpret_settings: mapping, optional
+        Printed in the page's footer.
+    index_href: str, optional
+        Link back to the index page.
+
+    Returns
+    -------
+    int
+        Number of figures drawn.
+    """
+    from deepmotif.interpret.arrays import load_arrays
+    from deepmotif.interpret.groundtruth import planted_sites
+    from deepmotif.interpret.motifs import read_meme
+    from deepmotif.report.dashboard import MotifPanel, render_dashboard, write_html
+    from deepmotif.report.figures import (
+        motif_figures,
+        performance_figure,
+        save_figure,
+        sequence_figures,
+        training_figure,
+        write_figure_folder,
+    )
+
+    y, scores = aligned_scores({a: pd.read_csv(m.predictions, sep="\t", dtype={"id": str}) for a, m in models.items()})
+    save_figure(performance_figure(y, scores, tf), out.performance)
+    save_figure(training_figure({a: pd.read_csv(m.history) for a, m in models.items()}), out.training)
+    n = 2
+    sites = None
+    if positives is not None and planted is not None:
+        sites = planted_sites(pd.read_csv(positives, sep="\t", dtype={"id": str, "chrom": str}),
+                              pd.read_csv(planted, sep="\t", dtype={"peak": str, "chrom": str}))
+    folders = {"saliency": out.saliency, "temporal": out.temporal, "ism": out.ism}
+    drawn = {}
+    for kind, folder in folders.items():
+        arrays = {a: load_arrays(getattr(m, kind)) for a, m in models.items()}
+        arrays = {a: r for a, r in arrays.items() if len(r["ids"])}  # temporal: only the archs that have them
+        drawn[kind] = write_figure_folder(folder, sequence_figures(kind, arrays, settings.n_sequences, sites)
+                                          if arrays else iter(()))
+        n += drawn[kind]
+    matches = {a: pd.read_csv(m.matches, sep="\t") for a, m in models.items()}
+    for arch, m in models.items():
+        table = pd.read_csv(m.filter_table, sep="\t")
+        filters = read_meme(m.filter_meme) if len(table) else None
+        figures = motif_figures(load_arrays(m.class_optimization), read_meme(m.class_meme), filters,
+                                table.set_index("name")["n_sites"].to_dict(), matches[arch], settings.n_filters,
+                                settings.n_restarts)
+        n += write_figure_folder(out.motifs[arch], figures)
+    html = render_dashboard(
+        tf=tf, description=description,
+        metrics={a: json.loads(Path(m.metrics).read_text()) for a, m in models.items()},
+        performance=out.performance, training=out.training, saliency_dir=out.saliency,
+        temporal_dir=out.temporal if drawn["temporal"] else None, ism_dir=out.ism,
+        motifs=[MotifPanel(a, out.motifs[a], matches[a]) for a in models],
+        ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
+        settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
+        index_href=index_href,
+    )
+    write_html(out.dashboard, html)
+    log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
+    return n
