@@ -1,0 +1,152 @@
+"""Does an architecture capture how two motifs are arranged? Test AUROC on the grammar benchmark.
+
+For every TF of ``config/grammar.yaml`` (grammar TFs: only the arrangement of motifs A and B separates
+the classes; controls: one motif suffices) and every seed, a dataset is simulated with
+:func:`deepmotif.data.grammar.grammar_dataset` (the seed draws the data and the initialization) and
+every architecture is trained with :func:`deepmotif.models.train.train_model`, the pipeline's entry
+point, with the pipeline's training parameters (``config/config.yaml``, epochs capped). Then the
+variants of the config. Every finished run is appended to the JSON at once (atomic rewrite); a
+rerun skips runs already in it::
+
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/grammar.py --jobs 2 > /tmp/grammar.log 2>&1
+
+Writes ``benchmarks/results/grammar.json`` (runs, load averages, the table) and prints the table:
+test AUROC mean ± sd over seeds per architecture × TF.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+import yaml  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger("grammar")
+
+
+def training_params(arch: str, max_epochs_cap: int, overrides: dict | None = None) -> dict:
+    """config/config.yaml's training.default updated by training.<arch> (as common.smk), then
+    ``overrides`` (``net`` merged key by key); ``max_epochs`` capped unless an override sets it."""
+    training = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["training"]
+    params = {**training.get("default", {}), **training.get(arch, {})}
+    params["max_epochs"] = min(params.get("max_epochs", max_epochs_cap), max_epochs_cap)
+    for key, value in (overrides or {}).items():
+        params[key] = {**params.get(key, {}), **value} if key == "net" else value
+    return params
+
+
+def build_sequences(tf: str, negatives: str, seed: int, config: dict, work: Path) -> Path:
+    """``work/<tf>/seed<seed>/sequences.tsv`` and ``planted.tsv`` (built once)."""
+    from deepmotif.data.grammar import grammar_dataset
+    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.io import atomic_path
+
+    out = work / tf / f"seed{seed}" / "sequences.tsv"
+    if not out.exists():
+        motifs = [fetch_jaspar_motif(m) for m in config["motifs"]]
+        dataset, planted = grammar_dataset(
+            motifs, config["n_positives"], config["length"], config["spacing"], negatives,
+            config["max_spacing"], config["min_offset"], valid_fraction=config["valid_fraction"],
+            test_fraction=config["test_fraction"], seed=seed)
+        with atomic_path(out.with_name("planted.tsv")) as tmp:
+            planted.to_csv(tmp, sep="\t", index=False)
+        with atomic_path(out) as tmp:
+            dataset.to_csv(tmp, sep="\t", index=False)
+    return out
+
+
+def run_one(setting: str, arch: str, tf: str, seed: int, sequences: str, params: dict, work: str) -> dict:
+    """Train one model (in a worker process); its metrics with the run's keys."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,
+                        format=f"%(asctime)s {setting}/{arch}/{tf}/{seed} %(message)s")
+    from deepmotif.models.train import train_model
+
+    out_dir = Path(work) / tf / f"seed{seed}" / f"{setting}.{arch}"
+    metrics = train_model(sequences, arch, out_dir, {**params, "seed": seed}, threads=1, tf=tf)
+    return {"setting": setting, "seed": seed, **metrics, "params": params,
+            "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
+
+
+def table(rows: list[dict]) -> dict:
+    """Test AUROC mean, sd (ddof 1) and n per setting × TF."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row["setting"], {}).setdefault(row["tf"], []).append(row["test_auroc"])
+    return {s: {tf: {"n": len(v), "mean": round(float(np.mean(v)), 4),
+                     "sd": round(float(np.std(v, ddof=1)), 4) if len(v) > 1 else None}
+                for tf, v in tfs.items()} for s, tfs in groups.items()}
+
+
+def markdown(summary: dict, tfs: list[str]) -> str:
+    """The table as Markdown: one row per setting, one column per TF, ``mean ± sd (n)``."""
+    lines = ["| architecture | " + " | ".join(tfs) + " |", "|---|" + "---|" * len(tfs)]
+    for setting, cells in summary.items():
+        text = [f"{c['mean']:.3f} ± {c['sd']:.3f} ({c['n']})" if c.get("sd") is not None
+                else f"{c['mean']:.3f} ({c['n']})" if c else "" for c in (cells.get(tf, {}) for tf in tfs)]
+        lines.append(f"| {setting} | " + " | ".join(text) + " |")
+    return "\n".join(lines)
+
+
+def write(path: Path, header: dict, rows: list[dict], tfs: list[str]) -> None:
+    from deepmotif.io import atomic_path
+
+    summary = table(rows)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps({**header, "loadavg_now": [round(x, 2) for x in os.getloadavg()],
+                                   "table": summary, "markdown": markdown(summary, tfs), "runs": rows}, indent=1))
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--config", type=Path, default=ROOT / "config" / "grammar.yaml")
+    p.add_argument("--work", type=Path, default=Path("/tmp/deepmotif_grammar"))
+    p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/grammar.json")
+    p.add_argument("--jobs", type=int, default=2, help="models trained at once (one thread each)")
+    p.add_argument("--no-variants", action="store_true")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
+    config = yaml.safe_load(args.config.read_text())
+    tfs = list(config["tfs"])
+    rows = json.loads(args.output.read_text())["runs"] if args.output.exists() else []
+    done = {(r["setting"], r["arch"], r["tf"], r["seed"]) for r in rows}
+    header = {"benchmark": "grammar", "date": time.strftime("%Y-%m-%d %H:%M"), "config": config,
+              "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
+              "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "jobs": args.jobs,
+              "loadavg_start": [round(x, 2) for x in os.getloadavg()],
+              "note": "the machine was shared with other jobs: times are not benchmarks of speed"}
+    cap = config["max_epochs_cap"]
+    todo = [(arch, arch, tf, seed, training_params(arch, cap)) for seed in config["seeds"] for tf in tfs
+            for arch in config["architectures"]]
+    if not args.no_variants:
+        todo += [(name, v["arch"], tf, seed, training_params(v["arch"], cap, v.get("params")))
+                 for name, v in config.get("variants", {}).items() for seed in config["seeds"] for tf in v["tfs"]]
+    todo = [t for t in todo if t[:4] not in done]
+    sequences = {(tf, seed): build_sequences(tf, config["tfs"][tf], seed, config, args.work)
+                 for _, _, tf, seed, _ in todo}
+    log.info("%d models to train (%d done already)", len(todo), len(done))
+    with ProcessPoolExecutor(args.jobs) as pool:
+        futures = {pool.submit(run_one, s, a, tf, seed, str(sequences[tf, seed]), params, str(args.work)):
+                   (s, tf, seed) for s, a, tf, seed, params in todo}
+        for future in as_completed(futures):
+            row = future.result()
+            rows.append(row)
+            write(args.output, header, rows, tfs)
+            log.info("%s %s seed %d: test AUROC %.4f (%d epochs, %.0f s)", *futures[future], row["test_auroc"],
+                     row["epochs"], row["seconds"])
+    write(args.output, header, rows, tfs)
+    print(markdown(table(rows), tfs))
+
+
+if __name__ == "__main__":
+    main()
