@@ -774,6 +774,107 @@ def run_simulate_variants(args: argparse.Namespace) -> None:
              ", ".join(f"{c} {n}" for c, n in table["class"].value_counts().items()), args.output)
 
 
+# --- motifs across positives (TF-MoDISco) and the grammar benchmark's data ----------------------------
+
+def _simulate_grammar_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--motifs", required=True, help="two JASPAR ids A,B: positives carry A then B")
+    p.add_argument("--negatives", default="arrangement",
+                   help="spacing, order, orientation, arrangement (grammar) or background, shuffle (controls)")
+    p.add_argument("--spacing", type=int, default=5, help="planted gap in bp between A and B")
+    p.add_argument("--max-spacing", type=int, default=20)
+    p.add_argument("--min-offset", type=int, default=3, help="spacing negatives: bp away from --spacing")
+    p.add_argument("--n-positives", type=int, default=1000)
+    p.add_argument("--length", type=int, default=101)
+    p.add_argument("--valid-fraction", type=float, default=0.1)
+    p.add_argument("--test-fraction", type=float, default=0.2)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", required=True, help="output sequences.tsv: id seq label split")
+    p.add_argument("--planted", required=True, help="output TSV: id label motif_id motif_name start end strand")
+
+
+@command("simulate-grammar", "sequences whose classes differ only in how two JASPAR motifs are arranged")(
+    _simulate_grammar_args)
+def run_simulate_grammar(args: argparse.Namespace) -> None:
+    from deepmotif.data.grammar import grammar_dataset
+    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.io import atomic_path
+
+    motifs = [fetch_jaspar_motif(m) for m in _split_list(args.motifs)]
+    dataset, planted = grammar_dataset(motifs, args.n_positives, args.length, args.spacing, args.negatives,
+                                       args.max_spacing, args.min_offset, valid_fraction=args.valid_fraction,
+                                       test_fraction=args.test_fraction, seed=args.seed)
+    with atomic_path(args.planted) as tmp:
+        planted.to_csv(tmp, sep="\t", index=False)
+    with atomic_path(args.output) as tmp:
+        dataset.to_csv(tmp, sep="\t", index=False)
+    log.info("grammar %s (%s negatives): %d sequences -> %s", args.motifs, args.negatives, len(dataset),
+             args.output)
+
+
+def _modisco_args(p: argparse.ArgumentParser) -> None:
+    _model_args(p, "output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
+    p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
+    p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
+    p.add_argument("--matches", help="output TSV: every Tomtom hit (top-k per pattern, significant or not)")
+    p.add_argument("--logos", help="output folder: one logo PNG per pattern + index.tsv")
+    p.add_argument("--attributions", help="output .npz: ids seqs X_hyp (n, 4, length) method")
+    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default="deep_lift_shap",
+                   help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
+                        "the base-centred gradient")
+    p.add_argument("--n-shuffles", type=int, default=20, help="deep_lift_shap references per sequence")
+    p.add_argument("-n", "--n-sequences", type=int, default=500, help="first N test positives (0: all)")
+    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp)")
+    p.add_argument("--max-seqlets", type=int, default=2000, help="seqlets per metacluster at most")
+    p.add_argument("--max-q", type=float, default=0.05, help="a Tomtom hit is a match below this q-value")
+    p.add_argument("--release", default="JASPAR2024")
+    p.add_argument("--collection", default="CORE")
+    p.add_argument("--tax-group", default="vertebrates", help="JASPAR taxonomic group ('all' for every group)")
+    p.add_argument("--top-k", type=int, default=3, help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(
+    _modisco_args)
+def run_modisco(args: argparse.Namespace) -> None:
+    import os
+
+    import pandas as pd
+
+    from deepmotif.interpret import modisco as md
+    from deepmotif.interpret.motifs import MATCH_COLUMNS, write_meme
+    from deepmotif.interpret.pipeline import jaspar_table, save_arrays
+    from deepmotif.io import atomic_path
+
+    net, seqs, X = _load(args, args.n_sequences)
+    X_hyp = md.hypothetical_contributions(net, X, args.method, args.n_shuffles, seed=args.seed)
+    if args.attributions:
+        save_arrays(args.attributions, ids=seqs["id"], seqs=seqs["seq"], X_hyp=X_hyp.numpy(), method=args.method)
+    pos, neg = md.run_modisco(X.numpy(), X_hyp.numpy(), sliding_window_size=args.window,
+                              max_seqlets_per_metacluster=args.max_seqlets)
+    pwms, names = md.pattern_ppms(pos, neg)
+    write_meme(args.meme, pwms, names, n_sites=[len(p.seqlets) for _, _, p in md.pattern_names(pos, neg)])
+    hits = (jaspar_table([args.meme], args.release, args.collection,
+                         None if args.tax_group == "all" else args.tax_group, args.top_k)
+            if pwms else pd.DataFrame(columns=[*MATCH_COLUMNS, "file"]))
+    table = md.pattern_table(pos, neg, hits, args.max_q)
+    if args.matches:
+        with atomic_path(args.matches) as tmp:
+            hits.drop(columns="file").to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    with atomic_path(args.distances) as tmp:
+        md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
+    with atomic_path(args.patterns) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    if args.logos:
+        from deepmotif.report.modisco_figures import write_pattern_logos
+
+        write_pattern_logos(args.logos, pos, neg, table)
+    md.save_modisco(args.output, pos, neg, args.window)
+    log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
+             args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
+             args.max_q, os.fspath(args.output))
+
+
 # --- main --------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,250 @@
+"""TF-MoDISco (modisco-lite) on signed attributions: the motifs a model uses across all positives.
+
+Steps, one function each:
+
+1. :func:`hypothetical_contributions`: what every base *would* contribute at every position, signed:
+   from the gradient (``grad_x_input``: the gradient minus its mean over the four bases, so that
+   times the one-hot input it is gradient × input up to a per-position constant) or from DeepLIFT/SHAP
+   (``deep_lift_shap``: tangermeme's, against dinucleotide-shuffled references, ``hypothetical=True``).
+2. :func:`run_modisco`: modisco-lite's ``TFMoDISco`` on them: seqlets, clustered into patterns.
+3. :func:`pattern_table`, :func:`pattern_ppms`: one row and one probability matrix per pattern;
+   JASPAR matches by Tomtom (:func:`deepmotif.interpret.motifs.match_jaspar`, memelite), of which only
+   those with ``q < max_q`` are reported as matches.
+4. :func:`seqlet_distances`: for each pair of patterns, the distances between their seqlets in the
+   same sequence (the learned arrangement of motifs: a composite's spacing is the mode).
+
+DeepLIFT's rescale rule is applied to the network's modules that tangermeme knows (ReLU, ...); the
+sigmoid and tanh gates inside ``nn.LSTM`` are not modules, so for the RNNs ``deep_lift_shap`` falls
+back to gradient × (input − reference) averaged over the references.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+
+from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled, model_device
+
+log = logging.getLogger(__name__)
+
+METHODS = ("deep_lift_shap", "grad_x_input")
+DEFAULTS: dict[str, Any] = {   # modisco-lite's TFMoDISco keywords sized for ~101-bp windows, hundreds of them
+    "sliding_window_size": 15,
+    "flank_size": 5,
+    "min_metacluster_size": 20,
+    "target_seqlet_fdr": 0.2,
+    "max_seqlets_per_metacluster": 2000,
+    "trim_to_window_size": 20,
+    "initial_flank_to_add": 5,
+    "final_flank_to_add": 0,
+    "final_min_cluster_size": 10,
+    "n_leiden_runs": 8,
+}
+
+
+class _Column(nn.Module):
+    """``net(X)`` of shape ``(n,)`` as ``(n, 1)``: tangermeme wants one column per target."""
+
+    def __init__(self, net: nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        return self.net(X).unsqueeze(-1)
+
+
+def hypothetical_contributions(
+    model: nn.Module,
+    X: torch.Tensor,
+    method: str = "deep_lift_shap",
+    n_shuffles: int = 20,
+    batch_size: int = 128,
+    seed: int = 0,
+) -> torch.Tensor:
+    """Signed hypothetical contributions of every base at every position to the positive-class logit.
+
+    Parameters
+    ----------
+    model: torch.nn.Module
+        Maps ``X`` to logits ``(n,)``.
+    X: torch.Tensor, shape=(n, 4, length)
+        One-hot sequences.
+    method: str, optional
+        ``deep_lift_shap`` (tangermeme, dinucleotide-shuffled references) or ``grad_x_input``.
+        Default "deep_lift_shap".
+    n_shuffles: int, optional
+        References per sequence (``deep_lift_shap``). Default 20.
+    batch_size: int, optional
+        Sequences (``grad_x_input``) or sequence-reference pairs (``deep_lift_shap``) per pass. Default 128.
+    seed: int, optional
+        Seed of the shuffles. Default 0.
+
+    Returns
+    -------
+    X_hyp: torch.Tensor, shape=(n, 4, length), float32, on the CPU
+        ``X_hyp * X`` is the contribution of the bases present.
+    """
+    X = check_onehot(X)
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
+    if method == "deep_lift_shap":
+        import warnings
+
+        from tangermeme.deep_lift_shap import deep_lift_shap
+
+        # The max-pooling rule un-pools (max_unpool1d), which has no deterministic kernel: a process that
+        # asked for deterministic algorithms (Lightning's Trainer(deterministic=True)) only warns here.
+        deterministic = torch.are_deterministic_algorithms_enabled()
+        warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+        try:
+            torch.use_deterministic_algorithms(deterministic, warn_only=True)
+            with input_gradients_enabled(model), warnings.catch_warnings():
+                warnings.filterwarnings("ignore", ".*[Cc]onvergence.*")
+                warnings.filterwarnings("ignore", ".*does not have a deterministic implementation.*")
+                X_hyp = deep_lift_shap(_Column(model), X, target=0, n_shuffles=n_shuffles, hypothetical=True,
+                                       batch_size=batch_size, random_state=seed, only_warn=True,
+                                       device=model_device(model))
+        finally:
+            torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+        return X_hyp.detach().float().cpu()
+    device = model_device(model)
+    out = []
+    with input_gradients_enabled(model):
+        for start in range(0, len(X), batch_size):
+            X_batch = X[start:start + batch_size].to(device).requires_grad_()
+            (grad,) = torch.autograd.grad(model(X_batch).float().sum(), X_batch)
+            out.append((grad - grad.mean(dim=1, keepdim=True)).detach().cpu())
+    return torch.cat(out) if out else torch.zeros_like(X)
+
+
+def run_modisco(X: np.ndarray, X_hyp: np.ndarray, **kwargs: Any) -> tuple[list, list]:
+    """modisco-lite's TF-MoDISco on one-hot ``X`` and hypothetical contributions ``X_hyp``.
+
+    Parameters
+    ----------
+    X, X_hyp: numpy.ndarray, shape=(n, 4, length)
+        One-hot sequences and :func:`hypothetical_contributions`.
+    **kwargs
+        ``TFMoDISco`` keywords over :data:`DEFAULTS`.
+
+    Returns
+    -------
+    pos_patterns, neg_patterns: list of modiscolite.core.SeqletSet
+        Patterns of positive and of negative contributions (empty lists when none).
+    """
+    from modiscolite.tfmodisco import TFMoDISco
+
+    X, X_hyp = np.asarray(X, dtype=np.float32), np.asarray(X_hyp, dtype=np.float32)
+    if X.shape != X_hyp.shape or X.ndim != 3 or X.shape[1] != 4:
+        raise ValueError(f"X and X_hyp must both have shape (n, 4, length), got {X.shape} and {X_hyp.shape}")
+    params = {**DEFAULTS, **kwargs}
+    pos, neg = TFMoDISco(one_hot=np.ascontiguousarray(X.transpose(0, 2, 1)),
+                         hypothetical_contribs=np.ascontiguousarray(X_hyp.transpose(0, 2, 1)), **params)
+    return list(pos or []), list(neg or [])
+
+
+def pattern_names(pos: list, neg: list) -> list[tuple[str, int, Any]]:
+    """``(name, sign, pattern)`` with modisco-lite's names: ``pos_patterns.pattern_0``, ..."""
+    return ([(f"pos_patterns.pattern_{i}", 1, p) for i, p in enumerate(pos)]
+            + [(f"neg_patterns.pattern_{i}", -1, p) for i, p in enumerate(neg)])
+
+
+def pattern_ppms(pos: list, neg: list, min_information: float = 0.5) -> tuple[list[np.ndarray], list[str]]:
+    """Probability matrices ``(4, k)`` of the patterns, trimmed to their informative span, and names.
+
+    A pattern's matrix is the base frequency of its aligned seqlets; flanks with fewer than
+    ``min_information`` bits are cut (:func:`~deepmotif.interpret.motifs.trim_pwm`); a pattern
+    without such a position is kept whole.
+    """
+    from deepmotif.interpret.motifs import trim_pwm
+
+    pwms, names = [], []
+    for name, _, pattern in pattern_names(pos, neg):
+        ppm = np.asarray(pattern.sequence, dtype=np.float64).T
+        ppm = ppm / np.maximum(ppm.sum(axis=0, keepdims=True), 1e-12)
+        start, end = trim_pwm(ppm, min_information)
+        pwms.append(ppm[:, start:end] if end > start else ppm)
+        names.append(name)
+    return pwms, names
+
+
+def pattern_table(pos: list, neg: list, matches: pd.DataFrame | None = None, max_q: float = 0.05) -> pd.DataFrame:
+    """One row per pattern: ``pattern sign n_seqlets width consensus match_id match_name match_q``.
+
+    ``match_*`` is the best Tomtom hit (rank 1) of ``matches`` if its ``q_value < max_q``, else empty:
+    a non-significant best hit is not a match.
+    """
+    pwms, names = pattern_ppms(pos, neg)
+    best = {}
+    if matches is not None and len(matches):
+        top = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
+        best = {r.query: r for r in top.itertuples(index=False)}
+    rows = []
+    for (name, sign, pattern), pwm in zip(pattern_names(pos, neg), pwms):
+        hit = best.get(name)
+        rows.append((name, sign, len(pattern.seqlets), pwm.shape[1], "".join("ACGT"[i] for i in pwm.argmax(axis=0)),
+                     hit.target_id if hit else "", hit.target_name if hit else "",
+                     float(hit.q_value) if hit else np.nan))
+    return pd.DataFrame(rows, columns=["pattern", "sign", "n_seqlets", "width", "consensus", "match_id",
+                                       "match_name", "match_q"])
+
+
+def seqlet_distances(pos: list, neg: list) -> pd.DataFrame:
+    """How far apart the seqlets of each pair of patterns are, in sequences that carry both.
+
+    For patterns ``a <= b`` (in :func:`pattern_names` order) and each sequence, every pair of a
+    seqlet of ``a`` and another seqlet of ``b`` gives ``distance`` = centre of b's seqlet − centre of
+    a's (bp, signed: positive when b lies to the right).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``pattern_a pattern_b distance count``, one row per distance seen.
+    """
+    centres = {}
+    for name, _, pattern in pattern_names(pos, neg):
+        by_seq: dict[int, list[float]] = {}
+        for s in pattern.seqlets:
+            by_seq.setdefault(int(s.example_idx), []).append((s.start + s.end) / 2)
+        centres[name] = by_seq
+    names = list(centres)
+    counts: dict[tuple[str, str, float], int] = {}
+    for i, a in enumerate(names):
+        for b in names[i:]:
+            for example, ca in centres[a].items():
+                for x in ca:
+                    for y in centres[b].get(example, []):
+                        if a == b and y <= x:
+                            continue  # each unordered pair of one pattern's seqlets once
+                        key = (a, b, y - x)
+                        counts[key] = counts.get(key, 0) + 1
+    rows = [(a, b, d, n) for (a, b, d), n in sorted(counts.items())]
+    return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "distance", "count"])
+
+
+def distance_modes(distances: pd.DataFrame) -> pd.DataFrame:
+    """The most frequent absolute distance per pattern pair: ``pattern_a pattern_b mode count total``."""
+    if distances.empty:
+        return pd.DataFrame(columns=["pattern_a", "pattern_b", "mode", "count", "total"])
+    d = distances.assign(distance=distances["distance"].abs())
+    d = d.groupby(["pattern_a", "pattern_b", "distance"], as_index=False)["count"].sum()
+    rows = []
+    for (a, b), g in d.groupby(["pattern_a", "pattern_b"], sort=False):
+        top = g.sort_values(["count", "distance"], ascending=[False, True]).iloc[0]
+        rows.append((a, b, float(top["distance"]), int(top["count"]), int(g["count"].sum())))
+    return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "mode", "count", "total"])
+
+
+def save_modisco(path: str, pos: list, neg: list, window_size: int) -> None:
+    """modisco-lite's HDF5 results file (readable by ``modisco report``), written atomically."""
+    from modiscolite.io import save_hdf5
+
+    from deepmotif.io import atomic_path
+
+    with atomic_path(path) as tmp:
+        save_hdf5(str(tmp), pos or None, neg or None, window_size)
