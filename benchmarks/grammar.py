@@ -11,7 +11,8 @@ rerun skips runs already in it::
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/grammar.py --jobs 2 > /tmp/grammar.log 2>&1
 
 Writes ``benchmarks/results/grammar.json`` (runs, load averages, the table) and prints the table:
-test AUROC mean ± sd over seeds per architecture × TF.
+test AUROC mean ± sd over seeds per architecture × TF. ``--checks`` afterwards adds ground-truth checks
+of the seed-0 models (:mod:`deepmotif.interpret.grammar_checks`) to the JSON under ``checks``.
 """
 
 from __future__ import annotations
@@ -78,6 +79,53 @@ def run_one(setting: str, arch: str, tf: str, seed: int, sequences: str, params:
             "loadavg_end": [round(x, 2) for x in os.getloadavg()]}
 
 
+def check_model(model: str, sequences: str, planted: str, config: dict, n: int = 200, seed: int = 0) -> dict:
+    """Ground-truth checks of one trained model on its test positives (the correctly classified ones):
+    attribution metrics with chance (gradient x input), temporal switch after the second motif, and the
+    share of class-optimized inputs (8 restarts, 500 steps, one-hot starts) in the planted arrangement."""
+    import pandas as pd
+    import torch
+
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.interpret import optimize_class_input, saliency_map, temporal_scores
+    from deepmotif.interpret import grammar_checks as gc
+    from deepmotif.interpret.pipeline import load_network, probabilities, split_positives
+
+    torch.set_num_threads(1)
+    torch.set_flush_denormal(True)
+    net = load_network(model)
+    seqs = split_positives(sequences, n)
+    X = torch.from_numpy(one_hot(list(seqs["seq"])))
+    correct = probabilities(net, X) > 0.5
+    ids = seqs["id"][correct].tolist()
+    X = X[torch.from_numpy(correct)]
+    sites = pd.read_csv(planted, sep="\t", dtype={"id": str})
+    out: dict = {"n_correct_positives": len(ids), "n_test_positives": int(len(correct))}
+    if ids:
+        mask = gc.sites_mask(ids, sites, X.shape[-1])
+        out.update(gc.headline_metrics(gc.attribution_vs_mask(saliency_map(net, X).numpy(), mask, top=10)))
+        forward, backward = temporal_scores(net, X)
+        temporal = gc.temporal_grammar_check(forward.numpy(), backward.numpy(), ids, sites)
+        out.update({f"temporal_{k}": float(temporal[k].mean()) for k in
+                    ("forward_ok", "backward_ok", "forward_first", "backward_first")})
+    pwms, scores = optimize_class_input(net, X.shape[-1], 8, 500, seed=seed, init="onehot")
+    motifs = [fetch_jaspar_motif(m).pwm for m in config["motifs"]]
+    share = gc.arrangement_share(pwms.numpy(), motifs[0], motifs[1], config["spacing"])
+    out.update({"optimized_both": float(share["both"].mean()), "optimized_arranged": float(share["arranged"].mean()),
+                "optimized_gaps": share["gaps"].tolist(), "optimized_p": [round(float(p), 3) for p in scores]})
+    return out
+
+
+def run_checks(setting: str, arch: str, tf: str, seed: int, work: str, config: dict) -> dict:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True,
+                        format=f"%(asctime)s checks {setting}/{arch}/{tf}/{seed} %(message)s")
+    folder = Path(work) / tf / f"seed{seed}"
+    model = folder / f"{setting}.{arch}" / "model.ckpt"
+    checks = check_model(str(model), str(folder / "sequences.tsv"), str(folder / "planted.tsv"), config)
+    return {"setting": setting, "arch": arch, "tf": tf, "seed": seed, **checks}
+
+
 def table(rows: list[dict]) -> dict:
     """Test AUROC mean, sd (ddof 1) and n per setting × TF."""
     groups: dict = {}
@@ -114,6 +162,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/grammar.json")
     p.add_argument("--jobs", type=int, default=2, help="models trained at once (one thread each)")
     p.add_argument("--no-variants", action="store_true")
+    p.add_argument("--checks", action="store_true",
+                   help="instead of training: ground-truth checks of the trained models of --check-seeds")
+    p.add_argument("--check-seeds", default="0", help="comma-separated seeds whose models are checked")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     config = yaml.safe_load(args.config.read_text())
@@ -125,6 +176,22 @@ def main(argv: list[str] | None = None) -> None:
               "omp_num_threads": os.environ.get("OMP_NUM_THREADS"), "jobs": args.jobs,
               "loadavg_start": [round(x, 2) for x in os.getloadavg()],
               "note": "the machine was shared with other jobs: times are not benchmarks of speed"}
+    if args.checks:
+        seeds = {int(x) for x in args.check_seeds.split(",")}
+        targets = [(r["setting"], r["arch"], r["tf"], r["seed"]) for r in rows if r["seed"] in seeds]
+        checks = []
+        with ProcessPoolExecutor(args.jobs) as pool:
+            futures = [pool.submit(run_checks, *t, str(args.work), config) for t in targets]
+            for future in as_completed(futures):
+                checks.append(future.result())
+                log.info("checks %s", json.dumps(checks[-1]))
+        data = json.loads(args.output.read_text())
+        data["checks"] = sorted(checks, key=lambda c: (c["tf"], c["setting"], c["seed"]))
+        from deepmotif.io import atomic_path
+
+        with atomic_path(args.output) as tmp:
+            tmp.write_text(json.dumps(data, indent=1))
+        return
     cap = config["max_epochs_cap"]
     todo = [(arch, arch, tf, seed, training_params(arch, cap)) for seed in config["seeds"] for tf in tfs
             for arch in config["architectures"]]
