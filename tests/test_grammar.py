@@ -141,3 +141,21 @@ def test_sites_mask_clips_to_window():
     sites = pd.DataFrame({"id": ["x", "y"], "start": [-2, 8], "end": [2, 14]})
     mask = sites_mask(["x", "y", "z"], sites, 10)
     assert mask.sum(axis=1).tolist() == [2, 2, 0]
+
+
+def test_simulate_grammar_command_writes_a_trainable_dataset(tmp_path, capsys):
+    from deepmotif.cli import main
+    from deepmotif.data.dataset import read_dataset
+
+    out, planted = tmp_path / "sequences.tsv", tmp_path / "planted.tsv"
+    argv = ["simulate-grammar", "--motifs=MA0091.1,MA0035.4", "--negatives=order", "--n-positives=40",
+            f"--output={out}", f"--planted={planted}"]
+    assert main(argv) == 0
+    data = read_dataset(str(out))
+    assert len(data) == 80 and data["seq"].str.len().eq(101).all()
+    sites = pd.read_csv(planted, sep="\t")
+    assert sites.groupby("id").size().eq(2).all() and sites["motif_id"].value_counts().eq(80).all()
+    bad = tmp_path / "bad.tsv"
+    assert main([*argv[:2], "--negatives=sideways", f"--output={bad}", f"--planted={bad}"]) == 2
+    assert "negatives must be one of" in capsys.readouterr().err
+    assert not bad.exists()
