@@ -149,10 +149,16 @@ def markdown(summary: dict, tfs: list[str]) -> str:
 def write(path: Path, header: dict, rows: list[dict], tfs: list[str]) -> None:
     from deepmotif.io import atomic_path
 
+    on_disk = json.loads(path.read_text()) if path.exists() else {}  # another invocation's runs and checks
+    key = lambda r: (r["setting"], r["arch"], r["tf"], r["seed"])  # noqa: E731
+    mine = {key(r) for r in rows}
+    rows[:0] = [r for r in on_disk.get("runs", []) if key(r) not in mine]
+    checks = on_disk.get("checks")
     summary = table(rows)
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps({**header, "loadavg_now": [round(x, 2) for x in os.getloadavg()],
-                                   "table": summary, "markdown": markdown(summary, tfs), "runs": rows}, indent=1))
+                                   "table": summary, "markdown": markdown(summary, tfs), "runs": rows,
+                                   **({"checks": checks} if checks else {})}, indent=1))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -162,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/grammar.json")
     p.add_argument("--jobs", type=int, default=2, help="models trained at once (one thread each)")
     p.add_argument("--no-variants", action="store_true")
+    p.add_argument("--only", default="", help="comma-separated settings (architectures, variants) to train")
     p.add_argument("--checks", action="store_true",
                    help="instead of training: ground-truth checks of the trained models of --check-seeds")
     p.add_argument("--check-seeds", default="0", help="comma-separated seeds whose models are checked")
@@ -197,8 +204,9 @@ def main(argv: list[str] | None = None) -> None:
             for arch in config["architectures"]]
     if not args.no_variants:
         todo += [(name, v["arch"], tf, seed, training_params(v["arch"], cap, v.get("params")))
-                 for name, v in config.get("variants", {}).items() for seed in config["seeds"] for tf in v["tfs"]]
-    todo = [t for t in todo if t[:4] not in done]
+                 for name, v in config.get("variants", {}).items() for seed in v.get("seeds", config["seeds"])
+                 for tf in v["tfs"]]
+    todo = [t for t in todo if t[:4] not in done and (not args.only or t[0] in args.only.split(","))]
     sequences = {(tf, seed): build_sequences(tf, config["tfs"][tf], seed, config, args.work)
                  for _, _, tf, seed, _ in todo}
     log.info("%d models to train (%d done already)", len(todo), len(done))
