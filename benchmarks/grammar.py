@@ -90,14 +90,16 @@ def check_model(model: str, sequences: str, planted: str, config: dict, n: int =
     from deepmotif.data.simulate import fetch_jaspar_motif
     from deepmotif.interpret import optimize_class_input, saliency_map, temporal_scores
     from deepmotif.interpret import grammar_checks as gc
-    from deepmotif.interpret.pipeline import load_network, probabilities, split_positives
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.interpret.interpretation import split_positives
+    from deepmotif.models.predict import load_network, predict_proba
 
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
     net = load_network(model)
-    seqs = split_positives(sequences, n)
+    seqs = split_positives(read_dataset(sequences), n, source=sequences)
     X = torch.from_numpy(one_hot(list(seqs["seq"])))
-    correct = probabilities(net, X) > 0.5
+    correct = predict_proba(net, X) > 0.5
     ids = seqs["id"][correct].tolist()
     X = X[torch.from_numpy(correct)]
     sites = pd.read_csv(planted, sep="\t", dtype={"id": str})

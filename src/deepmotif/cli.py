@@ -812,7 +812,10 @@ def run_simulate_grammar(args: argparse.Namespace) -> None:
 
 
 def _modisco_args(p: argparse.ArgumentParser) -> None:
-    _model_args(p, "output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--threads", type=int, default=1)
     p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
     p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
     p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
@@ -839,28 +842,34 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
 def run_modisco(args: argparse.Namespace) -> None:
     import os
 
-    import pandas as pd
+    import torch
 
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.encoding import one_hot
     from deepmotif.interpret import modisco as md
-    from deepmotif.interpret.motifs import MATCH_COLUMNS, write_meme
-    from deepmotif.interpret.pipeline import jaspar_table, save_arrays
+    from deepmotif.interpret.arrays import save_arrays
+    from deepmotif.interpret.interpretation import split_positives
+    from deepmotif.interpret.motifs import write_meme
     from deepmotif.io import atomic_path
+    from deepmotif.models.predict import load_network
 
-    net, seqs, X = _load(args, args.n_sequences)
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    seqs = split_positives(read_dataset(args.sequences), args.n_sequences, source=args.sequences)
+    X = torch.from_numpy(one_hot(list(seqs["seq"])))
     X_hyp = md.hypothetical_contributions(net, X, args.method, args.n_shuffles, seed=args.seed)
     if args.attributions:
         save_arrays(args.attributions, ids=seqs["id"], seqs=seqs["seq"], X_hyp=X_hyp.numpy(), method=args.method)
     pos, neg = md.run_modisco(X.numpy(), X_hyp.numpy(), sliding_window_size=args.window,
                               max_seqlets_per_metacluster=args.max_seqlets)
     pwms, names = md.pattern_ppms(pos, neg)
-    write_meme(args.meme, pwms, names, n_sites=[len(p.seqlets) for _, _, p in md.pattern_names(pos, neg)])
-    hits = (jaspar_table([args.meme], args.release, args.collection,
-                         None if args.tax_group == "all" else args.tax_group, args.top_k)
-            if pwms else pd.DataFrame(columns=[*MATCH_COLUMNS, "file"]))
+    hits = md.match_patterns(pwms, names, args.release, args.collection,
+                             None if args.tax_group == "all" else args.tax_group, args.top_k)
     table = md.pattern_table(pos, neg, hits, args.max_q)
+    write_meme(args.meme, pwms, names)
     if args.matches:
         with atomic_path(args.matches) as tmp:
-            hits.drop(columns="file").to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+            hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     with atomic_path(args.distances) as tmp:
         md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
     with atomic_path(args.patterns) as tmp:

@@ -28,7 +28,9 @@ import pandas as pd
 import torch
 from torch import nn
 
-from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled, model_device
+from deepmotif.errors import InputError
+from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled
+from deepmotif.models.predict import model_device
 
 log = logging.getLogger(__name__)
 
@@ -171,6 +173,29 @@ def pattern_ppms(pos: list, neg: list, min_information: float = 0.5) -> tuple[li
         pwms.append(ppm[:, start:end] if end > start else ppm)
         names.append(name)
     return pwms, names
+
+
+def match_patterns(
+    pwms: list[np.ndarray], names: list[str], release: str = "JASPAR2024", collection: str = "CORE",
+    tax_group: str | None = "vertebrates", top_k: int = 3,
+) -> pd.DataFrame:
+    """Tomtom hits in JASPAR (pyjaspar, offline) of the pattern matrices, significant or not.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`~deepmotif.interpret.motifs.MATCH_COLUMNS`; :func:`pattern_table` keeps the significant.
+    """
+    from deepmotif.interpret.motifs import MATCH_COLUMNS, jaspar_motifs, match_jaspar
+
+    if not pwms:
+        return pd.DataFrame(columns=MATCH_COLUMNS)
+    try:
+        targets = jaspar_motifs(release, collection, tax_group)
+    except (ValueError, KeyError) as err:
+        raise InputError(f"JASPAR release {release!r} collection {collection!r} tax group {tax_group!r}: "
+                         f"{err}; choose a release pyjaspar ships") from None
+    return match_jaspar(pwms, names, targets, top_k=top_k)
 
 
 def pattern_table(pos: list, neg: list, matches: pd.DataFrame | None = None, max_q: float = 0.05) -> pd.DataFrame:
