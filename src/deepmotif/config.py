@@ -1,15 +1,39 @@
-"""Validation of ``config.yaml`` against its JSON schema, with one-line messages naming the key."""
+"""The configuration: validation against its JSON schema (one-line messages naming the key) and defaults.
+
+Every default lives in ``workflow/schemas/config.schema.yaml`` (``default:``); :func:`apply_defaults`
+fills them in, and :func:`training_defaults` gives the library the training defaults from there.
+"""
 
 from __future__ import annotations
 
+import copy
 import difflib
+import functools
+from pathlib import Path
 from typing import Any
 
+import yaml
+
 from deepmotif.errors import InputError
+
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
 
 
 def _key_path(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
+
+
+@functools.cache
+def _load(name: str) -> dict[str, Any]:
+    path = SCHEMA_DIR / name
+    if not path.is_file():
+        raise InputError(f"{path} not found; DeepMotif reads its schemas from the checkout's workflow/schemas")
+    return yaml.safe_load(path.read_text())
+
+
+def load_schema(name: str = "config") -> dict[str, Any]:
+    """A schema of ``workflow/schemas``: ``config`` (config.yaml) or ``tfs`` (one TF sheet row); a copy."""
+    return copy.deepcopy(_load(f"{name}.schema.yaml"))
 
 
 def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
@@ -33,6 +57,8 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
     if not errors:
         return
     err = errors[0]
+    while err.context:  # allOf / anyOf: the deepest cause names the key
+        err = sorted(err.context, key=lambda e: -len(e.absolute_path))[0]
     where = _key_path(err.absolute_path)
     if err.validator == "additionalProperties":
         known = list(err.schema.get("properties", {}))
@@ -43,5 +69,52 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
             hint = difflib.get_close_matches(key, known, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             raise InputError(f"{source}: unknown key {full!r}{suggestion} Known keys here: "
-                             f"{', '.join(known)}")
+                             f"{', '.join(known) or '(none)'}")
     raise InputError(f"{source}: key {where!r}: {err.message}")
+
+
+def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/"):
+        target = root
+        for part in ref[2:].split("/"):
+            target = target[part]
+        return {**_resolve(target, root), **{k: v for k, v in schema.items() if k != "$ref"}}
+    return schema
+
+
+def apply_defaults(config: dict[str, Any], schema: dict[str, Any], _root: dict[str, Any] | None = None) -> None:
+    """Fill in the schema's ``default`` values, recursively, in place (as Snakemake's ``set_default``).
+
+    A missing key whose schema has a ``default`` gets a copy of it; objects present (or just filled in)
+    get their own properties' defaults. Entries of ``additionalProperties`` mappings (``genomes``,
+    per-architecture ``training`` sections) get the defaults of their schema too.
+
+    Parameters
+    ----------
+    config: dict
+        A configuration valid against ``schema``; modified.
+    schema: dict
+        Its JSON schema (local ``$ref`` resolved).
+    """
+    root = schema if _root is None else _root
+    schema = _resolve(schema, root)
+    properties = schema.get("properties", {})
+    for key, sub in properties.items():
+        sub = _resolve(sub, root)
+        if key not in config and "default" in sub:
+            config[key] = copy.deepcopy(sub["default"])
+        if isinstance(config.get(key), dict):
+            apply_defaults(config[key], sub, root)
+    extra = schema.get("additionalProperties")
+    if isinstance(extra, dict):
+        for key, value in config.items():
+            if key not in properties and isinstance(value, dict):
+                apply_defaults(value, extra, root)
+
+
+def training_defaults() -> dict[str, Any]:
+    """The training parameters every architecture starts from: ``training.default`` of the schema."""
+    config: dict[str, Any] = {}
+    apply_defaults(config, load_schema("config")["properties"]["training"]["properties"]["default"])
+    return config

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 import os
 import re
 from pathlib import Path
@@ -13,6 +15,41 @@ import pandas as pd
 from deepmotif.errors import InputError
 
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+SUMMARY_ROWS = ("mean", "median")  # rows of results/summary/auc_table.tsv beside the TFs
+
+
+def tf_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a TF (it becomes a folder and a command-line value), or None if it can.
+
+    The sheet's pattern admits letters, digits and ``_ . ( ) + -``; of those names, ``.`` and ``..``
+    are path steps, a leading ``-`` reads as an option, and ``mean``/``median`` are summary rows.
+    """
+    if name in (".", ".."):
+        return f"{name!r} is a path step (results/{name}/ is not a folder of its own); rename the TF"
+    if name.startswith("-"):
+        return f"{name!r} starts with '-', which command-line tools read as an option; rename the TF"
+    if name in SUMMARY_ROWS:
+        return f"{name!r} is a summary row of results/summary/auc_table.tsv; rename the TF"
+    return None
+
+
+def read_text(path: Path) -> str:
+    """The text of a UTF-8 file, with or without a byte-order mark (what spreadsheet programs write).
+
+    Raises
+    ------
+    InputError
+        Naming the line and column of the first byte that is not UTF-8.
+    """
+    data = path.read_bytes()
+    data = data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        raise InputError(f"{path} line {line}: not UTF-8 (byte 0x{data[err.start]:02x} at column {column}); "
+                         "save the file as UTF-8") from None
 
 
 def _convert(value: str, spec: dict[str, Any]) -> Any:
@@ -53,9 +90,10 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"TF sheet {path} does not exist; set `tfs:` in the config to a TSV file")
-    with open(path, newline="") as handle:
-        lines = [(n, row) for n, row in enumerate(csv.reader(handle, delimiter="\t"), start=1)
-                 if row and not row[0].startswith("#") and any(cell.strip() for cell in row)]
+    # quotes are data in a TSV sheet: a '"' in a description must not swallow the rows after it
+    reader = csv.reader(io.StringIO(read_text(path), newline=""), delimiter="\t", quoting=csv.QUOTE_NONE)
+    lines = [(n, row) for n, row in enumerate(reader, start=1)
+             if row and not row[0].startswith("#") and any(cell.strip() for cell in row)]
     if not lines:
         raise InputError(f"{path} is empty; it needs a header line (tf, source, ...) and one row per TF")
     (_, header), rows = lines[0], lines[1:]
@@ -81,6 +119,9 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
             column = f", column {err.path[0]!r}" if err.path else ""
             raise InputError(f"{path} line {n}{column}: {err.message}")
         tf = record["tf"]
+        problem = tf_name_problem(tf)
+        if problem:
+            raise InputError(f"{path} line {n}, column 'tf': {problem}")
         if tf in seen:
             raise InputError(f"{path} line {n}: TF id {tf!r} already used on line {seen[tf]}; "
                              "each row needs a unique tf")

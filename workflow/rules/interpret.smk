@@ -20,7 +20,7 @@ rule interpret_model:
     input:
         unpack(planted_inputs),
         model="results/{tf}/{arch}/model.ckpt",
-        sequences="results/{tf}/data/sequences.tsv",
+        sequences=sequences_file,
         tomtom="resources/tomtom.compiled",
     output:
         saliency="results/{tf}/{arch}/saliency.npz",

@@ -3,7 +3,7 @@
 
 rule train_model:
     input:
-        "results/{tf}/data/sequences.tsv",
+        sequences_file,
     output:
         model="results/{tf}/{arch}/model.ckpt",
         metrics="results/{tf}/{arch}/metrics.json",
@@ -11,18 +11,18 @@ rule train_model:
         history="results/{tf}/{arch}/training.csv",
     params:
         out_dir=subpath(output.model, parent=True),
-        train=lambda wc: json.dumps(training_params(wc.arch), separators=(",", ":")),
-    threads: train_resources("threads", 1)
+        train=lambda wc: json.dumps(PLAN.training_params(wc.arch), separators=(",", ":")),
+    threads: PLAN.train_resource("threads")
     resources:
-        gpu=train_resources("gpu", 0),
-        mem_mb=train_resources("mem_mb", 4000),
-        runtime=train_resources("runtime", 120),
+        gpu=PLAN.train_resource("gpu"),
+        mem_mb=PLAN.train_resource("mem_mb"),
+        runtime=PLAN.train_resource("runtime"),
     log:
         "logs/train_model/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
     conda:
-        "../../envs/deepmotif-cuda.yaml" if train_resources("gpu", 0) else "../../envs/deepmotif.yaml"
+        "../../envs/deepmotif-cuda.yaml" if PLAN.train_resource("gpu") else "../../envs/deepmotif.yaml"
     shell:
-        "python -m deepmotif train {input:q} --arch {wildcards.arch} -o {params.out_dir:q}"
-        " --threads {threads} --tf {wildcards.tf:q} --params {params.train:q} 2> {log:q}"
+        "python -m deepmotif train {input:q} --arch={wildcards.arch} --out-dir={params.out_dir:q}"
+        " --threads={threads} --tf={wildcards.tf:q} --params={params.train:q} 2> {log:q}"
