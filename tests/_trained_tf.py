@@ -81,8 +81,9 @@ def trained_tf() -> dict[str, Path]:
     atexit.register(shutil.rmtree, root, ignore_errors=True)
     positives, planted, sequences = _simulate(root / TF)
     out = root / TF / "cnn"
-    train_model(sequences, "cnn", out, {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0},
-                threads=1, tf=TF)
+    params = {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0, "lr": 1e-2,
+              "batch_size": 256, "rc_augment": False}
+    train_model(sequences, "cnn", out, params, threads=1, tf=TF)
     f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences,
          "model": out / "model.ckpt", "metrics": out / "metrics.json", "predictions": out / "predictions.tsv",
          "history": out / "training.csv"}

@@ -273,7 +273,7 @@ def test_paper_archive_becomes_one_job_set_per_tf(paper_run):
 def test_paper_test_set_as_given_and_validation_from_training_only(paper_run, shared_data):
     workdir, _ = paper_run
     tf = "GATA1_K562_GATA-1_USC"
-    df = pd.read_csv(workdir / f"results/{tf}/data/sequences.tsv", sep="\t")
+    df = pd.read_csv(workdir / f"results/{tf}/data/imported.tsv", sep="\t")
     test = df[df["split"] == "test"]
     given = [line.strip() for line in open(shared_data / "demo_format" / tf / "test.fa") if not line.startswith(">")]
     assert test["seq"].tolist() == given  # all 1,000, in order

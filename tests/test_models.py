@@ -31,7 +31,7 @@ from deepmotif.models.train import HISTORY_COLUMNS, _prepare_checkpoints, train_
 
 ROOT = Path(__file__).resolve().parents[1]
 MOTIF = "CCGCGAGGGGGCGC"
-FAST = {"batch_size": 64, "max_epochs": 8, "patience": 3}  # the default batch of 256 is ~3 steps here
+FAST = {"batch_size": 64, "max_epochs": 8, "patience": 3}
 
 
 def reverse_complement(seq: str) -> str:
@@ -337,7 +337,7 @@ def scanner_arch():
 def test_registered_architecture_trains_end_to_end(planted, tmp_path, scanner_arch):
     with pytest.raises(ValueError, match="registered twice"):
         register_net(scanner_arch)(MotifScanner)
-    params = {"preset": "large", "batch_size": 64, "max_epochs": 4, "patience": 4}
+    params = {"preset": "large", "batch_size": 64, "max_epochs": 4, "patience": 4, "lr": 1e-2, "rc_augment": False}
     metrics = train_model(planted, scanner_arch, tmp_path, params, tf="planted")
     assert metrics["arch"] == scanner_arch and metrics["tf"] == "planted"
     assert metrics["n_parameters"] == conv(4, 32, 15) + 33  # the large preset

@@ -115,6 +115,7 @@ def apply_defaults(config: dict[str, Any], schema: dict[str, Any], _root: dict[s
 
 def training_defaults() -> dict[str, Any]:
     """The training parameters every architecture starts from: ``training.default`` of the schema."""
+    schema = load_schema("config")
     config: dict[str, Any] = {}
-    apply_defaults(config, load_schema("config")["properties"]["training"]["properties"]["default"])
+    apply_defaults(config, schema["properties"]["training"]["properties"]["default"], schema)
     return config

@@ -20,25 +20,15 @@ from typing import Any
 
 import pandas as pd
 
+from deepmotif.config import training_defaults
 from deepmotif.errors import InputError
 from deepmotif.io import atomic_path, file_digest
 
 log = logging.getLogger(__name__)
 
-DEFAULTS: dict[str, Any] = {
-    "preset": "medium",       # size preset of the architecture (small, medium = the paper's, large)
-    "lr": 1e-2,               # Adam, the authors'
-    "lr_halve_every": 10,     # epochs; 0 keeps the learning rate constant
-    "batch_size": 256,
-    "max_epochs": 50,
-    "patience": 10,           # early stopping on validation AUROC
-    "grad_clip": 5.0,         # gradient norm; 0 turns clipping off
-    "weight_decay": 0.0,
-    "rc_augment": False,
-    "precision": "auto",      # bf16-mixed on a GPU with bf16, else 32-true
-    "seed": 0,
-    "net": {},                # keyword arguments of the architecture, over the preset's
-}
+# Training parameters every architecture starts from: `training.default` of the config schema (the one
+# home of the defaults; each key is described there).
+DEFAULTS: dict[str, Any] = training_defaults()
 HISTORY_COLUMNS = ("epoch", "step", "train_loss", "valid_loss", "valid_auroc", "valid_auprc", "lr",
                    "seconds")
 RUN_FILE = "run.json"  # beside last.ckpt: what the checkpoints were trained on
