@@ -1,0 +1,303 @@
+"""The plan (deepmotif.plan): every decision the workflow makes, tested without Snakemake."""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import subprocess
+import sys
+import zlib
+
+import pytest
+import yaml
+
+from deepmotif.config import apply_defaults, load_schema, training_defaults
+from deepmotif.errors import InputError
+from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, n_evaluate, tf_seed
+from deepmotif.plan.architectures import ARCHITECTURES, PRESET_NAMES, net_schema
+
+GENOMES = {"hg38": {"url": "https://x/hg38.fa.gz", "blacklist": "https://x/hg38.bl.bed.gz"},
+           "mm10": {"url": "/data/mm10.fa", "md5": "0" * 32}}
+
+
+def make_plan(tmp_path, sheet: str, **config) -> Plan:
+    (tmp_path / "tfs.tsv").write_text(sheet.replace("|", "\t"))
+    return Plan.load({"tfs": str(tmp_path / "tfs.tsv"), "architectures": ["cnn", "rnn"], **config})
+
+
+@pytest.fixture
+def sources_plan(tmp_path) -> Plan:
+    """One row per route: simulated, encode (GRCh38 alias of hg38), local peaks, local files, deepbind."""
+    sheet = ("tf|source|motifs|n_peaks|accession|genome|peaks|fasta|train|test|description\n"
+             "SIM|simulated|MA0139.1||||||||-starts with a dash\n"
+             "ENC|encode|||ENCFF618VMC|GRCh38|||||\n"
+             "LOC|local|||||p.bed|https://h/g%20x.fa.gz|||\n"
+             "OWN|local|||||||https://h/dl/train.tsv?v=2|t.tsv|\n"
+             "DB|deepbind|||||||a_AC.seq.gz|a_B.seq.gz|\n")
+    return make_plan(tmp_path, sheet, genomes=copy.deepcopy(GENOMES))
+
+
+# --- seeds, names, small decisions ---------------------------------------------------------------------
+
+def test_tf_seed_is_the_crc32_of_the_name_plus_the_simulation_seed():
+    assert tf_seed("CTCF") == zlib.crc32(b"CTCF") % 100_000
+    assert tf_seed("CTCF", 7) == tf_seed("CTCF") + 7
+    # the seeds of the default run, as planned before the planning layer existed (results unchanged)
+    assert [tf_seed(tf) for tf in ("CTCF", "REST", "TAL1-GATA1")] == [1600, 81316, 5343]
+
+
+def test_tf_seed_does_not_depend_on_row_order(tmp_path):
+    rows = ["A|simulated|MA0139.1", "B|simulated|MA0138.2"]
+    first = make_plan(tmp_path, "tf|source|motifs\n" + "\n".join(rows) + "\n", simulation={"seed": 3})
+    second = make_plan(tmp_path, "tf|source|motifs\n" + "\n".join(rows[::-1]) + "\n", simulation={"seed": 3})
+    assert first.tf_seed("A") == second.tf_seed("A") == tf_seed("A", 3) != first.tf_seed("B")
+
+
+@pytest.mark.parametrize("url, name", [
+    ("https://h/dl/train.tsv?v=2", "train.tsv"),
+    ("https://h/a/b%20c.fa.gz", "b_c.fa.gz"),
+    ("ftp://h/x/y(1)+z.bed", "y(1)+z.bed"),
+    ("https://h/", "download"),
+])
+def test_download_name(url, name):
+    assert download_name(url) == name
+
+
+@pytest.mark.parametrize("n, shown, expected", [(200, 20, 200), (5, 20, 20), (0, 20, 0)])
+def test_n_evaluate_is_at_least_the_sequences_shown_and_0_means_all(n, shown, expected):
+    assert n_evaluate(n, shown) == expected
+
+
+def test_alternatives_match_exactly_the_names():
+    import re
+
+    pattern = alternatives(["GATA1_(SC-265)+x.1", "A"])
+    assert re.fullmatch(pattern, "GATA1_(SC-265)+x.1") and re.fullmatch(pattern, "A")
+    assert not re.fullmatch(pattern, "GATA1_XSC-265Y+x.1") and not re.fullmatch(alternatives([]), "")
+
+
+# --- routes -----------------------------------------------------------------------------------------
+
+def test_each_source_has_one_route_and_one_sequences_file(sources_plan):
+    plan = sources_plan
+    assert plan.peak_tfs == ["SIM", "ENC", "LOC"]
+    assert plan.sequences_file("SIM") == "results/SIM/data/sequences.tsv"
+    assert plan.sequences_file("OWN") == "results/OWN/data/imported.tsv"
+    assert plan.sequences_file("GATA1_archive") == "results/GATA1_archive/data/imported.tsv"  # archive dataset
+    assert [plan.import_format(tf) for tf in ("DB", "OWN", "GATA1_archive")] == ["deepbind", "auto", "auto"]
+
+
+def test_peak_inputs_by_source(sources_plan, tmp_path):
+    plan = sources_plan
+    assert plan.peak_inputs("SIM") == {"peaks": "resources/simulated/SIM/peaks.narrowPeak.gz",
+                                       "fasta": "resources/simulated/SIM/genome.fa"}
+    assert plan.peak_inputs("ENC") == {"peaks": "resources/encode/ENCFF618VMC.bed.gz",
+                                       "fasta": "resources/genomes/hg38.fa"}  # GRCh38 is hg38
+    assert plan.peak_inputs("LOC") == {"peaks": str(tmp_path / "p.bed"), "fasta": "resources/local/LOC/genome.fa"}
+    with pytest.raises(InputError, match="source 'deepbind' has no peaks"):
+        plan.peak_inputs("DB")
+
+
+def test_blacklisted_encode_rows_read_filtered_peaks_and_gc_negatives_all_peaks(tmp_path):
+    sheet = "tf|source|accession|genome\nENC|encode|ENCFF618VMC|hg38\n"
+    plan = make_plan(tmp_path, sheet, genomes=copy.deepcopy(GENOMES), encode={"blacklist": True},
+                     sequence={"negatives": "gc_matched", "gc_bins": 7})
+    assert plan.peak_inputs("ENC")["peaks"] == "results/ENC/data/peaks.filtered.narrowPeak.gz"
+    inputs = plan.negative_inputs("ENC")
+    assert inputs == {"peaks": "resources/encode/ENCFF618VMC.bed.gz", "fasta": "resources/genomes/hg38.fa",
+                      "blacklist": "resources/genomes/hg38.blacklist.bed.gz"}
+    assert plan.negative_args(inputs) == [
+        "--negatives=gc_matched", "--fasta=resources/genomes/hg38.fa",
+        "--peaks=resources/encode/ENCFF618VMC.bed.gz", "--gc-bins=7",
+        "--exclude=resources/genomes/hg38.blacklist.bed.gz"]
+    assert plan.accession_assembly("ENCFF618VMC") == "hg38"
+
+
+def test_shuffled_negatives_read_nothing(sources_plan):
+    assert sources_plan.negative_inputs("SIM") == {}
+    assert sources_plan.negative_args({}) == ["--negatives=shuffle"]
+
+
+def test_encode_rows_are_checked(tmp_path):
+    with pytest.raises(InputError, match=r"tfs.tsv line 2, column 'genome': 'hg18' is not in the config's "
+                                         r"`genomes` \(known: hg38, mm10\)"):
+        make_plan(tmp_path, "tf|source|accession|genome\nE|encode|ENCFF618VMC|hg18\n", genomes=GENOMES)
+    with pytest.raises(InputError, match="accession ENCFF618VMC is used with genomes hg38 and mm10"):
+        make_plan(tmp_path, "tf|source|accession|genome\nE|encode|ENCFF618VMC|hg38\nF|encode|ENCFF618VMC|mm10\n",
+                  genomes=GENOMES)
+    with pytest.raises(InputError, match="genomes.mm10 has no `blacklist` URL"):
+        make_plan(tmp_path, "tf|source|accession|genome\nE|encode|ENCFF618VMC|mm10\n", genomes=GENOMES,
+                  encode={"blacklist": True})
+
+
+def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_path):
+    plan = sources_plan
+    assert plan.local_file("OWN", "train") == "resources/downloads/OWN/train/train.tsv"
+    assert plan.local_file("OWN", "test") == str(tmp_path / "t.tsv")
+    assert plan.local_genome_source("LOC") == []  # a URL: downloaded by prepare_genome itself
+    assert plan.import_inputs("OWN", {}) == {"train": "resources/downloads/OWN/train/train.tsv",
+                                             "test": str(tmp_path / "t.tsv")}
+    assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
+        "train": "a/train.fa", "test": "a/test.fa", "datasets": "resources/archive/datasets.tsv"}
+
+
+def test_genome_and_download_arguments(sources_plan):
+    assert sources_plan.genome_args("mm10") == ["--md5=" + "0" * 32] and sources_plan.genome_args("hg38") == []
+    assert sources_plan.download_args() == ["--retries=4", "--backoff=1.0", "--timeout=60"]
+
+
+def test_simulate_params_fall_back_to_the_config(tmp_path):
+    plan = make_plan(tmp_path, "tf|source|motifs|spacing|n_peaks\nA|simulated|MA0091.1,MA0035.4|7|50\n"
+                               "B|simulated|MA0139.1||\n", simulation={"n_peaks": 99, "chrom_size": 9000})
+    assert plan.simulate_params("A") == {"motifs": "MA0091.1,MA0035.4", "spacing": 7, "n_peaks": 50,
+                                         "n_chroms": 10, "chrom_size": 9000, "seed": tf_seed("A")}
+    assert plan.simulate_params("B")["spacing"] == 0 and plan.simulate_params("B")["n_peaks"] == 99
+
+
+@pytest.mark.parametrize("names, message", [
+    (["ok", "bad/name"], "archive dataset 'bad/name': a TF name may only contain"),
+    (["..", "ok"], r"archive dataset '\.\.' is a path step"),
+    (["median"], "is a summary row"),
+    (["A"], "archive dataset 'A' is also a row of tfs.tsv"),
+])
+def test_archive_dataset_names_are_checked(names, message):
+    with pytest.raises(InputError, match=message):
+        check_dataset_names(names, ["A"], r"[A-Za-z0-9_.()+-]+", "tfs.tsv")
+
+
+# --- training ----------------------------------------------------------------------------------------
+
+def test_training_params_are_default_updated_by_the_architecture_section(tmp_path):
+    plan = make_plan(tmp_path, "tf|source|motifs\nA|simulated|MA0139.1\n",
+                     training={"default": {"lr": 0.01, "net": {"dropout": 0.1}}, "rnn": {"net": {"pool": "max"}}})
+    cnn, rnn = plan.training_params("cnn"), plan.training_params("rnn")
+    assert cnn == {**training_defaults(), "lr": 0.01, "net": {"dropout": 0.1}}
+    assert rnn["lr"] == 0.01 and rnn["net"] == {"pool": "max"}  # a section's net replaces default's
+
+
+def test_train_defaults_are_the_schemas():
+    from deepmotif.models.train import DEFAULTS
+
+    schema = load_schema("config")["properties"]["training"]["properties"]["default"]["properties"]
+    assert DEFAULTS == {key: spec["default"] for key, spec in schema.items()}
+    assert DEFAULTS["lr"] == 1e-3 and DEFAULTS["batch_size"] == 64
+
+
+@pytest.mark.parametrize("training, message", [
+    ({"cnnn": {"lr": 0.1}}, r"unknown key 'training.cnnn'; did you mean 'cnn'\?"),
+    ({"rnn": {"net": {"pool": "avg"}}}, r"key 'training.rnn.net.pool': 'avg' is not one of \['mean', 'max'\]"),
+    ({"cnn": {"net": {"kernel_sizes": 5}}}, r"key 'training.cnn.net.kernel_sizes': 5 is not of type 'array'"),
+    ({"cnn": {"net": {"hidden_size": 5}}}, r"unknown key 'training.cnn.net.hidden_size'"),
+    ({"default": {"net": {"pool": "max"}}}, r"training.default' \(used by cnn\): unknown key 'net.pool'"),
+    ({"default": {"lr": -1}}, r"key 'training.default.lr': -1 is less than or equal to the minimum of 0"),
+])
+def test_training_sections_are_checked_against_the_networks(tmp_path, training, message):
+    with pytest.raises(InputError, match=message):
+        make_plan(tmp_path, "tf|source|motifs\nA|simulated|MA0139.1\n", training=training)
+
+
+def test_unknown_architecture_is_named(tmp_path):
+    with pytest.raises(InputError, match="unknown architecture 'transformer'; registered: cnn, cnn_rnn"):
+        Plan.load({"tfs": "x.tsv", "architectures": ["cnn", "transformer"]})
+
+
+def test_registry_description_agrees_with_the_networks():
+    """ARCHITECTURES (torch-free) describes exactly the registered networks: keywords, types, presets,
+    choices and first convolution."""
+    from jsonschema import Draft202012Validator
+
+    from deepmotif.models.nets import NETS, PRESETS, build_net
+
+    assert set(ARCHITECTURES) == set(NETS)
+    json_type = {"int": "integer", "float": "number", "str": "string", "tuple[int, ...]": "array"}
+    for arch, cls in NETS.items():
+        params = {n: p for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
+        described = ARCHITECTURES[arch]["net"]
+        assert set(params) == set(described), arch
+        validator = Draft202012Validator(net_schema(arch))
+        for name, param in params.items():
+            assert json_type[param.annotation] == described[name]["type"], (arch, name)
+            default = list(param.default) if isinstance(param.default, tuple) else param.default
+            assert validator.is_valid({name: default}), (arch, name)
+            for choice in described[name].get("enum", []):
+                build_net(arch, **{name: choice})
+            if "enum" in described[name]:
+                with pytest.raises(ValueError):
+                    build_net(arch, **{name: "not-a-choice"})
+        assert set(PRESETS[arch]) == set(PRESET_NAMES)
+        for preset in PRESETS[arch].values():
+            assert validator.is_valid(preset), (arch, preset)
+        assert ARCHITECTURES[arch]["first_conv"] == isinstance(getattr(cls, "first_conv", None), property)
+
+
+# --- defaults ---------------------------------------------------------------------------------------
+
+def leaves(tree: dict, prefix: str = ""):
+    for key, value in tree.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            yield from leaves(value, path + ".")
+        else:
+            yield path, value
+
+
+def test_config_yaml_departs_from_the_schema_defaults_only_where_it_says(repo_root):
+    """config/config.yaml documents every key; its values are the schema's defaults except these."""
+    departures = {"tfs", "architectures", "sequence.max_peaks", "genomes", "training.rnn"}
+    config = yaml.safe_load((repo_root / "config/config.yaml").read_text())
+    defaults = {"tfs": config["tfs"], "architectures": config["architectures"]}
+    apply_defaults(defaults, load_schema("config"))
+    differ = {path for path, value in leaves(config)
+              if dict(leaves(defaults)).get(path, object()) != value}
+    assert {path for path in differ if not any(path == d or path.startswith(d + ".") for d in departures)} == set()
+    assert "sequence.max_peaks" in differ  # the listed departures are real
+
+
+def test_apply_defaults_fills_nested_sections_without_overwriting():
+    config = {"interpret": {"class_optimization": {"steps": 10}}, "genomes": {"g": {"url": "u"}}}
+    apply_defaults(config, load_schema("config"))
+    assert config["interpret"]["class_optimization"] == {**config["interpret"]["class_optimization"], "steps": 10}
+    assert config["interpret"]["class_optimization"]["init"] == "onehot"
+    assert config["training"]["default"]["batch_size"] == 64 and config["resources"]["train"]["mem_mb"] == 4000
+    assert config["genomes"] == {"g": {"url": "u"}}
+
+
+# --- interpretation and dashboards ---------------------------------------------------------------------
+
+def test_interpretation_plan(tmp_path):
+    plan = make_plan(tmp_path, "tf|source|motifs|description\nA|simulated|MA0139.1|-x\n",
+                     architectures=["rnn", "cnn"], interpret={"temporal_archs": ["cnn"], "n_evaluate": 5})
+    assert plan.filter_archs == ["cnn"] and plan.temporal_archs == ["cnn"] and plan.n_evaluate() == 20
+    assert plan.motif_memes("A", "rnn") == ["results/A/rnn/class_optimization.meme"]
+    assert plan.motif_memes("A", "cnn")[1] == "results/A/cnn/filters.meme"
+    assert plan.planted_args(plan.planted_inputs("A")) == ["--positives=results/A/data/positives.tsv",
+                                                           "--planted=resources/simulated/A/planted.tsv"]
+    assert plan.planted_inputs("X") == {}
+    assert plan.tf_description("A") == "-x" and plan.tf_description("X") == ""
+    assert plan.summary_axes() == ("cnn", "cnn")
+    outputs = plan.final_outputs(["A", "X"])
+    assert "results/X/rnn/metrics.json" in outputs and "results/summary/ground_truth.tsv" in outputs
+    args = plan.dashboard_args(plan.dashboard_inputs("A"))
+    assert args[:3] == ["--metrics", "rnn=results/A/rnn/metrics.json", "cnn=results/A/cnn/metrics.json"]
+    assert args[-2:] == ["--temporal", "results/A/figures/temporal"]
+
+
+# --- Snakemake: building the DAG imports no torch ----------------------------------------------------
+
+def test_dry_run_works_without_torch(repo_root, tmp_path):
+    """A `torch` that cannot be imported (first on PYTHONPATH) does not stop `snakemake -n`."""
+    blocker = tmp_path / "blocker" / "torch"
+    blocker.mkdir(parents=True)
+    (blocker / "__init__.py").write_text("raise ImportError('torch is blocked for this test')\n")
+    (tmp_path / "tfs.tsv").write_text("tf\tsource\tmotifs\nA\tsimulated\tMA0139.1\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", "architectures": ["cnn", "rnn", "cnn_rnn"]}))
+    env = {"PATH": f"{sys.executable.rsplit('/', 1)[0]}:/usr/bin:/bin", "PYTHONPATH": str(blocker.parent),
+           "HOME": str(tmp_path)}
+    check = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True, text=True)
+    assert "torch is blocked" in check.stderr  # the blocker works
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory", str(tmp_path),
+         "--configfile", "c.yaml", "-n", "--cores", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "train_model" in result.stdout and "extract_filter_motifs" in result.stdout
