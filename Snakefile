@@ -4,6 +4,7 @@
 #   snakemake --cores 2 --config tfs=my.tsv   # another TF sheet
 #   snakemake --profile slurm                 # on a Slurm cluster (see README)
 
+
 configfile: "config/config.yaml"
 
 
@@ -15,6 +16,6 @@ include: "workflow/rules/report.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs,
-    default_target: True

@@ -2,7 +2,8 @@
 # One command sets up a fresh Debian/Ubuntu machine with Python >= 3.10 for DeepMotif:
 #   system packages: bedtools (the pipeline), chromium (the dashboard's browser test),
 #                    slurmctld/slurmd/slurm-client/munge (the Slurm test runs a real one-node Slurm)
-#   Python packages: requirements.txt and this package (editable), in a virtual environment .venv/
+#   Python packages: requirements.txt (pinned; torch's CPU build unless there is an NVIDIA GPU, see below)
+#                    and this package (editable), in a virtual environment .venv/
 #                    made with $PYTHON (default python3: the distribution's own Python works, PEP 668
 #                    forbids only system-wide pip). Then: .venv/bin/snakemake, .venv/bin/python -m pytest.
 # Idempotent. Set DEEPMOTIF_NO_APT=1 to skip the system packages (e.g. without root),
@@ -36,6 +37,29 @@ if [ ! -x "$VENV/bin/python" ]; then
   "${PYTHON:-python3}" -m venv "$VENV"
 fi
 PYTHON="$VENV/bin/python"
-"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt
+# torch: requirements.txt pins torch==2.13.0, and which build that is depends on where pip finds it: PyPI
+# serves Linux x86_64 a CUDA build (several GB with its nvidia-* packages), the PyTorch CPU index
+# (https://download.pytorch.org/whl/cpu) the CPU build 2.13.0+cpu (~200 MB). Chosen deliberately here:
+# with an NVIDIA GPU (nvidia-smi lists one) the CUDA build from PyPI, otherwise torch==2.13.0+cpu from the CPU
+# index or from a local wheel on pip's find-links (on the development machine pip's configuration,
+# `pip config list`, points find-links at /opt/wheels, which holds torch-2.13.0+cpu, and the CPU index is
+# unreachable: pip retries it for ~15 s, then takes the wheel). DEEPMOTIF_TORCH=cpu or cuda overrides.
+TORCH_VERSION="$(sed -n 's/^torch==//p' requirements.txt)"
+TORCH_BUILD="${DEEPMOTIF_TORCH:-auto}"
+if [ "$TORCH_BUILD" = "auto" ]; then
+  TORCH_BUILD=cpu
+  if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L 2>/dev/null | grep -q '^GPU'; then TORCH_BUILD=cuda; fi
+fi
+WANT="$TORCH_VERSION"; [ "$TORCH_BUILD" = "cpu" ] && WANT="$TORCH_VERSION+cpu"
+if ! "$PYTHON" -c "import torch, sys; v = torch.__version__; sys.exit(v != '$WANT' and ('$TORCH_BUILD' == 'cpu' or v.split('+')[0] != '$WANT' or v.endswith('+cpu')))" 2>/dev/null; then
+  echo "setup: installing torch $TORCH_VERSION ($TORCH_BUILD build)"
+  if [ "$TORCH_BUILD" = "cuda" ]; then
+    "$PYTHON" -m pip install -q --disable-pip-version-check "torch==$TORCH_VERSION"
+  else
+    "$PYTHON" -m pip install -q --disable-pip-version-check --extra-index-url https://download.pytorch.org/whl/cpu \
+      "torch==$TORCH_VERSION+cpu"
+  fi
+fi
+"$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt  # torch==X is met by X+cpu
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e .
-echo "setup: done ($("$PYTHON" -c 'import torch, lightning, snakemake; print("torch", torch.__version__, "lightning", lightning.__version__, "snakemake", snakemake.__version__)'); $(bedtools --version 2>/dev/null || echo 'bedtools missing'))"
+echo "setup: done ($("$PYTHON" -c 'import torch, lightning, snakemake; print("torch", torch.__version__, "cuda" if torch.version.cuda else "cpu", "lightning", lightning.__version__, "snakemake", snakemake.__version__)'); $(bedtools --version 2>/dev/null || echo 'bedtools missing'))"

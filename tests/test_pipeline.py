@@ -79,4 +79,12 @@ def test_rerun_has_nothing_to_do(repo_root, tiny_run):
 def test_lint_is_clean(repo_root):
     result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=repo_root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
     assert "Congratulations, your workflow is in a good condition!" in result.stdout, result.stdout[-3000:]
+
+
+def test_snakefmt_is_clean(repo_root):
+    """The Snakemake workflow catalog's formatting check (settings: [tool.snakefmt] in pyproject.toml)."""
+    result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=repo_root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]

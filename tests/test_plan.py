@@ -253,6 +253,13 @@ def test_config_yaml_departs_from_the_schema_defaults_only_where_it_says(repo_ro
     assert "sequence.max_peaks" in differ  # the listed departures are real
 
 
+def test_config_readme_describes_every_section_and_sheet_column(repo_root):
+    """The workflow catalog's config/README.md: every top-level key of the schema and every sheet column."""
+    readme = (repo_root / "config/README.md").read_text()
+    keys = [*load_schema("config")["properties"], *load_schema("tfs")["properties"]]
+    assert [key for key in keys if f"| `{key}` |" not in readme] == []
+
+
 def test_apply_defaults_fills_nested_sections_without_overwriting():
     config = {"interpret": {"class_optimization": {"steps": 10}}, "genomes": {"g": {"url": "u"}}}
     apply_defaults(config, load_schema("config"))

@@ -37,14 +37,6 @@ wildcard_constraints:
     arch=alternatives(ARCHS),
 
 
-def section(name):
-    return PLAN.section(name)
-
-
-def n_evaluate():
-    return PLAN.n_evaluate()
-
-
 def interpret_settings():
     return json.dumps(PLAN.interpret_settings(), separators=(",", ":"))
 
@@ -74,6 +66,7 @@ negative_inputs = by_tf(PLAN.negative_inputs)
 local_genome_source = by_tf(PLAN.local_genome_source)
 planted_inputs = by_tf(PLAN.planted_inputs)
 dashboard_inputs = by_tf(PLAN.dashboard_inputs)
+n_evaluate, tf_description, ground_truth_files = PLAN.n_evaluate, PLAN.tf_description, PLAN.ground_truth_files
 
 
 def import_inputs(wildcards):
@@ -91,14 +84,6 @@ def planted_args(wildcards, input):
 
 def dashboard_args(wildcards, input):
     return " ".join(map(shlex.quote, PLAN.dashboard_args(dict(input.items()))))
-
-
-def tf_description(tf):
-    return PLAN.tf_description(tf)
-
-
-def ground_truth_files(tfs=None):
-    return PLAN.ground_truth_files(tfs)
 
 
 def metrics_files(wildcards=None):

@@ -8,12 +8,12 @@ rule simulate_data:
         fai="resources/simulated/{tf}/genome.fa.fai",
         peaks="resources/simulated/{tf}/peaks.narrowPeak.gz",
         planted="resources/simulated/{tf}/planted.tsv",
-    params:
-        simulation=lambda wc: PLAN.simulate_params(wc.tf),
     log:
         "logs/simulate_data/{tf}.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        simulation=lambda wc: PLAN.simulate_params(wc.tf),
     shell:
         "python -m deepmotif simulate --motifs={params.simulation[motifs]:q}"
         " --spacing={params.simulation[spacing]} --n-peaks={params.simulation[n_peaks]}"
@@ -27,13 +27,13 @@ rule extract_positives:
         unpack(peak_inputs),
     output:
         "results/{tf}/data/positives.tsv",
-    params:
-        length=PLAN.section("sequence")["length"],
-        max_peaks=PLAN.section("sequence")["max_peaks"],
     log:
         "logs/extract_positives/{tf}.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        length=PLAN.section("sequence")["length"],
+        max_peaks=PLAN.section("sequence")["max_peaks"],
     shell:
         "python -m deepmotif extract {input.peaks:q} {input.fasta:q} --output={output:q}"
         " --length={params.length} --max-peaks={params.max_peaks} 2> {log:q}"
@@ -45,6 +45,10 @@ rule build_dataset:
         positives="results/{tf}/data/positives.tsv",
     output:
         "results/{tf}/data/sequences.tsv",
+    log:
+        "logs/build_dataset/{tf}.log",
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         valid=",".join(PLAN.section("split")["valid_chroms"]),
         test=",".join(PLAN.section("split")["test_chroms"]),
@@ -52,10 +56,6 @@ rule build_dataset:
         test_fraction=PLAN.section("split")["test_fraction"],
         seed=PLAN.section("sequence")["seed"],
         negatives=lambda wc, input: PLAN.negative_args(dict(input.items())),
-    log:
-        "logs/build_dataset/{tf}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif build-dataset {input.positives:q} --output={output:q}"
         " --valid-chroms={params.valid:q} --test-chroms={params.test:q}"
@@ -70,16 +70,16 @@ rule download_peaks:
     output:
         peaks="resources/encode/{accession}.bed.gz",
         metadata="resources/encode/{accession}.json",
+    log:
+        "logs/download_peaks/{accession}.log",
     wildcard_constraints:
         accession="ENCFF[0-9A-Z]{6}",
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         assembly=lambda wc: PLAN.accession_assembly(wc.accession),
         base_url=PLAN.section("encode")["base_url"],
         download=PLAN.download_args(),
-    log:
-        "logs/download_peaks/{accession}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif fetch-peaks {wildcards.accession} --genome={params.assembly:q}"
         " --base-url={params.base_url:q} {params.download:q} --output={output.peaks:q}"
@@ -90,16 +90,16 @@ rule download_genome:
     output:
         fasta="resources/genomes/{genome}.fa",
         fai="resources/genomes/{genome}.fa.fai",
+    log:
+        "logs/download_genome/{genome}.log",
     wildcard_constraints:
         genome=alternatives(PLAN.section("genomes")),
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         url=lambda wc: PLAN.section("genomes")[wc.genome]["url"],
         md5=lambda wc: PLAN.genome_args(wc.genome),
         download=PLAN.download_args(),
-    log:
-        "logs/download_genome/{genome}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif fetch-genome {params.url:q} --output={output.fasta:q} {params.md5:q}"
         " {params.download:q} 2> {log:q}"
@@ -108,15 +108,15 @@ rule download_genome:
 rule download_blacklist:
     output:
         "resources/genomes/{genome}.blacklist.bed.gz",
+    log:
+        "logs/download_blacklist/{genome}.log",
     wildcard_constraints:
         genome=alternatives(PLAN.section("genomes")),
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         url=lambda wc: PLAN.section("genomes")[wc.genome]["blacklist"],
         download=PLAN.download_args(),
-    log:
-        "logs/download_blacklist/{genome}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif fetch {params.url:q} --output={output:q} {params.download:q} 2> {log:q}"
 
@@ -142,16 +142,16 @@ rule filter_peaks:
 rule download_file:
     output:
         "resources/downloads/{tf}/{column}/{filename}",
+    log:
+        "logs/download_file/{tf}/{column}/{filename}.log",
     wildcard_constraints:
         column="train|test|peaks|fasta",
         filename="[^/]+",
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         url=lambda wc: PLAN.value(wc.tf, wc.column),
         download=PLAN.download_args(),
-    log:
-        "logs/download_file/{tf}/{column}/{filename}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif fetch {params.url:q} --output={output:q} {params.download:q} 2> {log:q}"
 
@@ -162,16 +162,15 @@ rule prepare_genome:
     output:
         fasta="resources/local/{tf}/genome.fa",
         fai="resources/local/{tf}/genome.fa.fai",
-    params:
-        source=lambda wc: PLAN.value(wc.tf, "fasta"),
-        download=PLAN.download_args(),
     log:
         "logs/prepare_genome/{tf}.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        source=lambda wc: PLAN.value(wc.tf, "fasta"),
+        download=PLAN.download_args(),
     shell:
-        "python -m deepmotif fetch-genome {params.source:q} --output={output.fasta:q} {params.download:q}"
-        " 2> {log:q}"
+        "python -m deepmotif fetch-genome {params.source:q} --output={output.fasta:q} {params.download:q}" " 2> {log:q}"
 
 
 rule import_sequences:
@@ -179,15 +178,15 @@ rule import_sequences:
         unpack(import_inputs),
     output:
         "results/{tf}/data/imported.tsv",
+    log:
+        "logs/import_sequences/{tf}.log",
+    conda:
+        "../../envs/deepmotif.yaml"
     params:
         format=lambda wc: PLAN.import_format(wc.tf),
         valid_fraction=PLAN.section("split")["valid_fraction"],
         max_train=PLAN.section("sequence")["max_peaks"],
         seed=PLAN.section("sequence")["seed"],
-    log:
-        "logs/import_sequences/{tf}.log",
-    conda:
-        "../../envs/deepmotif.yaml"
     shell:
         "python -m deepmotif import-sequences --train={input.train:q} --test={input.test:q}"
         " --format={params.format} --valid-fraction={params.valid_fraction}"
@@ -200,14 +199,14 @@ rule import_sequences:
 rule download_archive:
     output:
         "resources/archive/datasets.tar.gz",
-    params:
-        url=PLAN.archive_args()["url"],
-        sha256=PLAN.archive_args()["sha256"],
-        download=PLAN.download_args(),
     log:
         "logs/download_archive/archive.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        url=PLAN.archive_args()["url"],
+        sha256=PLAN.archive_args()["sha256"],
+        download=PLAN.download_args(),
     shell:
         "python -m deepmotif fetch {params.url:q} --output={output:q} {params.sha256:q} {params.download:q}"
         " 2> {log:q}"
@@ -231,13 +230,13 @@ checkpoint list_datasets:
         "resources/archive/data",
     output:
         "resources/archive/datasets.tsv",
-    params:
-        exclude=PLAN.archive_args()["exclude"],
-        include=PLAN.archive_args()["include"],
     log:
         "logs/list_datasets/archive.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        exclude=PLAN.archive_args()["exclude"],
+        include=PLAN.archive_args()["include"],
     shell:
         "python -m deepmotif list-datasets {input:q} --output={output:q} --exclude={params.exclude:q}"
         " --include={params.include:q} 2> {log:q}"

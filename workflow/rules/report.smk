@@ -65,10 +65,7 @@ MODEL_FILES = {
 rule build_dashboard:
     input:
         unpack(planted_inputs),
-        **{
-            name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS)
-            for name, file in MODEL_FILES.items()
-        },
+        **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
     output:
         performance=report(
@@ -189,9 +186,7 @@ rule build_index:
     params:
         dashboards=lambda wc, input: pairs(all_tfs(), input.dashboards),
         ground_truth=lambda wc, input: (
-            f"--ground-truth={shlex.quote(input.ground_truth[0])}"
-            if input.ground_truth
-            else ""
+            f"--ground-truth={shlex.quote(input.ground_truth[0])}" if input.ground_truth else ""
         ),
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
         top=INTERPRET["ground_truth"]["top"],
