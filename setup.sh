@@ -56,8 +56,9 @@ if ! "$PYTHON" -c "import torch, sys; v = torch.__version__; sys.exit(v != '$WAN
   if [ "$TORCH_BUILD" = "cuda" ]; then
     "$PYTHON" -m pip install -q --disable-pip-version-check "torch==$TORCH_VERSION"
   else
-    "$PYTHON" -m pip install -q --disable-pip-version-check --extra-index-url https://download.pytorch.org/whl/cpu \
-      "torch==$TORCH_VERSION+cpu"
+    # --no-deps: only torch comes from the CPU index; its dependencies come with requirements.txt below
+    "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps \
+      --extra-index-url https://download.pytorch.org/whl/cpu "torch==$TORCH_VERSION+cpu"
   fi
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt  # torch==X is met by X+cpu
