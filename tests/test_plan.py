@@ -11,7 +11,7 @@ import zlib
 import pytest
 import yaml
 
-from deepmotif.config import apply_defaults, load_schema, training_defaults
+from deepmotif.config import apply_defaults, load_schema, schema_default, training_defaults
 from deepmotif.errors import InputError
 from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, n_evaluate, tf_seed
 from deepmotif.plan.architectures import ARCHITECTURES, PRESET_NAMES, net_schema
@@ -258,6 +258,14 @@ def test_config_readme_describes_every_section_and_sheet_column(repo_root):
     readme = (repo_root / "config/README.md").read_text()
     keys = [*load_schema("config")["properties"], *load_schema("tfs")["properties"]]
     assert [key for key in keys if f"| `{key}` |" not in readme] == []
+
+
+def test_schema_default_of_a_dotted_key():
+    assert schema_default("interpret.class_optimization.steps") == 500
+    assert schema_default("interpret.class_optimization.init") == "onehot"
+    assert schema_default("training.default.lr") == 1e-3
+    with pytest.raises(KeyError):
+        schema_default("architectures")
 
 
 def test_apply_defaults_fills_nested_sections_without_overwriting():

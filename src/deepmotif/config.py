@@ -119,3 +119,23 @@ def training_defaults() -> dict[str, Any]:
     config: dict[str, Any] = {}
     apply_defaults(config, schema["properties"]["training"]["properties"]["default"], schema)
     return config
+
+
+def schema_default(key: str) -> Any:
+    """The schema's default of a dotted config key, for command-line defaults that must agree with it.
+
+    >>> schema_default("interpret.class_optimization.steps")
+    500
+
+    Raises
+    ------
+    KeyError
+        If the key is not in the schema or has no default.
+    """
+    root = load_schema("config")
+    schema = root
+    for part in key.split("."):
+        schema = _resolve(_resolve(schema, root)["properties"][part], root)
+    if "default" not in schema:
+        raise KeyError(f"config key {key!r} has no default in the schema")
+    return copy.deepcopy(schema["default"])
