@@ -165,6 +165,26 @@ def test_archive_dataset_names_are_checked(names, message):
         check_dataset_names(names, ["A"], r"[A-Za-z0-9_.()+-]+", "tfs.tsv")
 
 
+def test_archive_arguments_and_tf_wildcard(tmp_path):
+    import re
+
+    sheet = "tf|source|motifs\nA(1)|simulated|MA0139.1\n"
+    plan = make_plan(tmp_path, sheet)
+    assert plan.archive_args() == {"url": "", "sha256": [], "exclude": "", "include": ""}
+    assert re.fullmatch(plan.tf_constraint(), "A(1)") and not re.fullmatch(plan.tf_constraint(), "B")
+    with pytest.raises(InputError, match="ENCODE accession ENCFF000AAA is in no `source: encode` row"):
+        plan.accession_assembly("ENCFF000AAA")
+    plan = make_plan(tmp_path, sheet, archive={"url": "https://h/d.tar.gz", "sha256": "a" * 64, "include": ["X", "Y"]})
+    assert plan.archive_args() == {"url": "https://h/d.tar.gz", "sha256": ["--sha256=" + "a" * 64],
+                                   "exclude": "ALL", "include": "X,Y"}
+    assert re.fullmatch(plan.tf_constraint(), "GATA1_K562_GATA-1_USC")  # archive TFs: any TF name
+
+
+def test_a_config_without_sheet_or_archive_is_refused():
+    with pytest.raises(InputError, match=r"neither a TF sheet \(`tfs:`\) nor a dataset archive"):
+        Plan.load({"tfs": None, "architectures": ["cnn"]})
+
+
 # --- training ----------------------------------------------------------------------------------------
 
 def test_training_params_are_default_updated_by_the_architecture_section(tmp_path):
