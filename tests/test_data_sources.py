@@ -198,7 +198,7 @@ def test_encode_row_downloads_filters_extracts_and_trains(encode_run, encode_fix
     table = pd.read_csv(workdir / "results/summary/auc_table.tsv", sep="\t")
     assert {("MAX_K562", "cnn"), ("MAX(local)", "cnn"), ("GATA1(url)", "cnn")} <= set(zip(table["tf"], table["arch"]))
     assert files_under(workdir / "resources/downloads") == ["GATA1(url)/test/test.fa", "GATA1(url)/train/train.fa"]
-    gata = pd.read_csv(workdir / "results/GATA1(url)/data/sequences.tsv", sep="\t")
+    gata = pd.read_csv(workdir / "results/GATA1(url)/data/imported.tsv", sep="\t")
     assert gata.groupby("split").size().to_dict() == {"test": 1000, "train": 180, "valid": 20}
 
 
