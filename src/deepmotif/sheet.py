@@ -36,6 +36,8 @@ def tf_name_problem(name: str) -> str | None:
 def read_text(path: Path) -> str:
     """The text of a UTF-8 file, with or without a byte-order mark (what spreadsheet programs write).
 
+    (Branch ``hard`` adds ``deepmotif.io.read_text`` doing the same for every table: use that once merged.)
+
     Raises
     ------
     InputError
