@@ -1,0 +1,83 @@
+"""Single decisions of the plan, as plain functions: per-TF seeds, download names, name checks."""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from deepmotif.errors import InputError
+from deepmotif.sheet import tf_name_problem
+
+PEAK_SOURCES = ("simulated", "encode")
+IMPORT_FORMATS = {"deepbind": "deepbind", "demo": "demo"}  # source → import-sequences --format (else auto)
+
+
+def tf_seed(tf: str, seed: int = 0) -> int:
+    """A seed per TF that does not change when sheet rows are added or reordered.
+
+    Parameters
+    ----------
+    tf: str
+        TF name.
+    seed: int, optional
+        The config's ``simulation.seed``. Default 0.
+
+    Returns
+    -------
+    int
+        ``seed + crc32(tf) % 100000``.
+    """
+    return seed + zlib.crc32(tf.encode()) % 100_000
+
+
+def download_name(url: str) -> str:
+    """File name a URL is saved under: the last path step, percent-decoded, unsafe characters as ``_``.
+
+    >>> download_name("https://host/a/b%20c.fa.gz?x=1")
+    'b_c.fa.gz'
+    """
+    return re.sub(r"[^A-Za-z0-9_.()+-]", "_", Path(unquote(urlsplit(url).path)).name) or "download"
+
+
+def alternatives(names: Iterable[str]) -> str:
+    """A regular expression matching exactly the given names (none: matches nothing)."""
+    return "|".join(map(re.escape, names)) or "(?!)"
+
+
+def n_evaluate(n: int, n_sequences: int) -> int:
+    """Test positives scored per model: ``n``, at least the ``n_sequences`` shown (0: all)."""
+    return max(n, n_sequences) if n else 0
+
+
+def pairs(names: Iterable[str], paths: Iterable[str]) -> list[str]:
+    """``name=path`` arguments (an architecture or TF and its file), in the order of ``names``."""
+    return [f"{name}={path}" for name, path in zip(names, paths)]
+
+
+def check_dataset_names(names: Iterable[str], sheet_tfs: Iterable[str], pattern: str, sheet: str) -> None:
+    """Raise :class:`InputError` for an archive dataset name that cannot be a TF.
+
+    Parameters
+    ----------
+    names: iterable of str
+        Dataset names of the archive (its folders).
+    sheet_tfs: iterable of str
+        TFs of the sheet (names must differ).
+    pattern: str
+        The sheet schema's TF name pattern (without anchors).
+    sheet: str
+        The sheet's path, for messages.
+    """
+    sheet_tfs = set(sheet_tfs)
+    for name in names:
+        if not re.fullmatch(pattern, name):
+            raise InputError(f"archive dataset {name!r}: a TF name may only contain letters, digits and "
+                             "_ . ( ) + -; rename the folder")
+        problem = tf_name_problem(name)
+        if problem:
+            raise InputError(f"archive dataset {problem.replace('the TF', 'the folder')}")
+        if name in sheet_tfs:
+            raise InputError(f"archive dataset {name!r} is also a row of {sheet}; rename one of them")

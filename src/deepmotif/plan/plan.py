@@ -1,0 +1,401 @@
+"""The :class:`Plan`: the validated configuration and TF sheet, and every decision derived from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from deepmotif.config import apply_defaults, check_config, load_schema
+from deepmotif.errors import InputError
+from deepmotif.plan.architectures import ARCHITECTURES, has_first_conv, net_schema, with_architectures
+from deepmotif.plan.decisions import (
+    IMPORT_FORMATS,
+    PEAK_SOURCES,
+    alternatives,
+    check_dataset_names,
+    download_name,
+    n_evaluate,
+    pairs,
+    tf_seed,
+)
+from deepmotif.sheet import URL, read_sheet
+
+def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
+    """Check ``config`` against the schema and the registered architectures; fill in the defaults.
+
+    Parameters
+    ----------
+    config: dict
+        The merged configuration; modified (schema defaults filled in).
+    schema: dict
+        ``workflow/schemas/config.schema.yaml``.
+    source: str, optional
+        Name of the configuration in messages.
+
+    Raises
+    ------
+    InputError
+        Naming the key: unknown keys (with a "did you mean"), wrong types, unknown architectures,
+        ``net`` keywords a network does not accept.
+    """
+    schema = with_architectures(schema)
+    check_config(config, schema, source)
+    unknown = [a for a in config["architectures"] if a not in ARCHITECTURES]
+    if unknown:
+        raise InputError(f"{source} key 'architectures': unknown architecture {unknown[0]!r}; registered: "
+                         f"{', '.join(sorted(ARCHITECTURES))} (see src/deepmotif/models/nets.py)")
+    apply_defaults(config, schema)
+    training = config["training"]
+    for arch in config["architectures"]:  # default's net applies to architectures without their own
+        if "net" not in training.get(arch, {}):
+            check_config({"net": training["default"]["net"]},
+                         {"type": "object", "properties": {"net": net_schema(arch)}},
+                         f"{source} key 'training.default' (used by {arch})")
+
+
+@dataclass
+class Plan:
+    """The validated configuration and TF sheet, and every decision derived from them.
+
+    Build it with :meth:`Plan.load`. ``tfs`` is the sheet (one row per TF, indexed by ``tf``; empty
+    when an archive supplies every TF); TFs of an archive are known only after its ``list_datasets``
+    checkpoint and are passed in where needed.
+    """
+
+    config: dict[str, Any]
+    tfs: pd.DataFrame
+    tf_schema: dict[str, Any] = field(repr=False)
+
+    @classmethod
+    def load(cls, config: dict[str, Any], base_dir: str | Path = ".", source: str = "config") -> Plan:
+        """Validate ``config`` (filling in its defaults, in place) and read its TF sheet.
+
+        Parameters
+        ----------
+        config: dict
+            The merged configuration (Snakemake's ``config``).
+        base_dir: path, optional
+            The checkout: a relative ``tfs`` path not found in the working directory is looked up
+            there (``snakemake --directory`` elsewhere). Default the working directory.
+        source: str, optional
+            Name of the configuration in messages.
+        """
+        validate_config(config, load_schema("config"), source)
+        tf_schema = load_schema("tfs")
+        if config.get("tfs"):
+            path = Path(config["tfs"])
+            if not path.is_absolute() and not path.exists() and (Path(base_dir) / path).exists():
+                path = Path(base_dir) / path
+            tfs = read_sheet(path, tf_schema)
+        elif config.get("archive"):
+            tfs = pd.DataFrame(columns=list(tf_schema["properties"]), dtype=object).set_index("tf", drop=False)
+        else:
+            raise InputError(f"{source}: neither a TF sheet (`tfs:`) nor a dataset archive (`archive:`); set one")
+        plan = cls(config, tfs, tf_schema)
+        plan.check_encode_rows()
+        return plan
+
+    # --- the configuration -------------------------------------------------------------------------
+    @property
+    def archs(self) -> list[str]:
+        """Architectures trained for every TF, in config order."""
+        return list(self.config["architectures"])
+
+    @property
+    def has_archive(self) -> bool:
+        return bool(self.config.get("archive"))
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A config section, schema defaults filled in."""
+        return self.config.get(name) or {}
+
+    @property
+    def sheet(self) -> str:
+        return self.tfs.attrs.get("path", "TF sheet")
+
+    @property
+    def tf_pattern(self) -> str:
+        """A TF name (the sheet's pattern, without anchors)."""
+        return self.tf_schema["properties"]["tf"]["pattern"].removeprefix("^").removesuffix("$")
+
+    def tf_constraint(self) -> str:
+        """Wildcard constraint of ``{tf}``: the sheet's TFs, or any TF name when an archive adds more."""
+        return self.tf_pattern if self.has_archive else alternatives(self.tfs.index)
+
+    def where(self, tf: str, column: str) -> str:
+        line = self.tfs.attrs.get("lines", {}).get(tf)
+        return f"{self.sheet} line {line}, column {column!r}" if line else f"TF {tf!r}, column {column!r}"
+
+    # --- TFs and their routes ------------------------------------------------------------------------
+    def value(self, tf: str, column: str) -> Any:
+        """A cell of the sheet (None when empty or when ``tf`` is an archive dataset)."""
+        if tf not in self.tfs.index or column not in self.tfs.columns:
+            return None
+        value = self.tfs.loc[tf, column]
+        return None if value is None or (isinstance(value, float) and value != value) else value
+
+    def source(self, tf: str) -> str:
+        """The TF's ``source`` column; ``archive`` for a dataset of the archive."""
+        return self.value(tf, "source") or "archive"
+
+    def uses_peaks(self, tf: str) -> bool:
+        """True if the TF's sequences come from peaks + genome (``extract_positives`` → ``build_dataset``)."""
+        source = self.source(tf)
+        return source in PEAK_SOURCES or (source == "local" and bool(self.value(tf, "peaks")))
+
+    def sequences_file(self, tf: str) -> str:
+        """The labelled, split sequences of a TF that training and interpretation read."""
+        return f"results/{tf}/data/{'sequences' if self.uses_peaks(tf) else 'imported'}.tsv"
+
+    @property
+    def peak_tfs(self) -> list[str]:
+        return [tf for tf in self.tfs.index if self.uses_peaks(tf)]
+
+    @property
+    def simulated_tfs(self) -> list[str]:
+        return [tf for tf in self.tfs.index if self.source(tf) == "simulated"]
+
+    def tf_seed(self, tf: str) -> int:
+        """Seed of a TF's simulation (see :func:`tf_seed`)."""
+        return tf_seed(tf, self.section("simulation")["seed"])
+
+    def simulate_params(self, tf: str) -> dict[str, Any]:
+        """Parameters of ``deepmotif simulate`` for a simulated TF."""
+        simulation = self.section("simulation")
+        return {"motifs": self.value(tf, "motifs"), "spacing": self.value(tf, "spacing") or 0,
+                "n_peaks": self.value(tf, "n_peaks") or simulation["n_peaks"],
+                "n_chroms": simulation["n_chroms"], "chrom_size": simulation["chrom_size"],
+                "seed": self.tf_seed(tf)}
+
+    # --- peaks and genomes --------------------------------------------------------------------------
+    def peak_inputs(self, tf: str) -> dict[str, str]:
+        """narrowPeak (or BED) and genome FASTA of a peak-based TF, by source."""
+        source = self.source(tf)
+        if source == "simulated":
+            return {"peaks": f"resources/simulated/{tf}/peaks.narrowPeak.gz",
+                    "fasta": f"resources/simulated/{tf}/genome.fa"}
+        if source == "encode":
+            if self.section("encode")["blacklist"]:
+                peaks = f"results/{tf}/data/peaks.filtered.narrowPeak.gz"
+            else:
+                peaks = self.encode_peaks(tf)
+            return {"peaks": peaks, "fasta": f"resources/genomes/{self.genome_key(tf)}.fa"}
+        if source == "local" and self.value(tf, "peaks"):
+            return {"peaks": self.local_file(tf, "peaks"), "fasta": f"resources/local/{tf}/genome.fa"}
+        raise InputError(f"TF {tf!r}: source {source!r} has no peaks")
+
+    def encode_peaks(self, tf: str) -> str:
+        """All peaks of an ENCODE row (before any blacklist filter)."""
+        return f"resources/encode/{self.value(tf, 'accession')}.bed.gz"
+
+    def blacklist_file(self, tf: str) -> str:
+        return f"resources/genomes/{self.genome_key(tf)}.blacklist.bed.gz"
+
+    def genome_key(self, tf: str) -> str:
+        """The config ``genomes`` entry of an encode row: its name, or an entry of the same assembly."""
+        from deepmotif.data.download import same_assembly
+
+        name, genomes = self.value(tf, "genome"), self.section("genomes")
+        if name in genomes:
+            return name
+        for key, entry in genomes.items():
+            if same_assembly(entry.get("assembly", key), name):
+                return key
+        raise InputError(f"{self.where(tf, 'genome')}: {name!r} is not in the config's `genomes` (known: "
+                         f"{', '.join(genomes) or 'none'}); add genomes: {{{name}: {{url: <FASTA URL>}}}}")
+
+    def genome_assembly(self, key: str) -> str:
+        return self.section("genomes")[key].get("assembly", key)
+
+    def accession_genomes(self) -> dict[str, str]:
+        """ENCODE accession → its genome key, over the sheet's encode rows."""
+        return {self.value(tf, "accession"): self.genome_key(tf)
+                for tf in self.tfs.index if self.source(tf) == "encode"}
+
+    def accession_assembly(self, accession: str) -> str:
+        """The assembly an ENCODE peak file must be on: that of the genome of its sheet row."""
+        genomes = self.accession_genomes()
+        if accession not in genomes:
+            raise InputError(f"ENCODE accession {accession} is in no `source: encode` row of {self.sheet}")
+        return self.genome_assembly(genomes[accession])
+
+    def check_encode_rows(self) -> None:
+        """Every encode row has a genome (and its blacklist if asked); an accession has one genome."""
+        seen: dict[str, str] = {}
+        for tf in self.tfs.index:
+            if self.source(tf) != "encode":
+                continue
+            key, accession = self.genome_key(tf), self.value(tf, "accession")
+            if self.section("encode")["blacklist"] and not self.section("genomes")[key].get("blacklist"):
+                raise InputError(f"config: encode.blacklist is true but genomes.{key} has no `blacklist` URL; "
+                                 "add one or set encode.blacklist: false")
+            if seen.setdefault(accession, key) != key:
+                raise InputError(f"{self.where(tf, 'genome')}: accession {accession} is used with genomes "
+                                 f"{seen[accession]} and {key}; one peak file has one assembly")
+
+    def genome_args(self, key: str) -> list[str]:
+        """``--md5=...`` of a configured genome, if given."""
+        md5 = self.section("genomes")[key].get("md5")
+        return [f"--md5={md5}"] if md5 else []
+
+    def download_args(self) -> list[str]:
+        """Retry settings of every download."""
+        d = self.section("download")
+        return [f"--retries={d['retries']}", f"--backoff={d['backoff']}", f"--timeout={d['timeout']}"]
+
+    # --- own files, URLs and imports ------------------------------------------------------------------
+    def local_file(self, tf: str, column: str) -> str:
+        """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``)."""
+        value = self.value(tf, column)
+        if not URL.match(value):
+            return value
+        return f"resources/downloads/{tf}/{column}/{download_name(value)}"
+
+    def local_genome_source(self, tf: str) -> list[str]:
+        """The FASTA of a local row as a file input when it is a path (its changes rerun the copy)."""
+        value = self.value(tf, "fasta")
+        return [] if URL.match(value) else [value]
+
+    def import_inputs(self, tf: str, datasets: Mapping[str, tuple[str, str]]) -> dict[str, str]:
+        """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
+        if tf in self.tfs.index:
+            return {"train": self.local_file(tf, "train"), "test": self.local_file(tf, "test")}
+        train, test = datasets[tf]
+        return {"train": train, "test": test, "datasets": "resources/archive/datasets.tsv"}
+
+    def import_format(self, tf: str) -> str:
+        """``--format`` of ``import-sequences``: the source's format, else detected."""
+        return IMPORT_FORMATS.get(self.source(tf), "auto")
+
+    def negative_inputs(self, tf: str) -> dict[str, str]:
+        """Files gc_matched negatives read: the genome, every peak and the blacklist (shuffles: none)."""
+        if self.section("sequence")["negatives"] != "gc_matched":
+            return {}
+        inputs = self.peak_inputs(tf)
+        if self.source(tf) == "encode":
+            inputs["peaks"] = self.encode_peaks(tf)  # all peaks, blacklisted too
+            if self.section("encode")["blacklist"]:
+                inputs["blacklist"] = self.blacklist_file(tf)
+        return inputs
+
+    def negative_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """Arguments of ``build-dataset`` for the configured negatives, given :meth:`negative_inputs`."""
+        sequence = self.section("sequence")
+        args = [f"--negatives={sequence['negatives']}"]
+        if "fasta" in inputs:
+            args += [f"--fasta={inputs['fasta']}", f"--peaks={inputs['peaks']}", f"--gc-bins={sequence['gc_bins']}"]
+        if "blacklist" in inputs:
+            args.append(f"--exclude={inputs['blacklist']}")
+        return args
+
+    def archive_args(self) -> dict[str, str]:
+        """URL, ``--sha256=`` and dataset filters of the configured archive."""
+        archive = self.config.get("archive") or {}
+        return {"url": archive.get("url", ""),
+                "sha256": [f"--sha256={archive['sha256']}"] if archive.get("sha256") else [],
+                "exclude": ",".join(archive.get("exclude", [])), "include": ",".join(archive.get("include", []))}
+
+    def check_datasets(self, names: Iterable[str]) -> None:
+        """Archive dataset names must be TF names and differ from the sheet's."""
+        check_dataset_names(names, self.tfs.index, self.tf_pattern, self.sheet)
+
+    # --- training -------------------------------------------------------------------------------------
+    def training_params(self, arch: str) -> dict[str, Any]:
+        """Training parameters of an architecture: ``training.default`` updated by ``training.<arch>``."""
+        training = self.section("training")
+        return {**training.get("default", {}), **training.get(arch, {})}
+
+    def train_resource(self, key: str) -> int:
+        """``resources.train.<key>`` (threads, gpu, mem_mb, runtime)."""
+        return self.section("resources")["train"][key]
+
+    # --- interpretation and dashboards ---------------------------------------------------------------
+    @property
+    def interpret(self) -> dict[str, Any]:
+        return self.section("interpret")
+
+    @property
+    def filter_archs(self) -> list[str]:
+        """Architectures whose network has a first convolution: they get filter motifs."""
+        return [a for a in self.archs if has_first_conv(a)]
+
+    @property
+    def temporal_archs(self) -> list[str]:
+        return [a for a in self.archs if a in self.interpret["temporal_archs"]]
+
+    def n_evaluate(self) -> int:
+        """Test positives scored per model (see :func:`n_evaluate`)."""
+        return n_evaluate(self.interpret["n_evaluate"], self.interpret["n_sequences"])
+
+    def motif_memes(self, tf: str, arch: str) -> list[str]:
+        """Learned motifs of a model: class optimization, plus first-layer filters when it has them."""
+        base = f"results/{tf}/{arch}"
+        return [f"{base}/class_optimization.meme", *([f"{base}/filters.meme"] if arch in self.filter_archs else [])]
+
+    def planted_inputs(self, tf: str) -> dict[str, str]:
+        """Windows and planted motifs of a simulated TF (marks and checks); nothing for other TFs."""
+        if tf not in self.simulated_tfs:
+            return {}
+        return {"positives": f"results/{tf}/data/positives.tsv", "planted": f"resources/simulated/{tf}/planted.tsv"}
+
+    def planted_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--positives=`` and ``--planted=`` of the figure commands, given :meth:`planted_inputs`."""
+        return [f"--{key}={inputs[key]}" for key in ("positives", "planted") if key in inputs]
+
+    def ground_truth_files(self, tfs: Iterable[str] | None = None) -> list[str]:
+        """Ground-truth checks of the simulated TFs among ``tfs`` (default: all simulated TFs)."""
+        tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
+        return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
+
+    def dashboard_inputs(self, tf: str) -> dict[str, Any]:
+        """Files of a TF's dashboard."""
+        inputs = {
+            "metrics": [f"results/{tf}/{arch}/metrics.json" for arch in self.archs],
+            "matches": [f"results/{tf}/{arch}/jaspar_matches.tsv" for arch in self.archs],
+            "motifs": [f"results/{tf}/figures/motifs/{arch}" for arch in self.archs],
+            "performance": f"results/{tf}/figures/roc_pr.png",
+            "training": f"results/{tf}/figures/training.png",
+            "saliency": f"results/{tf}/figures/saliency",
+            "ism": f"results/{tf}/figures/ism",
+            "ground_truth": self.ground_truth_files([tf]),
+        }
+        if self.temporal_archs:
+            inputs["temporal"] = f"results/{tf}/figures/temporal"
+        return inputs
+
+    def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """Arguments of ``deepmotif dashboard`` naming each file by its architecture."""
+        args = ["--metrics", *pairs(self.archs, inputs["metrics"]), "--matches", *pairs(self.archs, inputs["matches"]),
+                "--motifs", *pairs(self.archs, inputs["motifs"]), "--ground-truth", *inputs["ground_truth"]]
+        if "temporal" in inputs:
+            args += ["--temporal", inputs["temporal"]]
+        return args
+
+    def tf_description(self, tf: str) -> str:
+        value = self.value(tf, "description")
+        return "" if value is None else str(value)
+
+    def interpret_settings(self) -> dict[str, Any]:
+        """Interpretation settings printed in the dashboards' footers."""
+        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar")
+        return {k: self.interpret[k] for k in keys}
+
+    def summary_axes(self) -> tuple[str, str]:
+        """Architectures compared in the summary scatter: CNN vs CNN-RNN (the paper's), else first and last."""
+        archs = self.archs
+        return ("cnn" if "cnn" in archs else archs[0], "cnn_rnn" if "cnn_rnn" in archs else archs[-1])
+
+    def final_outputs(self, tfs: Iterable[str]) -> list[str]:
+        """Everything ``rule all`` asks for, given every TF (the sheet's and the archive's)."""
+        tfs = list(tfs)
+        return [
+            "results/summary/auc_table.tsv", "results/summary/auc_scatter.png", "results/summary/auc_box.png",
+            *[f"results/{tf}/{arch}/metrics.json" for tf in tfs for arch in self.archs],
+            *[f"results/{tf}/dashboard.html" for tf in tfs],
+            "results/index.html",
+            *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
+        ]
