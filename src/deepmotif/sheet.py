@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import os
@@ -13,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from deepmotif.errors import InputError
+from deepmotif.io import read_text
 
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 SUMMARY_ROWS = ("mean", "median")  # rows of results/summary/auc_table.tsv beside the TFs
@@ -31,27 +31,6 @@ def tf_name_problem(name: str) -> str | None:
     if name in SUMMARY_ROWS:
         return f"{name!r} is a summary row of results/summary/auc_table.tsv; rename the TF"
     return None
-
-
-def read_text(path: Path) -> str:
-    """The text of a UTF-8 file, with or without a byte-order mark (what spreadsheet programs write).
-
-    (Branch ``hard`` adds ``deepmotif.io.read_text`` doing the same for every table: use that once merged.)
-
-    Raises
-    ------
-    InputError
-        Naming the line and column of the first byte that is not UTF-8.
-    """
-    data = path.read_bytes()
-    data = data.removeprefix(codecs.BOM_UTF8)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        raise InputError(f"{path} line {line}: not UTF-8 (byte 0x{data[err.start]:02x} at column {column}); "
-                         "save the file as UTF-8") from None
 
 
 def _convert(value: str, spec: dict[str, Any]) -> Any:

@@ -197,7 +197,7 @@ class Plan:
 
     def genome_key(self, tf: str) -> str:
         """The config ``genomes`` entry of an encode row: its name, or an entry of the same assembly."""
-        from deepmotif.data.download import same_assembly
+        from deepmotif.data.encode import same_assembly
 
         name, genomes = self.value(tf, "genome"), self.section("genomes")
         if name in genomes:
