@@ -343,4 +343,4 @@ def test_dry_run_works_without_torch(repo_root, tmp_path):
          "--configfile", "c.yaml", "-n", "--cores", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "train_model" in result.stdout and "extract_filter_motifs" in result.stdout
+    assert "train_model" in result.stdout and "interpret_model" in result.stdout
