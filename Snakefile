@@ -9,10 +9,13 @@ configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
+include: "workflow/rules/cluster.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
 include: "workflow/rules/report.smk"
+
+size_cluster_jobs()  # runtime, memory of each cluster job (workflow/rules/cluster.smk), once all rules exist
 
 
 rule all:

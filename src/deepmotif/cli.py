@@ -296,6 +296,8 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--params", type=_json_arg, default={}, help="JSON object of training parameters")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--tf", default="", help="TF name recorded in metrics.json")
+    p.add_argument("--gpus", type=int, default=0,
+                   help="GPUs this job was given: > 0 trains on a GPU and fails at once when torch sees none")
 
 
 @command("train", "train one architecture; best epoch by validation AUROC; test metrics")(_train_args)
@@ -306,7 +308,7 @@ def run_train(args: argparse.Namespace) -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from deepmotif.models.train import train_model
 
-    train_model(args.sequences, args.arch, args.out_dir, args.params, args.threads, args.tf)
+    train_model(args.sequences, args.arch, args.out_dir, args.params, args.threads, args.tf, args.gpus)
 
 
 def _summarize_args(p: argparse.ArgumentParser) -> None:

@@ -63,6 +63,16 @@ rule build_dataset:
         " --seed={params.seed} {params.negatives:q} 2> {log:q}"
 
 
+# Downloads run where Snakemake runs (on a cluster: the login node; compute nodes often have no internet).
+# Every other rule is a cluster job under --profile slurm (docs/slurm.md; tests/test_slurm.py checks the set).
+localrules:
+    download_peaks,
+    download_genome,
+    download_blacklist,
+    download_file,
+    download_archive,
+
+
 # --- ENCODE peaks and reference genomes -----------------------------------------------------------------
 
 
@@ -158,7 +168,7 @@ rule download_file:
 
 rule prepare_genome:
     input:
-        local_genome_source,
+        lambda wc: PLAN.local_file(wc.tf, "fasta"),  # a URL is fetched first by the local rule download_file
     output:
         fasta="resources/local/{tf}/genome.fa",
         fai="resources/local/{tf}/genome.fa.fai",
@@ -167,7 +177,7 @@ rule prepare_genome:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        source=lambda wc: PLAN.value(wc.tf, "fasta"),
+        source=lambda wc, input: input[0],
         download=PLAN.download_args(),
     shell:
         "python -m deepmotif fetch-genome {params.source:q} --output={output.fasta:q} {params.download:q}" " 2> {log:q}"

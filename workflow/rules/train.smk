@@ -1,4 +1,13 @@
-# Training: one job per (TF, architecture); the only rule that may ask for a GPU.
+# Training: one job per (TF, architecture); the only rule that asks for a GPU.
+#
+# GPUs (config resources.train.gpu): `auto` (the default) is 1 GPU per training job when Snakemake
+# submits jobs to a cluster (`--profile slurm`, any non-local executor) and 0 in local runs; a number
+# forces it (0 = CPU-only cluster). resources.train.gpu_model (sbatch --gpus=<model>:<n>) or
+# resources.train.gres (sbatch --gres=<string>, instead of --gpus) select the GPU. The job passes
+# `--gpus` to `deepmotif train`, which stops at once when torch cannot see the GPU (never trains on
+# the CPU instead). On a GPU, training jobs share allocations: they form the group `train` (see
+# slurm/config.yaml, group-components), each piece sized so a group job stays within 4 hours.
+# The helpers (train_slurm_gpu, job_gpus, ...) are in cluster.smk.
 
 
 rule train_model:
@@ -14,15 +23,18 @@ rule train_model:
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
     conda:
-        "../../envs/deepmotif-cuda.yaml" if PLAN.train_resource("gpu") else "../../envs/deepmotif.yaml"
+        train_env
     threads: PLAN.train_resource("threads")
     resources:
-        gpu=PLAN.train_resource("gpu"),
+        **train_slurm_gpu(),
         mem_mb=PLAN.train_resource("mem_mb"),
-        runtime=PLAN.train_resource("runtime"),
+        runtime=train_runtime,
+    group:
+        "train" if TRAIN_ON_GPU else None
     params:
         out_dir=subpath(output.model, parent=True),
         train=lambda wc: json.dumps(PLAN.training_params(wc.arch), separators=(",", ":")),
+        gpus=job_gpus,
     shell:
         "python -m deepmotif train {input:q} --arch={wildcards.arch} --out-dir={params.out_dir:q}"
-        " --threads={threads} --tf={wildcards.tf:q} --params={params.train:q} 2> {log:q}"
+        " --threads={threads} --gpus={params.gpus} --tf={wildcards.tf:q} --params={params.train:q} 2> {log:q}"

@@ -144,6 +144,7 @@ def train_model(
     params: dict[str, Any] | None = None,
     threads: int = 1,
     tf: str = "",
+    gpus: int = 0,
 ) -> dict[str, Any]:
     """Train ``arch`` on ``sequences``; keep the epoch with the best validation AUROC; test it.
 
@@ -167,12 +168,18 @@ def train_model(
         CPU threads for torch. Default 1.
     tf: str, optional
         TF name recorded in ``metrics.json``. Default "".
+    gpus: int, optional
+        GPUs the job was given. > 0: train on them, and stop at once (:mod:`deepmotif.models.device`)
+        when torch cannot see them; 0: any accelerator torch finds. Default 0.
 
     Returns
     -------
     dict
         The metrics written to ``metrics.json``.
     """
+    from deepmotif.models.device import require_gpus
+
+    require_gpus(gpus)  # before importing Lightning and reading data: fails in seconds
     import lightning as L
     import torch
     from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
@@ -217,7 +224,7 @@ def train_model(
     history = _history_callback()
     trainer = L.Trainer(
         max_epochs=p["max_epochs"],
-        accelerator="auto",
+        accelerator="gpu" if gpus else "auto",
         devices=1,
         precision=p["precision"],
         gradient_clip_val=p["grad_clip"] or None,
