@@ -14,6 +14,7 @@ jobs and the run stalls), a short first status check, small default memory.
 
 from __future__ import annotations
 
+import collections
 import json
 import math
 import os
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -33,8 +35,12 @@ from slurm_cluster import die_with_parent, slurm_cluster  # noqa: F401  (session
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_PROFILE = REPO / "slurm" / "config.yaml"
 GPU_RULE = "train_model"
-# Rules allowed to run on the submit host instead of Slurm (`localrules`).
-ALLOWED_LOCAL_RULES = {"all"}
+# Rules that run on the submit host instead of Slurm: exactly the downloads (compute nodes often
+# have no internet), plus the target rule `all`.
+DOWNLOAD_RULES = {"download_peaks", "download_genome", "download_blacklist", "download_file",
+                  "download_archive"}
+ALLOWED_LOCAL_RULES = {"all"} | DOWNLOAD_RULES
+MAX_RUNTIME = 240  # minutes: no Slurm job may ask for more (4-hour partitions)
 SNAKEMAKE_TIMEOUT = 1800  # seconds, per snakemake invocation
 
 SUBMITTED_RE = re.compile(r"Job (\S+) has been submitted with SLURM jobid (\d+) \(log: (.+?)\)\.")
@@ -127,6 +133,55 @@ def parse_dry_run(text: str) -> list[tuple[str, dict[str, str]]]:
         if m and jobs:
             jobs[-1][1].update(kv.split("=", 1) for kv in m.group(1).split(", ") if "=" in kv)
     return jobs
+
+
+def slurm_submissions(text: str) -> list[dict]:
+    """The Slurm jobs a `snakemake -n` run under the profile would submit.
+
+    One entry per submission: ``{"group": name or None, "rules": [...], "runtime": minutes,
+    "gpu": ...}``; a group job's runtime is the sum of its members' (the profile's serial_in_group
+    sizing), its gpu the largest. Local jobs (`localrule`) are not submissions.
+    """
+    subs: list[dict] = []
+    group = current = None
+    for line in text.splitlines():
+        m = re.match(r"^\[[^]]+\] Group job (\w+)", line)
+        if m:
+            group = {"group": m.group(1), "rules": [], "runtime": 0, "gpu": 0}
+            subs.append(group)
+            continue
+        m = re.match(r"^(\s*)(local)?rule (\w+):\s*$", line)
+        if m:
+            indent, local, rule = m.groups()
+            if not indent:
+                group = None
+            if local:
+                current = None
+            elif group is not None and indent:
+                current = group
+                group["rules"].append(rule)
+            else:
+                current = {"group": None, "rules": [rule], "runtime": 0, "gpu": 0}
+                subs.append(current)
+            continue
+        m = re.match(r"^\s*resources: (.*)$", line)
+        if m and subs and current is not None:
+            res = dict(kv.split("=", 1) for kv in m.group(1).split(", ") if "=" in kv)
+            current["runtime"] += int(res.get("runtime", 0))
+            current["gpu"] = max(current["gpu"], int(res.get("gpu", 0)))
+    return subs
+
+
+def dry_run_profile(tmp_path: Path, *args: str, name: str = "dryrun") -> str:
+    """`snakemake -n --forceall --profile slurm ARGS` of the real pipeline from the repository root."""
+    snakefile, _ = pipeline_paths()
+    if snakefile is None:
+        pytest.skip("the pipeline (Snakefile) does not exist yet")
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    rc, out, _ = run_snakemake(["-n", "--forceall", "--profile", "slurm", "-s", str(snakefile), *args],
+                               cwd=REPO, env=env, log=tmp_path / f"{name}.out", timeout=900)
+    assert rc == 0, tail(out)
+    return out
 
 
 def assert_all_jobs_went_through_slurm(out: str, cluster, expected_rules: set[str]):
@@ -295,8 +350,9 @@ def test_shipped_profile_is_site_only():
     if pipeline_rules:  # a renamed rule would silently drop out of its group
         assert grouped <= pipeline_rules, sorted(grouped - pipeline_rules)
     assert grouped >= {"interpret_model", "build_dashboard"}
-    assert GPU_RULE not in grouped, "the GPU rule must stay one Slurm job per (tf, arch)"
-    assert set(prof["group-components"]) == set(prof["groups"].values())
+    # train_model forms the group `train` itself (only when it runs on GPUs: workflow/rules/train.smk)
+    assert GPU_RULE not in grouped, "the GPU rule is grouped by the workflow, on GPUs only"
+    assert set(prof["group-components"]) == set(prof["groups"].values()) | {"train"}
     # group jobs are sized as sequences (the plugin runs their pieces one after another)
     assert prof["resources"]["serial_in_group"] == 1
     assert prof["set-resource-scopes"]["serial_in_group"] == "local"
@@ -328,18 +384,10 @@ def test_shipped_profile_dry_run_toy(tmp_path):
 
 
 def test_pipeline_dry_run_gpu_only_for_train_model(tmp_path):
-    """The real pipeline under the shipped profile, as a user runs it from the repository root
-    (default config): train_model carries gpu, no other rule does; the profile's groups are valid."""
-    snakefile, _ = pipeline_paths()
-    if snakefile is None:
-        pytest.skip("the pipeline (Snakefile) does not exist yet")
-    override = tmp_path / "gpu.yaml"
-    override.write_text("resources:\n  train:\n    gpu: 1\n")
-    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
-    rc, out, _ = run_snakemake(["-n", "--forceall", "--profile", "slurm", "-s", str(snakefile),
-                                "--configfile", str(override)],
-                               cwd=REPO, env=env, log=tmp_path / "dryrun.out", timeout=600)
-    assert rc == 0, tail(out)
+    """`snakemake --profile slurm` with no other flag (default config, from the repository root):
+    every train_model job asks for one GPU and passes --gpus=1 to `deepmotif train`; no other job
+    asks for a GPU; every submission stays within 4 hours; the interpretation rules are grouped."""
+    out = dry_run_profile(tmp_path)
     jobs = parse_dry_run(out)
     train = [res for rule, res in jobs if rule == GPU_RULE]
     assert train, "no train_model jobs in the dry run:\n" + tail(out)
@@ -347,7 +395,188 @@ def test_pipeline_dry_run_gpu_only_for_train_model(tmp_path):
     bad = [(r, res) for r, res in jobs
            if r != GPU_RULE and (res.get("gpu", "0") != "0" or "gres" in res)]
     assert not bad, bad[:3]
+    shells = re.findall(r"python -m deepmotif train .*", out)
+    assert len(shells) == len(train) and all("--gpus=1" in c for c in shells), shells[:2]
     assert "Group job interpret" in out, "the interpretation rules are no longer grouped"
+    subs = slurm_submissions(out)
+    assert max(s["runtime"] for s in subs) <= MAX_RUNTIME, max(subs, key=lambda s: s["runtime"])
+    assert all(s["gpu"] == (1 if GPU_RULE in s["rules"] else 0) for s in subs), subs
+    assert all(set(s["rules"]) == {GPU_RULE} for s in subs if GPU_RULE in s["rules"]), \
+        "training shares Slurm jobs only with training"
+
+
+def test_pipeline_dry_run_gpus_switched_off(tmp_path):
+    """The documented switch for CPU-only clusters (slurm/cpu.yaml = resources.train.gpu: 0): no job
+    asks for a GPU, training passes --gpus=0, runs one Slurm job each, within 4 hours."""
+    out = dry_run_profile(tmp_path, "--configfile", str(REPO / "slurm" / "cpu.yaml"))
+    jobs = parse_dry_run(out)
+    assert [r for r, _ in jobs].count(GPU_RULE) > 0
+    assert not [(r, res) for r, res in jobs if res.get("gpu", "0") != "0" or "gres" in res]
+    assert all("--gpus=0" in c for c in re.findall(r"python -m deepmotif train .*", out))
+    subs = slurm_submissions(out)
+    assert not [s for s in subs if s["group"] == "train"], "CPU training is not grouped"
+    assert max(s["runtime"] for s in subs) <= MAX_RUNTIME
+
+
+def test_pipeline_dry_run_gpu_model_and_gres(tmp_path):
+    """resources.train.gpu_model selects a GPU type (--gpus=<model>:1); resources.train.gres replaces
+    --gpus by a gres string; the job still tells `deepmotif train` that it has one GPU."""
+    override = tmp_path / "gpu.yaml"
+    override.write_text("resources:\n  train:\n    gpu_model: a100\n")
+    jobs = parse_dry_run(dry_run_profile(tmp_path, "--configfile", str(override), "--until", GPU_RULE))
+    train = [res for rule, res in jobs if rule == GPU_RULE]
+    assert train and all(res.get("gpu") == "1" and res.get("gpu_model") == "a100" for res in train)
+    override.write_text("resources:\n  train:\n    gres: gpu:v100:1\n")
+    out = dry_run_profile(tmp_path, "--configfile", str(override), "--until", GPU_RULE)
+    train = [res for rule, res in parse_dry_run(out) if rule == GPU_RULE]
+    assert train and all(res.get("gres") == "gpu:v100:1" and "gpu" not in res for res in train), train[:2]
+    assert all("--gpus=1" in c for c in re.findall(r"python -m deepmotif train .*", out))
+
+
+def test_site_default_resources_keep_job_sizes(tmp_path):
+    """A site's `--default-resources slurm_account=...` (as the plugin's docs suggest) replaces the
+    profile's default-resources but cannot strip runtime/memory: they are the workflow's."""
+    out = dry_run_profile(tmp_path, "--default-resources", "slurm_account=mylab", "--until", "build_dataset",
+                          "compute_saliency", GPU_RULE)
+    jobs = [(r, res) for r, res in parse_dry_run(out) if r != "all"]
+    assert jobs
+    for rule, res in jobs:
+        assert int(res["runtime"]) > 0 and res["mem_mb"] not in ("", "<TBD>"), (rule, res)
+        assert res["slurm_account"] == "mylab" and res["serial_in_group"] == "1", (rule, res)
+
+
+def _sheet(path: Path, rows: list[str]) -> Path:
+    path.write_text("tf\tsource\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_downloads_are_exactly_the_local_rules(tmp_path):
+    """An ENCODE sheet, a local row with URL peaks + URL genome FASTA and a DeepBind row with URL files:
+    every download job is a local rule (runs where snakemake runs), every other job goes to Slurm."""
+    url = "https://example.org/files"
+    sheet = _sheet(tmp_path / "tfs.tsv", [
+        "CTCF_enc\tencode\tENCFF002CEL\thg38\t\t\t\t",
+        "REST_enc\tencode\tENCFF001PXY\thg19\t\t\t\t",
+        f"LOC\tlocal\t\t\t{url}/loc.narrowPeak.gz\t{url}/genome.fa.gz\t\t",
+        f"DB\tdeepbind\t\t\t\t\t{url}/DB_AC.seq.gz\t{url}/DB_B.seq.gz",
+    ])
+    out = dry_run_profile(tmp_path, "--config", f"tfs={sheet}", "--until", GPU_RULE)
+    local = set(re.findall(r"^\s*localrule (\w+):", out, re.M)) - {"all"}
+    remote = set(re.findall(r"^\s*rule (\w+):", out, re.M))
+    assert local == DOWNLOAD_RULES - {"download_archive"}, local
+    assert not remote & DOWNLOAD_RULES and "prepare_genome" in remote, remote
+    # the paper's archive: its download is local, unpacking it is a cluster job
+    out = dry_run_profile(tmp_path, "--configfile", str(REPO / "config" / "paper.yaml"), name="paper")
+    assert set(re.findall(r"^\s*localrule (\w+):", out, re.M)) - {"all"} == {"download_archive"}
+    assert "extract_archive" in re.findall(r"^\s*rule (\w+):", out, re.M)
+
+
+def test_paper_scale_submissions_and_runtimes(tmp_path):
+    """108 datasets x 3 architectures (the paper's scale; DeepBind-format rows, the archive's route):
+    at most ~300 Slurm submissions, none asking for more than 4 hours."""
+    url = "https://example.org/files"
+    sheet = _sheet(tmp_path / "tfs.tsv", [f"TF{i:03d}\tdeepbind\t\t\t\t\t{url}/{i}_AC.seq.gz\t{url}/{i}_B.seq.gz"
+                                          for i in range(108)])
+    out = dry_run_profile(tmp_path, "--config", f"tfs={sheet}", "architectures=[cnn,rnn,cnn_rnn]")
+    subs = slurm_submissions(out)
+    print(f"\n[count] 108 TFs: {len(subs)} Slurm submissions, longest {max(s['runtime'] for s in subs)} min")
+    assert len(subs) <= 300, collections.Counter(s["group"] or s["rules"][0] for s in subs)
+    assert max(s["runtime"] for s in subs) <= MAX_RUNTIME
+
+
+def test_sbatch_lines_from_the_plugin(tmp_path, monkeypatch):
+    """The exact sbatch commands, built by the plugin's own code (get_submit_command, set_gres_string,
+    get_partition_arg, get_account_arg) from the jobs of a dry run: --gpus only on training; account,
+    partition and constraint where configured."""
+    plugin = pytest.importorskip("snakemake_executor_plugin_slurm")
+    from snakemake_executor_plugin_slurm import submit_string, utils
+
+    out = dry_run_profile(tmp_path, "--set-resources",
+                          "train_model:slurm_partition=gpu", "train_model:constraint=a100",
+                          "train_model:slurm_account=mylab", "summarize_metrics:slurm_partition=cpu")
+    # the account exists for this test: the plugin checks accounts with sacctmgr, which needs a cluster
+    monkeypatch.setattr(plugin, "validate_account", lambda account, logger: account)
+    executor = types.SimpleNamespace(_partitions=None, _fallback_partition="", _fallback_account_arg="",
+                                     logger=types.SimpleNamespace(warning=print, info=print))
+    lines = {}
+    for rule, res in parse_dry_run(out):
+        if rule == "all":
+            continue
+        values = {k: (int(v) if v.isdigit() else v) for k, v in res.items() if v != "<TBD>"}
+        job = types.SimpleNamespace(name=rule, threads=1, resources=_JobResources(values))
+        params = {"run_uuid": "RUN", "slurm_logfile": "LOG", "comment_str": f"rule_{rule}",
+                  "account": next(plugin.Executor.get_account_arg(executor, job)),
+                  "partition": plugin.Executor.get_partition_arg(executor, job), "workdir": "/w"}
+        lines.setdefault(rule, submit_string.get_submit_command(job, params) + utils.set_gres_string(job))
+    train, other = lines.pop(GPU_RULE), lines
+    assert " --gpus=1" in train and " -p gpu" in train and " -A mylab" in train and " -C a100" in train, train
+    assert re.search(r" -t 20\b", train) and " --mem 4000" in train, train
+    assert other and not [c for c in other.values() if "--gpus" in c or "--gres" in c], other
+    assert " -p cpu" in other["summarize_metrics"] and " -A " not in other["summarize_metrics"]
+    assert all(re.search(r" -t \d+", c) and re.search(r" --mem \d+", c) for c in other.values()), other
+
+
+class _JobResources(dict):
+    """Job resources as the plugin reads them: ``.get(name)`` and attribute access."""
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+# --------------------------------------------------------------------------- the GPU check
+
+
+def test_train_without_visible_gpu_stops_before_training(tmp_path):
+    """`deepmotif train --gpus=1` where torch sees no GPU (this machine: CPU torch) fails within
+    seconds with one line naming torch's build, is_available, CUDA_VISIBLE_DEVICES, host and fix,
+    and writes nothing (never trains on the CPU instead)."""
+    import socket
+
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a usable GPU")
+    sequences = tmp_path / "sequences.tsv"
+    sequences.write_text("id\tseq\tlabel\tsplit\n" + "".join(
+        f"s{i}\t{'ACGT' * 25}A\t{i % 2}\t{('train', 'valid', 'test')[i % 3]}\n" for i in range(30)))
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "0", "PYTHONPATH": str(REPO / "src")}
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "deepmotif", "train", str(sequences), "--arch", "cnn",
+                           "-o", str(tmp_path / "out"), "--gpus=1"], capture_output=True, text=True,
+                          env=env, timeout=300)
+    seconds = time.monotonic() - t0
+    assert proc.returncode == 2, proc.stderr
+    message = proc.stderr.strip().splitlines()[-1]
+    assert message.startswith("error: asked for 1 GPU(s) but torch sees 0"), proc.stderr
+    for part in (f"torch.version.cuda={torch.version.cuda}", "torch.cuda.is_available()=False",
+                 "CUDA_VISIBLE_DEVICES='0'", socket.gethostname(), "Fix: this torch is a CPU build",
+                 "--sdm conda", "Traceback"):
+        assert (part in proc.stderr) == (part != "Traceback"), (part, proc.stderr)
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    print(f"\n[timing] train --gpus=1 without CUDA fails after {seconds:.1f}s (load {os.getloadavg()[0]:.1f})")
+
+
+def test_require_gpus_messages():
+    """What to fix follows what was seen: a CPU build, no GPU allocated, or CUDA that does not start."""
+    from deepmotif.models import device
+
+    seen = {"host": "node7", "torch": "2.13.0", "torch_cuda": "12.6", "cuda_available": False,
+            "device_count": 0, "CUDA_VISIBLE_DEVICES": "0"}
+    assert device.require_gpus(0, seen)["host"] == "node7"
+    with pytest.raises(device.GPUUnavailableError, match=r"node7.*torch.version.cuda=12.6.*driver supports CUDA 12.6"):
+        device.require_gpus(1, seen)
+    seen["CUDA_VISIBLE_DEVICES"] = None
+    with pytest.raises(device.GPUUnavailableError, match="no GPU is allocated to this job"):
+        device.require_gpus(1, seen)
+    seen.update(torch_cuda=None)
+    with pytest.raises(device.GPUUnavailableError, match="CPU build"):
+        device.require_gpus(1, seen)
+    seen.update(torch_cuda="12.6", cuda_available=True, device_count=1, CUDA_VISIBLE_DEVICES="0")
+    assert device.require_gpus(1, seen)["device_count"] == 1
+    with pytest.raises(device.GPUUnavailableError, match="asked for 2 GPU"):
+        device.require_gpus(2, seen)
 
 
 # --------------------------------------------------------------------------- real Slurm

@@ -51,13 +51,15 @@ def _fix(report: dict[str, object]) -> str:
             "driver supports CUDA " f"{report['torch_cuda']} (torch's build), or pick another GPU type")
 
 
-def require_gpus(n: int) -> dict[str, object]:
+def require_gpus(n: int, report: dict[str, object] | None = None) -> dict[str, object]:
     """Check that torch sees at least ``n`` CUDA devices; raise before any training if not.
 
     Parameters
     ----------
     n: int
         GPUs the job asked for; 0 means CPU (nothing is checked).
+    report: dict, optional
+        What was seen (:func:`cuda_report`'s keys); default: look now.
 
     Returns
     -------
@@ -72,7 +74,7 @@ def require_gpus(n: int) -> dict[str, object]:
     """
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
-    report = cuda_report()
+    report = cuda_report() if report is None else report
     if n == 0 or report["device_count"] >= n:
         return report
     raise GPUUnavailableError(
