@@ -135,12 +135,13 @@ def parse_dry_run(text: str) -> list[tuple[str, dict[str, str]]]:
     return jobs
 
 
-def slurm_submissions(text: str) -> list[dict]:
+def slurm_submissions(text: str, local_rules: set[str] = ALLOWED_LOCAL_RULES) -> list[dict]:
     """The Slurm jobs a `snakemake -n` run under the profile would submit.
 
     One entry per submission: ``{"group": name or None, "rules": [...], "runtime": minutes,
     "gpu": ...}``; a group job's runtime is the sum of its members' (the profile's serial_in_group
-    sizing), its gpu the largest. Local jobs (`localrule`) are not submissions.
+    sizing), its gpu the largest. Jobs of `local_rules` are not submissions (a dry run does not mark
+    local jobs; test_downloads_are_exactly_the_local_rules checks the set).
     """
     subs: list[dict] = []
     group = current = None
@@ -155,7 +156,7 @@ def slurm_submissions(text: str) -> list[dict]:
             indent, local, rule = m.groups()
             if not indent:
                 group = None
-            if local:
+            if local or (rule in local_rules and not indent):
                 current = None
             elif group is not None and indent:
                 current = group
@@ -451,8 +452,9 @@ def _sheet(path: Path, rows: list[str]) -> Path:
 
 
 def test_downloads_are_exactly_the_local_rules(tmp_path):
-    """An ENCODE sheet, a local row with URL peaks + URL genome FASTA and a DeepBind row with URL files:
-    every download job is a local rule (runs where snakemake runs), every other job goes to Slurm."""
+    """The rules that run where snakemake runs are exactly the downloads (and the target `all`); an
+    ENCODE sheet, a local row with URL peaks + URL genome FASTA and a DeepBind row with URL files plan
+    every download, and nothing else runs locally: everything else goes to Slurm."""
     url = "https://example.org/files"
     sheet = _sheet(tmp_path / "tfs.tsv", [
         "CTCF_enc\tencode\tENCFF002CEL\thg38\t\t\t\t",
@@ -460,15 +462,25 @@ def test_downloads_are_exactly_the_local_rules(tmp_path):
         f"LOC\tlocal\t\t\t{url}/loc.narrowPeak.gz\t{url}/genome.fa.gz\t\t",
         f"DB\tdeepbind\t\t\t\t\t{url}/DB_AC.seq.gz\t{url}/DB_B.seq.gz",
     ])
-    out = dry_run_profile(tmp_path, "--config", f"tfs={sheet}", "--until", GPU_RULE)
-    local = set(re.findall(r"^\s*localrule (\w+):", out, re.M)) - {"all"}
-    remote = set(re.findall(r"^\s*rule (\w+):", out, re.M))
-    assert local == DOWNLOAD_RULES - {"download_archive"}, local
-    assert not remote & DOWNLOAD_RULES and "prepare_genome" in remote, remote
-    # the paper's archive: its download is local, unpacking it is a cluster job
+    # Snakemake marks local jobs only in a real run's log; the rules' flags decide it (Workflow.is_local:
+    # listed in `localrules` and in no group): read them from the parsed workflow under the profile
+    probe = tmp_path / "probe.smk"
+    probe.write_text(f"include: {str(REPO / 'Snakefile')!r}\n\n"
+                     "print('LOCAL_RULES=' + ','.join(sorted(r.name for r in workflow.rules\n"
+                     "      if (r.name in workflow._localrules or r.norun) and r.group is None)))\n")
+    blacklist = tmp_path / "blacklist.yaml"
+    blacklist.write_text("encode:\n  blacklist: true\n")
+    out = dry_run_profile(tmp_path, "-s", str(probe), "--configfile", str(blacklist), "--config", f"tfs={sheet}",
+                          "--until", GPU_RULE)
+    local = set(re.search(r"^LOCAL_RULES=(.*)$", out, re.M).group(1).split(","))
+    assert local == ALLOWED_LOCAL_RULES, local
+    out = dry_run_profile(tmp_path, "--configfile", str(blacklist), "--config", f"tfs={sheet}",
+                          "--until", GPU_RULE, name="sheet")
+    planned = set(re.findall(r"^\s*rule (\w+):", out, re.M))
+    assert planned >= DOWNLOAD_RULES - {"download_archive"}, planned
+    assert "prepare_genome" in planned and "filter_peaks" in planned  # cluster jobs beside the downloads
     out = dry_run_profile(tmp_path, "--configfile", str(REPO / "config" / "paper.yaml"), name="paper")
-    assert set(re.findall(r"^\s*localrule (\w+):", out, re.M)) - {"all"} == {"download_archive"}
-    assert "extract_archive" in re.findall(r"^\s*rule (\w+):", out, re.M)
+    assert {"download_archive", "extract_archive"} <= set(re.findall(r"^\s*rule (\w+):", out, re.M))
 
 
 def test_paper_scale_submissions_and_runtimes(tmp_path):
@@ -549,7 +561,7 @@ def test_train_without_visible_gpu_stops_before_training(tmp_path):
     seconds = time.monotonic() - t0
     assert proc.returncode == 2, proc.stderr
     message = proc.stderr.strip().splitlines()[-1]
-    assert message.startswith("error: asked for 1 GPU(s) but torch sees 0"), proc.stderr
+    assert message.startswith("deepmotif train: error: asked for 1 GPU(s) but torch sees 0"), proc.stderr
     for part in (f"torch.version.cuda={torch.version.cuda}", "torch.cuda.is_available()=False",
                  "CUDA_VISIBLE_DEVICES='0'", socket.gethostname(), "Fix: this torch is a CPU build",
                  "--sdm conda", "Traceback"):
@@ -655,9 +667,9 @@ def test_pipeline_tiny_config_through_slurm_matches_local(slurm_cluster, tmp_pat
     for d in (slurm_dir, local_dir):
         shutil.copytree(test_dir, d / ".test")
 
-    def args(workdir):
+    def args(workdir):  # GPUs switched off (slurm/cpu.yaml): training on the CPU, as locally
         return ["-s", str(snakefile), "--directory", str(workdir),
-                "--configfile", ".test/config.yaml"]
+                "--configfile", ".test/config.yaml", str(REPO / "slurm" / "cpu.yaml")]
 
     try:
         rc, out, secs = run_snakemake(["--profile", str(profile), *args(slurm_dir)],
@@ -683,3 +695,40 @@ def test_pipeline_tiny_config_through_slurm_matches_local(slurm_cluster, tmp_pat
         if (local_dir / sub).exists():
             problems += compare_outputs(local_dir / sub, slurm_dir / sub)
     assert not problems, problems
+
+
+@pytest.mark.slurm
+def test_gpu_training_without_cuda_fails_loudly(slurm_cluster, tmp_path):
+    """The shipped profile (GPUs on, the default) on the test node, whose one `gpu` GRES has no
+    CUDA behind it: train_model is scheduled with the GPU allocated (CUDA_VISIBLE_DEVICES set by
+    Slurm), stops within seconds before any training, and the run fails, naming what it saw."""
+    snakefile, test_dir = pipeline_paths()
+    if snakefile is None or test_dir is None:
+        pytest.skip("the pipeline (Snakefile) or its tiny config (.test/) does not exist yet")
+    profile = make_test_profile(tmp_path / "profile", partition=slurm_cluster.partition)
+    workdir = tmp_path / "run"
+    shutil.copytree(test_dir, workdir / ".test")
+    target = "results/CTCF/cnn/model.ckpt"
+    try:
+        rc, out, secs = run_snakemake(["--profile", str(profile), "-s", str(snakefile), "--directory",
+                                       str(workdir), "--configfile", ".test/config.yaml", target],
+                                      cwd=workdir, env=slurm_cluster.env, log=tmp_path / "run.out")
+    finally:
+        slurm_cluster.cancel_all()
+    assert rc != 0, "training on a node without CUDA must fail:\n" + tail(out)
+    assert re.search(r"sbatch .*--gpus=1", out), "train_model was not submitted with --gpus=1"
+    train_log = workdir / "logs" / "train_model" / "CTCF.cnn.log"
+    message = train_log.read_text()
+    for part in ("asked for 1 GPU(s) but torch sees 0", "CUDA_VISIBLE_DEVICES='0'",  # allocated by Slurm
+                 "torch.cuda.is_available()=False", "torch.version.cuda=", f"host {slurm_cluster.nodename}",
+                 "Not training on the CPU instead", "Fix: "):
+        assert part in message, (part, message)
+    assert "epoch" not in message and not (workdir / "results" / "CTCF" / "cnn" / "checkpoints").exists()
+    records = [r for r in slurm_cluster.completed_jobs() if r["JobState"] != "COMPLETED"]
+    assert records, "the failed training job is not in the job-completion log"
+    from datetime import datetime
+    seconds = [(datetime.fromisoformat(r["EndTime"]) - datetime.fromisoformat(r["StartTime"])).total_seconds()
+               for r in records]
+    print(f"\n[timing] GPU training job without CUDA: failed after {min(seconds):.0f}s in Slurm "
+          f"(whole run {secs:.0f}s, load {os.getloadavg()[0]:.1f})")
+    assert min(seconds) < 120, records

@@ -73,9 +73,9 @@ JOB_RESOURCES = {
     # data (group `data`, one chain per TF)
     "simulate_data": {"runtime": 5, "mem_mb": 2000},
     "filter_peaks": {"runtime": 5, "mem_mb": 2000},
-    "extract_positives": {"runtime": 10, "mem_mb": 4000},
-    "build_dataset": {"runtime": 20, "mem_mb": 8000},  # GC-matched negatives scan the genome
-    "prepare_genome": {"runtime": 30, "mem_mb": 2000},  # copies + indexes a genome (hg38: 3 GB)
+    "extract_positives": {"runtime": 5, "mem_mb": 4000},
+    "build_dataset": {"runtime": 15, "mem_mb": 8000},  # GC-matched negatives scan the genome
+    "prepare_genome": {"runtime": 15, "mem_mb": 2000},  # copies + indexes a genome (hg38: 3 GB)
     "import_sequences": {"runtime": 10, "mem_mb": 4000},
     # the dataset archive (config/paper.yaml): one job each
     "extract_archive": {"runtime": 15, "mem_mb": 2000},

@@ -214,7 +214,8 @@ def train_model(
     run = {"arch": arch, "params": p, "sequences_md5": file_md5(sequences)}
     resume, epochs_done = _prepare_checkpoints(ckpt_dir, run)
     L.seed_everything(p["seed"], workers=True, verbose=False)
-    data = SequenceDataModule(str(sequences), batch_size=p["batch_size"], seed=p["seed"])
+    data = SequenceDataModule(str(sequences), batch_size=p["batch_size"], seed=p["seed"],
+                              device="cuda" if gpus else None)  # on a GPU: the whole set resident there
     data.setup()
     model = SequenceClassifier(arch, p["net"], lr=p["lr"], lr_halve_every=p["lr_halve_every"],
                                weight_decay=p["weight_decay"], rc_augment=p["rc_augment"],
