@@ -710,8 +710,8 @@ def test_gpu_training_without_cuda_fails_loudly(slurm_cluster, tmp_path):
     shutil.copytree(test_dir, workdir / ".test")
     target = "results/CTCF/cnn/model.ckpt"
     try:
-        rc, out, secs = run_snakemake(["--profile", str(profile), "-s", str(snakefile), "--directory",
-                                       str(workdir), "--configfile", ".test/config.yaml", target],
+        rc, out, secs = run_snakemake([target, "--profile", str(profile), "-s", str(snakefile), "--directory",
+                                       str(workdir), "--configfile", ".test/config.yaml"],
                                       cwd=workdir, env=slurm_cluster.env, log=tmp_path / "run.out")
     finally:
         slurm_cluster.cancel_all()

@@ -28,9 +28,11 @@ def _train_gpus():
     value = train_setting("gpu", "auto")
     if value != "auto":
         return int(value)
-    # set for non-local executors only (snakemake turns --jobs into --cores for the local one); it is
-    # known when this file is read, also in dry runs and inside the cluster job (slurm-jobstep)
-    return 1 if workflow.resource_settings.nodes is not None else 0
+    # A cluster run: --jobs is kept only for non-local executors (snakemake turns it into --cores for the
+    # local one), known when this file is read, also in dry runs and in the job's slurm-jobstep process;
+    # the snakemake that finally runs the job (srun ... --mode remote) has no --jobs but remote_exec.
+    # tests/test_slurm.py checks all three levels (--gpus=1 reaches `deepmotif train` inside Slurm).
+    return 1 if workflow.resource_settings.nodes is not None or workflow.remote_exec else 0
 
 
 TRAIN_GPUS = 0 if train_setting("gres", "") else _train_gpus()  # a gres string replaces --gpus

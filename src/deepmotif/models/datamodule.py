@@ -70,6 +70,8 @@ class ResidentBatches:
         Yields the index batches.
     """
 
+    batch_sampler = None  # Lightning reads it as it reads a DataLoader's (sampler yields whole batches)
+
     def __init__(self, X: torch.Tensor, y: torch.Tensor, sampler: BatchIndices) -> None:
         self.X, self.y, self.sampler = X, y, sampler
 
