@@ -13,7 +13,12 @@ Per architecture (the config's network settings and batch sizes), on random 101-
   GPU (``resident``: the whole set on the device, batches indexed there; :class:`ResidentBatches`) and
   the host-side DataLoader over CPU tensors (``dataloader``: each batch indexed on the host and copied);
 - inference sequences/s (eval mode, no_grad, batches of 1024; fp32 and bf16);
+- the input pipeline alone (no model): one epoch of batches delivered on the device, resident vs
+  DataLoader, alternating epoch by epoch so both see the same load (medians of wall and CPU time);
 - peak GPU memory per architecture (``torch.cuda.max_memory_allocated``), or peak RSS on the CPU.
+
+The training measurements run one after another; on a shared machine their ratios carry the load's
+noise, the paired input-pipeline numbers do not.
 
 Each measurement runs for ``--seconds`` after one warm-up pass; the load average is recorded. Prints a
 table and writes benchmarks/results/gpu_<device>.json.
@@ -126,6 +131,28 @@ def inference_speed(net, X, device, bf16: bool, seconds: float, batch_size: int 
     return n / (time.perf_counter() - start)
 
 
+def pipeline_speed(X, y, batch_size: int, device, rounds: int = 15) -> dict:
+    """Input pipeline alone (no model): sequences/s of one epoch of batches delivered on ``device``,
+    resident vs DataLoader, alternating epoch by epoch (so both see the same machine load); medians
+    of wall and CPU (process) time."""
+    import statistics
+
+    times: dict[str, list[tuple[float, float]]] = {"resident": [], "dataloader": []}
+    for r in range(rounds):
+        for kind in (("resident", "dataloader") if r % 2 else ("dataloader", "resident")):
+            sync(device)
+            wall, cpu = time.perf_counter(), time.process_time()
+            for xb, yb in batches(kind, X, y, batch_size, device):
+                pass
+            sync(device)
+            times[kind].append((time.perf_counter() - wall, time.process_time() - cpu))
+    out = {}
+    for kind, pairs in times.items():
+        out[kind] = {"wall_seq_per_s": round(len(X) / statistics.median(w for w, _ in pairs), 1),
+                     "cpu_seq_per_s": round(len(X) / max(statistics.median(c for _, c in pairs), 1e-9), 1)}
+    return out
+
+
 def measure(name: str, n: int, device, seconds: float) -> dict:
     import torch
 
@@ -144,6 +171,7 @@ def measure(name: str, n: int, device, seconds: float) -> dict:
             row["train_seq_per_s"][key] = round(train_speed(net, X, y, batch_size, device, kind, bf16, seconds), 1)
     for bf16 in (False, True):
         row["inference_seq_per_s"]["bf16" if bf16 else "fp32"] = round(inference_speed(net, X, device, bf16, seconds), 1)
+    row["input_pipeline"] = pipeline_speed(X, y, batch_size, device)
     t = row["train_seq_per_s"]
     row["resident_vs_dataloader_fp32"] = round(t["resident_fp32"] / t["dataloader_fp32"], 3)
     row["bf16_speedup_train"] = round(t["resident_bf16"] / t["resident_fp32"], 3)
@@ -191,6 +219,11 @@ def main(argv: list[str] | None = None) -> None:
     out = ROOT / "benchmarks" / "results" / f"gpu_{device.type}.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(table(rows))
+    for r in rows:
+        p = r["input_pipeline"]
+        print(f"input pipeline {r['arch']:8s} (alternating epochs, medians): resident {p['resident']['wall_seq_per_s']:.0f} "
+              f"seq/s wall, {p['resident']['cpu_seq_per_s']:.0f} CPU; DataLoader {p['dataloader']['wall_seq_per_s']:.0f} "
+              f"wall, {p['dataloader']['cpu_seq_per_s']:.0f} CPU")
     print(f"load average {report['load_average_before']} -> {report['load_average_after']}; wrote {out}")
 
 
