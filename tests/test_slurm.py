@@ -438,7 +438,7 @@ def test_site_default_resources_keep_job_sizes(tmp_path):
     """A site's `--default-resources slurm_account=...` (as the plugin's docs suggest) replaces the
     profile's default-resources but cannot strip runtime/memory: they are the workflow's."""
     out = dry_run_profile(tmp_path, "--default-resources", "slurm_account=mylab", "--until", "build_dataset",
-                          "compute_saliency", GPU_RULE)
+                          "interpret_model", GPU_RULE)
     jobs = [(r, res) for r, res in parse_dry_run(out) if r != "all"]
     assert jobs
     for rule, res in jobs:

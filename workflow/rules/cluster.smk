@@ -7,13 +7,13 @@
 #
 # Sizes (docs/slurm.md, "How the jobs are sized"): per-job wall times of the tiny .test config on the
 # 2-core development machine under load 10-16 (2026-12-01; results/benchmarks/ and the run's log): data
-# jobs 4-18 s, interpretation 16-77 s, training 53-97 s (CPU), plots and pages 7-91 s, peak RSS of any
-# job <= 520 MB. Interpretation works on a fixed number of test sequences (interpret.n_sequences /
-# n_evaluate), so its times do not grow with the dataset; data jobs do (import of ~100k sequences,
-# GC-matched negatives on hg38). Runtimes are >= 3x the slowest time measured on that overloaded
-# machine (>= 10x on an idle core); with the group sizes of slurm/config.yaml every group job stays
-# within 240 minutes (the sum of its members' runtimes; tests/test_slurm.py checks the default, paper
-# and 690-TF runs).
+# jobs 4-18 s, the interpretation steps of one model 230-330 s together, training 53-97 s (CPU), the
+# plots and page of one TF ~5 min together, peak RSS of any job <= 520 MB. Interpretation works on a
+# fixed number of test sequences (interpret.n_sequences / n_evaluate), so its time does not grow with
+# the dataset; data jobs do (import of ~100k sequences, GC-matched negatives on hg38). Runtimes are
+# >= 3x the slowest time measured on that overloaded machine (>= 10x on an idle core); with the group
+# sizes of slurm/config.yaml every group job stays within 240 minutes (the sum of its members'
+# runtimes; tests/test_slurm.py checks the default config and 108 datasets, dag_scale.py 690 TFs).
 # Every job also holds one `serial_in_group` slot, so group jobs are sized as the sequence the plugin
 # runs (slurm/config.yaml) even when a site replaces the profile's default-resources.
 
@@ -82,21 +82,13 @@ JOB_RESOURCES = {
     # the dataset archive (config/paper.yaml): one job each
     "extract_archive": {"runtime": 15, "mem_mb": 2000},
     "list_datasets": {"runtime": 5, "mem_mb": 2000},
-    # interpretation (group `interpret`): 16-77 s per job under load 10-16
-    "compute_saliency": {"runtime": 4, "mem_mb": 2000},
-    "compute_ism": {"runtime": 4, "mem_mb": 2000},
-    "compute_temporal_scores": {"runtime": 4, "mem_mb": 2000},
-    "optimize_class_input": {"runtime": 4, "mem_mb": 2000},
-    "extract_filter_motifs": {"runtime": 4, "mem_mb": 2000},
-    "match_jaspar": {"runtime": 4, "mem_mb": 2000},
-    "check_ground_truth": {"runtime": 4, "mem_mb": 2000},
-    # figures and pages (group `figures`, one piece per TF: 8 jobs)
-    "plot_performance": {"runtime": 5, "mem_mb": 2000},
-    "plot_saliency": {"runtime": 5, "mem_mb": 2000},
-    "plot_temporal_scores": {"runtime": 5, "mem_mb": 2000},
-    "plot_ism": {"runtime": 5, "mem_mb": 2000},
-    "plot_motifs": {"runtime": 5, "mem_mb": 2000},
-    "build_dashboard": {"runtime": 5, "mem_mb": 2000},
+    # interpretation: one job per (TF, architecture) runs all methods (group `interpret`); the seven
+    # separate steps it replaced took 16-77 s each, 230-330 s together per model under load 10-16
+    "compile_tomtom": {"runtime": 10, "mem_mb": 2000},
+    "interpret_model": {"runtime": 15, "mem_mb": 3000},
+    # figures and the dashboard page of one TF in one job (group `figures`): its plots took 7-91 s each,
+    # about 5 min together under load 10-16
+    "build_dashboard": {"runtime": 15, "mem_mb": 3000},
     # across TFs: one job each
     "summarize_metrics": {"runtime": 10, "mem_mb": 2000},
     "plot_summary": {"runtime": 10, "mem_mb": 2000},
