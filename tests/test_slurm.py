@@ -179,6 +179,7 @@ def dry_run_profile(tmp_path: Path, *args: str, name: str = "dryrun") -> str:
     if snakefile is None:
         pytest.skip("the pipeline (Snakefile) does not exist yet")
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    env["PYTHONPATH"] = str(REPO / "src")  # this checkout's package, also for a probe Snakefile elsewhere
     rc, out, _ = run_snakemake(["-n", "--forceall", "--profile", "slurm", "-s", str(snakefile), *args],
                                cwd=REPO, env=env, log=tmp_path / f"{name}.out", timeout=900)
     assert rc == 0, tail(out)
