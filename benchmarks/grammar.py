@@ -90,6 +90,7 @@ def check_model(model: str, sequences: str, planted: str, config: dict, n: int =
     from deepmotif.data.simulate import fetch_jaspar_motif
     from deepmotif.interpret import optimize_class_input, saliency_map, temporal_scores
     from deepmotif.interpret import grammar_checks as gc
+    from deepmotif.interpret.groundtruth import site_mask
     from deepmotif.data.dataset import read_dataset
     from deepmotif.interpret.interpretation import split_positives
     from deepmotif.models.predict import load_network, predict_proba
@@ -105,7 +106,7 @@ def check_model(model: str, sequences: str, planted: str, config: dict, n: int =
     sites = pd.read_csv(planted, sep="\t", dtype={"id": str})
     out: dict = {"n_correct_positives": len(ids), "n_test_positives": int(len(correct))}
     if ids:
-        mask = gc.sites_mask(ids, sites, X.shape[-1])
+        mask = site_mask(ids, sites, X.shape[-1])
         out.update(gc.headline_metrics(gc.attribution_vs_mask(saliency_map(net, X).numpy(), mask, top=10)))
         forward, backward = temporal_scores(net, X)
         temporal = gc.temporal_grammar_check(forward.numpy(), backward.numpy(), ids, sites)

@@ -43,7 +43,7 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
 
 
 OUTPUTS = ("saliency", "ism", "temporal", "class-optimization", "class-meme", "filter-meme", "filter-table",
-           "matches", "ground-truth")
+           "matches", "ground-truth", "modisco", "modisco-patterns", "modisco-meme", "modisco-distances")
 
 
 def interpret_args(folder: Path, outputs: dict[str, Path] | None = None) -> list[str]:
@@ -53,7 +53,9 @@ def interpret_args(folder: Path, outputs: dict[str, Path] | None = None) -> list
     settings = {"tf": TF, "arch": "cnn", "n-sequences": N_SEQUENCES, "n-evaluate": 0, "saliency": "grad_x_input",
                 "temporal": "true", "restarts": 4, "steps": STEPS, "lr": 0.05, "l2": 0.009, "seed": 0,
                 "init": "onehot", "window": 20, "filter-threshold": 0.5, "min-sites": 10, "release": "JASPAR2024",
-                "collection": "CORE", "tax-group": "vertebrates", "top-k": 5, "max-q": 0.01, "top": 10, "threads": 1}
+                "collection": "CORE", "tax-group": "vertebrates", "top-k": 5, "max-q": 0.01, "top": 10, "threads": 1,
+                "modisco": "true", "modisco-method": "grad_x_input", "modisco-n-shuffles": 5, "modisco-n-sequences": 0,
+                "modisco-n-leiden-runs": 2, "modisco-max-q": 0.01}
     return [f"--{k}={v}" for k, v in settings.items()] + [f"--{k}-out={v}" for k, v in outputs.items()]
 
 
@@ -91,7 +93,9 @@ def trained_tf() -> dict[str, Path]:
         f[name] = out / f"{name}.npz"
     f.update(class_meme=out / "class_optimization.meme", filters=out / "filters.meme",
              filter_table=out / "filters.tsv", matches=out / "jaspar_matches.tsv",
-             ground_truth=out / "ground_truth.json", figures=root / TF / "figures",
+             ground_truth=out / "ground_truth.json", modisco=out / "modisco.h5",
+             modisco_patterns=out / "modisco_patterns.tsv", modisco_meme=out / "modisco.meme",
+             modisco_distances=out / "modisco_distances.tsv", figures=root / TF / "figures",
              dashboard=root / TF / "dashboard.html", index=root / "index.html",
              auc_table=root / "auc_table.tsv")
     model, seqs = f["model"], f["sequences"]
@@ -99,17 +103,20 @@ def trained_tf() -> dict[str, Path]:
          *interpret_args(out, {"saliency": f["saliency"], "ism": f["ism"], "temporal": f["temporal"],
                                "class-optimization": f["class_optimization"], "class-meme": f["class_meme"],
                                "filter-meme": f["filters"], "filter-table": f["filter_table"],
-                               "matches": f["matches"], "ground-truth": f["ground_truth"]}))
+                               "matches": f["matches"], "ground-truth": f["ground_truth"], "modisco": f["modisco"],
+                               "modisco-patterns": f["modisco_patterns"], "modisco-meme": f["modisco_meme"],
+                               "modisco-distances": f["modisco_distances"]}))
     figures = f["figures"]
     per_arch = {"metrics": "metrics", "predictions": "predictions", "history": "history", "saliency": "saliency",
                 "ism": "ism", "temporal": "temporal", "class-optimization": "class_optimization",
                 "class-meme": "class_meme", "filter-meme": "filters", "filter-table": "filter_table",
-                "matches": "matches", "ground-truth": "ground_truth"}
+                "matches": "matches", "ground-truth": "ground_truth", "modisco": "modisco",
+                "modisco-patterns": "modisco_patterns", "modisco-distances": "modisco_distances"}
     _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends",
          *(arg for option, key in per_arch.items() for arg in (f"--{option}", f"cnn={f[key]}")),
          "--positives", positives, "--planted", planted, "--n-sequences", N_SEQUENCES, "--n-filters", 12,
          "--n-restarts", 4, "--max-q", 0.01, "--top", 10, "--pass-rate", 0.8,
-         "--settings", json.dumps({"saliency": "grad_x_input"}), "--performance-out", figures / "roc_pr.png",
+         "--settings", json.dumps({"saliency": "grad_x_input", "modisco": {"method": "grad_x_input", "max_q": 0.01}}), "--performance-out", figures / "roc_pr.png",
          "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
          "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])

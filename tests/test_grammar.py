@@ -15,7 +15,6 @@ from deepmotif.interpret.grammar_checks import (
     arrangement_share,
     attribution_vs_mask,
     headline_metrics,
-    sites_mask,
     temporal_grammar_check,
 )
 
@@ -139,7 +138,9 @@ def test_attribution_vs_mask_against_hand_computed_values():
 
 def test_sites_mask_clips_to_window():
     sites = pd.DataFrame({"id": ["x", "y"], "start": [-2, 8], "end": [2, 14]})
-    mask = sites_mask(["x", "y", "z"], sites, 10)
+    from deepmotif.interpret.groundtruth import site_mask
+
+    mask = site_mask(["x", "y", "z"], sites, 10)
     assert mask.sum(axis=1).tolist() == [2, 2, 0]
 
 

@@ -75,6 +75,20 @@ def test_ground_truth_jaspar_top_hit_is_planted_matrix(ground_truth, tf):
     assert (top["target_name"] == "CTCF").sum() >= 1
 
 
+def test_ground_truth_modisco_pattern_is_the_planted_matrix_and_headline_metrics_beat_chance(ground_truth, tf):
+    assert ground_truth["modisco_patterns"] >= 1
+    assert ground_truth["modisco_recovered"] == 1, ground_truth["modisco_queries"]
+    assert ground_truth["modisco_best_q"] < 0.01
+    assert "planted_spacing" not in ground_truth  # one planted motif: no spacing to check
+    assert ground_truth["attribution_auroc"] > ground_truth["attribution_auroc_chance"] + 0.1
+    assert ground_truth["attribution_top_precision"] > 2 * ground_truth["attribution_top_precision_chance"]
+    table = pd.read_csv(tf["modisco_patterns"], sep="\t", keep_default_na=False)
+    assert table.loc[0, "match_id"].startswith("MA0139") and float(table.loc[0, "match_q"]) < 0.01
+    assert "MOTIF pos_patterns.pattern_0" in tf["modisco_meme"].read_text()
+    html = tf["dashboard"].read_text()
+    assert 'id="modisco"' in html and "MA0139" in html[html.index('id="modisco"'):]
+
+
 def test_ground_truth_temporal_scores_switch_on_across_motif(ground_truth):
     # (c) low before the planted motif, high once it has been read; the largest step is within the
     # motif (19 bp) or just after its last base

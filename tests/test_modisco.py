@@ -1,15 +1,12 @@
 """TF-MoDISco on signed attributions (deepmotif.interpret.modisco, ``deepmotif modisco``).
 
-Closed forms on hand-built networks; pattern bookkeeping on hand-built patterns; and end to end: a
-small CNN trained on simulated CTCF gives back CTCF as a significant TF-MoDISco pattern.
+Closed forms on hand-built networks; pattern bookkeeping on hand-built patterns (a merged composite matched
+by its halves); and end to end: the small CNN of tests/_trained_tf.py, trained on simulated CTCF, gives back
+CTCF as a significant TF-MoDISco pattern from both kinds of attributions.
 """
 
 from __future__ import annotations
 
-import functools
-import shutil
-import tempfile
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -81,32 +78,12 @@ def test_only_significant_tomtom_hits_are_matches():
     assert table["n_seqlets"].tolist() == [3, 1]
 
 
-@functools.lru_cache(maxsize=1)
-def _trained_ctcf_cnn() -> tuple[Path, Path]:
-    """sequences.tsv and model.ckpt of a small CNN trained on simulated CTCF (~20 s, once)."""
-    from _trained_tf import _simulate
-
-    from deepmotif.models.train import train_model
-
-    root = Path(tempfile.mkdtemp(prefix="deepmotif-modisco-"))
-    _, _, sequences = _simulate(root / "CTCF")
-    train_model(sequences, "cnn", root / "CTCF" / "cnn",
-                {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0}, threads=1, tf="CTCF")
-    return sequences, root / "CTCF" / "cnn" / "model.ckpt"
-
-
-@pytest.fixture(scope="module")
-def trained_ctcf_cnn():
-    sequences, model = _trained_ctcf_cnn()
-    yield sequences, model
-    shutil.rmtree(model.parents[2], ignore_errors=True)
-
-
 @pytest.mark.parametrize("method", ["grad_x_input", "deep_lift_shap"])
-def test_modisco_command_recovers_the_planted_motif(trained_ctcf_cnn, tmp_path, method):
+def test_modisco_command_recovers_the_planted_motif(tmp_path, method):
+    from _trained_tf import trained_tf
     from deepmotif.cli import main
 
-    sequences, model = trained_ctcf_cnn
+    sequences, model = trained_tf()["sequences"], trained_tf()["model"]
     out = {k: tmp_path / f"{k}" for k in ("modisco.h5", "patterns.tsv", "patterns.meme", "distances.tsv")}
     status = main(["modisco", str(model), str(sequences), f"--output={out['modisco.h5']}",
                    f"--patterns={out['patterns.tsv']}", f"--meme={out['patterns.meme']}",
@@ -124,3 +101,50 @@ def test_modisco_command_recovers_the_planted_motif(trained_ctcf_cnn, tmp_path, 
     with h5py.File(out["modisco.h5"]) as h5:
         assert "pos_patterns" in h5
     assert (tmp_path / "logos" / "pos_patterns.pattern_0.png").stat().st_size > 1000
+
+
+def _composite_pattern(n_seqlets: int = 40) -> tuple[SimpleNamespace, int]:
+    """A pattern that merges a composite: 5 uniform columns, TAL1::TCF3 (MA0091.1), 7 uniform columns,
+    GATA1 (MA0035.4), 5 uniform columns, as base frequencies of ``n_seqlets`` seqlets; and its width."""
+    from deepmotif.data.simulate import fetch_jaspar_motif
+
+    tal1, gata1 = (fetch_jaspar_motif(m).pwm for m in ("MA0091.1", "MA0035.4"))
+    ppm = np.hstack([np.full((4, 5), 0.25), tal1, np.full((4, 7), 0.25), gata1, np.full((4, 5), 0.25)])
+    # seqlets: forward in example 0 from 10, reverse-complemented in example 1 from 20
+    seqlets = [SimpleNamespace(example_idx=i % 2, start=10 + 10 * (i % 2), end=10 + 10 * (i % 2) + ppm.shape[1],
+                               is_revcomp=bool(i % 2)) for i in range(n_seqlets)]
+    return SimpleNamespace(seqlets=seqlets, sequence=ppm.T * n_seqlets, contrib_scores=ppm.T), ppm.shape[1]
+
+
+def test_a_merged_composite_is_matched_by_its_halves_and_gives_the_planted_spacing():
+    from deepmotif.interpret.groundtruth import modisco_check
+    from deepmotif.interpret.modisco import pattern_queries, query_centres
+    from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
+
+    pattern, width = _composite_pattern()
+    pwms, queries = pattern_queries([pattern], [])
+    subs = queries[queries["query"] != queries["pattern"]]
+    assert len(subs) == 2, queries  # the whole pattern and one window per half
+    assert subs["start"].iloc[0] >= 5 and subs["end"].iloc[0] <= 17  # inside TAL1's columns [5, 17)
+    assert subs["start"].iloc[1] >= 24 and subs["end"].iloc[1] <= 35  # inside GATA1's [24, 35)
+    matches = match_jaspar(pwms, list(queries["query"]), jaspar_motifs(), top_k=3)
+    top = matches[matches["rank"] == 1].set_index("query")
+    assert top.loc[subs["query"].iloc[0], "target_id"].startswith("MA0091")
+    assert top.loc[subs["query"].iloc[1], "target_id"].startswith("MA0035")
+    assert (top.loc[subs["query"], "q_value"] < 0.01).all()
+
+    centres = query_centres([pattern], [], queries)
+    # a reverse-complemented seqlet mirrors the columns: the first half lies to the right of the second
+    first = centres[(centres["query"] == subs["query"].iloc[0])].groupby("example")["centre"].first()
+    second = centres[(centres["query"] == subs["query"].iloc[1])].groupby("example")["centre"].first()
+    assert first[0] < second[0] and first[1] > second[1]
+    # planted: TAL1 [40, 52) and GATA1 [59, 70) in both sequences: centres 18.5 bp apart
+    sites = pd.DataFrame({"id": ["s0", "s0", "s1", "s1"], "motif_id": ["MA0091.1", "MA0035.4"] * 2,
+                          "motif_name": ["TAL1::TCF3", "GATA1"] * 2, "start": [40, 59] * 2, "end": [52, 70] * 2,
+                          "strand": "+"})
+    row = modisco_check(matches, centres, ["s0", "s1"], sites, sites, max_q=0.01)
+    assert row["modisco_recovered"] == 2
+    assert row["planted_spacing"] == 18.5
+    learned = abs(((subs["start"].iloc[1] + subs["end"].iloc[1] - 1) - (subs["start"].iloc[0] + subs["end"].iloc[0] - 1)) / 2)
+    assert row["modisco_spacing_mode"] == learned
+    assert row["modisco_spacing_ok"] == (abs(learned - 18.5) <= 1)

@@ -409,7 +409,13 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
             ("tax-group", str, "JASPAR taxonomic group, or all"),
             ("top-k", int, "JASPAR hits kept per learned motif"),
             ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
-            ("top", int, "most salient positions per sequence (ground truth)")):
+            ("top", int, "most salient positions per sequence (ground truth)"),
+            ("modisco", _bool_arg, "true: TF-MoDISco on the test positives (interpret.modisco.enabled)"),
+            ("modisco-method", str, "TF-MoDISco attributions: grad_x_input or deep_lift_shap"),
+            ("modisco-n-shuffles", int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
+            ("modisco-n-sequences", int, "TF-MoDISco: first N test positives (0: all)"),
+            ("modisco-n-leiden-runs", int, "TF-MoDISco: Leiden restarts per clustering"),
+            ("modisco-max-q", float, "q-value below which a pattern's top JASPAR hit is a match")):
         settings.add_argument(f"--{name}", type=kind, required=True, help=help)
     p.add_argument("--threads", type=int, required=True)
     out = p.add_argument_group("outputs")
@@ -423,6 +429,11 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
                        ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
                        ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
         out.add_argument(f"--{name}", required=True, help=help)
+    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with --modisco=true)"),
+                       ("modisco-patterns-out", "modisco_patterns.tsv: pattern sign n_seqlets ... match_q sub_matches"),
+                       ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
+                       ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
+        out.add_argument(f"--{name}", help=help)
 
 
 @command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
@@ -440,7 +451,16 @@ def run_interpret(args: argparse.Namespace) -> None:
         n_shown=args.n_sequences, n_evaluate=args.n_evaluate, saliency=args.saliency, temporal=args.temporal,
         restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2, seed=args.seed, init=args.init,
         window=args.window, filter_threshold=args.filter_threshold, min_sites=args.min_sites, release=args.release,
-        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top)
+        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top,
+        modisco=args.modisco, modisco_method=args.modisco_method, modisco_n_shuffles=args.modisco_n_shuffles,
+        modisco_n_sequences=args.modisco_n_sequences, modisco_n_leiden_runs=args.modisco_n_leiden_runs,
+        modisco_max_q=args.modisco_max_q)
+    modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
+    if args.modisco and not all(modisco_outs):
+        raise InputError("--modisco=true needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
+                         "--modisco-distances-out")
+    if args.modisco_method not in ("grad_x_input", "deep_lift_shap"):
+        raise InputError(f"--modisco-method={args.modisco_method}: use grad_x_input or deep_lift_shap")
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
     simulated = {}
@@ -453,27 +473,33 @@ def run_interpret(args: argparse.Namespace) -> None:
         "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
         "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
         "filter_meme": args.filter_meme_out, "filters": args.filter_table_out, "matches": args.matches_out,
-        "ground_truth": args.ground_truth_out})
+        "ground_truth": args.ground_truth_out, "modisco": args.modisco_out,
+        "modisco_patterns": args.modisco_patterns_out, "modisco_meme": args.modisco_meme_out,
+        "modisco_distances": args.modisco_distances_out})
 
 
 def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
 
 
-@command("compile-tomtom", "compile memelite's Tomtom into numba's disk cache once, before parallel jobs use it")(
-    _compile_tomtom_args)
+@command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
+                           "before parallel jobs use them")(_compile_tomtom_args)
 def run_compile_tomtom(args: argparse.Namespace) -> None:
     import time
 
+    from deepmotif.interpret.modisco import compile_modisco
     from deepmotif.interpret.motifs import compile_tomtom
     from deepmotif.io import atomic_path
 
     start = time.perf_counter()
     compile_tomtom()
-    seconds = time.perf_counter() - start
+    tomtom = time.perf_counter() - start
+    n_kernels = compile_modisco()
+    modisco = time.perf_counter() - start - tomtom
     with atomic_path(args.output) as tmp:
-        tmp.write_text(f"memelite Tomtom compiled or loaded from numba's cache in {seconds:.1f} s\n")
-    log.info("Tomtom ready in %.1f s", seconds)
+        tmp.write_text(f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
+                       f"modisco-lite: {n_kernels} kernels compiled or loaded in {modisco:.1f} s\n")
+    log.info("Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s", tomtom, n_kernels, modisco)
 
 
 # --- report ------------------------------------------------------------------------------------------
@@ -497,6 +523,7 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
 
 MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
                "class_meme", "filter_meme", "filter_table", "matches")
+MODISCO_FILES = ("modisco", "modisco_patterns", "modisco_distances")
 
 
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
@@ -508,6 +535,9 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                             metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/ file: {name}")
     inputs.add_argument("--ground-truth", nargs="*", type=_key_path, default=[], metavar="ARCH=JSON",
                         help="simulated TFs: ground_truth.json per architecture")
+    for name in MODISCO_FILES:
+        inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=_key_path, default=[], metavar="ARCH=PATH",
+                            help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
     settings = p.add_argument_group("settings (config section interpret)")
@@ -543,7 +573,9 @@ def run_dashboard(args: argparse.Namespace) -> None:
             raise InputError(f"--{name.replace('_', '-')} names architectures {list(by_arch)}, --metrics {archs}; "
                              "give one file per architecture, in the same order")
     truth = dict(args.ground_truth)
-    models = {a: ModelFiles(**{name: files[name][a] for name in MODEL_FILES}, ground_truth=truth.get(a))
+    modisco = {name: dict(getattr(args, name)) for name in MODISCO_FILES}
+    models = {a: ModelFiles(**{name: files[name][a] for name in MODEL_FILES}, ground_truth=truth.get(a),
+                            **{name: modisco[name].get(a) for name in MODISCO_FILES})
               for a in archs}
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the planted motifs of a simulated TF)")

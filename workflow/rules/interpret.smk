@@ -2,7 +2,8 @@
 # writes every interpretation (deepmotif interpret); the figures and pages are in report.smk. "Test positives"
 # are the first ones of sequences.tsv (strongest peaks). Files that do not apply are written empty:
 # temporal.npz of an architecture outside interpret.temporal_archs, filters.* of a network without a first
-# convolution, ground_truth.json (a note) of a TF that is not simulated.
+# convolution, ground_truth.json (a note) of a TF that is not simulated, modisco* with interpret.modisco.enabled
+# false. compile_tomtom fills numba's disk cache with memelite's Tomtom and modisco-lite's kernels once per run.
 
 
 rule compile_tomtom:
@@ -32,6 +33,10 @@ rule interpret_model:
         filter_table="results/{tf}/{arch}/filters.tsv",
         matches="results/{tf}/{arch}/jaspar_matches.tsv",
         ground_truth="results/{tf}/{arch}/ground_truth.json",
+        modisco="results/{tf}/{arch}/modisco.h5",
+        modisco_patterns="results/{tf}/{arch}/modisco_patterns.tsv",
+        modisco_meme="results/{tf}/{arch}/modisco.meme",
+        modisco_distances="results/{tf}/{arch}/modisco_distances.tsv",
     log:
         "logs/interpret_model/{tf}.{arch}.log",
     benchmark:
@@ -53,6 +58,7 @@ rule interpret_model:
         filters=INTERPRET["filters"],
         jaspar=INTERPRET["jaspar"],
         top=INTERPRET["ground_truth"]["top"],
+        modisco=INTERPRET["modisco"],
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
         " --arch={wildcards.arch:q} {params.planted} --n-sequences={params.n_sequences}"
@@ -67,4 +73,10 @@ rule interpret_model:
         " --temporal-out={output.temporal:q} --class-optimization-out={output.class_optimization:q}"
         " --class-meme-out={output.class_meme:q} --filter-meme-out={output.filter_meme:q}"
         " --filter-table-out={output.filter_table:q} --matches-out={output.matches:q}"
-        " --ground-truth-out={output.ground_truth:q} 2> {log:q}"
+        " --ground-truth-out={output.ground_truth:q} --modisco={params.modisco[enabled]}"
+        " --modisco-method={params.modisco[method]:q} --modisco-n-shuffles={params.modisco[n_shuffles]}"
+        " --modisco-n-sequences={params.modisco[n_sequences]}"
+        " --modisco-n-leiden-runs={params.modisco[n_leiden_runs]}"
+        " --modisco-max-q={params.modisco[max_q]} --modisco-out={output.modisco:q}"
+        " --modisco-patterns-out={output.modisco_patterns:q} --modisco-meme-out={output.modisco_meme:q}"
+        " --modisco-distances-out={output.modisco_distances:q} 2> {log:q}"

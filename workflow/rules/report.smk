@@ -59,6 +59,9 @@ MODEL_FILES = {
     "filter_meme": "filters.meme",
     "filter_table": "filters.tsv",
     "matches": "jaspar_matches.tsv",
+    "modisco": "modisco.h5",
+    "modisco_patterns": "modisco_patterns.tsv",
+    "modisco_distances": "modisco_distances.tsv",
 }
 
 

@@ -234,13 +234,3 @@ def headline_metrics(per_sequence: pd.DataFrame) -> dict[str, float]:
     return {"n": len(per_sequence), "top_precision": float(per_sequence["top_precision"].mean()),
             "top_precision_chance": float(per_sequence["chance_precision"].mean()),
             "attribution_auroc": float(per_sequence["auroc"].mean()), "attribution_auroc_chance": 0.5}
-
-
-def sites_mask(ids: Sequence[str], sites: pd.DataFrame, length: int) -> np.ndarray:
-    """Boolean ``(n, length)``: True inside any site (``id start end``) of the sequence."""
-    row = {sid: i for i, sid in enumerate(ids)}
-    mask = np.zeros((len(ids), length), dtype=bool)
-    for sid, start, end in sites[["id", "start", "end"]].itertuples(index=False):
-        if sid in row:
-            mask[row[sid], max(int(start), 0):min(int(end), length)] = True
-    return mask

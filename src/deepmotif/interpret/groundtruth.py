@@ -8,6 +8,9 @@ Three questions, one function each, all in window coordinates (:func:`planted_si
   the hit rate, together with the *precision* (fraction of the top positions inside a motif).
 * class optimization and filters (:func:`jaspar_recovery`): is the planted JASPAR matrix (any
   version) the top Tomtom hit of some learned motif with q below a threshold?
+* TF-MoDISco (:func:`modisco_check`): is each planted matrix the top Tomtom hit (q below a threshold)
+  of a MoDISco pattern or of a sub-window of one, and is the planted spacing of a composite the mode
+  of the distances between the two recovered motifs in the same sequences?
 * temporal output scores (:func:`temporal_check`): is the forward score below ``threshold`` on the
   prefix that ends just before the planted element and above it once the element has been read
   (and the backward score the same from the right)? Also where the largest single step is.
@@ -62,13 +65,13 @@ def planted_sites(positives: pd.DataFrame, planted: pd.DataFrame) -> pd.DataFram
     return out[out["end"] > out["start"]].reset_index(drop=True)
 
 
-def _site_mask(ids: Sequence[str], sites: pd.DataFrame, length: int) -> np.ndarray:
-    """Boolean ``(n, length)``: position inside any planted motif of the sequence."""
+def site_mask(ids: Sequence[str], sites: pd.DataFrame, length: int) -> np.ndarray:
+    """Boolean ``(n, length)``: True inside any site (``id start end``) of the sequence, clipped to the window."""
     row = {sid: i for i, sid in enumerate(ids)}
     mask = np.zeros((len(ids), length), dtype=bool)
     for sid, start, end in sites[["id", "start", "end"]].itertuples(index=False):
         if sid in row:
-            mask[row[sid], int(start):int(end)] = True
+            mask[row[sid], max(int(start), 0):min(int(end), length)] = True
     return mask
 
 
@@ -103,7 +106,7 @@ def saliency_overlap(
     length = X_attr.shape[-1]
     if not 1 <= top <= length:
         raise ValueError(f"top must be in [1, {length}], got {top}")
-    mask = _site_mask(ids, sites, length)
+    mask = site_mask(ids, sites, length)
     score = X_attr.sum(axis=1)
     order = np.argsort(-score, axis=1, kind="stable")[:, :top]
     in_site = np.take_along_axis(mask, order, axis=1)
@@ -224,6 +227,85 @@ def jaspar_recovery(
                                        "family_recovered", "family_query", "family_target"])
 
 
+def _mode(values: np.ndarray) -> float:
+    """The most frequent value (the smallest of ties), NaN when empty."""
+    if len(values) == 0:
+        return np.nan
+    uniq, counts = np.unique(values, return_counts=True)
+    return float(uniq[np.argmax(counts)])
+
+
+def modisco_check(
+    matches: pd.DataFrame,
+    centres: pd.DataFrame,
+    ids: Sequence[str],
+    sites: pd.DataFrame,
+    planted: pd.DataFrame,
+    max_q: float = 0.01,
+    tolerance: float = 1.0,
+) -> dict:
+    """The planted motifs among TF-MoDISco's patterns, and the planted spacing among their distances.
+
+    Parameters
+    ----------
+    matches: pandas.DataFrame
+        Tomtom hits of the pattern windows (:func:`deepmotif.interpret.modisco.discover`'s
+        ``matches``: whole patterns and sub-windows of merged ones).
+    centres: pandas.DataFrame
+        ``query example centre``: where each window lies in each sequence (row ``example`` of ``ids``).
+    ids: sequence of str
+        Ids of the sequences MoDISco saw, in row order. A pattern with sub-window queries
+        (``name[start:end]``) is placed by them, not by its whole.
+    sites: pandas.DataFrame
+        :func:`planted_sites`.
+    planted: pandas.DataFrame
+        ``motif_id motif_name`` of the planted matrices.
+    max_q: float, optional
+        q-value a top hit must stay below. Default 0.01.
+    tolerance: float, optional
+        bp the learned spacing may differ from the planted one. Default 1.
+
+    Returns
+    -------
+    dict
+        ``modisco_recovered`` (planted matrices that are a query's top hit with q < ``max_q``),
+        ``modisco_family_recovered``, ``modisco_queries`` (``query:target`` of the recovered),
+        ``modisco_best_q``; for a composite (two planted matrices) also ``planted_spacing`` (mode of
+        the distance between the two motifs' centres over the sequences), ``modisco_spacing_mode``
+        (the same between the windows that recovered them, NaN unless both are recovered),
+        ``modisco_spacing_n`` (pairs seen) and ``modisco_spacing_ok``.
+    """
+    recovery = jaspar_recovery(matches, planted, max_q)
+    top = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
+    hits = recovery[recovery["recovered"]]
+    row = {"modisco_recovered": int(recovery["recovered"].sum()),
+           "modisco_family_recovered": int(recovery["family_recovered"].sum()),
+           "modisco_queries": ",".join(f"{q}:{t}" for q, t in zip(hits["query"], hits["target_id"])),
+           "modisco_best_q": hits["q_value"].min() if len(hits) else np.nan}
+    motifs = list(recovery["motif_id"])
+    if len(motifs) != 2:
+        return row
+    seen = sites[sites["id"].isin(set(map(str, ids)))].assign(centre=lambda d: (d["start"] + d["end"] - 1) / 2)
+    by_motif = seen.pivot_table(index="id", columns=seen["motif_id"].map(base_id), values="centre", aggfunc="first")
+    a, b = (base_id(m) for m in motifs)
+    planted_d = (by_motif[b] - by_motif[a]).abs().dropna().to_numpy() if {a, b} <= set(by_motif.columns) else []
+    row["planted_spacing"] = _mode(np.asarray(planted_d))
+    # a pattern matched as a whole and by its sub-windows ``name[start:end]`` is placed by the sub-windows
+    merged = {q.split("[")[0] for q in centres["query"].unique() if "[" in q}
+    centres = centres[~centres["query"].isin(merged)]
+    where = {}
+    for motif in (a, b):
+        queries = set(top.loc[top["target_id"].map(base_id) == motif, "query"])
+        where[motif] = centres[centres["query"].isin(queries)]
+    pairs = where[a].merge(where[b], on="example", suffixes=("_a", "_b"))
+    pairs = pairs[pairs["query_a"] != pairs["query_b"]]
+    learned = (pairs["centre_b"] - pairs["centre_a"]).abs().to_numpy()
+    row["modisco_spacing_mode"] = _mode(learned)
+    row["modisco_spacing_n"] = int(len(learned))
+    row["modisco_spacing_ok"] = bool(abs(row["modisco_spacing_mode"] - row["planted_spacing"]) <= tolerance)
+    return row
+
+
 def summarize(
     arch: str,
     saliency: pd.DataFrame,
@@ -264,6 +346,7 @@ def check_interpretation(
     top: int,
     max_q: float,
     arch: str = "",
+    modisco: Mapping | None = None,
 ) -> dict:
     """The ground-truth row of one model: its interpretations against the motifs planted in simulated data.
 
@@ -285,12 +368,19 @@ def check_interpretation(
     max_q: float
         q-value a JASPAR top hit must stay below.
     arch: str, optional
+    modisco: mapping, optional
+        ``matches centres ids`` of :func:`deepmotif.interpret.modisco.discover` (and the ids it saw),
+        checked by :func:`modisco_check`; None when MoDISco did not run.
 
     Returns
     -------
     dict
-        :func:`summarize` plus ``n_test_positives`` (scored) and ``saliency_method``.
+        :func:`summarize`, ``n_test_positives`` (scored), ``saliency_method``, the headline attribution
+        metrics with their chance levels (``attribution_top_precision`` and ``attribution_auroc``,
+        :func:`~deepmotif.interpret.grammar_checks.headline_metrics`) and the :func:`modisco_check`.
     """
+    from deepmotif.interpret.grammar_checks import attribution_vs_mask, headline_metrics
+
     sites = planted_sites(positives, planted)
     correct = np.asarray(saliency["prob"]) > 0.5
     ids = np.asarray(saliency["ids"])
@@ -302,5 +392,16 @@ def check_interpretation(
         switches = temporal_check(np.asarray(temporal["forward"])[keep], np.asarray(temporal["backward"])[keep],
                                   np.asarray(temporal["ids"])[keep], sites)
     recovery = jaspar_recovery(matches, planted, max_q) if matches is not None else None
-    return {**summarize(arch, overlap, switches, recovery), "n_test_positives": int(len(correct)),
-            "saliency_method": str(saliency["method"])}
+    X_correct = np.asarray(saliency["X_attr"])[correct]
+    headline = headline_metrics(attribution_vs_mask(X_correct, site_mask(ids[correct], sites, X_correct.shape[-1]),
+                                                    top))
+    row = {**summarize(arch, overlap, switches, recovery), "n_test_positives": int(len(correct)),
+           "saliency_method": str(saliency["method"]),
+           "attribution_top_precision": headline["top_precision"],
+           "attribution_top_precision_chance": headline["top_precision_chance"],
+           "attribution_auroc": headline["attribution_auroc"],
+           "attribution_auroc_chance": headline["attribution_auroc_chance"]}
+    if modisco is not None:
+        row["modisco_patterns"] = len(modisco["table"])
+        row.update(modisco_check(modisco["matches"], modisco["centres"], modisco["ids"], sites, planted, max_q))
+    return row

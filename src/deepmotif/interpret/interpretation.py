@@ -34,7 +34,8 @@ class InterpretSettings:
     """The settings of :func:`interpret_model` (config section ``interpret``; no defaults here).
 
     ``n_shown`` test positives get ISM (the ones drawn); ``n_evaluate`` get saliency and temporal
-    scores (0: all test positives; at least ``n_shown``).
+    scores (0: all test positives; at least ``n_shown``). ``modisco``: TF-MoDISco
+    (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives.
     """
 
     n_shown: int
@@ -56,6 +57,12 @@ class InterpretSettings:
     top_k: int
     max_q: float
     top: int
+    modisco: bool
+    modisco_method: str
+    modisco_n_shuffles: int
+    modisco_n_sequences: int
+    modisco_n_leiden_runs: int
+    modisco_max_q: float
 
     @property
     def n_scored(self) -> int:
@@ -76,6 +83,7 @@ class Interpretation:
     filter_motifs: tuple[list[np.ndarray], list[str]]
     matches: pd.DataFrame
     ground_truth: dict = field(default_factory=dict)
+    modisco: dict | None = None
 
 
 def split_positives(sequences: pd.DataFrame, n: int = 0, split: str = "test", source: str = "sequences.tsv"
@@ -199,14 +207,28 @@ def interpret_model(
     matches["source"] = ["filter" if q.startswith("filter") else "class_optimization" for q in matches["query"]]
     log.info("%s %s: %d JASPAR hits of %d learned motifs", tf, arch, len(matches), matches["query"].nunique())
 
+    modisco = None
+    if settings.modisco:
+        from deepmotif.interpret.modisco import discover
+
+        shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
+        modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
+                           settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
+                           settings.modisco_max_q, settings.seed)
+        modisco["ids"] = shown["id"].to_numpy()
+        log.info("%s %s: TF-MoDISco on %s of %d test positives: %d patterns (%d seqlets), %d matched (q < %g)",
+                 tf, arch, settings.modisco_method, len(shown), len(modisco["table"]),
+                 int(modisco["table"]["n_seqlets"].sum()), int((modisco["table"]["match_id"] != "").sum()),
+                 settings.modisco_max_q)
+
     if positives is not None and planted is not None:
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
-                                                 positives, planted, settings.top, settings.max_q, arch)
+                                                 positives, planted, settings.top, settings.max_q, arch, modisco)
         ground_truth = {"tf": tf, "arch": arch, **truth}
     else:
         ground_truth = {"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF"}
     return Interpretation(saliency, result, temporal, class_optimization, class_motifs, filters, filter_motifs,
-                          matches, ground_truth)
+                          matches, ground_truth, modisco)
 
 
 @contextlib.contextmanager
@@ -228,7 +250,8 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     result: Interpretation
     paths: mapping of str to path
         Keys ``saliency ism temporal class_optimization class_meme filters filter_meme matches
-        ground_truth``.
+        ground_truth``; with MoDISco also ``modisco modisco_patterns modisco_meme modisco_distances``
+        (:func:`write_modisco`).
     """
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.motifs import write_meme
@@ -244,6 +267,32 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
         result.filters.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
     with atomic_path(paths["matches"]) as tmp:
         result.matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    if result.modisco is not None:
+        write_modisco(result.modisco, paths)
+    elif paths.get("modisco"):  # MoDISco switched off: the files exist, empty
+        from deepmotif.interpret.modisco import pattern_table, seqlet_distances
+
+        write_modisco({"pos": [], "neg": [], "pwms": [], "names": [], "distances": seqlet_distances([], []),
+                       "table": pattern_table([], []).assign(sub_matches=[])}, paths)
     row = {k: None if isinstance(v, float) and v != v else v for k, v in result.ground_truth.items()}  # NaN → null
     with atomic_path(paths["ground_truth"]) as tmp:
         tmp.write_text(json.dumps(row, indent=2, default=float))
+
+
+def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> None:
+    """The files of :func:`deepmotif.interpret.modisco.discover`'s result (atomically).
+
+    ``modisco``: modisco-lite's HDF5 (readable by ``modisco report``); ``modisco_patterns``: one row
+    per pattern with its significant JASPAR match and those of its sub-windows; ``modisco_meme``: the
+    trimmed patterns; ``modisco_distances``: ``pattern_a pattern_b distance count``.
+    """
+    from deepmotif.interpret.modisco import DEFAULTS, save_modisco
+    from deepmotif.interpret.motifs import write_meme
+    from deepmotif.io import atomic_path
+
+    save_modisco(paths["modisco"], modisco["pos"], modisco["neg"], DEFAULTS["sliding_window_size"])
+    write_meme(paths["modisco_meme"], modisco["pwms"], modisco["names"])
+    with atomic_path(paths["modisco_patterns"]) as tmp:
+        modisco["table"].to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    with atomic_path(paths["modisco_distances"]) as tmp:
+        modisco["distances"].to_csv(tmp, sep="\t", index=False)

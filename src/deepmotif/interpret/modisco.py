@@ -12,6 +12,11 @@ Steps, one function each:
    those with ``q < max_q`` are reported as matches.
 4. :func:`seqlet_distances`: for each pair of patterns, the distances between their seqlets in the
    same sequence (the learned arrangement of motifs: a composite's spacing is the mode).
+5. :func:`pattern_queries`, :func:`query_centres`: a pattern that merges the two motifs of a composite
+   is matched as a whole and by its informative sub-windows (one per motif), and each matched
+   window is placed in every sequence through the pattern's seqlets, so that the distance between
+   two motifs can be read whether they came back as one pattern or as two.
+:func:`discover` runs 1-5 on one model; :func:`compile_modisco` fills numba's disk cache once per run.
 
 DeepLIFT's rescale rule is applied to the network's modules that tangermeme knows (ReLU, ...); the
 sigmoid and tanh gates inside ``nn.LSTM`` are not modules, so for the RNNs ``deep_lift_shap`` falls
@@ -35,18 +40,22 @@ from deepmotif.models.predict import model_device
 log = logging.getLogger(__name__)
 
 METHODS = ("deep_lift_shap", "grad_x_input")
-DEFAULTS: dict[str, Any] = {   # modisco-lite's TFMoDISco keywords sized for ~101-bp windows, hundreds of them
+# modisco-lite's TFMoDISco keywords sized for ~101-bp windows, hundreds of them. Patterns are trimmed to 30 bp
+# plus 10 + 5 bp of flanks so that a composite element (TAL1 E-box, 7 bp, GATA: 30 bp) fits in one pattern
+# whose halves pattern_queries matches separately (with 20 + 5 the GATA half was cut off at the edge).
+DEFAULTS: dict[str, Any] = {
     "sliding_window_size": 15,
     "flank_size": 5,
     "min_metacluster_size": 20,
     "target_seqlet_fdr": 0.2,
     "max_seqlets_per_metacluster": 2000,
-    "trim_to_window_size": 20,
-    "initial_flank_to_add": 5,
-    "final_flank_to_add": 0,
+    "trim_to_window_size": 30,
+    "initial_flank_to_add": 10,
+    "final_flank_to_add": 5,
     "final_min_cluster_size": 10,
     "n_leiden_runs": 8,
 }
+QUERY_COLUMNS = ["query", "pattern", "start", "end"]
 
 
 class _Column(nn.Module):
@@ -141,6 +150,7 @@ def run_modisco(X: np.ndarray, X_hyp: np.ndarray, **kwargs: Any) -> tuple[list, 
     """
     from modiscolite.tfmodisco import TFMoDISco
 
+    use_modisco_cache()
     X, X_hyp = np.asarray(X, dtype=np.float32), np.asarray(X_hyp, dtype=np.float32)
     if X.shape != X_hyp.shape or X.ndim != 3 or X.shape[1] != 4:
         raise ValueError(f"X and X_hyp must both have shape (n, 4, length), got {X.shape} and {X_hyp.shape}")
@@ -273,3 +283,182 @@ def save_modisco(path: str, pos: list, neg: list, window_size: int) -> None:
 
     with atomic_path(path) as tmp:
         save_hdf5(str(tmp), pos or None, neg or None, window_size)
+
+
+def informative_segments(ppm: np.ndarray, min_information: float = 0.5, max_gap: int = 2, min_width: int = 5
+                         ) -> list[tuple[int, int]]:
+    """Runs ``[start, end)`` of informative positions of a probability matrix: motifs inside a pattern.
+
+    Positions with at least ``min_information`` bits form runs; runs separated by at most ``max_gap``
+    uninformative positions are joined; runs narrower than ``min_width`` are dropped.
+
+    Examples
+    --------
+    >>> ppm = np.full((4, 20), 0.25); ppm[:, 2:8] = ppm[:, 12:18] = np.eye(4)[[0, 1, 2, 3, 0, 1]].T
+    >>> informative_segments(ppm)
+    [(2, 8), (12, 18)]
+    """
+    from deepmotif.interpret.motifs import information_content
+
+    keep = information_content(ppm) >= min_information
+    segments: list[list[int]] = []
+    for i in np.flatnonzero(keep):
+        if segments and i - segments[-1][1] <= max_gap:
+            segments[-1][1] = int(i) + 1
+        else:
+            segments.append([int(i), int(i) + 1])
+    return [(a, b) for a, b in segments if b - a >= min_width]
+
+
+def pattern_queries(pos: list, neg: list, min_information: float = 0.5) -> tuple[list[np.ndarray], pd.DataFrame]:
+    """The windows of each pattern matched against JASPAR: the trimmed whole, and each informative
+    sub-window when there are two or more (a merged composite).
+
+    Returns
+    -------
+    pwms: list of numpy.ndarray, shape=(4, k)
+    queries: pandas.DataFrame
+        :data:`QUERY_COLUMNS`: query name (the pattern's name, or ``name[start:end]`` for a
+        sub-window), the pattern, and ``[start, end)`` in the pattern's (untrimmed) columns.
+    """
+    from deepmotif.interpret.motifs import trim_pwm
+
+    pwms, rows = [], []
+    for name, _, pattern in pattern_names(pos, neg):
+        ppm = np.asarray(pattern.sequence, dtype=np.float64).T
+        ppm = ppm / np.maximum(ppm.sum(axis=0, keepdims=True), 1e-12)
+        start, end = trim_pwm(ppm, min_information)
+        if end <= start:
+            start, end = 0, ppm.shape[1]
+        pwms.append(ppm[:, start:end])
+        rows.append((name, name, start, end))
+        segments = informative_segments(ppm, min_information)
+        if len(segments) >= 2:
+            for a, b in segments:
+                pwms.append(ppm[:, a:b])
+                rows.append((f"{name}[{a}:{b}]", name, a, b))
+    return pwms, pd.DataFrame(rows, columns=QUERY_COLUMNS)
+
+
+def query_centres(pos: list, neg: list, queries: pd.DataFrame) -> pd.DataFrame:
+    """Where each query window lies in each sequence that has a seqlet of its pattern.
+
+    A seqlet ``[start, end)`` on the forward strand puts pattern column ``j`` at ``start + j``; a
+    reverse-complemented one at ``end - 1 - j``. The centre of window ``[a, b)`` is the mean of its
+    first and last column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``query example centre``, one row per seqlet of the query's pattern.
+    """
+    patterns = {name: pattern for name, _, pattern in pattern_names(pos, neg)}
+    rows = []
+    for query, name, a, b in queries[QUERY_COLUMNS].itertuples(index=False):
+        middle = (a + b - 1) / 2
+        for s in patterns[name].seqlets:
+            centre = s.end - 1 - middle if s.is_revcomp else s.start + middle
+            rows.append((query, int(s.example_idx), float(centre)))
+    return pd.DataFrame(rows, columns=["query", "example", "centre"])
+
+
+def discover(
+    model: nn.Module,
+    X: torch.Tensor,
+    targets: dict,
+    method: str = "grad_x_input",
+    n_shuffles: int = 20,
+    n_leiden_runs: int = 2,
+    top_k: int = 3,
+    max_q: float = 0.01,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """TF-MoDISco of one model on sequences ``X``, its patterns matched against JASPAR ``targets``.
+
+    Parameters
+    ----------
+    model: torch.nn.Module
+    X: torch.Tensor, shape=(n, 4, length)
+        One-hot sequences (the test positives).
+    targets: dict
+        JASPAR matrices (:func:`~deepmotif.interpret.motifs.jaspar_motifs`).
+    method, n_shuffles, seed:
+        Of :func:`hypothetical_contributions`.
+    n_leiden_runs: int, optional
+        modisco-lite's Leiden restarts per clustering. Default 2.
+    top_k: int, optional
+        Tomtom hits kept per query. Default 3.
+    max_q: float, optional
+        A top hit below this q-value is a match. Default 0.01.
+
+    Returns
+    -------
+    dict
+        ``pos neg`` (modisco-lite's patterns), ``table`` (:func:`pattern_table`, with ``sub_matches``),
+        ``pwms names`` (trimmed pattern matrices), ``queries matches centres`` (every window
+        matched, its Tomtom hits, where it lies) and ``distances`` (:func:`seqlet_distances`).
+    """
+    from deepmotif.interpret.motifs import MATCH_COLUMNS, match_jaspar
+
+    X_hyp = hypothetical_contributions(model, X, method, n_shuffles, seed=seed)
+    pos, neg = run_modisco(X.numpy(), X_hyp.numpy(), n_leiden_runs=n_leiden_runs)
+    pwms, names = pattern_ppms(pos, neg)
+    q_pwms, queries = pattern_queries(pos, neg)
+    matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k) if q_pwms
+               else pd.DataFrame(columns=MATCH_COLUMNS))
+    table = pattern_table(pos, neg, matches[matches["query"].isin(names)], max_q)
+    significant = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
+    sub = queries[queries["query"] != queries["pattern"]].merge(significant, on="query")
+    table["sub_matches"] = [";".join(f"{r.start}-{r.end}:{r.target_name}({r.target_id})"
+                                     for r in sub[sub["pattern"] == p].itertuples()) for p in table["pattern"]]
+    return {"pos": pos, "neg": neg, "table": table, "pwms": pwms, "names": names, "queries": queries,
+            "matches": matches, "centres": query_centres(pos, neg, queries),
+            "distances": seqlet_distances(pos, neg)}
+
+
+def _listed_kernels() -> list[tuple[Any, Any]]:
+    """modisco-lite's numba kernels of a run with their signatures (its ``precompile`` list), or []."""
+    try:
+        from modiscolite import precompile
+
+        groups = precompile._kernels()
+    except (ImportError, AttributeError):
+        return []
+    out = []
+    for group in groups:
+        for dispatcher, sig in group:
+            sig = sig if sig is not None else precompile._signatures.get(dispatcher)
+            if sig is not None and hasattr(dispatcher, "enable_caching"):
+                out.append((dispatcher, sig))
+    return out
+
+
+def use_modisco_cache() -> None:
+    """Load modisco-lite's kernels from numba's disk cache (:func:`compile_modisco`) in this process.
+
+    modisco-lite turns caching on only when it can fork compiling children (2+ threads, no OpenMP
+    layer running); a one-thread job would otherwise compile every kernel itself (~30 s).
+    """
+    for dispatcher, _ in _listed_kernels():
+        try:
+            dispatcher.enable_caching()
+        except Exception as err:  # no writable cache location: numba compiles in this process
+            log.warning("numba cannot cache modisco-lite's kernels (%s); compiling them in this job", err)
+            return
+
+
+def compile_modisco() -> int:
+    """Compile modisco-lite's numba kernels into numba's disk cache (beside modisco-lite or in
+    ``NUMBA_CACHE_DIR``), so that parallel jobs load them instead of each compiling them.
+
+    modisco-lite's ``precompile`` module lists the kernels a run calls and their signatures; this
+    compiles that list, with caching on, in this process. Returns the number of kernels compiled
+    (0 if this modisco-lite has no such list: then each job compiles its own).
+    """
+    kernels = _listed_kernels()
+    if not kernels:
+        log.warning("this modisco-lite lists no kernels to precompile; each job compiles its own")
+    for dispatcher, sig in kernels:
+        dispatcher.enable_caching()
+        dispatcher.compile(sig)
+    return len(kernels)

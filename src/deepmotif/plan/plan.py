@@ -381,7 +381,7 @@ class Plan:
 
     def interpret_settings(self) -> dict[str, Any]:
         """Interpretation settings printed in the dashboards' footers."""
-        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar")
+        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar", "modisco")
         return {k: self.interpret[k] for k in keys}
 
     def summary_axes(self) -> tuple[str, str]:

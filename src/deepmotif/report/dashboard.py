@@ -61,6 +61,7 @@ class MotifPanel:
     arch: str
     folder: str
     matches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    modisco: tuple[pd.DataFrame, pd.DataFrame] | None = None  # modisco_patterns.tsv, modisco_distances.tsv
 
 
 ENV = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
@@ -107,7 +108,8 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 <nav><a href="{{ index_href }}">all TFs</a> <a href="#performance">performance</a>
 {% if ground_truth %}<a href="#ground-truth">ground truth</a>{% endif %}
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
-{% if filters %}<a href="#filters">filter motifs</a>{% endif %}</nav>
+{% if filters %}<a href="#filters">filter motifs</a>{% endif %}
+{% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}</nav>
 </header>
 <main>
 <section id="performance">
@@ -130,26 +132,38 @@ best validation AUROC.</p>
 {% if ground_truth %}
 <section id="ground-truth">
 <h2>Ground truth (simulated data)</h2>
-<p class="how">The motifs planted in the simulated peaks ({{ planted }}) against the interpretations.
-<b>Saliency</b>: share of correctly classified test positives whose {{ top }} most salient positions touch a
-planted motif (pass: &ge; {{ (100 * pass_rate)|round|int }}&nbsp;%), beside the chance level of {{ top }} random positions, and the share of
-those positions that lie inside a motif (precision) with its chance level. <b>Temporal</b>: share of positives
+<p class="how">The motifs planted in the simulated peaks ({{ planted }}) against the interpretations, on the
+correctly classified test positives; chance beside every measure. <b>Top-{{ top }} precision</b>: share of the
+{{ top }} most salient positions of a sequence that lie inside a planted motif (chance: the motifs' share of the
+window). <b>Attribution AUROC</b>: per-position attribution against the planted mask (chance 0.5).
+<b>Hit rate</b> (the old measure, weak): share of sequences where any of the {{ top }} positions touches a motif,
+which {{ top }} random positions already do this often (chance). <b>Temporal</b>: share of positives
 whose forward score is below 0.5 just before the planted element and above 0.5 once it has been read (backward:
 the same from the right); jump offset: median position of the largest one-step rise of the forward score
 relative to the element's last base. <b>JASPAR</b>: planted matrices that are the top Tomtom hit (q &lt; {{ max_q }})
-of a class-optimized or filter motif.</p>
+of a class-optimized or filter motif. <b>TF-MoDISco</b>: planted matrices that are the top hit (q &lt; {{ max_q }})
+of a MoDISco pattern or of one half of a pattern that merges a composite; spacing: mode of the distance between
+the two recovered halves against the planted one.</p>
 <table>
-<tr><th class="l">architecture</th><th>positives</th><th>saliency hit rate</th><th>chance</th><th>precision</th>
-<th>chance</th><th>temporal forward</th><th>backward</th><th>jump offset</th><th>JASPAR recovered</th>
-<th class="l">by</th></tr>
+<tr><th class="l">architecture</th><th>positives</th><th>top-{{ top }} precision</th><th>chance</th>
+<th>attribution AUROC</th><th>chance</th><th>hit rate</th><th>chance</th>
+<th>temporal forward</th><th>backward</th><th>jump offset</th><th>JASPAR recovered</th>
+<th class="l">by</th><th>TF-MoDISco recovered</th><th class="l">by</th><th>spacing (planted)</th></tr>
 {% for g in ground_truth %}
 <tr><td class="l">{{ g.arch }}</td><td>{{ g.n_positives|fmt }}</td>
-<td class="{{ 'pass' if (g.saliency_hit_rate or 0) >= pass_rate else 'fail' }}">{{ g.saliency_hit_rate|fmt }}</td>
-<td>{{ g.saliency_hit_chance|fmt }}</td><td>{{ g.saliency_precision|fmt }}</td><td>{{ g.saliency_precision_chance|fmt }}</td>
+<td>{{ g.saliency_precision|fmt }}</td><td>{{ g.saliency_precision_chance|fmt }}</td>
+<td>{{ g.get('attribution_auroc')|fmt }}</td><td>{{ g.get('attribution_auroc_chance')|fmt }}</td>
+<td>{{ g.saliency_hit_rate|fmt }}</td><td>{{ g.saliency_hit_chance|fmt }}</td>
 <td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('temporal_backward_rate')|fmt }}</td>
 <td>{{ g.get('temporal_jump_offset')|fmt(0) }}</td>
 <td class="{{ 'pass' if g.jaspar_recovered else 'fail' }}">{{ g.jaspar_recovered|fmt }} of {{ g.n_planted }}</td>
-<td class="l">{{ g.jaspar_queries }}</td></tr>
+<td class="l">{{ g.jaspar_queries }}</td>
+{% if g.get('modisco_recovered') is not none %}
+<td class="{{ 'pass' if g.modisco_recovered == g.n_planted else 'fail' }}">{{ g.modisco_recovered|fmt }} of {{ g.n_planted }}</td>
+<td class="l">{{ g.get('modisco_queries') or '' }}</td>
+<td{% if g.get('planted_spacing') is not none %} class="{{ 'pass' if g.get('modisco_spacing_ok') else 'fail' }}"{% endif %}>
+{{ g.get('modisco_spacing_mode')|fmt(1) }}{% if g.get('planted_spacing') is not none %} ({{ g.planted_spacing|fmt(1) }}){% endif %}</td>
+{% else %}<td></td><td></td><td></td>{% endif %}</tr>
 {% endfor %}
 </table>
 </section>
@@ -205,6 +219,32 @@ shown (letter height = information in bits).</p>
 <div class="grid">
 {% for m in panel.motifs %}{{ motif_box(m) }}{% endfor %}
 </div>
+{% endfor %}
+</section>
+{% endif %}
+{% if modisco %}
+<section id="modisco">
+<h2>TF-MoDISco</h2>
+<p class="how">Motifs the model uses across the test positives: TF-MoDISco (modisco-lite) clusters the
+high-attribution stretches (seqlets) of signed hypothetical contributions ({{ modisco_method }}) into patterns.
+Each pattern: its contribution-weighted logo (top) and the information logo of its seqlets (bottom), the number
+of seqlets, and its top JASPAR hit (Tomtom) only when q &lt; {{ modisco_max_q }}; a pattern that merges two motifs
+is also matched by its halves (columns start-end). Below: the distances between the seqlet centres of pattern
+pairs in the same sequence (the learned arrangement; same pattern: two sites in one sequence).</p>
+{% for panel in modisco %}
+<h3>{{ panel.arch }}: {{ panel.patterns|length }} pattern{{ '' if panel.patterns|length == 1 else 's' }}</h3>
+{% if panel.patterns %}
+<table><tr><th class="l">pattern</th><th>seqlets</th><th>width</th><th class="l">JASPAR (q &lt; {{ modisco_max_q }})</th>
+<th>q</th><th class="l">halves</th></tr>
+{% for p in panel.patterns %}<tr><td class="l">{{ p.pattern }}</td><td>{{ p.n_seqlets|fmt }}</td><td>{{ p.width|fmt }}</td>
+<td class="l">{{ p.match_name }}{% if p.match_id %} ({{ p.match_id }}){% endif %}</td><td>{{ p.match_q|fmt }}</td>
+<td class="l">{{ p.sub_matches }}</td></tr>
+{% endfor %}</table>
+<div class="grid">
+{% for f in panel.logos %}<div class="motif"><img src="{{ f.path|uri }}" alt="TF-MoDISco {{ f.query }}"></div>{% endfor %}
+</div>
+{% for f in panel.distances %}<img src="{{ f.path|uri }}" alt="seqlet distances of {{ panel.arch }}">{% endfor %}
+{% else %}<p class="how">no pattern (too few seqlets above the attribution threshold)</p>{% endif %}
 {% endfor %}
 </section>
 {% endif %}
@@ -269,17 +309,26 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 {% if ground_truth is not none and ground_truth|length %}
 <section>
 <h2>Ground-truth checks (simulated TFs)</h2>
-<p class="how">Saliency hit rate: share of correctly classified test positives whose {{ top }} most salient positions
-touch the planted motif (chance in brackets); temporal: share whose forward score switches from below to above 0.5
-across the planted element; JASPAR: planted matrices recovered as a learned motif's top Tomtom hit (q &lt; {{ max_q }}).</p>
+<p class="how">Correctly classified test positives; chance in brackets. Top-{{ top }} precision: share of the
+{{ top }} most salient positions inside the planted motif; attribution AUROC: per-position attribution against
+the planted mask; hit rate (weak, chance is high): share of sequences where any of the {{ top }} positions touches
+the motif; temporal: share whose forward score switches from below to above 0.5 across the planted element;
+JASPAR: planted matrices recovered as a learned motif's top Tomtom hit (q &lt; {{ max_q }}); TF-MoDISco: patterns
+found, planted matrices recovered as a pattern's (or a pattern half's) top hit, and for a composite the learned
+spacing (planted in brackets).</p>
 <table>
-<tr><th class="l">TF</th><th class="l">architecture</th><th>saliency hit rate</th><th>precision</th>
-<th>temporal forward</th><th>JASPAR recovered</th></tr>
+<tr><th class="l">TF</th><th class="l">architecture</th><th>top-{{ top }} precision</th><th>attribution AUROC</th>
+<th>hit rate</th><th>temporal forward</th><th>JASPAR recovered</th><th>MoDISco patterns</th>
+<th>MoDISco recovered</th><th>spacing</th></tr>
 {% for g in ground_truth.to_dict('records') %}
 <tr><td class="l"><a href="{{ hrefs.get(g.tf, '#') }}">{{ g.tf }}</a></td><td class="l">{{ g.arch }}</td>
-<td>{{ g.saliency_hit_rate|fmt }} ({{ g.saliency_hit_chance|fmt }})</td>
 <td>{{ g.saliency_precision|fmt }} ({{ g.saliency_precision_chance|fmt }})</td>
-<td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('jaspar_recovered')|fmt }} of {{ g.get('n_planted')|fmt }}</td></tr>
+<td>{{ g.get('attribution_auroc')|fmt }} ({{ g.get('attribution_auroc_chance')|fmt }})</td>
+<td>{{ g.saliency_hit_rate|fmt }} ({{ g.saliency_hit_chance|fmt }})</td>
+<td>{{ g.get('temporal_forward_rate')|fmt }}</td><td>{{ g.get('jaspar_recovered')|fmt }} of {{ g.get('n_planted')|fmt }}</td>
+<td>{{ g.get('modisco_patterns')|fmt }}</td>
+<td>{% if g.get('modisco_recovered') is not none and g.get('modisco_recovered') == g.get('modisco_recovered') %}{{ g.modisco_recovered|fmt }} of {{ g.get('n_planted')|fmt }}{% endif %}</td>
+<td>{{ g.get('modisco_spacing_mode')|fmt(1) }}{% if g.get('planted_spacing') is not none and g.get('planted_spacing') == g.get('planted_spacing') %} ({{ g.planted_spacing|fmt(1) }}){% endif %}</td></tr>
 {% endfor %}
 </table>
 </section>
@@ -363,6 +412,8 @@ def render_dashboard(
         if filt:
             filter_panels.append({"arch": panel.arch, "motifs": filt})
 
+    modisco = _modisco_panels(motifs)
+
     def motif_box(m: dict) -> str:
         return Markup(MOTIF_BOX.render(m=m, max_q=max_q))
 
@@ -375,7 +426,23 @@ def render_dashboard(
         performance=performance, training=training, ground_truth=ground_truth, planted=", ".join(planted),
         top=top, max_q=max_q, sequences=sequences, saliency_method=(settings or {}).get("saliency", "grad_x_input"),
         class_optimization=class_panels, filters=filter_panels, motif_box=motif_box, settings=settings_text,
+        modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
+        modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
     )
+
+
+def _modisco_panels(motifs: Sequence[MotifPanel]) -> list[dict]:
+    """The TF-MoDISco section's panels: per architecture its pattern table, logos and distance figure."""
+    panels = []
+    for panel in motifs:
+        if panel.modisco is None:
+            continue
+        index = read_figure_index(panel.folder)
+        index = index[index["source"].isin(["modisco", "modisco_distances"])] if "source" in index else index.iloc[:0]
+        panels.append({"arch": panel.arch, "patterns": panel.modisco[0].to_dict("records"),
+                       "logos": index[index["source"] == "modisco"].to_dict("records"),
+                       "distances": index[index["source"] == "modisco_distances"].to_dict("records")})
+    return panels
 
 
 def render_index(

@@ -1,42 +1,113 @@
-"""Figures of TF-MoDISco patterns: contribution-weighted logo (CWM) above the base-frequency logo."""
+"""Figures of TF-MoDISco patterns: the contribution-weighted logo (CWM) above the information logo of each
+pattern, and the distribution of distances between the seqlets of pattern pairs.
+
+Logos are drawn by :func:`deepmotif.report.plots.plot_logo`, the dashboard's one logo renderer.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from deepmotif.report.plots import plot_logo  # noqa: E402
 
 
-def plot_logo(matrix: np.ndarray, ax=None, ylabel: str = ""):
-    """A sequence logo of a ``(4, k)`` matrix (rows ACGT; heights may be negative), on ``ax``."""
-    import logomaker
-    import matplotlib.pyplot as plt
+def read_patterns(path: str | os.PathLike) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """``(name, cwm, ppm)`` of every pattern of a modisco-lite HDF5 file, ``(4, k)`` each, rows ACGT.
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(3.0, 0.3 * matrix.shape[1]), 1.6))
-    frame = pd.DataFrame(np.asarray(matrix, dtype=float).T, columns=list("ACGT"))
-    logomaker.Logo(frame, ax=ax, color_scheme="classic")
-    ax.set_ylabel(ylabel)
-    ax.set_xlabel("position (bp)")
-    return ax
+    Names as modisco-lite's: ``pos_patterns.pattern_0``, ...; positive patterns first, then negative.
+    """
+    import h5py
+
+    out = []
+    with h5py.File(path, "r") as h5:
+        for sign in ("pos_patterns", "neg_patterns"):
+            if sign not in h5:
+                continue
+            names = sorted(h5[sign], key=lambda n: int(n.rsplit("_", 1)[-1]))
+            for name in names:
+                group = h5[sign][name]
+                ppm = np.asarray(group["sequence"], dtype=float).T
+                ppm = ppm / np.maximum(ppm.sum(axis=0, keepdims=True), 1e-12)
+                out.append((f"{sign}.{name}", np.asarray(group["contrib_scores"], dtype=float).T, ppm))
+    return out
 
 
-def information_logo(ppm: np.ndarray) -> np.ndarray:
-    """Heights of an information-content logo: each base's probability times the position's bits."""
-    from deepmotif.interpret.motifs import information_content
+def pattern_figure(cwm: np.ndarray, ppm: np.ndarray, title: str = "") -> Figure:
+    """The CWM (signed contributions) above the information logo of one pattern."""
+    fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.16 * cwm.shape[1] + 1.0), 2.8), sharex=True)
+    plot_logo(cwm, ax=axes[0], kind="attribution")
+    plot_logo(ppm, ax=axes[1], kind="information")
+    axes[0].set_xlabel("")
+    axes[1].set_xlabel("position in the pattern (bp)")
+    if title:
+        axes[0].set_title(title, fontsize=8)
+    fig.tight_layout()
+    return fig
 
-    return np.asarray(ppm, dtype=float) * information_content(ppm)[None, :]
+
+def distance_figure(distances: pd.DataFrame, max_pairs: int = 6) -> Figure:
+    """Histograms of the distance between seqlet centres for the pattern pairs with the most pairs.
+
+    Parameters
+    ----------
+    distances: pandas.DataFrame
+        ``pattern_a pattern_b distance count`` (:func:`deepmotif.interpret.modisco.seqlet_distances`);
+        signed distances (b right of a: positive).
+    max_pairs: int, optional
+        Pattern pairs drawn. Default 6.
+    """
+    totals = distances.groupby(["pattern_a", "pattern_b"], sort=False)["count"].sum().sort_values(ascending=False)
+    pairs = list(totals.index[:max_pairs])
+    fig, axes = plt.subplots(len(pairs) or 1, 1, figsize=(6.0, 1.5 * max(len(pairs), 1)), squeeze=False)
+    for ax, (a, b) in zip(axes[:, 0], pairs):
+        d = distances[(distances["pattern_a"] == a) & (distances["pattern_b"] == b)]
+        ax.bar(d["distance"], d["count"], width=0.9, color="#1d3557")
+        ax.set_title(f"{a.replace('_patterns.pattern', '')} → {b.replace('_patterns.pattern', '')}", fontsize=8)
+        ax.set_ylabel("pairs", fontsize=8)
+    if not pairs:
+        axes[0, 0].text(0.5, 0.5, "no sequence has two seqlets", ha="center", va="center")
+        axes[0, 0].set_axis_off()
+    axes[-1, 0].set_xlabel("distance between seqlet centres (bp)")
+    fig.tight_layout()
+    return fig
+
+
+def modisco_figures(h5: str | os.PathLike, table: pd.DataFrame, distances: pd.DataFrame
+                    ) -> Iterator[tuple[dict, Figure]]:
+    """Figures of one model's TF-MoDISco result, as ``(index row, Figure)`` for
+    :func:`deepmotif.report.figures.write_figure_folder` (``source``: ``modisco`` or ``modisco_distances``).
+
+    Parameters
+    ----------
+    h5: path
+        ``modisco.h5``.
+    table: pandas.DataFrame
+        ``modisco_patterns.tsv`` (one row per pattern, same order).
+    distances: pandas.DataFrame
+        ``modisco_distances.tsv``.
+    """
+    rows = table.set_index("pattern") if len(table) else None
+    for name, cwm, ppm in read_patterns(h5):
+        n = int(rows.loc[name, "n_seqlets"]) if rows is not None and name in rows.index else 0
+        yield ({"name": f"modisco_{name}", "query": name, "source": "modisco", "note": f"{n} seqlets"},
+               pattern_figure(cwm, ppm, f"{name}: {n} seqlets"))
+    if len(table):
+        yield ({"name": "modisco_distances", "query": "", "source": "modisco_distances", "note": ""},
+               distance_figure(distances))
 
 
 def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: pd.DataFrame) -> int:
     """One PNG per pattern (CWM and information logo) and ``index.tsv`` (``name n_seqlets match file``)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from deepmotif.interpret.modisco import pattern_names
     from deepmotif.io import atomic_path
 
@@ -44,15 +115,11 @@ def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: 
     folder.mkdir(parents=True, exist_ok=True)
     rows = []
     for (name, _, pattern), row in zip(pattern_names(pos, neg), table.itertuples(index=False)):
-        cwm = np.asarray(pattern.contrib_scores, dtype=float).T
         ppm = np.asarray(pattern.sequence, dtype=float).T
         ppm = ppm / np.maximum(ppm.sum(axis=0, keepdims=True), 1e-12)
-        fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.3 * cwm.shape[1]), 3.4), sharex=True)
-        plot_logo(cwm, axes[0], "contribution")
-        plot_logo(information_logo(ppm), axes[1], "bits")
         match = f"{row.match_name} ({row.match_id}, q={row.match_q:.1e})" if row.match_id else "no significant match"
-        axes[0].set_title(f"{name}: {row.n_seqlets} seqlets; {match}", fontsize=8)
-        fig.tight_layout()
+        fig = pattern_figure(np.asarray(pattern.contrib_scores, dtype=float).T, ppm,
+                             f"{name}: {row.n_seqlets} seqlets; {match}")
         file = f"{name}.png"
         with atomic_path(folder / file) as tmp:
             fig.savefig(tmp, dpi=110, format="png")

@@ -37,6 +37,9 @@ class ModelFiles:
     filter_table: str
     matches: str
     ground_truth: str | None = None
+    modisco: str | None = None
+    modisco_patterns: str | None = None
+    modisco_distances: str | None = None
 
 
 @dataclass(frozen=True)
@@ -163,13 +166,20 @@ def build_tf_report(
         figures = motif_figures(load_arrays(m.class_optimization), read_meme(m.class_meme), filters,
                                 table.set_index("name")["n_sites"].to_dict(), matches[arch], settings.n_filters,
                                 settings.n_restarts)
+        modisco = _modisco_tables(m)
+        if modisco is not None:
+            from itertools import chain
+
+            from deepmotif.report.modisco_figures import modisco_figures
+
+            figures = chain(figures, modisco_figures(m.modisco, *modisco))
         n += write_figure_folder(out.motifs[arch], figures)
     html = render_dashboard(
         tf=tf, description=description,
         metrics={a: json.loads(Path(m.metrics).read_text()) for a, m in models.items()},
         performance=out.performance, training=out.training, saliency_dir=out.saliency,
         temporal_dir=out.temporal if drawn["temporal"] else None, ism_dir=out.ism,
-        motifs=[MotifPanel(a, out.motifs[a], matches[a]) for a in models],
+        motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
         index_href=index_href,
@@ -177,3 +187,12 @@ def build_tf_report(
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
     return n
+
+
+def _modisco_tables(m: ModelFiles) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """``modisco_patterns.tsv`` and ``modisco_distances.tsv`` of a model, or None when not given."""
+    if not (m.modisco and m.modisco_patterns and m.modisco_distances):
+        return None
+    return (pd.read_csv(m.modisco_patterns, sep="\t", keep_default_na=False, na_values=[""]).fillna(
+                {"match_id": "", "match_name": "", "sub_matches": ""}),
+            pd.read_csv(m.modisco_distances, sep="\t"))
