@@ -193,6 +193,6 @@ def _modisco_tables(m: ModelFiles) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """``modisco_patterns.tsv`` and ``modisco_distances.tsv`` of a model, or None when not given."""
     if not (m.modisco and m.modisco_patterns and m.modisco_distances):
         return None
-    return (pd.read_csv(m.modisco_patterns, sep="\t", keep_default_na=False, na_values=[""]).fillna(
-                {"match_id": "", "match_name": "", "sub_matches": ""}),
+    return (pd.read_csv(m.modisco_patterns, sep="\t", dtype={"match_id": str, "match_name": str, "sub_matches": str},
+                        keep_default_na=False, na_values={"match_q": [""]}),
             pd.read_csv(m.modisco_distances, sep="\t"))
