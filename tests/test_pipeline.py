@@ -55,6 +55,25 @@ def test_tiny_config_runs_end_to_end(tiny_run):
 
 
 @pytest.mark.slow
+def test_modisco_runs_in_every_interpretation_and_reaches_the_ground_truth(tiny_run):
+    workdir, _ = tiny_run
+    for tf in ["CTCF", "TAL1-GATA1(test)"]:
+        for arch in ["cnn", "rnn"]:
+            folder = workdir / "results" / tf / arch
+            for name in ["modisco.h5", "modisco.meme", "modisco_distances.tsv"]:
+                assert (folder / name).exists(), folder / name
+            patterns = pd.read_csv(folder / "modisco_patterns.tsv", sep="\t")
+            assert list(patterns.columns[:3]) == ["pattern", "sign", "n_seqlets"]
+    truth = pd.read_csv(workdir / "results/summary/ground_truth.tsv", sep="\t").set_index(["tf", "arch"])
+    for column in ["attribution_top_precision", "attribution_top_precision_chance", "attribution_auroc",
+                   "attribution_auroc_chance", "modisco_patterns", "modisco_recovered", "modisco_spacing_mode"]:
+        assert column in truth.columns, column
+    # the CNN trained for 10 epochs: CTCF comes back as a significant MoDISco pattern
+    assert truth.loc[("CTCF", "cnn"), "modisco_recovered"] == 1
+    assert truth.loc[("TAL1-GATA1(test)", "cnn"), "planted_spacing"] == 18.5
+
+
+@pytest.mark.slow
 def test_dataset_is_balanced_and_split_by_chromosome(tiny_run):
     workdir, _ = tiny_run
     df = pd.read_csv(workdir / "results/CTCF/data/sequences.tsv", sep="\t")
