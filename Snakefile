@@ -15,6 +15,7 @@ include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
 include: "workflow/rules/report.smk"
 
+
 size_cluster_jobs()  # runtime, memory of each cluster job (workflow/rules/cluster.smk), once all rules exist
 
 

@@ -19,6 +19,7 @@
 
 # --- training: GPUs and runtime (train.smk) ------------------------------------------------------------
 
+
 def train_setting(key, default=None):
     """A key of config resources.train (schema defaults filled in), or ``default``."""
     return PLAN.section("resources")["train"].get(key, default)
@@ -111,4 +112,3 @@ def size_cluster_jobs():
             sizes.update(JOB_RESOURCES.get(each.name, JOB_RESOURCES_FALLBACK))
         each.resources.update(Resources.from_mapping(sizes))
         each.resources.update(overrides.get(each.name, {}))
-

@@ -22,6 +22,8 @@ rule train_model:
         "logs/train_model/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
+    group:
+        "train" if TRAIN_ON_GPU else None
     conda:
         train_env
     threads: PLAN.train_resource("threads")
@@ -29,8 +31,6 @@ rule train_model:
         **train_slurm_gpu(),
         mem_mb=PLAN.train_resource("mem_mb"),
         runtime=train_runtime,
-    group:
-        "train" if TRAIN_ON_GPU else None
     params:
         out_dir=subpath(output.model, parent=True),
         train=lambda wc: json.dumps(PLAN.training_params(wc.arch), separators=(",", ":")),
