@@ -13,6 +13,7 @@ include: "workflow/rules/cluster.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/variants.smk"  # before report.smk: the dashboards take its input functions
 include: "workflow/rules/report.smk"
 
 
@@ -23,3 +24,4 @@ rule all:
     default_target: True
     input:
         final_outputs,
+        variant_outputs,  # variants.smk

@@ -389,6 +389,14 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
+    variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
+    variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
+    variants.add_argument("--variant-ref", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
+                          help="REF windows of the strongest variants per architecture (explain-variants)")
+    variants.add_argument("--variant-alt", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
+                          help="ALT windows, as --variant-ref")
+    variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
+    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
     settings = p.add_argument_group("settings (config section interpret)")
     for name, kind, help in (
             ("n-sequences", int, "test positives shown (ISM)"),
@@ -564,7 +572,13 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
 def run_dashboard(args: argparse.Namespace) -> None:
     import os
 
-    from deepmotif.report.tf_report import DashboardSettings, ModelFiles, TFReportFiles, build_tf_report
+    from deepmotif.report.tf_report import (
+        DashboardSettings,
+        ModelFiles,
+        TFReportFiles,
+        VariantFiles,
+        build_tf_report,
+    )
 
     files = {name: dict(getattr(args, name)) for name in MODEL_FILES}
     archs = list(files["metrics"])
@@ -584,8 +598,20 @@ def run_dashboard(args: argparse.Namespace) -> None:
                         motifs=dict(args.motif_figures), dashboard=args.output)
     settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
                                  max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
+    variants = None
+    if args.variant_figures and not args.variants:  # a TF without variants: an empty figure folder
+        from deepmotif.report.figures import write_figure_folder
+
+        write_figure_folder(args.variant_figures, iter(()))
+    if args.variants:
+        ref, alt = dict(args.variant_ref), dict(args.variant_alt)
+        if list(ref) != list(alt) or not args.variant_figures:
+            raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
+                             f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
+        variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
-                    index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix())
+                    index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
+                    variants=variants)
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -594,6 +620,11 @@ def _index_args(p: argparse.ArgumentParser) -> None:
                    help="dashboard per TF")
     p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
     p.add_argument("--descriptions", type=_json_arg, required=True, help="JSON object TF → description")
+    p.add_argument("--auc-scatter", help="results/summary/auc_scatter.png (shown on the page)")
+    p.add_argument("--auc-box", help="results/summary/auc_box.png (shown on the page)")
+    p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
+    p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
+    p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
     p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
     p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
     p.add_argument("-o", "--output", required=True, help="output HTML")
@@ -610,8 +641,15 @@ def run_index(args: argparse.Namespace) -> None:
     base = Path(args.output).parent
     dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
     ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
+    variants = (pd.read_csv(args.variants, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str,
+                                                           "tf": str}, keep_default_na=False)
+                if args.variants else None)
+    variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
+    figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
-                                         ground_truth, top=args.top, max_q=args.max_q))
+                                         ground_truth, top=args.top, max_q=args.max_q, figures=figures,
+                                         variants=variants, variant_truth=variant_truth,
+                                         n_variants=args.n_variants))
 
 
 # --- use the models: predict sequences, score variants -----------------------------------------------
@@ -741,9 +779,13 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
 def _explain_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("table", help="variant table of deepmotif score-variants")
     p.add_argument("--genome", required=True, help="genome FASTA the variants refer to")
-    p.add_argument("--model", required=True, help="model.ckpt explained (its architecture picks the ranking)")
-    p.add_argument("--ref", required=True, help="output .npz of the REF windows (saliency + ISM format)")
-    p.add_argument("--alt", required=True, help="output .npz of the ALT windows")
+    p.add_argument("--model", required=True, nargs="+", metavar="CKPT",
+                   help="model.ckpt explained; one: its architecture picks the ranking; several: the mean "
+                   "|delta_logit| over their architectures does, and all explain the same variants")
+    p.add_argument("--ref", required=True, nargs="+", metavar="NPZ",
+                   help="output .npz of the REF windows (saliency + ISM format), one per --model, in order")
+    p.add_argument("--alt", required=True, nargs="+", metavar="NPZ", help="output .npz of the ALT windows, one per "
+                   "--model")
     p.add_argument("-n", "--n-variants", type=int, default=10, help="strongest variants by |delta_logit|")
     p.add_argument("--length", type=int, help="model input length if the checkpoint does not record it")
     p.add_argument("--threads", type=int, default=1)
@@ -759,15 +801,29 @@ def run_explain_variants(args: argparse.Namespace) -> None:
     from deepmotif.predict import load_models
     from deepmotif.variants import explain_variants, read_variant_table, strongest_variants
 
+    if not len(args.model) == len(args.ref) == len(args.alt):
+        raise InputError(f"explain-variants: {len(args.model)} --model, {len(args.ref)} --ref and {len(args.alt)} "
+                         "--alt files; give one REF and one ALT output per model, in the same order")
     torch.set_num_threads(args.threads)
-    model = load_models([args.model], args.length)[0]
-    top = strongest_variants(read_variant_table(args.table), args.n_variants, model.arch)
-    ref, alt = explain_variants(top, args.genome, model)
-    for path, arrays in ((args.ref, ref), (args.alt, alt)):  # plain arrays: np.load without pickle
-        with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})
-    log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top), model.arch,
-             args.ref, args.alt)
+    models = load_models(args.model, args.length)
+    table = read_variant_table(args.table)
+    top = strongest_variants(table, args.n_variants, models[0].arch if len(models) == 1 else None)
+    for model, ref_path, alt_path in zip(models, args.ref, args.alt):
+        ref, alt = explain_variants(top, args.genome, model) if len(top) else (_no_windows(), _no_windows())
+        for path, arrays in ((ref_path, ref), (alt_path, alt)):  # plain arrays: np.load without pickle
+            with atomic_path(path) as tmp, open(tmp, "wb") as handle:
+                np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})
+        log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top),
+                 model.arch, ref_path, alt_path)
+
+
+def _no_windows() -> dict:
+    """Arrays of explain-variants for no variant (a TF whose VCF had none scored)."""
+    import numpy as np
+
+    return {"ids": np.array([], dtype=str), "seqs": np.array([], dtype=str), "prob": np.zeros(0),
+            "X_attr": np.zeros((0, 4, 0)), "X_ism": np.zeros((0, 4, 0)), "method": "grad_x_input",
+            "centre": np.zeros(0, dtype=int)}
 
 
 def _simulate_variants_args(p: argparse.ArgumentParser) -> None:

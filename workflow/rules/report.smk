@@ -68,6 +68,7 @@ MODEL_FILES = {
 rule build_dashboard:
     input:
         unpack(planted_inputs),
+        unpack(variant_dashboard_inputs),  # variants.smk
         **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
     output:
@@ -114,6 +115,13 @@ rule build_dashboard:
             )
             for arch in ARCHS
         ],
+        variants=report(
+            directory("results/{tf}/figures/variants"),
+            patterns=["{name}.png"],
+            caption="../report/variants.rst",
+            category="{tf}",
+            subcategory="variants",
+        ),
         dashboard=report(
             "results/{tf}/dashboard.html",
             caption="../report/dashboard.rst",
@@ -147,6 +155,7 @@ rule build_dashboard:
         max_q=INTERPRET["jaspar"]["max_q"],
         top=INTERPRET["ground_truth"]["top"],
         pass_rate=INTERPRET["ground_truth"]["pass_rate"],
+        variants=variant_dashboard_args,  # variants.smk
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
         " {params.planted} --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
@@ -155,7 +164,7 @@ rule build_dashboard:
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
-        " -o {output.dashboard:q} 2> {log:q}"
+        " {params.variants} --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
 
 
 rule summarize_ground_truth:
@@ -177,9 +186,12 @@ rule summarize_ground_truth:
 
 rule build_index:
     input:
+        unpack(variant_index_inputs),  # variants.smk
         auc="results/summary/auc_table.tsv",
         dashboards=dashboard_files,
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
+        scatter="results/summary/auc_scatter.png",
+        box="results/summary/auc_box.png",
     output:
         report("results/index.html", caption="../report/index.rst", category="Summary"),
     log:
@@ -194,7 +206,8 @@ rule build_index:
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
         top=INTERPRET["ground_truth"]["top"],
         max_q=INTERPRET["jaspar"]["max_q"],
+        variants=variant_index_args,  # variants.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
-        " -o {output:q} 2> {log:q}"
+        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"

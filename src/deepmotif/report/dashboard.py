@@ -109,7 +109,8 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 {% if ground_truth %}<a href="#ground-truth">ground truth</a>{% endif %}
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
-{% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}</nav>
+{% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
+{% if variants %}<a href="#variants">variants</a>{% endif %}</nav>
 </header>
 <main>
 <section id="performance">
@@ -248,6 +249,41 @@ pairs in the same sequence (the learned arrangement; same pattern: two sites in 
 {% endfor %}
 </section>
 {% endif %}
+{% if variants %}
+<section id="variants">
+<h2>Variants</h2>
+<p class="how">{{ variants.n_scored }} variant alleles scored (deepmotif score-variants: the 101-bp window centred
+on the variant, REF vs ALT, both strands averaged). The {{ variants.top|length }} with the largest |Δlogit|
+(mean over architectures) are listed; each is drawn as the saliency (gradient × input) and the in-silico
+mutagenesis of its REF window above its ALT window for every architecture, the first changed base outlined.
+Full table: <code>results/{{ tf }}/variants.tsv</code>; all TFs: <code>results/summary/variants.tsv</code>.</p>
+<table>
+<tr><th>#</th><th class="l">variant</th><th class="l">id</th>{% if variants.top and variants.top[0]['class'] %}<th class="l">class</th>{% endif %}
+<th>Δlogit (mean)</th>{% for arch in variant_archs %}<th>{{ arch }}</th>{% endfor %}</tr>
+{% for v in variants.top %}
+<tr><td>{{ loop.index }}</td><td class="l">{{ v.variant }}</td><td class="l">{{ v.id }}</td>
+{% if v['class'] %}<td class="l">{{ v['class'] }}</td>{% endif %}
+<td>{{ v.delta_logit|fmt }}</td>{% for arch in variant_archs %}<td>{{ v.by_arch.get(arch)|fmt }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+{% if variant_figures %}
+<div class="selector"><label for="variant-select">variant </label>
+<select id="variant-select">
+{% for f in variant_figures %}<option value="{{ loop.index0 }}">{{ loop.index }}. {{ f.id }}</option>
+{% endfor %}
+</select></div>
+{% for f in variant_figures %}
+<div class="variant-panel" data-variant="{{ loop.index0 }}"{% if not loop.first %} hidden{% endif %}>
+<h3>{{ loop.index }}. {{ f.id }}</h3>
+<h4>Saliency, REF vs ALT</h4>
+<img src="{{ f.saliency|uri }}" alt="saliency of {{ f.id }}, REF and ALT">
+{% if f.ism %}<h4>In-silico mutagenesis, REF vs ALT</h4>
+<img src="{{ f.ism|uri }}" alt="in-silico mutagenesis of {{ f.id }}, REF and ALT">{% endif %}
+</div>
+{% endfor %}
+{% endif %}
+</section>
+{% endif %}
 <footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
 </main>
 <script>
@@ -256,6 +292,14 @@ document.getElementById("seq-select").addEventListener("change", function (event
     panel.hidden = panel.dataset.seq !== event.target.value;
   });
 });
+var variantSelect = document.getElementById("variant-select");
+if (variantSelect) {
+  variantSelect.addEventListener("change", function (event) {
+    document.querySelectorAll(".variant-panel").forEach(function (panel) {
+      panel.hidden = panel.dataset.variant !== event.target.value;
+    });
+  });
+}
 </script>
 </body>
 </html>
@@ -306,6 +350,52 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 {% endfor %}
 </table>
 </section>
+{% if figures %}
+<section id="comparison">
+<h2>Architectures compared across TFs</h2>
+<p class="how">Left: one point per TF, test AUROC of one architecture against another (the paper's CNN vs
+CNN-RNN comparison when both are trained); points above the diagonal are TFs where the vertical one wins.
+Right: the test AUROC of every TF per architecture.</p>
+<div class="grid">
+{% if figures.auc_scatter %}<img src="{{ figures.auc_scatter|uri }}" alt="test AUROC scatter, one point per TF">{% endif %}
+{% if figures.auc_box %}<img src="{{ figures.auc_box|uri }}" alt="test AUROC per architecture over TFs">{% endif %}
+</div>
+</section>
+{% endif %}
+{% if variants is not none %}
+<section id="variants">
+<h2>Variants</h2>
+<p class="how">{{ variants|length }} variant × TF rows scored (results/summary/variants.tsv: REF vs ALT window,
+both strands, mean over architectures), the {{ variants_top|length }} with the largest |Δlogit| listed. Each TF's
+dashboard draws its strongest variants as REF vs ALT saliency and ISM.</p>
+<table>
+<tr><th>#</th><th class="l">TF</th><th class="l">variant</th><th class="l">id</th>{% if has_class %}<th class="l">class</th>{% endif %}
+<th>Δlogit</th><th>P(ref)</th><th>P(alt)</th><th>archs agree</th></tr>
+{% for v in variants_top %}
+<tr><td>{{ v['rank'] }}</td><td class="l"><a href="{{ hrefs.get(v.tf, '#') }}#variants">{{ v.tf }}</a></td>
+<td class="l">{{ v.chrom }}:{{ v.pos }}:{{ v.ref }}&gt;{{ v.alt }}</td><td class="l">{{ v.id }}</td>
+{% if has_class %}<td class="l">{{ v.CLASS }}</td>{% endif %}
+<td>{{ v.delta_logit|fmt }}</td><td>{{ v.prob_ref|fmt }}</td><td>{{ v.prob_alt|fmt }}</td><td>{{ v.archs_agree|fmt }}</td></tr>
+{% endfor %}
+</table>
+{% if variant_truth is not none and variant_truth|length %}
+<h3>Simulated variants: ground truth</h3>
+<p class="how">Per simulated TF a VCF of variants that break a planted motif, create a new instance, or are
+neutral (far from motifs, or at flat motif positions). AUROC break: |Δlogit| of break vs neutral variants;
+AUROC create: Δlogit of create vs neutral; sign accuracy: share of break variants with Δlogit &lt; 0 and create
+variants with Δlogit &gt; 0 (results/summary/variants_ground_truth.tsv).</p>
+<table>
+<tr><th class="l">TF</th><th class="l">architecture</th><th>break</th><th>create</th><th>neutral</th>
+<th>AUROC break</th><th>AUROC create</th><th>sign accuracy</th></tr>
+{% for g in variant_truth.to_dict('records') %}
+<tr><td class="l"><a href="{{ hrefs.get(g.tf, '#') }}#variants">{{ g.tf }}</a></td><td class="l">{{ g.arch }}</td>
+<td>{{ g.n_break|fmt }}</td><td>{{ g.n_create|fmt }}</td><td>{{ g.n_neutral|fmt }}</td>
+<td>{{ g.auroc_break|fmt }}</td><td>{{ g.auroc_create|fmt }}</td><td>{{ g.sign_accuracy|fmt }}</td></tr>
+{% endfor %}
+</table>
+{% endif %}
+</section>
+{% endif %}
 {% if ground_truth is not none and ground_truth|length %}
 <section>
 <h2>Ground-truth checks (simulated TFs)</h2>
@@ -367,6 +457,7 @@ def render_dashboard(
     description: str = "",
     settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
+    variants: Mapping[str, object] | None = None,
 ) -> str:
     """The dashboard page of one TF as HTML text.
 
@@ -397,6 +488,9 @@ def render_dashboard(
         (``interpret.ground_truth.top``).
     pass_rate: float
         Saliency hit rate shown as a pass (``interpret.ground_truth.pass_rate``).
+    variants: mapping, optional
+        The variants section: ``figures`` (folder of :func:`deepmotif.report.tf_report.variant_figures`),
+        ``n_scored`` and ``top`` (rows of :func:`deepmotif.report.tf_report.variant_rows`); None: no section.
     """
     saliency = read_figure_index(saliency_dir)
     extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
@@ -420,6 +514,15 @@ def render_dashboard(
     planted = sorted({p for g in ground_truth for p in str(g.get("jaspar_planted", "")).split(",") if p})
     ground_truth = [{**g, "n_planted": len(str(g.get("jaspar_planted", "")).split(",")) if g.get("jaspar_planted")
                      else 0, "jaspar_queries": g.get("jaspar_queries") or ""} for g in ground_truth]
+    variant_figures, variant_archs = [], []
+    if variants is not None:
+        index = read_figure_index(variants["figures"])
+        if len(index):
+            by_kind = {kind: part.set_index("id")["path"] for kind, part in index.groupby("kind")}
+            ism_paths = by_kind.get("ism", pd.Series(dtype=str))
+            variant_figures = [{"id": vid, "saliency": path, "ism": ism_paths.get(vid)}
+                               for vid, path in by_kind.get("saliency", pd.Series(dtype=str)).items()]
+        variant_archs = list(dict.fromkeys(a for v in variants["top"] for a in v["by_arch"]))
     settings_text = ", ".join(f"{k}={json.dumps(v)}" for k, v in (settings or {}).items())
     return DASHBOARD.render(
         tf=tf, description=description, style=Markup(STYLE), pass_rate=pass_rate, index_href=index_href, metrics=metrics,
@@ -428,6 +531,7 @@ def render_dashboard(
         class_optimization=class_panels, filters=filter_panels, motif_box=motif_box, settings=settings_text,
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
+        variants=variants, variant_figures=variant_figures, variant_archs=variant_archs,
     )
 
 
@@ -453,6 +557,10 @@ def render_index(
     *,
     top: int,
     max_q: float,
+    figures: Mapping[str, str | os.PathLike] | None = None,
+    variants: pd.DataFrame | None = None,
+    variant_truth: pd.DataFrame | None = None,
+    n_variants: int = 20,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
 
@@ -467,6 +575,14 @@ def render_index(
         ``results/summary/ground_truth.tsv``.
     top, max_q: int, float
         The settings of the ground-truth checks, for the text.
+    figures: mapping of str to path, optional
+        Cross-TF figures shown: ``auc_scatter`` and ``auc_box`` (``deepmotif plot-summary``).
+    variants: pandas.DataFrame, optional
+        ``results/summary/variants.tsv`` (ranked); its first ``n_variants`` rows are listed.
+    variant_truth: pandas.DataFrame, optional
+        ``results/summary/variants_ground_truth.tsv``.
+    n_variants: int, optional
+        Default 20.
     """
     archs = list(dict.fromkeys(auc_table["arch"]))
     tfs = []
@@ -477,8 +593,11 @@ def render_index(
     if ground_truth is not None and len(ground_truth):
         ground_truth = ground_truth.assign(n_planted=ground_truth["jaspar_planted"].fillna("").map(
             lambda s: len([p for p in str(s).split(",") if p])))
+    variants_top = variants.head(n_variants).to_dict("records") if variants is not None else []
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
-                        hrefs=dict(dashboards))
+                        hrefs=dict(dashboards), figures=dict(figures or {}), variants=variants,
+                        variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
+                        variant_truth=variant_truth)
 
 
 def write_html(path: str | os.PathLike, html: str) -> None:

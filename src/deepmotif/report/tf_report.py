@@ -67,6 +67,66 @@ class DashboardSettings:
     pass_rate: float
 
 
+@dataclass(frozen=True)
+class VariantFiles:
+    """Scored variants of a TF and the explanations of the strongest (``deepmotif explain-variants``)."""
+
+    table: str
+    ref: Mapping[str, str]
+    alt: Mapping[str, str]
+    figures: str
+    n_shown: int = 10
+
+
+def variant_figures(ref: Mapping[str, Mapping[str, np.ndarray]], alt: Mapping[str, Mapping[str, np.ndarray]],
+                    n: int = 0):
+    """Per variant one saliency and one ISM figure: REF above ALT for each architecture.
+
+    Parameters
+    ----------
+    ref, alt: mapping of str to mapping of str to numpy.ndarray
+        Per architecture the arrays of ``explain-variants`` (the same variants in the same order).
+    n: int, optional
+        First ``n`` variants (0: all).
+
+    Yields
+    ------
+    (dict, Figure)
+        ``{"name", "rank", "id", "kind"}`` and the figure; the variant's first changed base is marked.
+    """
+    from deepmotif.report.figures import sequence_figures
+
+    rows = {f"{arch} {side}": arrays[arch] for arch in ref for side, arrays in (("REF", ref), ("ALT", alt))}
+    rows = {k: r for k, r in rows.items() if len(r["ids"])}
+    if not rows:
+        return
+    first = next(iter(rows.values()))
+    count = min(len(first["ids"]), n) if n else len(first["ids"])
+    sites = pd.DataFrame({"id": [str(i) for i in first["ids"][:count]],
+                          "start": np.asarray(first["centre"][:count], dtype=int),
+                          "end": np.asarray(first["centre"][:count], dtype=int) + 1})
+    for kind in ("saliency", "ism"):
+        for meta, fig in sequence_figures(kind, rows, count, sites):
+            yield {**meta, "name": f"{kind}_{meta['name']}", "kind": kind}, fig
+
+
+def variant_rows(table: pd.DataFrame, n: int) -> list[dict]:
+    """The ``n`` strongest variants (mean |Δlogit| over architectures) with each architecture's Δlogit."""
+    from deepmotif.variants import VARIANT_COLUMNS, strongest_variants
+
+    top = strongest_variants(table, n) if len(table) else table
+    per_arch = table.pivot_table(index=list(VARIANT_COLUMNS), columns="arch", values="delta_logit",
+                                 aggfunc="first", sort=False) if len(table) else None
+    rows = []
+    for row in top.to_dict("records"):
+        key = tuple(row[c] for c in VARIANT_COLUMNS)
+        info = table.loc[(table[list(VARIANT_COLUMNS)] == pd.Series(key, index=list(VARIANT_COLUMNS))).all(axis=1),
+                         "CLASS"].iloc[0] if "CLASS" in table.columns else ""
+        rows.append({**row, "class": info, "variant": f"{row['chrom']}:{row['pos']}:{row['ref']}>{row['alt']}",
+                     "by_arch": per_arch.loc[key].to_dict() if per_arch is not None else {}})
+    return rows
+
+
 def aligned_scores(predictions: Mapping[str, pd.DataFrame]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Labels and each architecture's probabilities on the same test sequences, in the first table's order.
 
@@ -105,6 +165,7 @@ def build_tf_report(
     planted: str | os.PathLike | None = None,
     interpret_settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
+    variants: VariantFiles | None = None,
 ) -> int:
     """Draw every figure of a TF and write its dashboard page.
 
@@ -124,6 +185,8 @@ def build_tf_report(
         Printed in the page's footer.
     index_href: str, optional
         Link back to the index page.
+    variants: VariantFiles, optional
+        Scored variants: a section with the strongest, drawn as REF vs ALT saliency and ISM.
 
     Returns
     -------
@@ -174,6 +237,16 @@ def build_tf_report(
 
             figures = chain(figures, modisco_figures(m.modisco, *modisco))
         n += write_figure_folder(out.motifs[arch], figures)
+    variant_section = None
+    if variants is not None:
+        ref = {a: load_arrays(p) for a, p in variants.ref.items()}
+        alt = {a: load_arrays(p) for a, p in variants.alt.items()}
+        drawn["variants"] = write_figure_folder(variants.figures, variant_figures(ref, alt, variants.n_shown))
+        n += drawn["variants"]
+        table = pd.read_csv(variants.table, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str},
+                            keep_default_na=False)
+        variant_section = {"figures": variants.figures, "n_scored": len(table.drop_duplicates(
+            ["chrom", "pos", "ref", "alt"])), "top": variant_rows(table, variants.n_shown)}
     html = render_dashboard(
         tf=tf, description=description,
         metrics={a: json.loads(Path(m.metrics).read_text()) for a, m in models.items()},
@@ -182,7 +255,7 @@ def build_tf_report(
         motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
-        index_href=index_href,
+        index_href=index_href, variants=variant_section,
     )
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
