@@ -36,3 +36,17 @@ def shared_data() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} not found")
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def tiny_run(repo_root, tmp_path_factory):
+    """The tiny config (.test/) run end to end once per session: (workdir, result)."""
+    import shutil
+
+    from _pipeline import snakemake
+
+    workdir = tmp_path_factory.mktemp("pipeline")
+    shutil.copytree(repo_root / ".test", workdir / ".test")
+    result = snakemake(repo_root, workdir)
+    assert result.returncode == 0, result.stdout[-5000:]
+    return workdir, result

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
 import pandas as pd
 import pytest
+from _pipeline import snakemake
 
-
-def snakemake(repo_root, workdir, *args, timeout=1200):
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory",
-         str(workdir), "--configfile", ".test/config.yaml", "--cores", "2", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir, timeout=timeout)
-
-
-@pytest.fixture(scope="module")
-def tiny_run(repo_root, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("pipeline")
-    shutil.copytree(repo_root / ".test", workdir / ".test")
-    result = snakemake(repo_root, workdir)
-    assert result.returncode == 0, result.stdout[-5000:]
-    return workdir, result
+# tiny_run: the session fixture of conftest.py (one run shared with test_variants_pipeline.py)
 
 
 @pytest.mark.slow

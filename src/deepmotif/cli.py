@@ -389,14 +389,6 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
-    variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
-    variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
-    variants.add_argument("--variant-ref", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
-                          help="REF windows of the strongest variants per architecture (explain-variants)")
-    variants.add_argument("--variant-alt", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
-                          help="ALT windows, as --variant-ref")
-    variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
-    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
     settings = p.add_argument_group("settings (config section interpret)")
     for name, kind, help in (
             ("n-sequences", int, "test positives shown (ISM)"),
@@ -548,6 +540,14 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                             help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
+    variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
+    variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
+    variants.add_argument("--variant-ref", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
+                          help="REF windows of the strongest variants per architecture (explain-variants)")
+    variants.add_argument("--variant-alt", nargs="+", type=_key_path, default=[], metavar="ARCH=NPZ",
+                          help="ALT windows, as --variant-ref")
+    variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
+    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
     settings = p.add_argument_group("settings (config section interpret)")
     settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
     settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")

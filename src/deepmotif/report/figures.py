@@ -68,7 +68,8 @@ def write_figure_folder(folder: str | os.PathLike, figures: Iterable[tuple[dict,
 
 
 def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
-                     n: int = 0, sites: pd.DataFrame | None = None) -> Iterator[tuple[dict, Figure]]:
+                     n: int = 0, sites: pd.DataFrame | None = None,
+                     what: str = "planted motif") -> Iterator[tuple[dict, Figure]]:
     """Per-sequence figures comparing architectures, from the arrays of ``deepmotif saliency``/``temporal``/``ism``.
 
     Parameters
@@ -83,6 +84,8 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
     sites: pandas.DataFrame, optional
         Known motifs ``id start end`` in sequence coordinates (simulated data,
         :func:`deepmotif.interpret.groundtruth.planted_sites`), marked in the figures.
+    what: str, optional
+        What the marked sites are, for the figure titles. Default "planted motif" (variants: "variant").
 
     Yields
     ------
@@ -108,12 +111,12 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
                  if by_id is not None and sid in by_id.groups else [])
         if kind == "saliency":
             fig = saliency_figure(seq, title, {a: r["X_attr"][i] for a, r in results.items()},
-                                  {a: float(r["prob"][i]) for a, r in results.items()}, spans)
+                                  {a: float(r["prob"][i]) for a, r in results.items()}, spans, what)
         elif kind == "temporal":
             fig = temporal_figure(seq, title, {a: (r["forward"][i], r["backward"][i]) for a, r in results.items()},
                                   spans)
         else:
-            fig = ism_figure(seq, title, {a: r["X_ism"][i] for a, r in results.items()}, spans)
+            fig = ism_figure(seq, title, {a: r["X_ism"][i] for a, r in results.items()}, spans, what)
         yield {"name": f"{i + 1:02d}_{sid}", "rank": i + 1, "id": sid}, fig
 
 
@@ -176,12 +179,12 @@ def _limit(M: np.ndarray) -> float:
     return limit if limit > 0 else 1.0
 
 
-def _title(fig: Figure, title: str, spans, marked: str) -> None:
-    fig.suptitle(title + (f"  ({marked}: planted motif)" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
+def _title(fig: Figure, title: str, spans, marked: str, what: str = "planted motif") -> None:
+    fig.suptitle(title + (f"  ({marked}: {what})" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
 
 
 def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
-                    probs: Mapping[str, float] | None = None, spans=()) -> Figure:
+                    probs: Mapping[str, float] | None = None, spans=(), what: str = "planted motif") -> Figure:
     """Saliency of one sequence under several models: per model a 4×length heatmap and a logo.
 
     Parameters
@@ -214,7 +217,7 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
         logo.set_ylabel("saliency")
         logo.set_xlabel("position" if k == len(attrs) - 1 else "")
         _mark_sites(logo, spans)
-    _title(fig, title, spans, "shaded")
+    _title(fig, title, spans, "shaded", what)
     return fig
 
 
@@ -248,7 +251,8 @@ def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray,
     return fig
 
 
-def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=()) -> Figure:
+def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=(),
+               what: str = "planted motif") -> Figure:
     """In-silico mutagenesis maps of one sequence under several models (change in logit, rows A, C, G, T)."""
     fig, axes = _stacked_axes(len(isms), 0.8)
     ref = [(j, ALPHABET.index(b)) for j, b in enumerate(seq.upper()) if b in ALPHABET]
@@ -261,7 +265,7 @@ def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=()) -
         ax.set_title(arch, loc="left", fontsize=10)
         _mark_sites(ax, spans, box=True)
     _sequence_ticks(axes[-1], seq)
-    _title(fig, title, spans, "dashed")
+    _title(fig, title, spans, "dashed", what)
     return fig
 
 

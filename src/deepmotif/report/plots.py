@@ -190,14 +190,76 @@ def plot_auc_scatter(
     lo = min(0.5, float(pairs.min().min()) - 0.02)
     ax.plot([lo, 1], [lo, 1], color="grey", linestyle="--", linewidth=0.8)
     ax.scatter(pairs["x"], pairs["y"], s=25, color="#255C99", zorder=3)
-    for tf, row in pairs.iterrows():
-        ax.annotate(str(tf).split("_")[0], (row["x"], row["y"]), fontsize=7, xytext=(3, 2),
-                    textcoords="offset points")
     label = metric.replace("test_", "test ").replace("auroc", "AUROC").replace("auprc", "AUPRC")
     wins = int((pairs["y"] > pairs["x"]).sum())
     ax.set(xlim=(lo, 1), ylim=(lo, 1), xlabel=f"{x} {label}", ylabel=f"{y} {label}",
            title=f"{y} better on {wins} of {len(pairs)} TFs", aspect="equal")
+    place_labels(ax, pairs["x"].to_numpy(), pairs["y"].to_numpy(), [str(tf).split("_")[0] for tf in pairs.index])
     return ax
+
+
+# label offsets tried in turn (points): right, left, above, below, the diagonals, then farther out
+_LABEL_OFFSETS = [(dx * r, dy * r, ha, va) for r in (1, 2, 3, 4, 6, 9, 12, 16, 20, 25, 30)
+                  for dx, dy, ha, va in ((4, 0, "left", "center"), (-4, 0, "right", "center"),
+                                         (0, 4, "center", "bottom"), (0, -4, "center", "top"),
+                                         (3, 3, "left", "bottom"), (-3, 3, "right", "bottom"),
+                                         (3, -3, "left", "top"), (-3, -3, "right", "top"))]
+_LEADER = 12  # points: labels farther from their point get a line to it
+
+
+def place_labels(ax: Axes, xs: np.ndarray, ys: np.ndarray, labels: list[str], fontsize: float = 7) -> list:
+    """Label points so that no label overlaps another label or a point (greedy, in drawing coordinates).
+
+    Each label takes the first offset of ``_LABEL_OFFSETS`` whose text box overlaps no label placed
+    before and no point and stays inside the axes (a line joins labels set farther out to their
+    point); only when none is free (a very dense cluster) does it sit beside its point regardless.
+    Call after the axes' limits and aspect are final.
+
+    Parameters
+    ----------
+    ax: matplotlib.axes.Axes
+    xs, ys: numpy.ndarray
+        Point coordinates (data).
+    labels: list of str
+    fontsize: float, optional
+
+    Returns
+    -------
+    list of matplotlib.text.Annotation
+    """
+    from matplotlib.transforms import Bbox
+
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    points = ax.transData.transform(np.c_[xs, ys]) if len(xs) else np.zeros((0, 2))
+    radius = 4 * fig.dpi / 72  # marker s=25 pt² → ~2.5 pt radius, with a margin
+    taken = [Bbox.from_extents(px - radius, py - radius, px + radius, py + radius) for px, py in points]
+    frame = ax.get_window_extent(renderer)
+
+    def annotate(i: int, dx: float, dy: float, ha: str, va: str, line: bool = False):
+        leader = {"arrowprops": {"arrowstyle": "-", "color": "grey", "linewidth": 0.5}} if line else {}
+        return ax.annotate(labels[i], (xs[i], ys[i]), xytext=(dx, dy), textcoords="offset points",
+                           fontsize=fontsize, ha=ha, va=va, **leader)
+
+    placed = []
+    for i in np.lexsort((xs, -np.asarray(ys))):  # top to bottom
+        for dx, dy, ha, va in _LABEL_OFFSETS:
+            text = annotate(i, dx, dy, ha, va)
+            box = text.get_window_extent(renderer)
+            inside = box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0 and box.y1 <= frame.y1
+            if inside and not any(box.overlaps(other) for other in taken):
+                if max(abs(dx), abs(dy)) > _LEADER:  # the box without the line was checked
+                    text.remove()
+                    text = annotate(i, dx, dy, ha, va, line=True)
+                break
+            text.remove()
+        else:
+            text = annotate(i, *_LABEL_OFFSETS[0])
+            box = text.get_window_extent(renderer)
+        taken.append(box)
+        placed.append(text)
+    return placed
 
 
 def plot_auc_box(

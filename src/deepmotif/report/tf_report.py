@@ -106,7 +106,7 @@ def variant_figures(ref: Mapping[str, Mapping[str, np.ndarray]], alt: Mapping[st
                           "start": np.asarray(first["centre"][:count], dtype=int),
                           "end": np.asarray(first["centre"][:count], dtype=int) + 1})
     for kind in ("saliency", "ism"):
-        for meta, fig in sequence_figures(kind, rows, count, sites):
+        for meta, fig in sequence_figures(kind, rows, count, sites, what="variant"):
             yield {**meta, "name": f"{kind}_{meta['name']}", "kind": kind}, fig
 
 
