@@ -24,8 +24,8 @@ rule simulate_variants:
         "../../envs/deepmotif.yaml"
     params:
         n_per_class=VARIANTS["n_per_class"],
-        length=section("sequence")["length"],
-        seed=lambda wc: tf_seed(wc.tf),
+        length=PLAN.section("sequence")["length"],
+        seed=lambda wc: PLAN.tf_seed(wc.tf),
     shell:
         "python -m deepmotif simulate-variants --genome={input.genome:q} --planted={input.planted:q}"
         " --n-per-class={params.n_per_class} --length={params.length} --seed={params.seed}"
@@ -53,7 +53,7 @@ rule score_variants:
         info=lambda wc: VARIANT_SETS[wc.tf]["info"],
         max_allele=VARIANTS["max_allele"],
         batch_size=VARIANTS["batch_size"],
-        length=section("sequence")["length"],
+        length=PLAN.section("sequence")["length"],
     shell:
         "python -m deepmotif score-variants {input.vcf:q} --genome={input.genome:q} --model {input.models:q}"
         " --info={params.info:q} --max-allele={params.max_allele} --batch-size={params.batch_size}"
@@ -80,7 +80,7 @@ rule explain_variants:
     threads: 1
     params:
         n=VARIANTS["n_shown"],
-        length=section("sequence")["length"],
+        length=PLAN.section("sequence")["length"],
     shell:
         "python -m deepmotif explain-variants {input.table:q} --genome={input.genome:q} --model {input.models:q}"
         " --ref {output.ref:q} --alt {output.alt:q} --n-variants={params.n} --length={params.length}"

@@ -1,7 +1,7 @@
 # Config, variant sets and input functions of the variant rules (variants.smk); lint wants rules and
 # functions in separate files.
 
-VARIANTS = section("variants")
+VARIANTS = PLAN.section("variants")
 
 
 def _variant_genome(entry, tf):
@@ -9,7 +9,7 @@ def _variant_genome(entry, tf):
     genome = entry["genome"]
     if genome == "simulated":
         return f"resources/simulated/{tf}/genome.fa"
-    if genome in section("genomes"):
+    if genome in PLAN.section("genomes"):
         return f"resources/genomes/{genome}.fa"
     return genome
 
@@ -19,9 +19,7 @@ def _variant_sets():
     sets = {}
     for entry in VARIANTS["vcfs"]:
         name, simulated = entry["name"], entry["genome"] == "simulated"
-        tfs = entry.get("tfs") or [
-            tf for tf in TFS.index if (tf in SIMULATED_TFS) == simulated
-        ]
+        tfs = entry.get("tfs") or [tf for tf in PLAN.tfs.index if (tf in SIMULATED_TFS) == simulated]
         for tf in tfs:
             where = f"config variants.vcfs entry {name!r}"
             if tf in sets:
@@ -29,10 +27,8 @@ def _variant_sets():
                     f"{where}: TF {tf!r} is also scored against entry {sets[tf]['name']!r}; "
                     "one VCF per TF (merge them with bcftools concat, or give the entries `tfs:` lists)"
                 )
-            if tf not in TFS.index and not config.get("archive"):
-                raise ValueError(
-                    f"{where}: TF {tf!r} is not in {SHEET}; known: {', '.join(TFS.index)}"
-                )
+            if tf not in PLAN.tfs.index and not PLAN.has_archive:
+                raise ValueError(f"{where}: TF {tf!r} is not in {PLAN.sheet}; known: {', '.join(PLAN.tfs.index)}")
             if simulated and tf not in SIMULATED_TFS:
                 raise ValueError(
                     f"{where}: genome `simulated` but TF {tf!r} is not a simulated TF; "
@@ -44,12 +40,8 @@ def _variant_sets():
                 "genome": _variant_genome(entry, tf),
                 "info": "",
             }
-    if section("simulation")["variants"]:
-        for (
-            tf
-        ) in (
-            SIMULATED_TFS
-        ):  # a `variants.vcfs` entry naming a simulated TF replaces its ground truth
+    if PLAN.section("simulation")["variants"]:
+        for tf in SIMULATED_TFS:  # a `variants.vcfs` entry naming a simulated TF replaces its ground truth
             sets.setdefault(
                 tf,
                 {
@@ -65,7 +57,7 @@ def _variant_sets():
 VARIANT_SETS = _variant_sets()
 VARIANT_TFS = list(VARIANT_SETS)
 VARIANT_TRUTH_TFS = [tf for tf, s in VARIANT_SETS.items() if s["info"] == "CLASS"]
-VARIANT_TF_WILDCARD = _alternatives(VARIANT_TFS)
+VARIANT_TF_WILDCARD = alternatives(VARIANT_TFS)
 
 
 def variant_tables(tfs):
@@ -74,10 +66,7 @@ def variant_tables(tfs):
 
 def variant_explanations(tf):
     """REF and ALT arrays of the strongest variants of a TF, per architecture (explain_variants)."""
-    return {
-        side: expand(f"results/{tf}/variants/{{arch}}.{side}.npz", arch=ARCHS)
-        for side in ("ref", "alt")
-    }
+    return {side: expand(f"results/{tf}/variants/{{arch}}.{side}.npz", arch=ARCHS) for side in ("ref", "alt")}
 
 
 def variant_dashboard_inputs(wildcards):
