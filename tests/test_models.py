@@ -405,8 +405,9 @@ def test_plot_summary_command(tmp_path, capsys):
 
     auc_table().to_csv(tmp_path / "auc.tsv", sep="\t", index=False)
     out = [str(tmp_path / "scatter.png"), str(tmp_path / "box.png")]
-    assert main(["plot-summary", str(tmp_path / "auc.tsv"), "--scatter", out[0], "--box", out[1]]) == 0
+    assert main(["plot-summary", str(tmp_path / "auc.tsv"), "--scatter", out[0], "--box", out[1],
+                 "--x=cnn", "--y=cnn_rnn"]) == 0
     assert all(Path(p).read_bytes()[:4] == b"\x89PNG" for p in out)
     assert main(["plot-summary", str(tmp_path / "auc.tsv"), "--scatter", out[0], "--box", out[1],
-                 "--y", "rnn"]) == 2
+                 "--x=cnn", "--y=rnn"]) == 2
     assert "no architecture 'rnn' (it has cnn, cnn_rnn)" in capsys.readouterr().err
