@@ -31,7 +31,9 @@ def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwr
     """Extract a (compressed) tar archive into the directory ``dest``, refusing unsafe members.
 
     Every member is checked before anything is written: absolute paths, ``..`` components, links
-    pointing outside ``dest`` and device/FIFO members raise :class:`InputError`. The archive is
+    pointing outside ``dest`` (also through a chain of the archive's own links) and device/FIFO
+    members raise :class:`InputError`. The check does not rely on tarfile's ``data`` filter, which
+    Python < 3.11.4 (Debian 12's 3.11.2) lacks; where it exists it is applied as well. The archive is
     unpacked into a temporary directory beside ``dest`` and renamed onto it at the end, so a failure
     leaves no ``dest``.
 
@@ -55,8 +57,9 @@ def safe_extract_tar(archive: str | os.PathLike, dest: str | os.PathLike, overwr
     try:
         with atomic_dir(dest, overwrite=overwrite) as tmp, _open_tar(archive) as tar:
             members = tar.getmembers()
+            links: dict[str, str] = {}
             for member in members:
-                _check_member(archive, member)
+                _check_member(archive, member, links)
             if not members:
                 raise InputError(f"{archive}: the archive is empty")
             if hasattr(tarfile, "data_filter"):  # Python >= 3.11.4: also strips modes, owners
@@ -94,7 +97,8 @@ def _open_tar(archive: Path) -> tarfile.TarFile:
         raise InputError(f"{archive}: not a readable tar archive ({e}){hint}; download it again") from e
 
 
-def _check_member(archive: Path, member: tarfile.TarInfo) -> None:
+def _check_member(archive: Path, member: tarfile.TarInfo, links: dict[str, str]) -> None:
+    """Refuse ``member`` if it is unsafe; ``links`` maps the symbolic links seen so far to targets."""
     name = member.name
     if name.startswith(("/", "\\")) or re.match(r"[A-Za-z]:", name):
         _refuse(archive, member, "has an absolute path")
@@ -102,19 +106,50 @@ def _check_member(archive: Path, member: tarfile.TarInfo) -> None:
         _refuse(archive, member, "contains '..'")
     if member.isdev() or member.isfifo():
         _refuse(archive, member, "is a device or FIFO")
-    if member.issym():
-        target = member.linkname
-        if target.startswith("/") or _escapes(posixpath.join(posixpath.dirname(name), target)):
-            _refuse(archive, member, f"is a symbolic link pointing outside the archive ({target})")
-    if member.islnk():
-        if member.linkname.startswith("/") or _escapes(member.linkname):
-            _refuse(archive, member, f"is a hard link pointing outside the archive ({member.linkname})")
     if not (member.isfile() or member.isdir() or member.issym() or member.islnk()):
         _refuse(archive, member, "is not a regular file, directory or link")
+    parent = posixpath.dirname(posixpath.normpath(name))
+    if _resolve(parent, links) is None:
+        _refuse(archive, member, "would be written outside the archive through a symbolic link in its path")
+    if member.issym():
+        target = member.linkname
+        if target.startswith("/") or _resolve(posixpath.join(parent, target), links) is None:
+            _refuse(archive, member, f"is a symbolic link pointing outside the archive ({target})")
+        links[posixpath.normpath(name)] = target
+    if member.islnk():
+        if member.linkname.startswith("/") or _resolve(member.linkname, links) is None:
+            _refuse(archive, member, f"is a hard link pointing outside the archive ({member.linkname})")
 
 
-def _escapes(path: str) -> bool:
-    return posixpath.normpath(path).split("/")[0] == ".."
+def _resolve(path: str, links: dict[str, str], depth: int = 0) -> list[str] | None:
+    """Components of ``path`` (relative to the archive root) with the archive's links followed.
+
+    Returns ``None`` when the path leaves the root, directly or through links, or when links nest
+    deeper than 40 (a loop).
+    """
+    if depth > 40:
+        return None
+    parts: list[str] = []
+    for part in path.replace("\\", "/").split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+            continue
+        here = "/".join(parts + [part])
+        if here in links:
+            target = links[here]
+            if target.startswith("/"):
+                return None
+            resolved = _resolve(posixpath.join("/".join(parts), target), links, depth + 1)
+            if resolved is None:
+                return None
+            parts = resolved
+        else:
+            parts.append(part)
+    return parts
 
 
 def _refuse(archive: Path, member: tarfile.TarInfo, why: str) -> None:
