@@ -37,7 +37,6 @@ from pathlib import Path
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
-import yaml  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path("/work/shared/data/deepbind_encode")
@@ -55,15 +54,12 @@ def experiments(data: Path) -> list[str]:
 
 
 def setting_params(setting: str, arch: str, max_epochs: int = 20, max_patience: int = 5) -> dict:
-    """Training parameters of ``arch``: training.default updated by training.<arch> (as common.smk) of
-    config/config.yaml merged with the setting's overlays; epochs and patience capped."""
-    from snakemake.utils import update_config
+    """Training parameters of ``arch`` as the pipeline computes them (:meth:`Plan.training_params`) from
+    config/config.yaml with the setting's overlays merged over it; epochs and patience capped."""
+    from deepmotif.plan import Plan
 
-    config = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
-    for overlay in SETTINGS[setting]:
-        update_config(config, yaml.safe_load((ROOT / overlay).read_text()))
-    training = config["training"]
-    params = {**training.get("default", {}), **training.get(arch, {})}
+    files = [ROOT / "config" / "config.yaml", *(ROOT / overlay for overlay in SETTINGS[setting])]
+    params = Plan.from_files(*files, base_dir=ROOT).training_params(arch)
     params["max_epochs"] = min(params.get("max_epochs", max_epochs), max_epochs)
     params["patience"] = min(params.get("patience", max_patience), max_patience)
     return params

@@ -37,10 +37,11 @@ log = logging.getLogger("grammar")
 
 
 def training_params(arch: str, max_epochs_cap: int, overrides: dict | None = None) -> dict:
-    """config/config.yaml's training.default updated by training.<arch> (as common.smk), then
+    """The pipeline's parameters of ``arch`` (:meth:`Plan.training_params` of config/config.yaml), then
     ``overrides`` (``net`` merged key by key); ``max_epochs`` capped unless an override sets it."""
-    training = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())["training"]
-    params = {**training.get("default", {}), **training.get(arch, {})}
+    from deepmotif.plan import Plan
+
+    params = Plan.from_files(ROOT / "config" / "config.yaml", base_dir=ROOT).training_params(arch)
     params["max_epochs"] = min(params.get("max_epochs", max_epochs_cap), max_epochs_cap)
     for key, value in (overrides or {}).items():
         params[key] = {**params.get(key, {}), **value} if key == "net" else value

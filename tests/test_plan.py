@@ -7,6 +7,7 @@ import inspect
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 import yaml
@@ -344,3 +345,19 @@ def test_dry_run_works_without_torch(repo_root, tmp_path):
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "train_model" in result.stdout and "interpret_model" in result.stdout
+
+
+def test_plan_from_files_merges_overlays_as_snakemake_configfile(tmp_path):
+    # the benchmarks train outside the workflow: their parameters must be the pipeline's
+    root = Path(__file__).resolve().parents[1]
+    plan = Plan.from_files(root / "config/config.yaml", root / "config/authors_training.yaml", base_dir=root)
+    rnn = plan.training_params("rnn")
+    assert (rnn["lr"], rnn["batch_size"], rnn["rc_augment"]) == (0.01, 256, False)
+    assert rnn["net"] == {"pool": "mean", "dropout": 0.5}  # overlay's net merged over config.yaml's {max, 0.2}
+    assert plan.training_params("cnn")["net"] == {"dropout": 0.5}
+    assert Plan.from_files(root / "config/config.yaml", base_dir=root).training_params("rnn")["net"] == {
+        "pool": "max", "dropout": 0.2}
+    typo = tmp_path / "typo.yaml"
+    typo.write_text("training:\n  default:\n    lrr: 0.1\n")
+    with pytest.raises(InputError, match="lrr"):
+        Plan.from_files(root / "config/config.yaml", typo, base_dir=root)

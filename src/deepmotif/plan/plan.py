@@ -99,6 +99,20 @@ class Plan:
         plan.check_encode_rows()
         return plan
 
+    @classmethod
+    def from_files(cls, *configfiles: str | Path, base_dir: str | Path = ".") -> Plan:
+        """The plan of ``snakemake --configfile a.yaml b.yaml``: the files merged in order, then validated.
+
+        Later files update earlier ones key by key (nested sections merged), as Snakemake does. Used by
+        the benchmarks, which train outside the workflow with the pipeline's parameters.
+        """
+        import yaml
+
+        config: dict[str, Any] = {}
+        for path in configfiles:
+            _update_nested(config, yaml.safe_load(Path(path).read_text()) or {})
+        return cls.load(config, base_dir=base_dir, source=" + ".join(str(p) for p in configfiles))
+
     # --- the configuration -------------------------------------------------------------------------
     @property
     def archs(self) -> list[str]:
@@ -399,3 +413,12 @@ class Plan:
             "results/index.html",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
         ]
+
+
+def _update_nested(config: dict[str, Any], overlay: Mapping[str, Any]) -> None:
+    """Update ``config`` with ``overlay`` in place, merging nested dicts (as ``snakemake.utils.update_config``)."""
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(config.get(key), dict):
+            _update_nested(config[key], value)
+        else:
+            config[key] = dict(value) if isinstance(value, Mapping) else value
