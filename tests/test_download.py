@@ -442,6 +442,8 @@ def test_fai_matches_pyfaidx_on_awkward_fasta(tmp_path):
         ("ACGT\n>a\nACGT\n", r"line 1: sequence before the first '>' header"),
         (">a\nACGT\n>a\nACGT\n", r"line 3: duplicate sequence name 'a'"),
         ("just text\n", r"line 1: sequence before the first '>'"),
+        (">a\nACGT\n>empty\n>b\nACGT\n", r"line 3: sequence 'empty' is empty \(0 bp\)"),
+        (">a\nACGT\n>last\n", r"line 3: sequence 'last' is empty \(0 bp\)"),
     ],
 )
 def test_genome_that_cannot_be_indexed(tmp_path, text, match):

@@ -130,6 +130,7 @@ class _FaiIndexer:
         self.index: list[tuple] = []
         self.names: set[str] = set()
         self.record: list | None = None  # [name, length, offset, linebases, linewidth, ended]
+        self.record_line = 0  # line number of the open record's header
 
     def feed(self, data: bytes, final: bool = False) -> None:
         if not data:
@@ -161,6 +162,7 @@ class _FaiIndexer:
             self._fail(i, f"duplicate sequence name {name!r}")
         self.names.add(name)
         self.record = [name, 0, self.offset + end, 0, 0, False]
+        self.record_line = self.lines + i + 1
 
     def _sequence_lines(self, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, first: int) -> None:
         """Account for sequence lines ``starts[i]:ends[i]`` of ``arr``; ``first`` = block line number."""
@@ -203,6 +205,9 @@ class _FaiIndexer:
     def _close(self) -> None:
         if self.record is not None:
             name, length, offset, linebases, linewidth, _ = self.record
+            if length == 0:
+                raise InputError(f"{self.source} line {self.record_line}: sequence {name!r} is empty (0 bp); "
+                                 f"remove the record (e.g. seqkit seq -m 1 in.fa > out.fa)")
             self.index.append((name, length, offset, linebases, linewidth))
             self.record = None
 
