@@ -515,6 +515,31 @@ def test_blacklist_overlap_is_half_open_and_merges_regions():
         filter_blacklist(bed, pd.DataFrame({"chrom": ["c1", "c2"], "start": [0, 0], "end": [100, 100]}))
 
 
+def test_bedtools_temp_files_of_killed_processes_are_removed(tmp_path, monkeypatch):
+    # pybedtools removes its /tmp files only in cleanup(), which SIGKILL (Slurm, Snakemake) never reaches
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tempfile
+
+    from deepmotif.data.intervals import overlaps
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    killed = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    stale = tmp_path / f"deepmotif-bedtools.{killed.pid}.x1"
+    stale.mkdir()
+    (stale / "pybedtools.abc.tmp").write_text("c1\t0\t10\n")
+    alive = tmp_path / f"deepmotif-bedtools.{os.getpid()}.x2"  # a running process's folder stays
+    alive.mkdir()
+    killed.send_signal(signal.SIGKILL)
+    killed.wait()
+    bed = pd.DataFrame({"chrom": ["c1", "c1"], "start": [0, 30], "end": [10, 40]})
+    regions = pd.DataFrame({"chrom": ["c1"], "start": [5], "end": [8]})
+    assert overlaps(bed, regions).tolist() == [True, False]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]  # the stale one and our own are gone
+
+
 def test_match_gc_same_chromosome_and_nearest_bin():
     from deepmotif.data.negatives import match_gc
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import logging
 import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -117,12 +122,10 @@ def overlaps(bed: pd.DataFrame, regions: pd.DataFrame) -> np.ndarray:
         return hit
     query = pd.DataFrame({"chrom": bed["chrom"].astype(str).to_numpy(), "start": bed["start"].to_numpy(),
                           "end": bed["end"].to_numpy(), "name": np.arange(len(bed))})
-    try:
+    with bedtools_tempdir():
         found = pybedtools.BedTool.from_dataframe(query).intersect(
             pybedtools.BedTool.from_dataframe(regions[["chrom", "start", "end"]]), u=True)
         rows = [int(interval.name) for interval in found]
-    finally:
-        pybedtools.cleanup()
     hit[rows] = True
     return hit
 
@@ -154,3 +157,56 @@ def write_peaks(peaks: pd.DataFrame, path: str | os.PathLike) -> None:
                 out.write(peaks.to_csv(sep="\t", header=False, index=False).encode())
         else:
             raw.write(peaks.to_csv(sep="\t", header=False, index=False).encode())
+
+
+_TEMPDIR_PREFIX = "deepmotif-bedtools."
+
+
+@contextlib.contextmanager
+def bedtools_tempdir() -> Iterator[str]:
+    """Run pybedtools calls with their temporary files in a folder of their own, removed at the end.
+
+    pybedtools writes every intermediate result to ``/tmp/pybedtools.*.tmp`` and removes them in
+    :func:`pybedtools.cleanup`, which a killed process (SIGKILL from Slurm or Snakemake) never reaches.
+    Here the files go to ``<tmp>/deepmotif-bedtools.<pid>.<random>``; on entry, folders left by
+    processes that no longer exist are removed, so a killed job's leftovers go with the next call.
+
+    Yields
+    ------
+    str
+        The folder.
+    """
+    import pybedtools
+
+    base = tempfile.gettempdir()
+    _remove_stale_tempdirs(base)
+    folder = tempfile.mkdtemp(prefix=f"{_TEMPDIR_PREFIX}{os.getpid()}.", dir=base)
+    previous = pybedtools.get_tempdir()
+    pybedtools.set_tempdir(folder)
+    try:
+        yield folder
+    finally:
+        pybedtools.cleanup()
+        pybedtools.set_tempdir(previous)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _remove_stale_tempdirs(base: str) -> None:
+    """Remove ``deepmotif-bedtools.<pid>.*`` folders in ``base`` whose process is gone."""
+    pattern = re.compile(re.escape(_TEMPDIR_PREFIX) + r"(\d+)\.")
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            match = pattern.match(entry.name)
+            if match and entry.is_dir(follow_symlinks=False) and not _process_exists(int(match.group(1))):
+                log.info("removing %s, left by a killed process", entry.path)
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -91,6 +91,7 @@ def background_windows(
     import pybedtools
 
     from deepmotif.data.genome import chrom_sizes, extract_sequences
+    from deepmotif.data.intervals import bedtools_tempdir
 
     sizes = chrom_sizes(fasta)
     windows = positives.loc[positives["chrom"].isin(list(sizes)), ["chrom", "start", "end"]]
@@ -104,18 +105,17 @@ def background_windows(
         regions = regions[regions["chrom"].isin(list(sizes))].sort_values(["chrom", "start"])
         regions.to_csv(excl, sep="\t", header=False, index=False)
         try:
-            shuffled = pybedtools.BedTool.from_dataframe(windows).shuffle(
-                g=genome, excl=excl, chrom=True, seed=seed, noOverlapping=True)
-            placed = shuffled.to_dataframe(disable_auto_names=True, header=None,
-                                           names=["chrom", "start", "end"],
-                                           dtype={"chrom": str, "start": np.int64, "end": np.int64})
+            with bedtools_tempdir():
+                shuffled = pybedtools.BedTool.from_dataframe(windows).shuffle(
+                    g=genome, excl=excl, chrom=True, seed=seed, noOverlapping=True)
+                placed = shuffled.to_dataframe(disable_auto_names=True, header=None,
+                                               names=["chrom", "start", "end"],
+                                               dtype={"chrom": str, "start": np.int64, "end": np.int64})
         except pybedtools.helpers.BEDToolsError as e:
             raise InputError(f"bedtools shuffle could not place {len(windows)} background windows in {fasta} "
                              f"outside {len(regions)} excluded regions ({str(e).strip()[-300:]}); the genome "
                              "is too small or too densely covered by peaks for gc_matched negatives, use "
                              "sequence.negatives: shuffle") from e
-        finally:
-            pybedtools.cleanup()
     placed["seq"] = extract_sequences(placed, fasta)
     clean = ~placed["seq"].str.contains("[^ACGT]", regex=True)
     return placed[clean].reset_index(drop=True)
