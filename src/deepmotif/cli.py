@@ -722,6 +722,13 @@ def _score_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--info", default="", help="comma-separated INFO keys copied into the output (e.g. CLASS)")
     p.add_argument("--max-allele", type=int, default=50,
                    help="longest REF or ALT change scored, in bp (after trimming shared bases; default 50)")
+    p.add_argument("--explain-ref", nargs="+", default=[], metavar="NPZ",
+                   help="also explain the strongest variants (as explain-variants, in the same job): output "
+                   ".npz of the REF windows, one per model, in order")
+    p.add_argument("--explain-alt", nargs="+", default=[], metavar="NPZ",
+                   help="with --explain-ref: output .npz of the ALT windows, one per model")
+    p.add_argument("--n-explained", type=int, default=10,
+                   help="with --explain-ref: strongest variants explained, by mean |delta_logit| over the models")
     _models_args(p)
 
 
@@ -729,11 +736,15 @@ def _score_variants_args(p: argparse.ArgumentParser) -> None:
 def run_score_variants(args: argparse.Namespace) -> None:
     from deepmotif.variants import score_vcf
 
+    if len(args.explain_ref) != len(args.explain_alt):
+        raise InputError(f"score-variants: {len(args.explain_ref)} --explain-ref and {len(args.explain_alt)} "
+                         "--explain-alt files; give one REF and one ALT output per model, in the same order")
     models = _load_models(args)
     out = Path(args.output)
     skipped = args.skipped or str(out.with_name(out.name.removesuffix(".tsv") + ".skipped.tsv"))
     score_vcf(args.vcf, args.genome, models, args.output, skipped, _split_list(args.info), args.max_allele,
-              args.rc, args.chunk_size, args.batch_size, args.device)
+              args.rc, args.chunk_size, args.batch_size, args.device,
+              list(zip(args.explain_ref, args.explain_alt)), args.n_explained)
 
 
 def _summarize_variants_args(p: argparse.ArgumentParser) -> None:
@@ -755,10 +766,12 @@ def run_summarize_variants(args: argparse.Namespace) -> None:
 
 
 def _variants_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("tables", nargs="+", help="variant tables of simulated VCFs, scored with --info CLASS")
-    p.add_argument("-o", "--output", required=True, help="output TSV: tf arch auroc_break auroc_create "
-                   "sign_accuracy ...")
+    p.add_argument("tables", nargs="+", help="variant tables of simulated VCFs, scored with --info CLASS,MOTIF")
+    p.add_argument("-o", "--output", required=True, help="output TSV: tf arch motif n_break n_create n_neutral "
+                   "auroc_break auroc_create sign_accuracy ...")
     p.add_argument("--class-column", default="CLASS")
+    p.add_argument("--motif-column", default="MOTIF", help="matrix of each variant (with two or more: a row "
+                   "per matrix besides the row 'all')")
 
 
 @command("variants-ground-truth", "how well Δlogit separates simulated motif-breaking from neutral variants")(
@@ -769,8 +782,8 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
     from deepmotif.io import atomic_path
     from deepmotif.variants import read_variant_table, variant_ground_truth
 
-    table = pd.concat([variant_ground_truth(read_variant_table(t), args.class_column) for t in args.tables],
-                      ignore_index=True)
+    table = pd.concat([variant_ground_truth(read_variant_table(t), args.class_column, args.motif_column)
+                       for t in args.tables], ignore_index=True)
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
     log.info("variant ground truth of %d TF × architecture pairs → %s", len(table), args.output)
@@ -794,12 +807,12 @@ def _explain_variants_args(p: argparse.ArgumentParser) -> None:
 @command("explain-variants", "saliency and ISM of the REF and ALT windows of the strongest variants")(
     _explain_variants_args)
 def run_explain_variants(args: argparse.Namespace) -> None:
-    import numpy as np
     import torch
 
     from deepmotif.io import atomic_path
     from deepmotif.predict import load_models
-    from deepmotif.variants import explain_variants, read_variant_table, strongest_variants
+    from deepmotif.variants import (explain_variants, no_windows, read_variant_table, strongest_variants,
+                                    write_explanation)
 
     if not len(args.model) == len(args.ref) == len(args.alt):
         raise InputError(f"explain-variants: {len(args.model)} --model, {len(args.ref)} --ref and {len(args.alt)} "
@@ -809,21 +822,12 @@ def run_explain_variants(args: argparse.Namespace) -> None:
     table = read_variant_table(args.table)
     top = strongest_variants(table, args.n_variants, models[0].arch if len(models) == 1 else None)
     for model, ref_path, alt_path in zip(models, args.ref, args.alt):
-        ref, alt = explain_variants(top, args.genome, model) if len(top) else (_no_windows(), _no_windows())
-        for path, arrays in ((ref_path, ref), (alt_path, alt)):  # plain arrays: np.load without pickle
-            with atomic_path(path) as tmp, open(tmp, "wb") as handle:
-                np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})
+        ref, alt = explain_variants(top, args.genome, model) if len(top) else (no_windows(), no_windows())
+        for path, arrays in ((ref_path, ref), (alt_path, alt)):
+            with atomic_path(path) as tmp:
+                write_explanation(tmp, arrays)
         log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top),
                  model.arch, ref_path, alt_path)
-
-
-def _no_windows() -> dict:
-    """Arrays of explain-variants for no variant (a TF whose VCF had none scored)."""
-    import numpy as np
-
-    return {"ids": np.array([], dtype=str), "seqs": np.array([], dtype=str), "prob": np.zeros(0),
-            "X_attr": np.zeros((0, 4, 0)), "X_ism": np.zeros((0, 4, 0)), "method": "grad_x_input",
-            "centre": np.zeros(0, dtype=int)}
 
 
 def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
@@ -839,6 +843,11 @@ def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quantile", type=float, default=0.1,
                    help="a match scores at least this quantile of sites drawn from the matrix")
     p.add_argument("--flat-bits", type=float, default=0.5, help="neutral_flat: information content below this")
+    p.add_argument("--flat-delta", type=float, default=0.5,
+                   help="neutral_flat: the site's log-odds score changes by at most this many bits")
+    p.add_argument("--break-bits", type=float, default=3.0,
+                   help="break: the site's log-odds score drops by at least this many bits (and the site "
+                   "stops being a match)")
     p.add_argument("--seed", type=int, default=0)
 
 
@@ -858,7 +867,7 @@ def run_simulate_variants(args: argparse.Namespace) -> None:
     with pyfaidx.Fasta(args.genome, as_raw=True, sequence_always_upper=True) as fasta:
         genome = {name: str(fasta[name][:]) for name in fasta.keys()}
     table = simulate_variants(genome, planted, motifs, args.n_per_class, args.seed, args.far, args.length,
-                              args.quantile, args.flat_bits)
+                              args.quantile, args.flat_bits, args.break_bits, args.flat_delta)
     write_vcf(table, {c: len(s) for c, s in genome.items()}, args.output)
     log.info("%s: %d variants (%s) → %s", args.planted, len(table),
              ", ".join(f"{c} {n}" for c, n in table["class"].value_counts().items()), args.output)

@@ -28,6 +28,7 @@ import logging
 import os
 import re
 from collections import Counter
+from contextlib import ExitStack
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -388,11 +389,21 @@ def score_vcf(
     chunk_size: int = 4096,
     batch_size: int = 1024,
     device: str | None = None,
+    explanations: Sequence[tuple[str | os.PathLike, str | os.PathLike]] = (),
+    n_explained: int = 10,
 ) -> dict[str, int]:
     """Score every allele of ``vcf`` with every model; write ``output`` and ``skipped`` (TSVs).
 
-    Both files are streamed to temporary files and renamed only when the whole VCF was read, so an
-    error leaves neither. Memory does not grow with the number of variants.
+    All files are streamed to temporary files and renamed only when the whole VCF was read (and the
+    explanations computed), so an error leaves none. Memory does not grow with the number of variants.
+
+    Parameters
+    ----------
+    explanations: sequence of (path, path), optional
+        One ``(ref.npz, alt.npz)`` pair per model, in order: the saliency and ISM of the REF and ALT
+        windows of the ``n_explained`` strongest alleles (largest |Δlogit| averaged over the models,
+        kept while streaming), as :func:`explain_variants` computes and ``deepmotif
+        explain-variants`` writes them. Default: none.
 
     Returns
     -------
@@ -404,20 +415,30 @@ def score_vcf(
     length = models[0].length
     if not 0 < max_allele <= length // 2:
         raise InputError(f"--max-allele must be in 1..{length // 2} for {length}-bp models, got {max_allele}")
+    if explanations and len(explanations) != len(models):
+        raise InputError(f"{len(explanations)} REF/ALT explanation outputs for {len(models)} models; give one "
+                         "pair per model, in the same order")
     genome = open_genome(genome_path)
     sizes = {name: len(genome[name]) for name in genome.keys()}
     counts: Counter = Counter()
     examples: dict[str, list[str]] = {}
-    with atomic_path(output) as tmp_out, atomic_path(skipped) as tmp_skip, \
-            open(tmp_out, "w") as out, open(tmp_skip, "w") as skip_out:
+    strongest: pd.DataFrame | None = None
+    with ExitStack() as stack:
+        out = stack.enter_context(open(stack.enter_context(atomic_path(output)), "w"))
+        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w"))
+        explained = [tuple(stack.enter_context(atomic_path(p)) for p in pair) for pair in explanations]
         skip_out.write("\t".join(SKIPPED_COLUMNS) + "\n")
         header = True
         chunk: list[Window] = []
 
         def flush() -> None:
-            nonlocal header
+            nonlocal header, strongest
             table = score_chunk(chunk, models, info_fields, rc, batch_size, device)
             table.to_csv(out, sep="\t", index=False, header=header, float_format="%.6g")
+            if explained:  # the strongest so far, then this chunk: ties keep the file's order
+                scores = table[[*VARIANT_COLUMNS, "delta_logit"]]
+                strongest = strongest_variants(scores if strongest is None else pd.concat([strongest, scores]),
+                                               n_explained)
             header = False
             counts["scored"] += len(chunk)
             chunk.clear()
@@ -441,6 +462,14 @@ def score_vcf(
         if header:  # nothing scored: still a table with its columns
             columns = [*VARIANT_COLUMNS, *info_fields, "tf", "arch", *SCORE_COLUMNS]
             out.write("\t".join(columns) + "\n")
+        for model, (ref_path, alt_path) in zip(models, explained):
+            ref, alt = (explain_variants(strongest, genome_path, model, max_allele)
+                        if strongest is not None and len(strongest) else (no_windows(), no_windows()))
+            write_explanation(ref_path, ref)
+            write_explanation(alt_path, alt)
+        if explained:
+            log.info("saliency and ISM of the %d strongest alleles → %s", 0 if strongest is None else len(strongest),
+                     ", ".join(str(p) for pair in explanations for p in pair))
     for reason, n in sorted(counts.items()):
         if reason != "scored":
             log.warning("%s: %d alleles skipped (%s), e.g. %s", vcf, n, reason, "; ".join(examples[reason]))
@@ -500,6 +529,19 @@ def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, mod
                     "X_attr": saliency_map(model.net, X).numpy(), "X_ism": ism(model.net, X).numpy(),
                     "method": "grad_x_input", "centre": np.full(len(ids), length // 2)})
     return out[0], out[1]
+
+
+def no_windows() -> dict[str, np.ndarray]:
+    """The arrays of :func:`explain_variants` for no variant (a VCF with none scored)."""
+    return {"ids": np.array([], dtype=str), "seqs": np.array([], dtype=str), "prob": np.zeros(0),
+            "X_attr": np.zeros((0, 4, 0)), "X_ism": np.zeros((0, 4, 0)), "method": np.array("grad_x_input"),
+            "centre": np.zeros(0, dtype=int)}
+
+
+def write_explanation(path: str | os.PathLike, arrays: dict) -> None:
+    """Save the arrays of :func:`explain_variants` as ``.npz`` (plain arrays: ``np.load`` without pickle)."""
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **{k: np.asarray(v) for k, v in arrays.items()})
 
 
 # --- tables across TFs and the simulated ground truth ------------------------------------------------
@@ -564,44 +606,65 @@ def summarize_variants(tables: Sequence[pd.DataFrame], top: int | None = None) -
     return summary.head(top) if top else summary
 
 
-def variant_ground_truth(table: pd.DataFrame, class_column: str = "CLASS") -> pd.DataFrame:
+def variant_ground_truth(table: pd.DataFrame, class_column: str = "CLASS",
+                         motif_column: str = "MOTIF") -> pd.DataFrame:
     """How well the models' Δlogit recovers the simulated variant classes, per TF × architecture.
 
     Classes (``deepmotif.data.simulate_variants``): ``break`` (destroys a planted motif),
     ``create`` (completes a new motif instance), ``neutral_far`` and ``neutral_flat``.
 
+    Parameters
+    ----------
+    table: pandas.DataFrame
+        Variant table (:func:`score_vcf`) with the INFO column ``class_column`` (and ``motif_column``,
+        the matrix a variant breaks, creates or touches, ``.`` for none: when present, a TF with two or
+        more matrices also gets one row per matrix).
+
     Returns
     -------
     pandas.DataFrame
-        ``tf arch n_break n_create n_neutral``; ``auroc_break`` (|Δlogit| of break vs neutral),
-        ``auroc_create`` (Δlogit of create vs neutral); ``sign_break`` (fraction of break with
-        Δlogit < 0), ``sign_create`` (fraction of create with Δlogit > 0), ``sign_accuracy`` (both
-        together); ``median_delta_*`` per class.
+        ``tf arch motif`` (``all``, or a matrix of a composite: its ``break`` and ``create`` variants
+        against all neutral ones) ``n_break n_create n_neutral``; ``auroc_break`` (|Δlogit| of break
+        vs neutral), ``auroc_create`` (Δlogit of create vs neutral); ``sign_break`` (fraction of break
+        with Δlogit < 0), ``sign_create`` (fraction of create with Δlogit > 0), ``sign_accuracy``
+        (both together); ``median_delta_*`` per class.
     """
-    from deepmotif.models.metrics import auroc
-
     if class_column not in table.columns:
         raise InputError(f"the variant table has no {class_column!r} column; score the VCF with "
                          f"--info {class_column}")
     rows = []
     for (tf, arch), part in table.groupby(["tf", "arch"], sort=False):
-        cls = part[class_column].astype(str)
+        cls = part[class_column].astype(str).to_numpy()
         delta = part["delta_logit"].to_numpy()
-        brk, create = (cls == "break").to_numpy(), (cls == "create").to_numpy()
-        neutral = cls.str.startswith("neutral").to_numpy()
-        signed = np.r_[delta[brk] < 0, delta[create] > 0]
-        row = {"tf": tf, "arch": arch, "n_break": int(brk.sum()), "n_create": int(create.sum()),
-               "n_neutral": int(neutral.sum()),
-               "auroc_break": _auroc_between(np.abs(delta), brk, neutral, auroc),
-               "auroc_create": _auroc_between(delta, create, neutral, auroc),
-               "sign_break": float(np.mean(delta[brk] < 0)) if brk.any() else float("nan"),
-               "sign_create": float(np.mean(delta[create] > 0)) if create.any() else float("nan"),
-               "sign_accuracy": float(signed.mean()) if len(signed) else float("nan")}
-        for name in ("break", "create", "neutral_far", "neutral_flat"):
-            mask = (cls == name).to_numpy()
-            row[f"median_delta_{name}"] = float(np.median(delta[mask])) if mask.any() else float("nan")
-        rows.append(row)
+        rows.append({"tf": tf, "arch": arch, "motif": "all", **_truth_row(cls, delta)})
+        if motif_column not in part.columns:
+            continue
+        motif = part[motif_column].astype(str).to_numpy()
+        matrices = sorted(set(motif[np.isin(cls, ("break", "create"))]) - {"."})
+        for matrix in matrices if len(matrices) > 1 else ():
+            mine = (motif == matrix) | np.char.startswith(cls.astype(str), "neutral")
+            rows.append({"tf": tf, "arch": arch, "motif": matrix,
+                         **_truth_row(np.where(mine, cls, "other"), delta)})
     return pd.DataFrame(rows)
+
+
+def _truth_row(cls: np.ndarray, delta: np.ndarray) -> dict:
+    """The measures of :func:`variant_ground_truth` for one set of classified Δlogit."""
+    from deepmotif.models.metrics import auroc
+
+    brk, create = cls == "break", cls == "create"
+    neutral = np.char.startswith(cls.astype(str), "neutral")
+    signed = np.r_[delta[brk] < 0, delta[create] > 0]
+    row = {"n_break": int(brk.sum()), "n_create": int(create.sum()), "n_neutral": int(neutral.sum()),
+           "auroc_break": _auroc_between(np.abs(delta), brk, neutral, auroc),
+           "auroc_create": _auroc_between(delta, create, neutral, auroc),
+           "sign_break": float(np.mean(delta[brk] < 0)) if brk.any() else float("nan"),
+           "sign_create": float(np.mean(delta[create] > 0)) if create.any() else float("nan"),
+           "sign_accuracy": float(signed.mean()) if len(signed) else float("nan")}
+    for name in ("break", "create", "neutral_far", "neutral_flat"):
+        mask = cls == name
+        row[f"median_delta_{name}"] = float(np.median(delta[mask])) if mask.any() else float("nan")
+    return row
 
 
 def _auroc_between(score: np.ndarray, positive: np.ndarray, negative: np.ndarray, auroc) -> float:

@@ -1,8 +1,9 @@
 # Variant scoring (docs/variants.md): config `variants.vcfs` names VCFs and the genome each refers to; every
-# TF an entry applies to gets one scoring job that loads all its models once (results/{tf}/variants.tsv), one
-# job explaining its strongest variants (REF vs ALT saliency and ISM, drawn on its dashboard), and the
-# summaries across TFs. Simulated TFs also get a ground-truth VCF (simulation.variants) whose classes
-# (break / create / neutral) are scored against |Δlogit| in results/summary/variants_ground_truth.tsv.
+# TF an entry applies to gets one job that loads all its models once, scores every variant
+# (results/{tf}/variants.tsv) and explains the strongest (REF vs ALT saliency and ISM, drawn on its
+# dashboard), and the summaries across TFs. Simulated TFs also get a ground-truth VCF
+# (simulation.variants) whose classes (break / create / neutral, per planted matrix) are scored against
+# |Δlogit| in results/summary/variants_ground_truth.tsv.
 # Included before report.smk: build_dashboard and build_index take the functions of variants_common.smk.
 
 
@@ -40,6 +41,8 @@ rule score_variants:
     output:
         table="results/{tf}/variants.tsv",
         skipped="results/{tf}/variants.skipped.tsv",
+        ref=expand("results/{{tf}}/variants/{arch}.ref.npz", arch=ARCHS),
+        alt=expand("results/{{tf}}/variants/{arch}.alt.npz", arch=ARCHS),
     log:
         "logs/score_variants/{tf}.log",
     benchmark:
@@ -53,38 +56,13 @@ rule score_variants:
         info=lambda wc: VARIANT_SETS[wc.tf]["info"],
         max_allele=VARIANTS["max_allele"],
         batch_size=VARIANTS["batch_size"],
+        n=VARIANTS["n_shown"],
         length=PLAN.section("sequence")["length"],
     shell:
         "python -m deepmotif score-variants {input.vcf:q} --genome={input.genome:q} --model {input.models:q}"
         " --info={params.info:q} --max-allele={params.max_allele} --batch-size={params.batch_size}"
         " --length={params.length} --threads={threads} -o {output.table:q} --skipped={output.skipped:q}"
-        " 2> {log:q}"
-
-
-rule explain_variants:
-    input:
-        table="results/{tf}/variants.tsv",
-        genome=lambda wc: VARIANT_SETS[wc.tf]["genome"],
-        models=expand("results/{{tf}}/{arch}/model.ckpt", arch=ARCHS),
-    output:
-        ref=expand("results/{{tf}}/variants/{arch}.ref.npz", arch=ARCHS),
-        alt=expand("results/{{tf}}/variants/{arch}.alt.npz", arch=ARCHS),
-    log:
-        "logs/explain_variants/{tf}.log",
-    benchmark:
-        "results/benchmarks/explain_variants/{tf}.tsv"
-    wildcard_constraints:
-        tf=VARIANT_TF_WILDCARD,
-    conda:
-        "../../envs/deepmotif.yaml"
-    threads: 1
-    params:
-        n=VARIANTS["n_shown"],
-        length=PLAN.section("sequence")["length"],
-    shell:
-        "python -m deepmotif explain-variants {input.table:q} --genome={input.genome:q} --model {input.models:q}"
-        " --ref {output.ref:q} --alt {output.alt:q} --n-variants={params.n} --length={params.length}"
-        " --threads={threads} 2> {log:q}"
+        " --explain-ref {output.ref:q} --explain-alt {output.alt:q} --n-explained={params.n} 2> {log:q}"
 
 
 rule summarize_variants:

@@ -15,7 +15,8 @@ def _variant_genome(entry, tf):
 
 
 def _variant_sets():
-    """TF → the VCF it is scored against: {name, vcf, genome, info} (info: INFO keys copied)."""
+    """TF → the VCF it is scored against: {name, vcf, genome, info, truth} (info: INFO keys copied; truth: the
+    simulated ground truth, summarized by variants-ground-truth)."""
     sets = {}
     for entry in VARIANTS["vcfs"]:
         name, simulated = entry["name"], entry["genome"] == "simulated"
@@ -39,6 +40,7 @@ def _variant_sets():
                 "vcf": entry["vcf"],
                 "genome": _variant_genome(entry, tf),
                 "info": "",
+                "truth": False,
             }
     if PLAN.section("simulation")["variants"]:
         for tf in SIMULATED_TFS:  # a `variants.vcfs` entry naming a simulated TF replaces its ground truth
@@ -48,7 +50,8 @@ def _variant_sets():
                     "name": "simulated",
                     "vcf": f"resources/simulated/{tf}/variants.vcf.gz",
                     "genome": f"resources/simulated/{tf}/genome.fa",
-                    "info": "CLASS",
+                    "info": "CLASS,MOTIF",
+                    "truth": True,
                 },
             )
     return sets
@@ -56,7 +59,7 @@ def _variant_sets():
 
 VARIANT_SETS = _variant_sets()
 VARIANT_TFS = list(VARIANT_SETS)
-VARIANT_TRUTH_TFS = [tf for tf, s in VARIANT_SETS.items() if s["info"] == "CLASS"]
+VARIANT_TRUTH_TFS = [tf for tf, s in VARIANT_SETS.items() if s["truth"]]
 VARIANT_TF_WILDCARD = alternatives(VARIANT_TFS)
 
 
@@ -65,7 +68,7 @@ def variant_tables(tfs):
 
 
 def variant_explanations(tf):
-    """REF and ALT arrays of the strongest variants of a TF, per architecture (explain_variants)."""
+    """REF and ALT arrays of the strongest variants of a TF, per architecture (score_variants)."""
     return {side: expand(f"results/{tf}/variants/{{arch}}.{side}.npz", arch=ARCHS) for side in ("ref", "alt")}
 
 

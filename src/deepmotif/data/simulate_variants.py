@@ -1,25 +1,36 @@
 """Ground-truth variants for a simulated TF: a VCF of motif-breaking, motif-creating and neutral SNVs.
 
 Given the simulated genome, its ``planted.tsv`` and the JASPAR matrices of the planted motifs, draw
-single-nucleotide variants of four classes (INFO ``CLASS``):
+single-nucleotide variants of four classes (INFO ``CLASS``). A *match* of a matrix is a k-mer (either
+strand) whose log-odds score (log2 over a uniform background; :func:`log_odds`) reaches the matrix's
+``threshold``: the ``quantile`` (default 0.1) of the scores of sites drawn from the matrix, i.e. what a
+planted site scores. The simulation labels a sequence by the matches planted in it, so the classes are
+defined by what a change does to matches:
 
 ``break``
-    In a planted site, at the position of highest information content whose planted base is the
-    matrix's most likely one; ALT is the least likely base there (a loss of binding is expected).
+    In a planted site that is a match, a change that lowers the site's score by at least
+    ``break_bits`` (default 3 bits: 8 times less likely under the matrix than before, relative to
+    the background) and leaves no match of that matrix through the variant; no other matrix gains or
+    loses a match through it. One per site where there is one, drawn at random among the qualifying
+    position × ALT pairs (not always the most informative position).
 ``create``
     Far from every planted site (``far`` bp), one base change that turns a near-match into a match:
-    the motif's log-odds score (log2 over a uniform background) of the best k-mer through the
-    variant is below ``threshold`` before and at least ``threshold`` after. ``threshold`` is the
-    ``quantile`` (default 0.1) of the scores of sites drawn from the matrix, i.e. what a planted site
-    scores (a gain of binding is expected).
+    the best k-mer through the variant is below ``threshold`` before and at least ``threshold`` after
+    (a gain of binding is expected).
 ``neutral_far``
     Far from every planted site, in windows with no k-mer scoring ``threshold`` before or after the
     change; ALT uniform among the other bases.
 ``neutral_flat``
     In a planted site at a position whose information content is below ``flat_bits`` (default 0.5
-    bit), ALT a base the matrix finds about as likely as REF (probability at least 0.15).
+    bit), a change of the site's score by at most ``flat_delta`` bits (default 0.5) either way that
+    neither makes nor unmakes a match of any matrix through the variant; drawn at random like breaks.
 
-INFO also carries ``MOTIF`` (JASPAR id) and ``PEAK`` (the planted peak, ``.`` far from peaks).
+``break``, ``create`` and ``neutral_flat`` variants are shared equally among the planted matrices (a
+composite's halves get half each when both have enough candidates), so each half can be scored on its
+own (``deepmotif variants-ground-truth`` reports a row per matrix).
+
+INFO also carries ``MOTIF`` (JASPAR id), ``PEAK`` (the planted peak, ``.`` far from peaks) and
+``DSCORE`` (the change of the site's score, or of the created k-mer's, in bits).
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same inputs and seed give the same
 VCF. Positions are unique and at least ``length // 2`` bp from a chromosome end, so the scoring
 window never runs off.
@@ -68,19 +79,55 @@ def site_threshold(pwm: np.ndarray, quantile: float = 0.1, n: int = 2000, seed: 
 
 
 def kmer_scores(codes: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Log-odds score of every k-mer of a coded sequence (N scores -inf), both strands.
+    """Log-odds score of every k-mer of coded sequences (N scores -inf), both strands.
+
+    Parameters
+    ----------
+    codes: numpy.ndarray, shape=(..., n)
+        Base codes 0-3 (ACGT), 4 for N; the last axis is the sequence.
+    lo: numpy.ndarray, shape=(4, k)
+        Log-odds matrix (:func:`log_odds`).
 
     Returns
     -------
-    numpy.ndarray, shape=(2, len(codes) - k + 1)
+    numpy.ndarray, shape=(2, ..., n - k + 1)
         Forward strand, then reverse (the k-mer read as its reverse complement).
     """
     k = lo.shape[1]
     padded = np.vstack([lo, np.full((1, k), -np.inf)])  # code 4 = N
     rc = padded[np.r_[COMPLEMENT, 4]][:, ::-1]
-    windows = np.lib.stride_tricks.sliding_window_view(codes, k)
+    windows = np.lib.stride_tricks.sliding_window_view(codes, k, axis=-1)
     cols = np.arange(k)
-    return np.stack([padded[windows, cols].sum(axis=1), rc[windows, cols].sum(axis=1)])
+    return np.stack([padded[windows, cols].sum(axis=-1), rc[windows, cols].sum(axis=-1)])
+
+
+def best_through(codes: np.ndarray, positions: np.ndarray, alts: np.ndarray,
+                 lo: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Best score (both strands) of the k-mers through each position, before and after the change.
+
+    Parameters
+    ----------
+    codes: numpy.ndarray, shape=(n,)
+        Coded sequence (:data:`CODE`); k-mers running off its ends do not count.
+    positions, alts: numpy.ndarray, shape=(m,)
+        0-based positions in ``codes`` (not N) and the base codes (0-3) they change to.
+    lo: numpy.ndarray, shape=(4, k)
+
+    Returns
+    -------
+    before, after: numpy.ndarray, shape=(m,)
+    """
+    k = lo.shape[1]
+    offset = np.arange(k)[None, :]  # the variant is column `offset` of the k-mer starting offset bp before it
+    starts, which = np.unique(positions[:, None] - offset, return_inverse=True)
+    padded = np.r_[codes, np.full(k, 4)]
+    kmers = padded[np.clip(starts, 0, None)[:, None] + np.arange(k)]
+    kmers[(starts < 0) | (starts + k > len(codes))] = 4  # off an end: N, -inf
+    before = kmer_scores(kmers, lo)[..., 0][:, which.reshape(positions.shape[0], k)]  # (2, m, k)
+    ref = codes[positions][:, None]
+    rc = lo[COMPLEMENT][:, ::-1]
+    change = np.stack([lo[alts[:, None], offset] - lo[ref, offset], rc[alts[:, None], offset] - rc[ref, offset]])
+    return before.max(axis=(0, 2)), (before + change).max(axis=(0, 2))
 
 
 def _far_mask(size: int, sites: pd.DataFrame, far: int, margin: int) -> np.ndarray:
@@ -92,38 +139,76 @@ def _far_mask(size: int, sites: pd.DataFrame, far: int, margin: int) -> np.ndarr
     return mask
 
 
-def _break_and_flat(genome: Mapping[str, str], planted: pd.DataFrame, motifs: Mapping[str, Motif],
-                    flat_bits: float, rng: np.random.Generator) -> list[tuple]:
-    rows = []
-    for peak, chrom, start, end, strand, motif_id in planted[
-            ["peak", "chrom", "start", "end", "strand", "motif_id"]].itertuples(index=False):
+def site_changes(genome: Mapping[str, str], planted: pd.DataFrame, motifs: Mapping[str, Motif],
+                 thresholds: Mapping[str, float]) -> pd.DataFrame:
+    """Every SNV of every planted site, with what it does to the site and to every matrix's matches.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per site × position × ALT (``3 k`` rows per site): ``site`` (row of ``planted``), ``j``
+        (position in the matrix's orientation), ``chrom pos`` (0-based), ``ref alt`` (codes, genome
+        strand), ``site_score`` (log-odds of the planted site), ``delta_score`` (its change),
+        ``info`` (bits at ``j``), ``own_after`` (best score of the site's matrix through the variant
+        after the change, both strands) and ``crosses_other`` (another matrix's best k-mer through the
+        variant crosses that matrix's threshold, either way).
+    """
+    names = list(genome)
+    offsets = dict(zip(names, np.cumsum([0] + [len(genome[c]) + 1 for c in names[:-1]])))
+    codes = CODE[np.frombuffer("N".join(genome[c] for c in names).encode(), dtype=np.uint8)]  # N between chroms
+    parts = []
+    for motif_id, sites in planted.groupby("motif_id", sort=False):
         pwm = motifs[motif_id].pwm
-        ic = information_bits(pwm)
-        site = CODE[np.frombuffer(genome[chrom][start:end].encode(), dtype=np.uint8)]
-        motif_codes = site if strand == "+" else COMPLEMENT[site[::-1] % 4]  # planted sites have no N
+        lo, k = log_odds(pwm), pwm.shape[1]
+        start = sites["start"].to_numpy() + sites["chrom"].map(offsets).to_numpy()
+        minus = (sites["strand"] == "-").to_numpy()[:, None]
+        j = np.arange(k)[None, :]
+        where = np.where(minus, start[:, None] + k - 1 - j, start[:, None] + j)  # (n, k): matrix column j
+        motif_codes = np.where(minus, COMPLEMENT[codes[where] % 4], codes[where])  # planted sites have no N
+        alt = (motif_codes[:, :, None] + np.arange(1, 4)) % 4  # (n, k, 3): the three other bases
+        where, ref = np.broadcast_to(where[:, :, None], alt.shape).ravel(), np.broadcast_to(
+            motif_codes[:, :, None], alt.shape)
+        cols = np.broadcast_to(j[:, :, None], alt.shape).ravel()
+        genome_alt = np.where(np.broadcast_to(minus[:, :, None], alt.shape), COMPLEMENT[alt], alt).ravel()
+        table = pd.DataFrame({
+            "site": np.repeat(sites.index.to_numpy(), 3 * k), "j": cols, "pos": where,
+            "ref": codes[where], "alt": genome_alt,
+            "site_score": np.repeat(lo[motif_codes, j].sum(axis=1), 3 * k),
+            "delta_score": lo[alt.ravel(), cols] - lo[ref.ravel(), cols],
+            "info": information_bits(pwm)[cols], "crosses_other": False})
+        for other, motif in motifs.items():
+            before, after = best_through(codes, where, genome_alt, log_odds(motif.pwm))
+            if other == motif_id:
+                table["own_after"] = after
+            else:
+                table["crosses_other"] |= (before >= thresholds[other]) != (after >= thresholds[other])
+        parts.append(table)
+    table = pd.concat(parts, ignore_index=True)
+    table["chrom"] = planted.loc[table["site"], "chrom"].to_numpy()
+    table["pos"] -= table["chrom"].map(offsets).to_numpy()
+    return table
 
-        def genome_pos(j: int) -> int:
-            return start + j if strand == "+" else end - 1 - j
 
-        def genome_base(b: int) -> str:
-            return "ACGT"[b if strand == "+" else COMPLEMENT[b]]
-
-        best = np.argmax(pwm, axis=0)
-        eligible = [j for j in np.argsort(-ic, kind="stable") if motif_codes[j] == best[j]]
-        if eligible:
-            j = int(eligible[0])
-            alt = int(np.argmin(pwm[:, j]))
-            rows.append((chrom, genome_pos(j), genome_base(motif_codes[j]), genome_base(alt), "break",
-                         motif_id, peak))
-        flat = [j for j in range(pwm.shape[1]) if ic[j] < flat_bits]
-        if flat:
-            j = int(rng.choice(flat))
-            ref = motif_codes[j]
-            others = [b for b in range(4) if b != ref and pwm[b, j] >= 0.15]
-            if others:
-                alt = int(min(others, key=lambda b: abs(pwm[b, j] - pwm[ref, j])))
-                rows.append((chrom, genome_pos(j), genome_base(ref), genome_base(alt), "neutral_flat",
-                             motif_id, peak))
+def _break_and_flat(genome: Mapping[str, str], planted: pd.DataFrame, motifs: Mapping[str, Motif],
+                    thresholds: Mapping[str, float], break_bits: float, flat_bits: float, flat_delta: float,
+                    rng: np.random.Generator) -> list[tuple]:
+    """One ``break`` and one ``neutral_flat`` SNV per planted site where there is one (module docstring)."""
+    planted = planted.reset_index(drop=True)
+    changes = site_changes(genome, planted, motifs, thresholds)
+    thr = planted["motif_id"].map(thresholds).to_numpy()[changes["site"]]
+    was_site, stays_site = changes["site_score"] >= thr, changes["own_after"] >= thr
+    kinds = {
+        "break": was_site & ~stays_site & (changes["delta_score"] <= -break_bits) & ~changes["crosses_other"],
+        "neutral_flat": (changes["info"] < flat_bits) & (changes["delta_score"].abs() <= flat_delta)
+        & (was_site == stays_site) & ~changes["crosses_other"],
+    }
+    rows = []
+    for cls, eligible in kinds.items():
+        chosen = changes[eligible].groupby("site", sort=True).sample(n=1, random_state=rng)
+        sites = planted.loc[chosen["site"]]
+        rows += zip(chosen["chrom"], chosen["pos"].astype(int), np.array(list("ACGT"))[chosen["ref"]],
+                    np.array(list("ACGT"))[chosen["alt"]], [cls] * len(chosen), sites["motif_id"], sites["peak"],
+                    chosen["delta_score"].astype(float))
     return rows
 
 
@@ -166,16 +251,31 @@ def _far_variants(genome: Mapping[str, str], planted: pd.DataFrame, motifs: Mapp
                 for start in np.flatnonzero((improved >= thr) & (scores[strand] < thr) & mask[pos]):
                     p = int(pos[start])
                     rows.append((chrom, p, seq[p], "ACGT"[int(table[:, j[start]].argmax())], "create",
-                                 motif_id, "."))
+                                 motif_id, ".", float(gain[start, j[start]])))
         free = np.flatnonzero(mask & (codes < 4))
         picks = rng.choice(free, size=min(3 * n, len(free)), replace=False) if len(free) else []
         kept = 0
         for p in (int(x) for x in picks):
             alt = int(rng.choice([b for b in range(4) if b != codes[p]]))
             if kept < n and not _changes_a_match(codes, p, alt, motifs, thresholds):
-                rows.append((chrom, p, seq[p], "ACGT"[alt], "neutral_far", ".", "."))
+                rows.append((chrom, p, seq[p], "ACGT"[alt], "neutral_far", ".", ".", float("nan")))
                 kept += 1
     return rows
+
+
+def _pick_per_motif(part: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """At most ``n`` rows drawn at random, shared equally among the matrices (``motif_id``).
+
+    A matrix with fewer candidates than its share gives the rest to the others, so a composite's
+    halves are equally represented whenever both have enough candidates.
+    """
+    groups = sorted(part.groupby("motif_id", sort=True).indices.items(), key=lambda item: len(item[1]))
+    chosen, left = [], n
+    for i, (_, rows) in enumerate(groups):
+        share = min(len(rows), left // (len(groups) - i))
+        chosen.append(rows if share == len(rows) else rng.choice(rows, size=share, replace=False))
+        left -= share
+    return part.iloc[np.sort(np.concatenate(chosen))] if chosen else part
 
 
 def simulate_variants(
@@ -188,6 +288,8 @@ def simulate_variants(
     length: int = 101,
     quantile: float = 0.1,
     flat_bits: float = 0.5,
+    break_bits: float = 3.0,
+    flat_delta: float = 0.5,
 ) -> pd.DataFrame:
     """Ground-truth SNVs of the four classes (module docstring), at most ``n_per_class`` each.
 
@@ -199,33 +301,49 @@ def simulate_variants(
         ``planted.tsv``: ``peak chrom start end strand motif_id``.
     motifs: mapping of str to Motif
         The planted matrices by JASPAR id.
+    n_per_class: int, optional
+        Variants per class at most. Default 100.
+    seed: int, optional
+        Seed of every random draw. Default 0.
+    far: int, optional
+        ``create`` and ``neutral_far``: bp from every planted site. Default 1000.
+    length: int, optional
+        Model window: variants stay ``length // 2`` bp from the chromosome ends. Default 101.
+    quantile: float, optional
+        A match scores at least this quantile of sites drawn from the matrix. Default 0.1.
+    flat_bits: float, optional
+        ``neutral_flat``: information content of the position below this, bits. Default 0.5.
+    break_bits: float, optional
+        ``break``: the site's score drops by at least this, bits. Default 3.
+    flat_delta: float, optional
+        ``neutral_flat``: the site's score changes by at most this, bits. Default 0.5.
 
     Returns
     -------
     pandas.DataFrame
-        ``chrom pos ref alt class motif_id peak`` sorted by chromosome (genome order) and position;
-        ``pos`` is 1-based (VCF).
+        ``chrom pos ref alt class motif_id peak delta_score`` sorted by chromosome (genome order) and
+        position; ``pos`` is 1-based (VCF); ``delta_score`` NaN for ``neutral_far``.
     """
     missing = sorted(set(planted["motif_id"]) - set(motifs))
     if missing:
         raise InputError(f"planted motifs {missing} have no matrix; give their JASPAR ids")
     rng = np.random.default_rng(seed)
     thresholds = {m: site_threshold(motif.pwm, quantile, seed=seed) for m, motif in motifs.items()}
-    rows = _break_and_flat(genome, planted, motifs, flat_bits, rng)
+    rows = _break_and_flat(genome, planted, motifs, thresholds, break_bits, flat_bits, flat_delta, rng)
     per_chrom = -(-n_per_class * 4 // max(len(genome), 1))
     rows += _far_variants(genome, planted, motifs, thresholds, per_chrom, far, length, rng)
-    table = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "class", "motif_id", "peak"])
+    table = pd.DataFrame(rows, columns=["chrom", "pos", "ref", "alt", "class", "motif_id", "peak", "delta_score"])
     table = table.drop_duplicates(["chrom", "pos"], keep="first")
     sizes = {c: len(s) for c, s in genome.items()}
     half = length // 2
     table = table[(table["pos"] >= half) & (table["pos"] < table["chrom"].map(sizes) - half - 1)]
     picked = []
     for cls in CLASSES:
-        part = table[table["class"] == cls]
-        if len(part) > n_per_class:
-            part = part.iloc[np.sort(rng.choice(len(part), size=n_per_class, replace=False))]
+        part = _pick_per_motif(table[table["class"] == cls], n_per_class, rng)
         picked.append(part)
-        log.info("%s variants: %d (of %d candidates)", cls, len(part), int((table["class"] == cls).sum()))
+        log.info("%s variants: %d (of %d candidates)%s", cls, len(part), int((table["class"] == cls).sum()),
+                 "".join(f", {m} {n}" for m, n in part["motif_id"].value_counts().sort_index().items()
+                         if m != "."))
     table = pd.concat(picked, ignore_index=True)
     table["pos"] += 1
     order = {c: i for i, c in enumerate(genome)}
@@ -249,6 +367,8 @@ def write_vcf(table: pd.DataFrame, sizes: Mapping[str, int], path: str | os.Path
     header.add_line('##INFO=<ID=MOTIF,Number=1,Type=String,Description="JASPAR matrix broken, created or '
                     'mutated at a flat position (. for neutral_far)">')
     header.add_line('##INFO=<ID=PEAK,Number=1,Type=String,Description="Simulated peak of the planted site">')
+    header.add_line('##INFO=<ID=DSCORE,Number=1,Type=Float,Description="Change of the log-odds score (bits): of the '
+                    'planted site (break, neutral_flat), of the k-mer completed (create)">')
     with atomic_path(path) as tmp:
         with pysam.VariantFile(str(tmp), "wz" if str(path).endswith(".gz") else "w", header=header) as out:
             for i, row in enumerate(table.itertuples(index=False)):
@@ -257,4 +377,6 @@ def write_vcf(table: pd.DataFrame, sizes: Mapping[str, int], path: str | os.Path
                 rec.info["CLASS"] = row[4]
                 rec.info["MOTIF"] = row.motif_id
                 rec.info["PEAK"] = row.peak
+                if np.isfinite(row.delta_score):
+                    rec.info["DSCORE"] = round(float(row.delta_score), 3)
                 out.write(rec)
