@@ -247,6 +247,26 @@ def test_ground_truth_metrics_by_hand():
     assert (row["n_break"], row["n_create"], row["n_neutral"]) == (2, 2, 2)
     with pytest.raises(InputError, match="--info CLASS"):
         variant_ground_truth(table.drop(columns="CLASS"))
+    assert list(variant_ground_truth(table)["motif"]) == ["all"]  # no MOTIF column: the pooled row only
+
+
+def test_ground_truth_of_a_composite_has_a_row_per_matrix():
+    """A model that reads only half T of a composite T+G: the pooled row hides it, the rows per matrix show it."""
+    table = _table("TG", [(1, "cnn", -3.0, "break"), (2, "cnn", -2.0, "break"), (3, "cnn", 0.0, "break"),
+                          (4, "cnn", -0.3, "break"), (5, "cnn", 0.1, "neutral_far"), (6, "cnn", -0.2, "neutral_flat"),
+                          (7, "cnn", 1.0, "create"), (8, "cnn", 0.05, "create")])
+    table["MOTIF"] = ["T", "T", "G", "G", ".", "G", "T", "G"]
+    rows = variant_ground_truth(table).set_index("motif")
+    assert list(rows.index) == ["all", "G", "T"]
+    assert rows.loc["T", "auroc_break"] == 1.0 and rows.loc["T", "n_break"] == 2
+    # G: |Δ| 0.0 and 0.3 against neutral 0.1, 0.2 → 0.3 beats both, 0.0 neither → 2 of 4
+    assert rows.loc["G", "auroc_break"] == pytest.approx(0.5)
+    assert rows.loc["all", "auroc_break"] == pytest.approx(6 / 8)
+    assert (rows["n_neutral"] == 2).all()  # every row against all neutral variants
+    assert rows.loc["T", "auroc_create"] == 1.0 and rows.loc["G", "auroc_create"] == pytest.approx(0.5)
+    assert rows.loc["G", "median_delta_break"] == pytest.approx(-0.15)
+    single = table.assign(MOTIF=table["MOTIF"].replace("G", "T"))
+    assert list(variant_ground_truth(single)["motif"]) == ["all"]  # one matrix: no rows per matrix
 
 
 # --- the simulated ground truth ----------------------------------------------------------------------
@@ -366,3 +386,39 @@ def test_explain_variants_writes_ref_and_alt_arrays_plot_saliency_reads(genome, 
 
     assert write_figure_folder(tmp_path / "fig", sequence_figures("saliency", {"REF": ref, "ALT": alt})) == 2
     assert write_figure_folder(tmp_path / "ism", sequence_figures("ism", {"REF": ref, "ALT": alt})) == 2
+
+
+def test_score_variants_explains_the_strongest_in_the_same_job(genome, models, tmp_path):
+    """score-variants --explain-ref/--explain-alt writes what explain-variants writes from its table."""
+    path, seqs = genome
+    c1 = seqs["chr1"]
+    vcf = write_vcf(tmp_path / "in.vcf", [rec("chr1", p, c1[p - 1], other(c1[p - 1])) for p in range(300, 700, 40)])
+    ckpts = [str(m.path) for m in models]
+    merged = {(a, side): tmp_path / f"m.{a}.{side}.npz" for a in ("cnn", "rnn") for side in ("ref", "alt")}
+    alone = {key: tmp_path / f"s.{key[0]}.{key[1]}.npz" for key in merged}
+    assert main(["score-variants", str(vcf), f"--genome={path}", "--model", *ckpts, "-o", str(tmp_path / "v.tsv"),
+                 "--chunk-size=3", "--n-explained=4", "--explain-ref", str(merged["cnn", "ref"]),
+                 str(merged["rnn", "ref"]), "--explain-alt", str(merged["cnn", "alt"]), str(merged["rnn", "alt"])]) == 0
+    assert main(["explain-variants", str(tmp_path / "v.tsv"), f"--genome={path}", "--model", *ckpts, "-n", "4",
+                 "--ref", str(alone["cnn", "ref"]), str(alone["rnn", "ref"]),
+                 "--alt", str(alone["cnn", "alt"]), str(alone["rnn", "alt"])]) == 0
+    for key in merged:
+        a, b = np.load(merged[key], allow_pickle=False), np.load(alone[key], allow_pickle=False)
+        assert a.files == b.files and len(a["ids"]) == 4
+        for name in a.files:
+            if a[name].dtype.kind in "US":
+                assert (a[name] == b[name]).all()
+            else:
+                np.testing.assert_allclose(a[name], b[name], atol=1e-5)
+
+
+def test_score_variants_with_explanations_for_fewer_models_writes_nothing(genome, models, tmp_path):
+    path, seqs = genome
+    vcf = write_vcf(tmp_path / "in.vcf", [rec("chr1", 300, seqs["chr1"][299], other(seqs["chr1"][299]))])
+    with pytest.raises(InputError, match="1 REF/ALT explanation outputs for 2 models"):
+        score_vcf(vcf, path, models, tmp_path / "o.tsv", tmp_path / "s.tsv",
+                  explanations=[(tmp_path / "r.npz", tmp_path / "a.npz")])
+    assert not list(tmp_path.glob("*.tsv")) and not list(tmp_path.glob("*.npz"))
+    assert main(["score-variants", str(vcf), f"--genome={path}", f"--model={models[0].path}", "-o",
+                 str(tmp_path / "o.tsv"), "--explain-ref", str(tmp_path / "r.npz")]) != 0
+    assert not list(tmp_path.glob("*.tsv"))

@@ -40,8 +40,9 @@ def test_dry_run_plans_one_scoring_job_per_tf(repo_root, workdir):
     result = snakemake(repo_root, workdir, "-n")
     assert result.returncode == 0, result.stdout[-3000:]
     jobs = _planned(result.stdout)
-    for rule in ("simulate_variants", "score_variants", "explain_variants"):
+    for rule in ("simulate_variants", "score_variants"):
         assert jobs[rule] == len(TFS), (rule, jobs)
+    assert "explain_variants" not in jobs  # score_variants explains the strongest variants in the same job
     assert jobs["summarize_variants"] == jobs["summarize_variants_ground_truth"] == 1
     for tf in TFS:
         assert f"results/{tf}/variants.tsv" in result.stdout
@@ -109,7 +110,7 @@ def test_variant_tables_of_every_tf_and_architecture(tiny_run):
     workdir, _ = tiny_run
     for tf in TFS:
         table = pd.read_csv(workdir / f"results/{tf}/variants.tsv", sep="\t", keep_default_na=False)
-        assert list(table.columns) == ["chrom", "pos", "id", "ref", "alt", "CLASS", "tf", "arch", "logit_ref",
+        assert list(table.columns) == ["chrom", "pos", "id", "ref", "alt", "CLASS", "MOTIF", "tf", "arch", "logit_ref",
                                        "logit_alt", "delta_logit", "prob_ref", "prob_alt", "delta_prob",
                                        "log_odds_ratio"]
         assert set(table["tf"]) == {tf} and sorted(set(table["arch"])) == ARCHS
@@ -134,8 +135,13 @@ def test_summary_is_ranked_by_effect_across_tfs(tiny_run):
 @pytest.mark.slow
 def test_ground_truth_table_has_every_tf_and_architecture(tiny_run):
     workdir, _ = tiny_run
-    truth = pd.read_csv(workdir / "results/summary/variants_ground_truth.tsv", sep="\t")
+    table = pd.read_csv(workdir / "results/summary/variants_ground_truth.tsv", sep="\t")
+    truth = table[table["motif"] == "all"]
     assert sorted(zip(truth["tf"], truth["arch"])) == sorted(itertools.product(TFS, ARCHS))
+    halves = table[table["motif"] != "all"]  # the composite: a row per planted matrix, none for CTCF
+    assert sorted(zip(halves["tf"], halves["arch"], halves["motif"])) == sorted(
+        itertools.product(["TAL1-GATA1(test)"], ARCHS, ["MA0035.4", "MA0091.1"]))
+    assert (halves["n_break"] > 0).all()
     assert truth["auroc_break"].between(0, 1).all() and truth["sign_accuracy"].between(0, 1).all()
     assert (truth["n_break"] > 0).all() and (truth["n_neutral"] > 0).all()
     # the tiny CNN of CTCF (10 epochs, AUROC > 0.8 in test_pipeline) tells motif-breaking variants apart

@@ -15,8 +15,8 @@ defined by what a change does to matches:
     position × ALT pairs (not always the most informative position).
 ``create``
     Far from every planted site (``far`` bp), one base change that turns a near-match into a match:
-    the best k-mer through the variant is below ``threshold`` before and at least ``threshold`` after
-    (a gain of binding is expected).
+    the best k-mer through the variant (either strand) is below ``threshold`` before and at least
+    ``threshold`` after (a gain of binding is expected).
 ``neutral_far``
     Far from every planted site, in windows with no k-mer scoring ``threshold`` before or after the
     change; ALT uniform among the other bases.
@@ -30,7 +30,8 @@ composite's halves get half each when both have enough candidates), so each half
 own (``deepmotif variants-ground-truth`` reports a row per matrix).
 
 INFO also carries ``MOTIF`` (JASPAR id), ``PEAK`` (the planted peak, ``.`` far from peaks) and
-``DSCORE`` (the change of the site's score, or of the created k-mer's, in bits).
+``DSCORE`` (the change of the site's score, or for ``create`` of the best score through the variant, in
+bits).
 Everything is drawn from ``numpy.random.default_rng(seed)``: the same inputs and seed give the same
 VCF. Positions are unique and at least ``length // 2`` bp from a chromosome end, so the scoring
 window never runs off.
@@ -243,15 +244,20 @@ def _far_variants(genome: Mapping[str, str], planted: pd.DataFrame, motifs: Mapp
             k = lo.shape[1]
             scores = kmer_scores(codes, lo)
             windows = np.lib.stride_tricks.sliding_window_view(cur, k)
+            positions, alts = [], []
             for strand, table in enumerate((lo, lo[COMPLEMENT][:, ::-1])):
                 gain = table.max(axis=0)[None, :] - table[windows, np.arange(k)]  # best change per k-mer
                 j = gain.argmax(axis=1)
                 improved = scores[strand] + gain[np.arange(len(j)), j]
                 pos = np.arange(len(j)) + j
-                for start in np.flatnonzero((improved >= thr) & (scores[strand] < thr) & mask[pos]):
-                    p = int(pos[start])
-                    rows.append((chrom, p, seq[p], "ACGT"[int(table[:, j[start]].argmax())], "create",
-                                 motif_id, ".", float(gain[start, j[start]])))
+                starts = np.flatnonzero((improved >= thr) & (scores[strand] < thr) & mask[pos] & (codes[pos] < 4))
+                positions.append(pos[starts])
+                alts.append(table[:, j[starts]].argmax(axis=0))
+            pos, alt = np.concatenate(positions), np.concatenate(alts)
+            before, after = best_through(codes, pos, alt, lo)
+            created = (before < thr) & (after >= thr)  # no match through it on either strand before, one after
+            for p, b, gain in zip(pos[created], alt[created], (after - before)[created]):
+                rows.append((chrom, int(p), seq[p], "ACGT"[b], "create", motif_id, ".", float(gain)))
         free = np.flatnonzero(mask & (codes < 4))
         picks = rng.choice(free, size=min(3 * n, len(free)), replace=False) if len(free) else []
         kept = 0
@@ -368,7 +374,7 @@ def write_vcf(table: pd.DataFrame, sizes: Mapping[str, int], path: str | os.Path
                     'mutated at a flat position (. for neutral_far)">')
     header.add_line('##INFO=<ID=PEAK,Number=1,Type=String,Description="Simulated peak of the planted site">')
     header.add_line('##INFO=<ID=DSCORE,Number=1,Type=Float,Description="Change of the log-odds score (bits): of the '
-                    'planted site (break, neutral_flat), of the k-mer completed (create)">')
+                    'planted site (break, neutral_flat), of the best k-mer through the variant (create)">')
     with atomic_path(path) as tmp:
         with pysam.VariantFile(str(tmp), "wz" if str(path).endswith(".gz") else "w", header=header) as out:
             for i, row in enumerate(table.itertuples(index=False)):
