@@ -786,7 +786,7 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
                        for t in args.tables], ignore_index=True)
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    log.info("variant ground truth of %d TF × architecture pairs → %s", len(table), args.output)
+    log.info("variant ground truth: %d rows (TF × architecture × matrix) → %s", len(table), args.output)
 
 
 def _explain_variants_args(p: argparse.ArgumentParser) -> None:
