@@ -45,6 +45,40 @@ def test_atomic_path_removes_its_temporary_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("kind", ["file", "dir"])
+def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, monkeypatch, kind):
+    # CI caught it: SIGTERM (turned into an exception, as `deepmotif` commands do) arriving between
+    # mkstemp and the `try` that removes the temporary leaked the .part file
+    import signal
+    import tempfile
+
+    from deepmotif.io import atomic_dir
+
+    class Terminated(Exception):
+        pass
+
+    def on_sigterm(signum, frame):
+        raise Terminated
+
+    name = "mkstemp" if kind == "file" else "mkdtemp"
+    create = getattr(tempfile, name)
+
+    def create_then_get_killed(*args, **kwargs):
+        made = create(*args, **kwargs)
+        signal.raise_signal(signal.SIGTERM)  # the handler runs at once unless the signal is held back
+        return made
+
+    monkeypatch.setattr(tempfile, name, create_then_get_killed)
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        with pytest.raises(Terminated):
+            with (atomic_path if kind == "file" else atomic_dir)(tmp_path / "out") as tmp:
+                tmp.joinpath("x").write_text("") if kind == "dir" else tmp.write_text("x")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_stale_leftovers_of_the_same_output_are_removed_on_the_next_write(tmp_path):
     (tmp_path / ".out.tsv.k1l2m3n4.part").write_text("killed half-way")
     (tmp_path / ".out.tsv.abcd_123.part").mkdir()

@@ -19,7 +19,9 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,20 +92,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(path)
-    fd, tmp = tempfile.mkstemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual permissions
-    tmp_path = Path(tmp)
+    tmp_path: Path | None = None
     try:
+        with _signals_deferred():  # SIGTERM right after creating the file must find it in tmp_path
+            fd, tmp = tempfile.mkstemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent)
+            tmp_path = Path(tmp)
+            os.close(fd)
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
         yield tmp_path
         os.replace(tmp_path, path)
     finally:
-        if tmp_path.is_dir() and not tmp_path.is_symlink():
-            shutil.rmtree(tmp_path, ignore_errors=True)
-        elif tmp_path.exists() or tmp_path.is_symlink():
-            tmp_path.unlink()
+        with _signals_deferred():  # a second SIGTERM must not cut the clean-up short
+            _remove_temporary(tmp_path)
 
 
 @contextlib.contextmanager
@@ -125,16 +125,48 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path
         raise InputError(f"{path}: exists and is not empty; remove it first")
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(path)
-    tmp = Path(tempfile.mkdtemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent))
-    os.chmod(tmp, 0o777 & ~_umask())
+    tmp: Path | None = None
     try:
+        with _signals_deferred():
+            tmp = Path(tempfile.mkdtemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+        with _signals_deferred():
+            if tmp is not None and tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _remove_temporary(tmp: Path | None) -> None:
+    """Remove what the block left at the temporary path (a file, a symlink or a folder), if anything."""
+    if tmp is None:
+        return
+    if tmp.is_dir() and not tmp.is_symlink():
+        shutil.rmtree(tmp, ignore_errors=True)
+    elif tmp.exists() or tmp.is_symlink():
+        tmp.unlink()
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold back ``SIGTERM`` and ``SIGINT`` during the block; they are delivered right after it.
+
+    Where the process turns ``SIGTERM`` into an exception (``deepmotif`` commands do), an exception
+    raised between creating a temporary file and entering the ``try`` that removes it would leak the
+    file. Outside the main thread (where Python runs signal handlers) nothing is held back.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = {signal.SIGTERM, signal.SIGINT}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _umask() -> int:
