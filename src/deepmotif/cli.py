@@ -489,17 +489,24 @@ def run_compile_tomtom(args: argparse.Namespace) -> None:
 
     from deepmotif.interpret.modisco import compile_modisco
     from deepmotif.interpret.motifs import compile_tomtom
+    from deepmotif.interpret.numba_cache import compile_lock, machine_dir, share_numba_cache
     from deepmotif.io import atomic_path
 
     start = time.perf_counter()
-    compile_tomtom()
-    tomtom = time.perf_counter() - start
-    n_kernels = compile_modisco()
-    modisco = time.perf_counter() - start - tomtom
+    with compile_lock():  # a concurrent run compiling the same code: wait for it, then load
+        waited = time.perf_counter() - start
+        compile_tomtom()
+        tomtom = time.perf_counter() - start - waited
+        n_kernels = compile_modisco()
+        modisco = time.perf_counter() - start - waited - tomtom
+    where = machine_dir() if share_numba_cache() else "numba's default (beside the packages or NUMBA_CACHE_DIR)"
     with atomic_path(args.output) as tmp:
-        tmp.write_text(f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
+        tmp.write_text(f"numba cache: {where}\n"
+                       f"{waited:.1f} s to start numba and take the cache's lock (longer: another run was compiling)\n"
+                       f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
                        f"modisco-lite: {n_kernels} kernels compiled or loaded in {modisco:.1f} s\n")
-    log.info("Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s", tomtom, n_kernels, modisco)
+    log.info("numba cache %s: Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s (%.1f s to take the lock)",
+             where, tomtom, n_kernels, modisco, waited)
 
 
 # --- report ------------------------------------------------------------------------------------------

@@ -148,9 +148,9 @@ def run_modisco(X: np.ndarray, X_hyp: np.ndarray, **kwargs: Any) -> tuple[list, 
     pos_patterns, neg_patterns: list of modiscolite.core.SeqletSet
         Patterns of positive and of negative contributions (empty lists when none).
     """
+    use_modisco_cache()
     from modiscolite.tfmodisco import TFMoDISco
 
-    use_modisco_cache()
     X, X_hyp = np.asarray(X, dtype=np.float32), np.asarray(X_hyp, dtype=np.float32)
     if X.shape != X_hyp.shape or X.ndim != 3 or X.shape[1] != 4:
         raise ValueError(f"X and X_hyp must both have shape (n, 4, length), got {X.shape} and {X_hyp.shape}")
@@ -418,6 +418,9 @@ def discover(
 
 def _listed_kernels() -> list[tuple[Any, Any]]:
     """modisco-lite's numba kernels of a run with their signatures (its ``precompile`` list), or []."""
+    from deepmotif.interpret.numba_cache import share_numba_cache
+
+    share_numba_cache()
     try:
         from modiscolite import precompile
 
@@ -448,8 +451,8 @@ def use_modisco_cache() -> None:
 
 
 def compile_modisco() -> int:
-    """Compile modisco-lite's numba kernels into numba's disk cache (beside modisco-lite or in
-    ``NUMBA_CACHE_DIR``), so that parallel jobs load them instead of each compiling them.
+    """Compile modisco-lite's numba kernels into numba's disk cache (the shared per-user cache of
+    :mod:`deepmotif.interpret.numba_cache`), so that parallel jobs load them instead of each compiling them.
 
     modisco-lite's ``precompile`` module lists the kernels a run calls and their signatures; this
     compiles that list, with caching on, in this process. Returns the number of kernels compiled

@@ -6,9 +6,10 @@ Typical use on the PWMs of :func:`~deepmotif.interpret.filters.filter_pwms` or
     hits = match_jaspar(pwms, names, jaspar_motifs(), top_k=5)   # trims flanks, Tomtom, BH q-values
     write_meme("filters.meme", pwms, names)
 
-memelite's Tomtom is compiled by numba on its first call (about 40 s on an idle core) and cached on disk
-(numba's ``cache=True``, beside memelite or in ``NUMBA_CACHE_DIR``); :func:`compile_tomtom` does that
-once, before the jobs that match motifs run in parallel.
+memelite's Tomtom is compiled by numba on its first call (about 75 s of one core) and cached on disk,
+in a folder per user that every environment with the same memelite shares
+(:mod:`deepmotif.interpret.numba_cache`); :func:`compile_tomtom` does that once, before the jobs that
+match motifs run in parallel, which then load it in about a second.
 """
 
 from __future__ import annotations
@@ -100,6 +101,7 @@ def write_meme(path: str | os.PathLike, pwms: Sequence[np.ndarray] | np.ndarray,
     names: sequence of str
         Unique motif identifiers without whitespace.
     """
+    _share_numba_cache()
     from memelite.io import write_meme as memelite_write_meme
 
     pwms = check_pwms(pwms, names)
@@ -120,6 +122,7 @@ def read_meme(path: str | os.PathLike) -> tuple[list[np.ndarray], list[str]]:
     names: list of str
         The first word of each ``MOTIF`` line.
     """
+    _share_numba_cache()
     from memelite.io import read_meme as memelite_read_meme
 
     try:
@@ -180,6 +183,13 @@ def jaspar_motifs(
     return Motifs(tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs), tuple(pwms))
 
 
+def _share_numba_cache() -> None:
+    """Before memelite is imported: its numba code goes to the shared per-user cache."""
+    from deepmotif.interpret.numba_cache import share_numba_cache
+
+    share_numba_cache()
+
+
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
     """Benjamini–Hochberg q-values along the last axis of ``p_values``."""
     from scipy.stats import false_discovery_control
@@ -227,6 +237,7 @@ def match_jaspar(
         and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
         as ``pwm[:, query_start:query_end]``.
     """
+    _share_numba_cache()
     from memelite import tomtom
 
     pwms = check_pwms(pwms, names)
@@ -254,10 +265,13 @@ def match_jaspar(
 def compile_tomtom() -> None:
     """Compile memelite's Tomtom (numba) into its on-disk cache by matching two tiny random motifs.
 
-    numba writes the machine code beside memelite's sources (or into ``NUMBA_CACHE_DIR``); later
-    processes load it in a fraction of a second instead of compiling for ~40 s each. Run once before
-    parallel jobs that match motifs, so that they do not all compile at the same time.
+    numba writes the machine code into the shared per-user cache
+    (:func:`~deepmotif.interpret.numba_cache.share_numba_cache`); later processes load it in about a
+    second instead of compiling for ~75 s each. Run once before parallel jobs that match motifs, so that
+    they do not all compile at the same time. Every call of :func:`match_jaspar` runs the same compiled
+    code: numba compiles ``_tomtom`` with everything it can call, whatever the input.
     """
+    _share_numba_cache()
     from memelite import tomtom
 
     rng = np.random.default_rng(0)
