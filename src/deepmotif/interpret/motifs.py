@@ -19,6 +19,7 @@ import logging
 import os
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -164,23 +165,44 @@ def jaspar_motifs(
     Motifs
         ``ids`` (e.g. ``MA0139.2``), ``names`` (e.g. ``CTCF``) and read-only ``(4, k)`` matrices.
     """
+    import hashlib
+
+    import pyjaspar
     from pyjaspar import jaspardb
+
+    from deepmotif.interpret.user_cache import read_cached_arrays, write_cached_arrays
 
     releases = jaspardb().get_releases()
     if release not in releases:  # pyjaspar itself only prints a message and goes on
         raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
     db = jaspardb(release=release)
-    motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
-    if not motifs:
-        raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
-    pwms = []
-    for motif in motifs:
-        counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64)
-        pwm = counts / counts.sum(axis=0, keepdims=True)
+    # pyjaspar runs ~9000 SQLite queries (~1 s) per call: the matrices are cached per user, named by the
+    # release file's content, the pyjaspar version and the selection
+    source = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"][0]
+    key = hashlib.sha256(Path(source).read_bytes())
+    key.update(repr((pyjaspar.__version__, collection, tax_group)).encode())
+    entry = f"jaspar/{release}-{collection}-{tax_group or 'all'}-{key.hexdigest()[:16]}.npz"
+    cached = read_cached_arrays(entry)
+    if cached is not None:
+        ids, names = tuple(cached["ids"].tolist()), tuple(cached["names"].tolist())
+        starts = np.cumsum(cached["widths"])[:-1]
+        pwms = [np.ascontiguousarray(pwm) for pwm in np.split(cached["pwms"], starts, axis=1)]
+    else:
+        motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
+        if not motifs:
+            raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
+        ids, names = tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs)
+        pwms = []
+        for motif in motifs:
+            counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64)
+            pwms.append(counts / counts.sum(axis=0, keepdims=True))
+        write_cached_arrays(entry, ids=np.array(ids), names=np.array(names), pwms=np.concatenate(pwms, axis=1),
+                            widths=np.array([pwm.shape[1] for pwm in pwms]))
+    for pwm in pwms:
         pwm.setflags(write=False)
-        pwms.append(pwm)
-    logger.info("loaded %d motifs from %s %s %s", len(pwms), release, collection, tax_group)
-    return Motifs(tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs), tuple(pwms))
+    logger.info("loaded %d motifs from %s %s %s%s", len(pwms), release, collection, tax_group,
+                " (cached)" if cached is not None else "")
+    return Motifs(ids, names, tuple(pwms))
 
 
 def _share_numba_cache() -> None:

@@ -5,8 +5,8 @@ and caches the machine code on disk. By default it caches beside the package's s
 (``site-packages/memelite/__pycache__``), so every new virtual environment (a new clone after
 ``setup.sh``, a Snakemake conda environment) compiles again; ``NUMBA_CACHE_DIR`` does not help, as numba
 files the cache there under a hash of the source folder's absolute path. :func:`share_numba_cache`
-puts it under ``$DEEPMOTIF_CACHE_DIR/numba`` (default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif/numba``)
-instead, in folders named by what the machine code depends on::
+puts it in the per-user cache folder instead (:func:`~deepmotif.interpret.user_cache.cache_root`:
+``$DEEPMOTIF_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``), in folders named by what the machine code depends on::
 
     numba/py3.11-numba0.68.1/<cpu name>-<hash of numba's CPU key>/memelite.tomtom-<hash of tomtom.py>/
 
@@ -40,19 +40,11 @@ from pathlib import Path
 import numba
 from numba.core import caching, config
 
+from deepmotif.interpret.user_cache import cache_root
+
 log = logging.getLogger(__name__)
 
 SHARED_PACKAGES = ("memelite", "modiscolite")
-
-
-def cache_root() -> Path | None:
-    """``$DEEPMOTIF_CACHE_DIR``, else ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``; None if set to ``off``."""
-    explicit = os.environ.get("DEEPMOTIF_CACHE_DIR", "")
-    if explicit.lower() in ("off", "none", "0"):
-        return None
-    if explicit:
-        return Path(explicit).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "deepmotif"
 
 
 @functools.cache

@@ -30,6 +30,25 @@ def _normalize_columns(X: torch.Tensor, min_total: float = 1e-6) -> torch.Tensor
     return torch.where(keep, X / torch.where(keep, total, 1.0), torch.full_like(X, 0.25))
 
 
+def rmsprop_state(X: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The state of :func:`rmsprop_step` for the tensor ``X``, as ``torch.optim.RMSprop`` starts it."""
+    return {"square_avg": torch.zeros_like(X, memory_format=torch.preserve_format), "step": torch.tensor(0.0)}
+
+
+def rmsprop_step(X: torch.Tensor, grad: torch.Tensor, state: dict[str, torch.Tensor], lr: float) -> None:
+    """One step of ``torch.optim.RMSprop(lr=lr)`` (its defaults otherwise) on ``X``, in place.
+
+    torch's functional RMSprop (``torch.optim.rmsprop.rmsprop``, the code ``RMSprop.step`` runs) with
+    the optimizer's default settings, so the trajectory is the optimizer's to the last bit. The
+    optimizer object itself imports torch._dynamo on its first use, ~1.5 s of CPU in every
+    interpretation job. Call inside ``torch.no_grad()``.
+    """
+    from torch.optim.rmsprop import rmsprop
+
+    rmsprop([X], [grad], [state["square_avg"]], [], [], [state["step"]], lr=lr, alpha=0.99, eps=1e-8,
+            weight_decay=0.0, momentum=0.0, centered=False)
+
+
 def optimize_class_input(
     model: nn.Module,
     length: int,
@@ -87,15 +106,15 @@ def optimize_class_input(
         bases = torch.randint(0, 4, (n_restarts, length), generator=generator)
         X = F.one_hot(bases, 4).transpose(1, 2).float()
     X = X.to(model_device(model)).requires_grad_()
-    optimizer = torch.optim.RMSprop([X], lr=lr)
+    state = rmsprop_state(X)
     with input_gradients_enabled(model):
         for _ in range(steps):
             y_hat = model(X).float()
             loss = F.binary_cross_entropy_with_logits(y_hat, torch.ones_like(y_hat), reduction="sum")
             loss = loss + l2 * X.pow(2).sum()
-            (X.grad,) = torch.autograd.grad(loss, X)  # not backward(): leaves the weights' .grad alone
-            optimizer.step()
+            (grad,) = torch.autograd.grad(loss, X)  # not backward(): leaves the weights' .grad alone
             with torch.no_grad():
+                rmsprop_step(X, grad, state, lr)
                 X.clamp_(0.0, 1.0)
         with torch.no_grad():
             scores = torch.sigmoid(model(X).float())
