@@ -235,6 +235,27 @@ def test_optimize_recovers_gata():
     assert all(p.grad is None for p in net.parameters())
 
 
+def test_optimize_follows_torch_rmsprop_optimizer_bit_for_bit():
+    # the functional RMSprop (no torch._dynamo import) must give the optimizer object's trajectory exactly
+    net = tiny_net("cnn").eval()
+    pwms, scores = optimize_class_input(net, 15, n_restarts=2, steps=30, lr=0.05, l2=0.009, seed=3, init="onehot")
+    bases = torch.randint(0, 4, (2, 15), generator=torch.Generator().manual_seed(3))
+    X = torch.nn.functional.one_hot(bases, 4).transpose(1, 2).float().requires_grad_()
+    optimizer = torch.optim.RMSprop([X], lr=0.05)
+    for _ in range(30):
+        y_hat = net(X)
+        loss = nn.functional.binary_cross_entropy_with_logits(y_hat, torch.ones_like(y_hat), reduction="sum")
+        (X.grad,) = torch.autograd.grad(loss + 0.009 * X.pow(2).sum(), X)
+        optimizer.step()
+        with torch.no_grad():
+            X.clamp_(0.0, 1.0)
+    X = X.detach()
+    assert not torch.equal(X, torch.nn.functional.one_hot(bases, 4).transpose(1, 2).float())  # it moved
+    total = X.sum(dim=1, keepdim=True)
+    assert torch.equal(pwms, torch.where(total >= 1e-6, X / total.clamp(min=1e-6), 0.25))
+    assert torch.equal(scores, torch.sigmoid(net(X)).detach())
+
+
 def test_optimize_uniform_init_is_the_authors_start():
     # steps=0: the start itself; uniform entries in [0, 1] from the seeded generator, normalized per position
     pwms, scores = optimize_class_input(MotifNet("GATA"), 12, n_restarts=2, steps=0, lr=0.05, l2=0.009, seed=5,

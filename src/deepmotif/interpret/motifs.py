@@ -183,6 +183,8 @@ def jaspar_motifs(
     key.update(repr((pyjaspar.__version__, collection, tax_group)).encode())
     entry = f"jaspar/{release}-{collection}-{tax_group or 'all'}-{key.hexdigest()[:16]}.npz"
     cached = read_cached_arrays(entry)
+    if cached is not None and not {"ids", "names", "pwms", "widths"} <= set(cached):
+        cached = None
     if cached is not None:
         ids, names = tuple(cached["ids"].tolist()), tuple(cached["names"].tolist())
         starts = np.cumsum(cached["widths"])[:-1]

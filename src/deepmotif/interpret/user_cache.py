@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +28,12 @@ def cache_root() -> Path | None:
         return None
     if explicit:
         return Path(explicit).expanduser()
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser() / "deepmotif"
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]).expanduser() / "deepmotif"
+    try:
+        return Path.home() / ".cache" / "deepmotif"
+    except (RuntimeError, KeyError):  # no home directory (HOME unset, no passwd entry)
+        return None
 
 
 def read_cached_arrays(name: str) -> dict[str, np.ndarray] | None:
@@ -38,7 +44,7 @@ def read_cached_arrays(name: str) -> dict[str, np.ndarray] | None:
     try:
         with np.load(root / name, allow_pickle=False) as data:
             return {k: data[k] for k in data.files}
-    except (OSError, ValueError, EOFError):  # missing, or cut short by a full disk: recompute
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # missing, or cut short (a full disk)
         return None
 
 
