@@ -6,8 +6,11 @@
 #                    and this package (editable), in a virtual environment .venv/
 #                    made with $PYTHON (default python3: the distribution's own Python works, PEP 668
 #                    forbids only system-wide pip). Then: .venv/bin/snakemake, .venv/bin/python -m pytest.
+# Last, numba compiles memelite's Tomtom and modisco-lite's kernels into the per-user cache
+# ${DEEPMOTIF_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/deepmotif} (~100 s of one core the first time on a
+# machine, a few seconds once cached there), so that the pipeline and the tests load them.
 # Idempotent. Set DEEPMOTIF_NO_APT=1 to skip the system packages (e.g. without root),
-# DEEPMOTIF_VENV=path for another environment folder.
+# DEEPMOTIF_VENV=path for another environment folder, DEEPMOTIF_NO_COMPILE=1 to skip the compile.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -63,4 +66,10 @@ if ! "$PYTHON" -c "import torch, sys; v = torch.__version__; sys.exit(v != '$WAN
 fi
 "$PYTHON" -m pip install -q --disable-pip-version-check -r requirements.txt  # torch==X is met by X+cpu
 "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps -e .
+if [ "${DEEPMOTIF_NO_COMPILE:-0}" != "1" ]; then
+  echo "setup: numba: memelite's Tomtom and modisco-lite's kernels (compiled once per machine, ~100 s; then loaded)"
+  "$PYTHON" -m deepmotif compile-tomtom -o "$VENV/tomtom.compiled" 2> "$VENV/tomtom.compile.log" \
+    && sed -n 's/^/setup:   /p' "$VENV/tomtom.compiled" \
+    || echo "setup: warning: the compile failed ($VENV/tomtom.compile.log); the pipeline's compile_tomtom job compiles"
+fi
 echo "setup: done ($("$PYTHON" -c 'import torch, lightning, snakemake; print("torch", torch.__version__, "cuda" if torch.version.cuda else "cpu", "lightning", lightning.__version__, "snakemake", snakemake.__version__)'); $(bedtools --version 2>/dev/null || echo 'bedtools missing'))"

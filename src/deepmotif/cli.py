@@ -502,7 +502,7 @@ def run_compile_tomtom(args: argparse.Namespace) -> None:
     where = machine_dir() if share_numba_cache() else "numba's default (beside the packages or NUMBA_CACHE_DIR)"
     with atomic_path(args.output) as tmp:
         tmp.write_text(f"numba cache: {where}\n"
-                       f"{waited:.1f} s to start numba and take the cache's lock (longer: another run was compiling)\n"
+                       f"waited {waited:.1f} s for the cache's lock (another run compiling into it)\n"
                        f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
                        f"modisco-lite: {n_kernels} kernels compiled or loaded in {modisco:.1f} s\n")
     log.info("numba cache %s: Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s (%.1f s to take the lock)",
