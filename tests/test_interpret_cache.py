@@ -35,7 +35,8 @@ PROBE = textwrap.dedent("""
 
 def _package(root: Path, body: str) -> Path:
     (root / "tinypkg").mkdir(parents=True)
-    (root / "tinypkg" / "__init__.py").write_text(f"import numba\n\n@numba.njit(cache=True)\ndef f(x):\n    return {body}\n")
+    source = f"import numba\n\n\n@numba.njit(cache=True)\ndef f(x):\n    return {body}\n"
+    (root / "tinypkg" / "__init__.py").write_text(source)
     return root
 
 

@@ -6,7 +6,8 @@ and caches the machine code on disk. By default it caches beside the package's s
 ``setup.sh``, a Snakemake conda environment) compiles again; ``NUMBA_CACHE_DIR`` does not help, as numba
 files the cache there under a hash of the source folder's absolute path. :func:`share_numba_cache`
 puts it in the per-user cache folder instead (:func:`~deepmotif.interpret.user_cache.cache_root`:
-``$DEEPMOTIF_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``), in folders named by what the machine code depends on::
+``$DEEPMOTIF_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``), in folders named by what
+the machine code depends on::
 
     numba/py3.11-numba0.68.1/<cpu name>-<hash of numba's CPU key>/memelite.tomtom-<hash of tomtom.py>/
 
