@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import matplotlib
@@ -18,11 +18,13 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.collections import PathCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.transforms import Affine2D, blended_transform_factory  # noqa: E402
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
 from deepmotif.io import atomic_dir, atomic_path  # noqa: E402
-from deepmotif.report.plots import ALPHABET, PALETTE, plot_logo, plot_roc_pr  # noqa: E402
+from deepmotif.report.plots import ALPHABET, PALETTE, letter_paths, plot_logo, plot_roc_pr  # noqa: E402
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
 DPI = 90
@@ -72,6 +74,10 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
                      what: str = "planted motif") -> Iterator[tuple[dict, Figure]]:
     """Per-sequence figures comparing architectures, from the arrays of ``deepmotif saliency``/``temporal``/``ism``.
 
+    One figure is laid out (axes, colour bars, labels) and redrawn for every sequence, since building
+    the axes costs more than drawing them: save each figure before taking the next (as
+    :func:`write_figure_folder` does); the figures yielded are the same object.
+
     Parameters
     ----------
     kind: str
@@ -105,19 +111,47 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
             raise ValueError(f"{kind} of {arch!r} has other sequences than the first architecture; "
                              "compute all from the same sequences.tsv")
     by_id = sites.groupby("id")[["start", "end"]] if sites is not None and len(sites) else None
+    frame = None
     for i, (sid, seq) in enumerate(zip(ids, seqs)):
         title = f"{i + 1}. {sid}"
         spans = ([tuple(x) for x in by_id.get_group(sid).to_numpy()]
                  if by_id is not None and sid in by_id.groups else [])
+        if frame is None or frame.length != len(seq):
+            frame = _FRAMES[kind](list(results), len(seq))
         if kind == "saliency":
-            fig = saliency_figure(seq, title, {a: r["X_attr"][i] for a, r in results.items()},
-                                  {a: float(r["prob"][i]) for a, r in results.items()}, spans, what)
+            fig = _draw_saliency(frame, seq, title, {a: r["X_attr"][i] for a, r in results.items()},
+                                 {a: float(r["prob"][i]) for a, r in results.items()}, spans, what)
         elif kind == "temporal":
-            fig = temporal_figure(seq, title, {a: (r["forward"][i], r["backward"][i]) for a, r in results.items()},
-                                  spans)
+            fig = _draw_temporal(frame, seq, title,
+                                 {a: (r["forward"][i], r["backward"][i]) for a, r in results.items()}, spans)
         else:
-            fig = ism_figure(seq, title, {a: r["X_ism"][i] for a, r in results.items()}, spans, what)
+            fig = _draw_ism(frame, seq, title, {a: r["X_ism"][i] for a, r in results.items()}, spans, what)
         yield {"name": f"{i + 1:02d}_{sid}", "rank": i + 1, "id": sid}, fig
+
+
+class _Frame:
+    """A figure laid out once (axes, colour bars, fixed labels) and redrawn for every sequence.
+
+    What depends on the sequence (logos, marked sites, the sequence letters) is added through
+    :meth:`add` and removed by :meth:`reset`; images are updated in place.
+    """
+
+    def __init__(self, fig: Figure, axes, length: int) -> None:
+        self.fig, self.axes, self.length = fig, list(axes), length
+        self.images: list = []
+        self.dots: list = []
+        self._added: list = []
+
+    def add(self, ax, draw: Callable[[], object]) -> None:
+        """Call ``draw()``, which adds artists to ``ax``; they are removed at the next :meth:`reset`."""
+        before = set(ax.get_children())
+        draw()
+        self._added.extend(a for a in ax.get_children() if a not in before)
+
+    def reset(self) -> None:
+        for artist in self._added:
+            artist.remove()
+        self._added.clear()
 
 
 def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
@@ -142,8 +176,8 @@ def _stacked_axes(n_rows: int, row_height: float, heights=None):
     """
     heights = heights or [1.0] * n_rows
     total = row_height * sum(heights) + 0.35 * n_rows + 0.9
-    fig, axes = plt.subplots(n_rows, 1, figsize=(WIDTH, total), squeeze=False,
-                             gridspec_kw={"height_ratios": heights})
+    fig = Figure(figsize=(WIDTH, total))
+    axes = fig.subplots(n_rows, 1, squeeze=False, gridspec_kw={"height_ratios": heights})
     fig.subplots_adjust(left=0.055, right=0.93, top=1 - 0.7 / total, bottom=0.45 / total,
                         hspace=0.35 * n_rows / (row_height * sum(heights)) + 0.15)
     return fig, axes[:, 0]
@@ -159,19 +193,35 @@ def _colorbar(fig: Figure, image, ax, label: str) -> None:
 
 
 def _heat(fig: Figure, ax, M: np.ndarray, rows: str | list[str], cmap: str, vmin: float, vmax: float,
-          label: str) -> None:
+          label: str):
+    """A heatmap of ``M`` (rows labelled ``rows``) with its colour bar; returns the image."""
     image = ax.imshow(M, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_yticks(range(len(rows)), list(rows), fontsize=8)
     for tick in ax.get_yticklabels():
         tick.set_color(PALETTE.get(tick.get_text(), "black"))
     ax.set_xticks([])
     _colorbar(fig, image, ax, label)
+    return image
 
 
-def _sequence_ticks(ax, seq: str) -> None:
-    ax.set_xticks(range(len(seq)), list(seq), fontsize=6, family="monospace")
-    for tick, base in zip(ax.get_xticklabels(), seq.upper()):
-        tick.set_color(PALETTE.get(base, "black"))
+SEQUENCE_LETTER_HEIGHT = 8.0  # points: the sequence under a heatmap, one letter per column
+
+
+def _sequence_letters(ax, seq: str) -> None:
+    """The sequence under ``ax``, one coloured letter per column.
+
+    Drawn as one path collection by :func:`deepmotif.report.plots.letter_paths` (a logo of the
+    one-hot sequence): as 101 tick labels it cost a text layout per letter and per figure.
+    """
+    fig = ax.figure
+    box = ax.get_position()
+    points = box.height * fig.get_figheight() * 72  # height of the axes in points
+    height, gap = SEQUENCE_LETTER_HEIGHT / points, 2.0 / points
+    paths, colours = letter_paths(one_hot([seq])[0])
+    to_axes = Affine2D().scale(1.0, height).translate(0.0, -gap - height)
+    ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors="none", linewidths=0, clip_on=False,
+                                     transform=to_axes + blended_transform_factory(ax.transData, ax.transAxes)),
+                      autolim=False)
 
 
 def _limit(M: np.ndarray) -> float:
@@ -181,6 +231,36 @@ def _limit(M: np.ndarray) -> float:
 
 def _title(fig: Figure, title: str, spans, marked: str, what: str = "planted motif") -> None:
     fig.suptitle(title + (f"  ({marked}: {what})" if len(spans) else ""), x=0.01, ha="left", fontsize=11)
+
+
+def _saliency_frame(archs: list[str], length: int) -> _Frame:
+    """Per architecture a 4×length heatmap above a logo axes."""
+    fig, axes = _stacked_axes(2 * len(archs), 0.75, [1, 1.3] * len(archs))
+    frame = _Frame(fig, axes, length)
+    for k in range(len(archs)):
+        frame.images.append(_heat(fig, axes[2 * k], np.zeros((4, length)), ALPHABET, "RdBu_r", -1.0, 1.0,
+                                  "saliency"))
+    return frame
+
+
+def _draw_saliency(frame: _Frame, seq: str, title: str, attrs: Mapping[str, np.ndarray],
+                   probs: Mapping[str, float] | None, spans, what: str) -> Figure:
+    frame.reset()
+    onehot = one_hot([seq])[0]
+    for k, (arch, X_attr) in enumerate(attrs.items()):
+        X_attr = np.asarray(X_attr, dtype=np.float64)
+        _check_seq(seq, X_attr, f"saliency of {arch}")
+        heat, logo = frame.axes[2 * k], frame.axes[2 * k + 1]
+        limit = _limit(X_attr)
+        frame.images[k].set_data(X_attr)
+        frame.images[k].set_clim(-limit, limit)
+        label = arch if probs is None else f"{arch}  (P(binding) = {probs[arch]:.3f})"
+        heat.set_title(label, loc="left", fontsize=10)
+        frame.add(logo, lambda: (plot_logo(X_attr * onehot, ax=logo, kind="attribution"), _mark_sites(logo, spans)))
+        logo.set_ylabel("saliency")
+        logo.set_xlabel("position" if k == len(attrs) - 1 else "")
+    _title(frame.fig, title, spans, "shaded", what)
+    return frame.fig
 
 
 def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
@@ -204,21 +284,39 @@ def saliency_figure(seq: str, title: str, attrs: Mapping[str, np.ndarray],
     -------
     matplotlib.figure.Figure
     """
-    fig, axes = _stacked_axes(2 * len(attrs), 0.75, [1, 1.3] * len(attrs))
-    for k, (arch, X_attr) in enumerate(attrs.items()):
-        X_attr = np.asarray(X_attr, dtype=np.float64)
-        _check_seq(seq, X_attr, f"saliency of {arch}")
-        heat, logo = axes[2 * k], axes[2 * k + 1]
-        limit = _limit(X_attr)
-        _heat(fig, heat, X_attr, ALPHABET, "RdBu_r", -limit, limit, "saliency")
-        label = arch if probs is None else f"{arch}  (P(binding) = {probs[arch]:.3f})"
-        heat.set_title(label, loc="left", fontsize=10)
-        plot_logo(X_attr * one_hot([seq])[0], ax=logo, kind="attribution")
-        logo.set_ylabel("saliency")
-        logo.set_xlabel("position" if k == len(attrs) - 1 else "")
-        _mark_sites(logo, spans)
-    _title(fig, title, spans, "shaded", what)
-    return fig
+    return _draw_saliency(_saliency_frame(list(attrs), len(seq)), seq, title, attrs, probs, spans, what)
+
+
+def _heat_frame(label: str, rows: list[str], cmap: str, row_height: float, dots: bool):
+    """Builder of a frame with one heatmap per architecture (``rows`` labelled), optionally with dots."""
+    def build(archs: list[str], length: int) -> _Frame:
+        fig, axes = _stacked_axes(len(archs), row_height)
+        frame = _Frame(fig, axes, length)
+        for ax in axes:
+            frame.images.append(_heat(fig, ax, np.zeros((len(rows), length)), rows, cmap, 0.0, 1.0, label))
+            if dots:
+                frame.dots.append(ax.scatter(np.zeros(0), np.zeros(0), s=3, c="black", marker="o", linewidths=0))
+        return frame
+    return build
+
+
+_temporal_frame = _heat_frame("P(binding)", ["forward", "backward"], "viridis", 0.55, dots=False)
+_ism_frame = _heat_frame("change in logit", list(ALPHABET), "RdBu_r", 0.8, dots=True)
+
+
+def _draw_temporal(frame: _Frame, seq: str, title: str, scores: Mapping[str, tuple[np.ndarray, np.ndarray]],
+                   spans) -> Figure:
+    frame.reset()
+    for k, (arch, (forward, backward)) in enumerate(scores.items()):
+        ax = frame.axes[k]
+        M = np.stack([np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)])
+        _check_seq(seq, M, f"temporal scores of {arch}")
+        frame.images[k].set_data(M)
+        ax.set_title(arch, loc="left", fontsize=10)
+        frame.add(ax, lambda: _mark_sites(ax, spans, box=True))
+    frame.add(frame.axes[-1], lambda: _sequence_letters(frame.axes[-1], seq))
+    _title(frame.fig, title, spans, "dashed")
+    return frame.fig
 
 
 def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray, np.ndarray]],
@@ -238,35 +336,37 @@ def temporal_figure(seq: str, title: str, scores: Mapping[str, tuple[np.ndarray,
     Returns
     -------
     matplotlib.figure.Figure
+        The sequence is drawn under the last heatmap, one coloured letter per column.
     """
-    fig, axes = _stacked_axes(len(scores), 0.55)
-    for ax, (arch, (forward, backward)) in zip(axes, scores.items()):
-        M = np.stack([np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)])
-        _check_seq(seq, M, f"temporal scores of {arch}")
-        _heat(fig, ax, M, ["forward", "backward"], "viridis", 0.0, 1.0, "P(binding)")
+    return _draw_temporal(_temporal_frame(list(scores), len(seq)), seq, title, scores, spans)
+
+
+def _draw_ism(frame: _Frame, seq: str, title: str, isms: Mapping[str, np.ndarray], spans, what: str) -> Figure:
+    frame.reset()
+    ref = np.array([(j, ALPHABET.index(b)) for j, b in enumerate(seq.upper()) if b in ALPHABET],
+                   dtype=float).reshape(-1, 2)
+    for k, (arch, X_ism) in enumerate(isms.items()):
+        ax = frame.axes[k]
+        X_ism = np.asarray(X_ism, dtype=np.float64)
+        _check_seq(seq, X_ism, f"ISM of {arch}")
+        limit = _limit(X_ism)
+        frame.images[k].set_data(X_ism)
+        frame.images[k].set_clim(-limit, limit)
+        frame.dots[k].set_offsets(ref)
         ax.set_title(arch, loc="left", fontsize=10)
-        _mark_sites(ax, spans, box=True)
-    _sequence_ticks(axes[-1], seq)
-    _title(fig, title, spans, "dashed")
-    return fig
+        frame.add(ax, lambda: _mark_sites(ax, spans, box=True))
+    frame.add(frame.axes[-1], lambda: _sequence_letters(frame.axes[-1], seq))
+    _title(frame.fig, title, spans, "dashed", what)
+    return frame.fig
 
 
 def ism_figure(seq: str, title: str, isms: Mapping[str, np.ndarray], spans=(),
                what: str = "planted motif") -> Figure:
     """In-silico mutagenesis maps of one sequence under several models (change in logit, rows A, C, G, T)."""
-    fig, axes = _stacked_axes(len(isms), 0.8)
-    ref = [(j, ALPHABET.index(b)) for j, b in enumerate(seq.upper()) if b in ALPHABET]
-    for ax, (arch, X_ism) in zip(axes, isms.items()):
-        X_ism = np.asarray(X_ism, dtype=np.float64)
-        _check_seq(seq, X_ism, f"ISM of {arch}")
-        limit = _limit(X_ism)
-        _heat(fig, ax, X_ism, ALPHABET, "RdBu_r", -limit, limit, "change in logit")
-        ax.scatter([j for j, _ in ref], [b for _, b in ref], s=3, c="black", marker="o", linewidths=0)
-        ax.set_title(arch, loc="left", fontsize=10)
-        _mark_sites(ax, spans, box=True)
-    _sequence_ticks(axes[-1], seq)
-    _title(fig, title, spans, "dashed", what)
-    return fig
+    return _draw_ism(_ism_frame(list(isms), len(seq)), seq, title, isms, spans, what)
+
+
+_FRAMES = {"saliency": _saliency_frame, "temporal": _temporal_frame, "ism": _ism_frame}
 
 
 def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.DataFrame,

@@ -31,12 +31,47 @@ def _glyph(letter: str) -> tuple[np.ndarray, np.ndarray]:
     return (vertices - low) / (high - low), path.codes
 
 
+def letter_paths(M: np.ndarray) -> tuple[list, list[str]]:
+    """The letters of a logo of ``M`` as paths in data coordinates, and their colours.
+
+    Letters are stacked as logomaker stacks them: per position the smallest at the bottom, positive
+    scores above 0 and negative ones below, each letter 0.95 wide and as tall as its score.
+
+    Parameters
+    ----------
+    M: numpy.ndarray, shape=(4, length)
+        Heights of A, C, G, T per position.
+
+    Returns
+    -------
+    list of matplotlib.path.Path, list of str
+        Position by position, positive letters before negative ones.
+    """
+    from matplotlib.path import Path as MplPath
+
+    paths, colours = [], []
+    for j in range(M.shape[1]):
+        for sign in (1, -1):
+            heights = M[:, j] * sign
+            base = 0.0
+            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
+                h = heights[b]
+                if h <= 0:
+                    continue
+                vertices, codes = _glyph(ALPHABET[b])
+                xy = vertices * [0.95, h] + [j - 0.475, base if sign > 0 else -base - h]
+                paths.append(MplPath(xy, codes, readonly=True))
+                colours.append(PALETTE[ALPHABET[b]])
+                base += h
+    return paths, colours
+
+
 def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     """Sequence logo drawn as one collection of cached letter outlines, in logomaker's layout.
 
     Letters are stacked as logomaker stacks them (smallest at the bottom, negative scores below the
     axis; tests/test_interpret.py compares the two), but each letter's outline is computed once and
-    all are drawn as one collection: logomaker lays out a font path for every letter, about ten
+    all are drawn as one path collection: logomaker lays out a font path for every letter, about ten
     times slower, and the dashboards draw hundreds of logos.
 
     Parameters
@@ -52,9 +87,7 @@ def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
+    from matplotlib.collections import PathCollection
 
     from deepmotif.interpret.motifs import information_content
 
@@ -67,21 +100,9 @@ def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
         M = M * np.clip(information_content(M), 0, None)
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
-    patches, colours = [], []
-    for j in range(M.shape[1]):
-        for sign in (1, -1):
-            heights = M[:, j] * sign
-            base = 0.0
-            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
-                h = heights[b]
-                if h <= 0:
-                    continue
-                vertices, codes = _glyph(ALPHABET[b])
-                xy = vertices * [0.95, h] + [j - 0.475, base if sign > 0 else -base - h]
-                patches.append(PathPatch(MplPath(xy, codes)))
-                colours.append(PALETTE[ALPHABET[b]])
-                base += h
-    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="none", linewidths=0))
+    paths, colours = letter_paths(M)
+    # one collection of plain paths (no Patch artist per letter); limits are set below, not from the paths
+    ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors="none", linewidths=0), autolim=False)
     ax.set_xlim(-0.5, M.shape[1] - 0.5)
     top = float(np.clip(M, 0, None).sum(axis=0).max(initial=0))
     bottom = float(np.clip(M, None, 0).sum(axis=0).min(initial=0))
