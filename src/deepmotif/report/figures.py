@@ -389,7 +389,10 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     matplotlib.figure.Figure
     """
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_show]
-    fig, axes = plt.subplots(len(order), 1, figsize=(WIDTH, 1.5 * len(order) + 0.5), squeeze=False)
+    height = 1.5 * len(order) + 0.5 + (0.3 if title else 0.0)
+    fig = Figure(figsize=(WIDTH, height))
+    axes = fig.subplots(max(len(order), 1), 1, squeeze=False)
+    set_margins(fig, left=0.5, right=0.15, top=0.3 + (0.3 if title else 0.0), bottom=0.3, between=0.5)
     for ax, r in zip(axes[:, 0], order):
         plot_logo(pwms[r], ax=ax, kind="information")
         for w, (start, end) in enumerate(windows.loc[windows["restart"] == r, ["start", "end"]].to_numpy()):
@@ -400,21 +403,40 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
         ax.set_xlabel("")
     if title:
         fig.suptitle(title, x=0.01, ha="left", fontsize=11)
-    fig.tight_layout()
     return fig
+
+
+def set_margins(fig: Figure, left: float, right: float, top: float, bottom: float, between: float = 0.0) -> None:
+    """Fixed margins in inches (``between``: gap between stacked axes); tight_layout costs a whole draw."""
+    width, height = fig.get_size_inches()
+    rows = max(len(fig.axes), 1)
+    inner = height - top - bottom - between * (rows - 1)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
+                        hspace=between * rows / max(inner, 1e-6))
+
+
+def _motif_frame(length: int) -> _Frame:
+    """A small logo axes for motifs of ``length`` positions, numbered 1..length."""
+    fig = Figure(figsize=(max(2.0, 0.25 * length + 0.8), 1.4))
+    ax = fig.add_subplot()
+    set_margins(fig, left=0.45, right=0.08, top=0.25, bottom=0.2)
+    ax.set_xticks(range(length), [str(i + 1) for i in range(length)], fontsize=6)
+    return _Frame(fig, [ax], length)
+
+
+def _draw_motif(frame: _Frame, pwm: np.ndarray, title: str) -> Figure:
+    frame.reset()
+    ax = frame.axes[0]
+    frame.add(ax, lambda: plot_logo(pwm, ax=ax, kind="information"))
+    ax.set_xlabel("")
+    ax.set_title(title, fontsize=9)
+    return frame.fig
 
 
 def motif_figure(pwm: np.ndarray, title: str = "") -> Figure:
     """A small information logo of one learned motif."""
     pwm = np.asarray(pwm, dtype=np.float64)
-    fig, ax = plt.subplots(figsize=(max(2.0, 0.25 * pwm.shape[1] + 0.8), 1.4))
-    plot_logo(pwm, ax=ax, kind="information")
-    ax.set_xticks(range(pwm.shape[1]), [str(i + 1) for i in range(pwm.shape[1])], fontsize=6)
-    ax.set_xlabel("")
-    if title:
-        ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    return fig
+    return _draw_motif(_motif_frame(pwm.shape[1]), pwm, title)
 
 
 def performance_figure(y: np.ndarray, scores_by_arch: Mapping[str, np.ndarray], title: str = "") -> Figure:
@@ -486,14 +508,23 @@ def motif_figures(
     ------
     (dict, Figure)
         ``{"name", "query", "source", "note"}`` (``source``: ``overview``, ``class_optimization`` or
-        ``filter``) and the figure.
+        ``filter``) and the figure; motifs of one length share a figure, redrawn for each: save it
+        before taking the next (as :func:`write_figure_folder` does).
     """
+    frames: dict[int, _Frame] = {}  # one small figure per motif length, redrawn per motif (save before the next)
+
+    def motif(pwm: np.ndarray, title: str) -> Figure:
+        pwm = np.asarray(pwm, dtype=np.float64)
+        if pwm.shape[1] not in frames:
+            frames[pwm.shape[1]] = _motif_frame(pwm.shape[1])
+        return _draw_motif(frames[pwm.shape[1]], pwm, title)
+
     windows = pd.DataFrame({k: class_optimization[k] for k in ("restart", "start", "end")})
     yield ({"name": "class_optimization", "query": "", "source": "overview", "note": ""},
            class_optimization_figure(class_optimization["pwms"], class_optimization["scores"], windows, n_restarts))
     for pwm, name, (restart, start, end) in zip(*class_motifs, windows.to_numpy()):
         note = f"restart {restart + 1}, positions {start + 1}-{end}"
-        yield {"name": name, "query": name, "source": "class_optimization", "note": note}, motif_figure(pwm, name)
+        yield {"name": name, "query": name, "source": "class_optimization", "note": note}, motif(pwm, name)
     if filters is None:
         return
     pwms, names = filters
@@ -504,4 +535,4 @@ def motif_figures(
     for i in order[:n_filters]:
         sites = (filter_sites or {}).get(names[i])
         note = f"{sites} sites" if sites is not None else ""
-        yield {"name": names[i], "query": names[i], "source": "filter", "note": note}, motif_figure(pwms[i], names[i])
+        yield {"name": names[i], "query": names[i], "source": "filter", "note": note}, motif(pwms[i], names[i])
