@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -30,10 +31,27 @@ WIDTH = 14.0  # inches: 101 positions stay legible at DPI
 DPI = 90
 
 
+def new_figure(size: tuple[float, float]) -> Figure:
+    """A figure of ``size`` inches at :data:`DPI` on its own Agg canvas, outside pyplot.
+
+    The canvas (and its renderer, which caches text metrics) stays with the figure, so a figure
+    redrawn for many sequences or motifs does not lay out the same labels again for every PNG.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = Figure(figsize=size, dpi=DPI)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = DPI) -> None:
     """Write ``fig`` as PNG to ``path`` (atomically) and close it."""
+    frame = _FRAME_OF.get(fig)
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=dpi)
+        if frame is not None and dpi == fig.dpi:
+            frame.write_png(tmp)  # a figure redrawn per sequence or motif: only what changed is drawn
+        else:
+            fig.savefig(tmp, format="png", dpi=dpi)
     plt.close(fig)
 
 
@@ -130,17 +148,24 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
 
 
 class _Frame:
-    """A figure laid out once (axes, colour bars, fixed labels) and redrawn for every sequence.
+    """A figure laid out once (axes, colour bars, fixed labels) and redrawn for every sequence or motif.
 
     What depends on the sequence (logos, marked sites, the sequence letters) is added through
-    :meth:`add` and removed by :meth:`reset`; images are updated in place.
+    :meth:`add` and removed by :meth:`reset`; images, dots and titles are updated in place. For a
+    PNG (:meth:`write_png`, used by :func:`save_figure`) the parts that never change (axes, their
+    fixed ticks and labels) are drawn once and kept as a background; each figure then draws only
+    the artists listed in :attr:`dynamic` and those added since the last reset. ``fig.savefig``
+    still draws the whole figure.
     """
 
     def __init__(self, fig: Figure, axes, length: int) -> None:
         self.fig, self.axes, self.length = fig, list(axes), length
         self.images: list = []
         self.dots: list = []
+        self.dynamic: list = []  # artists (whole axes too) that change between figures
         self._added: list = []
+        self._background = None
+        _FRAME_OF[fig] = self
 
     def add(self, ax, draw: Callable[[], object]) -> None:
         """Call ``draw()``, which adds artists to ``ax``; they are removed at the next :meth:`reset`."""
@@ -152,6 +177,48 @@ class _Frame:
         for artist in self._added:
             artist.remove()
         self._added.clear()
+
+    def _render(self) -> None:
+        """Draw the figure onto its canvas: the kept background, then what changes, in drawing order."""
+        canvas = self.fig.canvas
+        changing = [*self.dynamic, *self.images, *self.dots, *self._added]
+        ids = set(map(id, changing))
+        for ax in self.fig.axes:  # the frame of an axes goes over what changes inside it
+            if id(ax) not in ids and any(id(a) in ids for a in ax.get_children()):
+                changing += ax.spines.values()
+        if self._background is None:  # the first figure: draw everything else once and keep it
+            for artist in changing:
+                artist.set_animated(True)
+            try:
+                canvas.draw()
+            finally:
+                for artist in changing:
+                    artist.set_animated(False)
+            self._background = canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            canvas.restore_region(self._background)
+        renderer = canvas.get_renderer()
+        wanted = set(map(id, changing))
+        for ax in self.fig.axes:
+            if id(ax) in wanted:
+                ax.draw(renderer)
+                continue
+            children = [a for a in ax.get_children() if id(a) in wanted]
+            for artist in sorted(children, key=lambda a: a.get_zorder()):  # stable: as Axes.draw orders them
+                artist.draw(renderer)
+        for artist in self.fig.texts:  # the suptitle
+            if id(artist) in wanted:
+                artist.draw(renderer)
+
+    def write_png(self, path: str | os.PathLike) -> None:
+        """Write the figure as PNG at :data:`DPI`."""
+        from PIL import Image
+
+        self._render()
+        Image.fromarray(np.asarray(self.fig.canvas.buffer_rgba())).save(path, format="png")
+
+
+_FRAME_OF: "weakref.WeakKeyDictionary[Figure, _Frame]" = weakref.WeakKeyDictionary()
 
 
 def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
@@ -176,32 +243,32 @@ def _stacked_axes(n_rows: int, row_height: float, heights=None):
     """
     heights = heights or [1.0] * n_rows
     total = row_height * sum(heights) + 0.35 * n_rows + 0.9
-    fig = Figure(figsize=(WIDTH, total))
+    fig = new_figure((WIDTH, total))
     axes = fig.subplots(n_rows, 1, squeeze=False, gridspec_kw={"height_ratios": heights})
     fig.subplots_adjust(left=0.055, right=0.93, top=1 - 0.7 / total, bottom=0.45 / total,
                         hspace=0.35 * n_rows / (row_height * sum(heights)) + 0.15)
     return fig, axes[:, 0]
 
 
-def _colorbar(fig: Figure, image, ax, label: str) -> None:
-    """A slim colour bar right of ``ax`` that does not shrink it (so stacked panels stay aligned)."""
+def _colorbar(fig: Figure, image, ax, label: str):
+    """A slim colour bar right of ``ax`` that does not shrink it (so stacked panels stay aligned); its axes."""
     box = ax.get_position()
     cax = fig.add_axes([box.x1 + 0.008, box.y0, 0.008, box.height])
     fig.colorbar(image, cax=cax)
     cax.set_ylabel(label, fontsize=8)
     cax.tick_params(labelsize=7)
+    return cax
 
 
 def _heat(fig: Figure, ax, M: np.ndarray, rows: str | list[str], cmap: str, vmin: float, vmax: float,
           label: str):
-    """A heatmap of ``M`` (rows labelled ``rows``) with its colour bar; returns the image."""
+    """A heatmap of ``M`` (rows labelled ``rows``) with its colour bar; returns the image and the bar's axes."""
     image = ax.imshow(M, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_yticks(range(len(rows)), list(rows), fontsize=8)
     for tick in ax.get_yticklabels():
         tick.set_color(PALETTE.get(tick.get_text(), "black"))
     ax.set_xticks([])
-    _colorbar(fig, image, ax, label)
-    return image
+    return image, _colorbar(fig, image, ax, label)
 
 
 SEQUENCE_LETTER_HEIGHT = 8.0  # points: the sequence under a heatmap, one letter per column
@@ -238,8 +305,11 @@ def _saliency_frame(archs: list[str], length: int) -> _Frame:
     fig, axes = _stacked_axes(2 * len(archs), 0.75, [1, 1.3] * len(archs))
     frame = _Frame(fig, axes, length)
     for k in range(len(archs)):
-        frame.images.append(_heat(fig, axes[2 * k], np.zeros((4, length)), ALPHABET, "RdBu_r", -1.0, 1.0,
-                                  "saliency"))
+        image, bar = _heat(fig, axes[2 * k], np.zeros((4, length)), ALPHABET, "RdBu_r", -1.0, 1.0, "saliency")
+        frame.images.append(image)
+        # per sequence: the colour bar's and the logo's scale, the panel title
+        frame.dynamic += [bar, axes[2 * k + 1].yaxis, axes[2 * k].set_title("", loc="left", fontsize=10)]
+    frame.dynamic.append(fig.suptitle(" ", x=0.01, ha="left", fontsize=11))
     return frame
 
 
@@ -293,9 +363,13 @@ def _heat_frame(label: str, rows: list[str], cmap: str, row_height: float, dots:
         fig, axes = _stacked_axes(len(archs), row_height)
         frame = _Frame(fig, axes, length)
         for ax in axes:
-            frame.images.append(_heat(fig, ax, np.zeros((len(rows), length)), rows, cmap, 0.0, 1.0, label))
-            if dots:
+            image, bar = _heat(fig, ax, np.zeros((len(rows), length)), rows, cmap, 0.0, 1.0, label)
+            frame.images.append(image)
+            frame.dynamic.append(ax.set_title("", loc="left", fontsize=10))
+            if dots:  # ISM: the scale changes per sequence
                 frame.dots.append(ax.scatter(np.zeros(0), np.zeros(0), s=3, c="black", marker="o", linewidths=0))
+                frame.dynamic.append(bar)
+        frame.dynamic.append(fig.suptitle(" ", x=0.01, ha="left", fontsize=11))
         return frame
     return build
 
@@ -390,7 +464,7 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     """
     order = np.argsort(-np.asarray(scores), kind="stable")[:n_show]
     height = 1.5 * len(order) + 0.5 + (0.3 if title else 0.0)
-    fig = Figure(figsize=(WIDTH, height))
+    fig = new_figure((WIDTH, height))
     axes = fig.subplots(max(len(order), 1), 1, squeeze=False)
     set_margins(fig, left=0.5, right=0.15, top=0.3 + (0.3 if title else 0.0), bottom=0.3, between=0.5)
     for ax, r in zip(axes[:, 0], order):
@@ -417,11 +491,13 @@ def set_margins(fig: Figure, left: float, right: float, top: float, bottom: floa
 
 def _motif_frame(length: int) -> _Frame:
     """A small logo axes for motifs of ``length`` positions, numbered 1..length."""
-    fig = Figure(figsize=(max(2.0, 0.25 * length + 0.8), 1.4))
+    fig = new_figure((max(2.0, 0.25 * length + 0.8), 1.4))
     ax = fig.add_subplot()
     set_margins(fig, left=0.45, right=0.08, top=0.25, bottom=0.2)
     ax.set_xticks(range(length), [str(i + 1) for i in range(length)], fontsize=6)
-    return _Frame(fig, [ax], length)
+    frame = _Frame(fig, [ax], length)
+    frame.dynamic.append(ax.set_title(" ", fontsize=9))
+    return frame
 
 
 def _draw_motif(frame: _Frame, pwm: np.ndarray, title: str) -> Figure:

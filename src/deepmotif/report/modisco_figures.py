@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from deepmotif.report.figures import set_margins  # noqa: E402
+from deepmotif.report.figures import new_figure, set_margins  # noqa: E402
 from deepmotif.report.plots import plot_logo  # noqa: E402
 
 
@@ -45,7 +45,7 @@ def read_patterns(path: str | os.PathLike) -> list[tuple[str, np.ndarray, np.nda
 
 def pattern_figure(cwm: np.ndarray, ppm: np.ndarray, title: str = "") -> Figure:
     """The CWM (signed contributions) above the information logo of one pattern."""
-    fig = Figure(figsize=(max(4.0, 0.16 * cwm.shape[1] + 1.0), 2.8))
+    fig = new_figure((max(4.0, 0.16 * cwm.shape[1] + 1.0), 2.8))
     axes = fig.subplots(2, 1, sharex=True)
     set_margins(fig, left=0.6, right=0.1, top=0.3, bottom=0.45, between=0.2)
     plot_logo(cwm, ax=axes[0], kind="attribution")
