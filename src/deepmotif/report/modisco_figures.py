@@ -13,7 +13,6 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -70,7 +69,8 @@ def distance_figure(distances: pd.DataFrame, max_pairs: int = 6) -> Figure:
     """
     totals = distances.groupby(["pattern_a", "pattern_b"], sort=False)["count"].sum().sort_values(ascending=False)
     pairs = list(totals.index[:max_pairs])
-    fig, axes = plt.subplots(len(pairs) or 1, 1, figsize=(6.0, 1.5 * max(len(pairs), 1)), squeeze=False)
+    fig = new_figure((6.0, 1.5 * max(len(pairs), 1)))
+    axes = fig.subplots(len(pairs) or 1, 1, squeeze=False)
     for ax, (a, b) in zip(axes[:, 0], pairs):
         d = distances[(distances["pattern_a"] == a) & (distances["pattern_b"] == b)]
         ax.bar(d["distance"], d["count"], width=0.9, color="#1d3557")
@@ -125,7 +125,6 @@ def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: 
         file = f"{name}.png"
         with atomic_path(folder / file) as tmp:
             fig.savefig(tmp, dpi=110, format="png")
-        plt.close(fig)
         rows.append((name, row.n_seqlets, row.match_name, file))
     with atomic_path(folder / "index.tsv") as tmp:
         pd.DataFrame(rows, columns=["name", "n_seqlets", "match", "file"]).to_csv(tmp, sep="\t", index=False)
