@@ -3,6 +3,11 @@
 Each ``*_figure`` function returns a :class:`matplotlib.figure.Figure` comparing architectures on one
 sequence (saliency, temporal scores, ISM) or showing one model's learned motifs; :func:`save_figure`
 writes a PNG atomically and closes the figure.
+
+A TF's dashboard draws ~150 figures, most alike. The generators (:func:`sequence_figures`,
+:func:`motif_figures`) lay a figure out once and redraw it per sequence or motif; its PNG draws only
+what changed over a kept background (the same pixels as a figure drawn from scratch; tested). Figures
+use fixed margins instead of ``tight_layout`` and are made without pyplot.
 """
 
 from __future__ import annotations
@@ -371,10 +376,10 @@ def _heat_frame(label: str, rows: list[str], cmap: str, row_height: float, dots:
     def build(archs: list[str], length: int) -> _Frame:
         fig, axes = _stacked_axes(len(archs), row_height)
         frame = _Frame(fig, axes, length)
-        for ax in axes:
+        for ax, arch in zip(axes, archs):
             image, bar = _heat(fig, ax, np.zeros((len(rows), length)), rows, cmap, 0.0, 1.0, label)
             frame.images.append(image)
-            frame.dynamic.append(ax.set_title("", loc="left", fontsize=10))
+            ax.set_title(arch, loc="left", fontsize=10)
             if dots:  # ISM: the scale changes per sequence
                 frame.dots.append(ax.scatter(np.zeros(0), np.zeros(0), s=3, c="black", marker="o", linewidths=0))
                 frame.dynamic.append(bar)
@@ -395,7 +400,6 @@ def _draw_temporal(frame: _Frame, seq: str, title: str, scores: Mapping[str, tup
         M = np.stack([np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)])
         _check_seq(seq, M, f"temporal scores of {arch}")
         frame.images[k].set_data(M)
-        ax.set_title(arch, loc="left", fontsize=10)
         frame.add(ax, lambda: _mark_sites(ax, spans, box=True))
     frame.add(frame.axes[-1], lambda: _sequence_letters(frame.axes[-1], seq))
     _title(frame.fig, title, spans, "dashed")
@@ -436,7 +440,6 @@ def _draw_ism(frame: _Frame, seq: str, title: str, isms: Mapping[str, np.ndarray
         frame.images[k].set_data(X_ism)
         frame.images[k].set_clim(-limit, limit)
         frame.dots[k].set_offsets(ref)
-        ax.set_title(arch, loc="left", fontsize=10)
         frame.add(ax, lambda: _mark_sites(ax, spans, box=True))
     frame.add(frame.axes[-1], lambda: _sequence_letters(frame.axes[-1], seq))
     _title(frame.fig, title, spans, "dashed", what)
