@@ -321,8 +321,8 @@ def _saliency_frame(archs: list[str], length: int) -> _Frame:
     for k in range(len(archs)):
         image, bar = _heat(fig, axes[2 * k], np.zeros((4, length)), ALPHABET, "RdBu_r", -1.0, 1.0, "saliency")
         frame.images.append(image)
-        # per sequence: the colour bar's and the logo's scale, the panel title
-        frame.dynamic += [bar, axes[2 * k + 1].yaxis, axes[2 * k].set_title("", loc="left", fontsize=10)]
+        # per sequence: the colour bar's and the logo's scale (the bar's colours stay), the panel title
+        frame.dynamic += [bar.yaxis, axes[2 * k + 1].yaxis, axes[2 * k].set_title("", loc="left", fontsize=10)]
     frame.dynamic.append(fig.suptitle(" ", x=0.01, ha="left", fontsize=11))
     return frame
 
@@ -382,7 +382,7 @@ def _heat_frame(label: str, rows: list[str], cmap: str, row_height: float, dots:
             ax.set_title(arch, loc="left", fontsize=10)
             if dots:  # ISM: the scale changes per sequence
                 frame.dots.append(ax.scatter(np.zeros(0), np.zeros(0), s=3, c="black", marker="o", linewidths=0))
-                frame.dynamic.append(bar)
+                frame.dynamic.append(bar.yaxis)
         frame.dynamic.append(fig.suptitle(" ", x=0.01, ha="left", fontsize=11))
         return frame
     return build
