@@ -492,13 +492,15 @@ def class_optimization_figure(pwms: np.ndarray, scores: np.ndarray, windows: pd.
     return fig
 
 
-def set_margins(fig: Figure, left: float, right: float, top: float, bottom: float, between: float = 0.0) -> None:
-    """Fixed margins in inches (``between``: gap between stacked axes); tight_layout costs a whole draw."""
+def set_margins(fig: Figure, left: float, right: float, top: float, bottom: float, between: float = 0.0,
+                beside: float = 0.0) -> None:
+    """Fixed margins in inches, ``between`` rows and ``beside`` columns of the grid; tight_layout costs a draw."""
     width, height = fig.get_size_inches()
-    rows = max(len(fig.axes), 1)
-    inner = height - top - bottom - between * (rows - 1)
+    rows, cols = fig.axes[0].get_subplotspec().get_gridspec().get_geometry() if fig.axes else (1, 1)
+    inner_height = height - top - bottom - between * (rows - 1)
+    inner_width = width - left - right - beside * (cols - 1)
     fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height,
-                        hspace=between * rows / max(inner, 1e-6))
+                        hspace=between * rows / max(inner_height, 1e-6), wspace=beside * cols / max(inner_width, 1e-6))
 
 
 def _motif_frame(length: int) -> _Frame:
@@ -534,7 +536,7 @@ def performance_figure(y: np.ndarray, scores_by_arch: Mapping[str, np.ndarray], 
     plot_roc_pr(y, scores_by_arch, axes=axes)
     if title:
         fig.suptitle(title)
-    fig.tight_layout()
+    set_margins(fig, left=0.65, right=0.2, top=0.75 if title else 0.4, bottom=0.55, beside=0.75)
     return fig
 
 
@@ -561,7 +563,7 @@ def training_figure(histories: Mapping[str, pd.DataFrame]) -> Figure:
     auc_ax.set(xlabel="epoch", ylabel="AUROC", title="validation AUROC", ylim=(0.4, 1.0))
     loss_ax.legend(fontsize=7)
     auc_ax.legend(fontsize=7)
-    fig.tight_layout()
+    set_margins(fig, left=0.7, right=0.2, top=0.4, bottom=0.55, beside=0.8)
     return fig
 
 

@@ -80,7 +80,7 @@ def distance_figure(distances: pd.DataFrame, max_pairs: int = 6) -> Figure:
         axes[0, 0].text(0.5, 0.5, "no sequence has two seqlets", ha="center", va="center")
         axes[0, 0].set_axis_off()
     axes[-1, 0].set_xlabel("distance between seqlet centres (bp)")
-    fig.tight_layout()
+    set_margins(fig, left=0.65, right=0.15, top=0.3, bottom=0.55, between=0.5)
     return fig
 
 
