@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -50,7 +49,7 @@ def new_figure(size: tuple[float, float]) -> Figure:
 
 def save_figure(fig: Figure, path: str | os.PathLike, dpi: int = DPI) -> None:
     """Write ``fig`` as PNG to ``path`` (atomically) and close it."""
-    frame = _FRAME_OF.get(fig)
+    frame = getattr(fig, "_deepmotif_frame", None)
     with atomic_path(path) as tmp:
         if frame is not None and dpi == fig.dpi:
             frame.write_png(tmp)  # a figure redrawn per sequence or motif: only what changed is drawn
@@ -177,7 +176,7 @@ class _Frame:
         self.dynamic: list = []  # artists (whole axes too) that change between figures
         self._added: list = []
         self._background = None
-        _FRAME_OF[fig] = self
+        fig._deepmotif_frame = self  # save_figure finds the frame of a figure here
 
     def add(self, ax, draw: Callable[[], object]) -> None:
         """Call ``draw()``, which adds artists to ``ax``; they are removed at the next :meth:`reset`."""
@@ -230,9 +229,6 @@ class _Frame:
         # the figures are opaque: RGB, a quarter fewer bytes to compress than matplotlib's RGBA
         rgb = np.ascontiguousarray(np.asarray(self.fig.canvas.buffer_rgba())[..., :3])
         Image.fromarray(rgb).save(path, format="png")
-
-
-_FRAME_OF: "weakref.WeakKeyDictionary[Figure, _Frame]" = weakref.WeakKeyDictionary()
 
 
 def _check_seq(seq: str, M: np.ndarray, name: str) -> None:
