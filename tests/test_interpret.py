@@ -393,7 +393,8 @@ def test_temporal_and_ism_figures():
     fig = temporal_figure(seq, "t", {"rnn": (np.linspace(0, 1, 7), np.linspace(1, 0, 7))}, spans=[(2, 4)])
     image = fig.axes[0].images[0].get_array()
     assert image.shape == (2, 7) and image[0, -1] == 1 and image[1, 0] == 1
-    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == list(seq)
+    letters = fig.axes[0].collections[-1]  # the sequence under the last heatmap, one coloured letter per column
+    assert [matplotlib.colors.to_hex(c) for c in letters.get_facecolor()] == [PALETTE[b].lower() for b in seq]
     assert len(fig.axes[0].lines) == 2  # the planted motif between two dashed lines
     X_ism = np.random.default_rng(1).normal(size=(4, 7))
     fig = ism_figure(seq, "i", {"cnn": X_ism, "rnn": -X_ism})

@@ -13,11 +13,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from deepmotif.report.figures import new_figure, set_margins  # noqa: E402
 from deepmotif.report.plots import plot_logo  # noqa: E402
 
 
@@ -44,14 +44,15 @@ def read_patterns(path: str | os.PathLike) -> list[tuple[str, np.ndarray, np.nda
 
 def pattern_figure(cwm: np.ndarray, ppm: np.ndarray, title: str = "") -> Figure:
     """The CWM (signed contributions) above the information logo of one pattern."""
-    fig, axes = plt.subplots(2, 1, figsize=(max(4.0, 0.16 * cwm.shape[1] + 1.0), 2.8), sharex=True)
+    fig = new_figure((max(4.0, 0.16 * cwm.shape[1] + 1.0), 2.8))
+    axes = fig.subplots(2, 1, sharex=True)
+    set_margins(fig, left=0.6, right=0.1, top=0.3, bottom=0.45, between=0.2)
     plot_logo(cwm, ax=axes[0], kind="attribution")
     plot_logo(ppm, ax=axes[1], kind="information")
     axes[0].set_xlabel("")
     axes[1].set_xlabel("position in the pattern (bp)")
     if title:
         axes[0].set_title(title, fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -68,7 +69,8 @@ def distance_figure(distances: pd.DataFrame, max_pairs: int = 6) -> Figure:
     """
     totals = distances.groupby(["pattern_a", "pattern_b"], sort=False)["count"].sum().sort_values(ascending=False)
     pairs = list(totals.index[:max_pairs])
-    fig, axes = plt.subplots(len(pairs) or 1, 1, figsize=(6.0, 1.5 * max(len(pairs), 1)), squeeze=False)
+    fig = new_figure((6.0, 1.5 * max(len(pairs), 1)))
+    axes = fig.subplots(len(pairs) or 1, 1, squeeze=False)
     for ax, (a, b) in zip(axes[:, 0], pairs):
         d = distances[(distances["pattern_a"] == a) & (distances["pattern_b"] == b)]
         ax.bar(d["distance"], d["count"], width=0.9, color="#1d3557")
@@ -78,7 +80,7 @@ def distance_figure(distances: pd.DataFrame, max_pairs: int = 6) -> Figure:
         axes[0, 0].text(0.5, 0.5, "no sequence has two seqlets", ha="center", va="center")
         axes[0, 0].set_axis_off()
     axes[-1, 0].set_xlabel("distance between seqlet centres (bp)")
-    fig.tight_layout()
+    set_margins(fig, left=0.65, right=0.15, top=0.3, bottom=0.55, between=0.5)
     return fig
 
 
@@ -123,7 +125,6 @@ def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: 
         file = f"{name}.png"
         with atomic_path(folder / file) as tmp:
             fig.savefig(tmp, dpi=110, format="png")
-        plt.close(fig)
         rows.append((name, row.n_seqlets, row.match_name, file))
     with atomic_path(folder / "index.tsv") as tmp:
         pd.DataFrame(rows, columns=["name", "n_seqlets", "match", "file"]).to_csv(tmp, sep="\t", index=False)

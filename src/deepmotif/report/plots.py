@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -17,6 +16,13 @@ from matplotlib.axes import Axes
 ALPHABET = "ACGT"
 PALETTE = {"A": "#109648", "C": "#255C99", "G": "#F7B32B", "T": "#D62839"}
 LOGO_KINDS = ("probability", "information", "attribution")
+
+
+def _pyplot():
+    """matplotlib.pyplot, imported only where a panel makes its own figure (the dashboard makes none)."""
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 @functools.lru_cache(maxsize=None)
@@ -31,12 +37,56 @@ def _glyph(letter: str) -> tuple[np.ndarray, np.ndarray]:
     return (vertices - low) / (high - low), path.codes
 
 
+def letter_paths(M: np.ndarray) -> tuple[list, list[str]]:
+    """The letters of a logo of ``M`` as paths in data coordinates, and their colours.
+
+    Letters are stacked as logomaker stacks them: per position the smallest at the bottom, positive
+    scores above 0 and negative ones below, each letter 0.95 wide and as tall as its score.
+
+    Parameters
+    ----------
+    M: numpy.ndarray, shape=(4, length)
+        Heights of A, C, G, T per position.
+
+    Returns
+    -------
+    list of matplotlib.path.Path, list of str
+        Position by position, positive letters before negative ones.
+    """
+    from matplotlib.path import Path as MplPath
+
+    M = np.asarray(M, dtype=np.float64)
+    stacks = []  # per sign, (4, length): letter index, height and bottom, smallest first per position
+    for sign in (1, -1):
+        heights = M * sign
+        order = np.argsort(heights, axis=0, kind="stable")  # small letters at the bottom, as logomaker
+        tall = np.take_along_axis(heights, order, axis=0)
+        shown = np.clip(tall, 0, None)
+        bottom = np.cumsum(shown, axis=0) - shown
+        stacks.append((order, tall, bottom if sign > 0 else -bottom - tall))
+    order, tall, low = (np.stack([s[k].T for s in stacks], axis=1) for k in range(3))  # (length, sign, rank)
+    j, _, _ = np.nonzero(tall > 0)  # position by position, positive letters before negative ones
+    letters, heights, bottoms = order[tall > 0], tall[tall > 0], low[tall > 0]
+    paths: list = [None] * len(letters)
+    for b, base in enumerate(ALPHABET):
+        pick = np.flatnonzero(letters == b)
+        if not len(pick):
+            continue
+        vertices, codes = _glyph(base)
+        xy = vertices[None] * np.c_[np.full(len(pick), 0.95), heights[pick]][:, None, :] \
+            + np.c_[j[pick] - 0.475, bottoms[pick]][:, None, :]
+        for i, letter_xy in zip(pick, xy):
+            paths[i] = MplPath(letter_xy, codes, readonly=True)
+    colours = [PALETTE[ALPHABET[b]] for b in letters]
+    return paths, colours
+
+
 def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     """Sequence logo drawn as one collection of cached letter outlines, in logomaker's layout.
 
     Letters are stacked as logomaker stacks them (smallest at the bottom, negative scores below the
     axis; tests/test_interpret.py compares the two), but each letter's outline is computed once and
-    all are drawn as one collection: logomaker lays out a font path for every letter, about ten
+    all are drawn as one path collection: logomaker lays out a font path for every letter, about ten
     times slower, and the dashboards draw hundreds of logos.
 
     Parameters
@@ -52,9 +102,7 @@ def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     -------
     matplotlib.axes.Axes
     """
-    from matplotlib.collections import PatchCollection
-    from matplotlib.patches import PathPatch
-    from matplotlib.path import Path as MplPath
+    from matplotlib.collections import PathCollection
 
     from deepmotif.interpret.motifs import information_content
 
@@ -66,22 +114,10 @@ def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     if kind == "information":
         M = M * np.clip(information_content(M), 0, None)
     if ax is None:
-        _, ax = plt.subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
-    patches, colours = [], []
-    for j in range(M.shape[1]):
-        for sign in (1, -1):
-            heights = M[:, j] * sign
-            base = 0.0
-            for b in np.argsort(heights, kind="stable"):  # small letters at the bottom, as logomaker
-                h = heights[b]
-                if h <= 0:
-                    continue
-                vertices, codes = _glyph(ALPHABET[b])
-                xy = vertices * [0.95, h] + [j - 0.475, base if sign > 0 else -base - h]
-                patches.append(PathPatch(MplPath(xy, codes)))
-                colours.append(PALETTE[ALPHABET[b]])
-                base += h
-    ax.add_collection(PatchCollection(patches, facecolors=colours, edgecolors="none", linewidths=0))
+        _, ax = _pyplot().subplots(figsize=(max(4.0, 0.12 * M.shape[1]), 2.0))
+    paths, colours = letter_paths(M)
+    # one collection of plain paths (no Patch artist per letter); limits are set below, not from the paths
+    ax.add_collection(PathCollection(paths, facecolors=colours, edgecolors="none", linewidths=0), autolim=False)
     ax.set_xlim(-0.5, M.shape[1] - 0.5)
     top = float(np.clip(M, 0, None).sum(axis=0).max(initial=0))
     bottom = float(np.clip(M, None, 0).sum(axis=0).min(initial=0))
@@ -121,7 +157,7 @@ def plot_roc_pr(y, scores_by_arch: Mapping[str, np.ndarray], axes: np.ndarray | 
     if set(np.unique(y).tolist()) != {0, 1}:
         raise ValueError(f"y must contain both labels 0 and 1, got {sorted(np.unique(y).tolist())}")
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(9, 4))
+        _, axes = _pyplot().subplots(1, 2, figsize=(9, 4))
     axes = np.asarray(axes).ravel()
     roc_ax, pr_ax = axes
     for arch, scores in scores_by_arch.items():
@@ -186,7 +222,7 @@ def plot_auc_scatter(
         raise ValueError(f"architecture(s) {absent} not in the table; it has {list(M.columns)}")
     pairs = pd.DataFrame({"x": M[x], "y": M[y]}).dropna()  # x == y is allowed (one architecture)
     if ax is None:
-        _, ax = plt.subplots(figsize=(4.5, 4.5))
+        _, ax = _pyplot().subplots(figsize=(4.5, 4.5))
     lo = min(0.5, float(pairs.min().min()) - 0.02)
     ax.plot([lo, 1], [lo, 1], color="grey", linestyle="--", linewidth=0.8)
     ax.scatter(pairs["x"], pairs["y"], s=25, color="#255C99", zorder=3)
@@ -287,7 +323,7 @@ def plot_auc_box(
     if absent:
         raise ValueError(f"architecture(s) {absent} not in the table; it has {list(M.columns)}")
     if ax is None:
-        _, ax = plt.subplots(figsize=(1.2 * len(archs) + 2, 4))
+        _, ax = _pyplot().subplots(figsize=(1.2 * len(archs) + 2, 4))
     values = [M[a].dropna().to_numpy() for a in archs]
     ax.boxplot(values, showfliers=False, medianprops={"color": "#D62839"})
     ax.set_xticks(range(1, len(archs) + 1), archs)
