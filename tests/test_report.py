@@ -99,3 +99,22 @@ def test_dashboard_figures_do_not_import_pyplot():
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
     assert result.stdout.strip() == "False"
+
+
+def test_reading_results_does_not_import_torch():
+    # torch's import costs ~1.5 s CPU in every dashboard job; the modules that read results need none
+    code = ("import sys, deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.variants, "
+            "deepmotif.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
+            "deepmotif.interpret.groundtruth, deepmotif.interpret.arrays; "
+            "from deepmotif.interpret import trim_pwm; print('torch' in sys.modules)")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+    assert result.stdout.strip() == "False"
+
+
+def test_interpret_exports_are_the_functions():
+    # the package's names are imported lazily; `ism` must be the function, not a submodule of that name
+    import deepmotif.interpret.interpretation  # noqa: F401  (imports the mutagenesis module first)
+    from deepmotif.interpret import ism, saliency_map, temporal_scores
+
+    assert all(callable(f) and not isinstance(f, type(sys)) for f in (ism, saliency_map, temporal_scores))

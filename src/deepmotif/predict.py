@@ -29,11 +29,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
+from typing import TYPE_CHECKING
 
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError, where
+
+if TYPE_CHECKING:  # torch is imported by the functions that run models: reading tables needs no torch
+    import torch
+    from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,8 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         names (``results/{tf}/cnn/model.ckpt`` holding an rnn), or whose length differs from
         ``length`` or from the other checkpoints'.
     """
+    import torch
+
     from deepmotif.models.nets import NETS
     from deepmotif.models.predict import load_network
 
@@ -154,7 +159,6 @@ def model_labels(models: Sequence[LoadedModel]) -> list[str]:
     return labels
 
 
-@torch.no_grad()
 def strand_scores(
     net: nn.Module,
     X: torch.Tensor,
@@ -181,19 +185,24 @@ def strand_scores(
     prob: numpy.ndarray, shape=(n,)
         Mean of the strands' probabilities.
     """
+    import torch
+
     from deepmotif.models.predict import predict_logits
 
     device = resolve_device(device)
     net.to(device)
-    forward = np.asarray(predict_logits(net, X, batch_size, device), dtype=np.float64)
-    if not rc:
-        return forward, _sigmoid(forward)
-    reverse = np.asarray(predict_logits(net, X.flip(1, 2), batch_size, device), dtype=np.float64)
+    with torch.no_grad():
+        forward = np.asarray(predict_logits(net, X, batch_size, device), dtype=np.float64)
+        if not rc:
+            return forward, _sigmoid(forward)
+        reverse = np.asarray(predict_logits(net, X.flip(1, 2), batch_size, device), dtype=np.float64)
     return (forward + reverse) / 2, (_sigmoid(forward) + _sigmoid(reverse)) / 2
 
 
 def resolve_device(device: str | torch.device | None = None) -> torch.device:
     """``device``, or the GPU when there is one and the CPU otherwise."""
+    import torch
+
     if device is not None:
         return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -406,6 +415,8 @@ def score_chunk(chunk: Chunk, models: Sequence[LoadedModel], labels: Sequence[st
                 rc: bool = True, batch_size: int = 1024, device: str | None = None) -> pd.DataFrame:
     """Output rows of one chunk: ``id`` (+ ``chrom start end``), ``length``, then per model and mean
     over the architectures of a TF ``{label}_logit {label}_prob`` (``--scan``: also ``{label}_pos``)."""
+    import torch
+
     records, length = chunk.records, models[0].length
     owner = np.repeat(np.arange(len(records)), [len(s) for s in chunk.starts])
     starts = np.concatenate(chunk.starts)

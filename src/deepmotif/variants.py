@@ -32,14 +32,17 @@ from contextlib import ExitStack
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import torch
 
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError, where
 from deepmotif.predict import LoadedModel, chrom_hint, open_genome, strand_scores
+
+if TYPE_CHECKING:  # torch is imported where models run: the dashboard reads variant tables without it
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -302,6 +305,8 @@ def alt_sequence(window: Window, length: int) -> str:
 
 def _strand_func(model, X, args=None, rc: bool = True, batch_size: int = 1024, device=None) -> torch.Tensor:
     """tangermeme ``func``: ``(n, 2)`` strand-averaged [logit, probability] of one-hot ``X``."""
+    import torch
+
     logit, prob = strand_scores(model, X.float(), rc, batch_size, device)
     return torch.from_numpy(np.stack([logit, prob], axis=1))
 
@@ -314,6 +319,8 @@ def score_windows(windows: Sequence[Window], net: torch.nn.Module, length: int, 
     -------
     before, after: numpy.ndarray, shape=(n, 2)
     """
+    import torch
+
     from tangermeme.variant_effect import deletion_effect, insertion_effect, substitution_effect
 
     n = len(windows)
@@ -508,6 +515,8 @@ def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, mod
         "ALT": alt})`` draws them side by side. ``ids`` are ``chrom:pos:ref>alt``; ``centre`` is the index
         of the first changed base.
     """
+    import torch
+
     from deepmotif.interpret import ism, saliency_map
 
     genome = open_genome(genome_path)

@@ -146,7 +146,7 @@ def interpret_model(
     from deepmotif.data.encoding import one_hot
     from deepmotif.interpret import groundtruth
     from deepmotif.interpret.filters import filter_pwms, filter_table
-    from deepmotif.interpret.ism import ism
+    from deepmotif.interpret.mutagenesis import ism
     from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
     from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
     from deepmotif.interpret.saliency import saliency_map

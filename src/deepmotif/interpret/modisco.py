@@ -26,16 +26,16 @@ back to gradient × (input − reference) averaged over the references.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
-from torch import nn
 
 from deepmotif.errors import InputError
-from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled
-from deepmotif.models.predict import model_device
+
+if TYPE_CHECKING:  # torch is imported where attributions are computed: reading patterns needs no torch
+    import torch
+    from torch import nn
 
 log = logging.getLogger(__name__)
 
@@ -58,15 +58,19 @@ DEFAULTS: dict[str, Any] = {
 QUERY_COLUMNS = ["query", "pattern", "start", "end"]
 
 
-class _Column(nn.Module):
+def _column(net: nn.Module) -> nn.Module:
     """``net(X)`` of shape ``(n,)`` as ``(n, 1)``: tangermeme wants one column per target."""
+    from torch import nn
 
-    def __init__(self, net: nn.Module) -> None:
-        super().__init__()
-        self.net = net
+    class Column(nn.Module):
+        def __init__(self, net: nn.Module) -> None:
+            super().__init__()
+            self.net = net
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.net(X).unsqueeze(-1)
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            return self.net(X).unsqueeze(-1)
+
+    return Column(net)
 
 
 def hypothetical_contributions(
@@ -100,6 +104,11 @@ def hypothetical_contributions(
     X_hyp: torch.Tensor, shape=(n, 4, length), float32, on the CPU
         ``X_hyp * X`` is the contribution of the bases present.
     """
+    import torch
+
+    from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled
+    from deepmotif.models.predict import model_device
+
     X = check_onehot(X)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
@@ -117,7 +126,7 @@ def hypothetical_contributions(
             with input_gradients_enabled(model), warnings.catch_warnings():
                 warnings.filterwarnings("ignore", ".*[Cc]onvergence.*")
                 warnings.filterwarnings("ignore", ".*does not have a deterministic implementation.*")
-                X_hyp = deep_lift_shap(_Column(model), X, target=0, n_shuffles=n_shuffles, hypothetical=True,
+                X_hyp = deep_lift_shap(_column(model), X, target=0, n_shuffles=n_shuffles, hypothetical=True,
                                        batch_size=batch_size, random_state=seed, only_warn=True,
                                        device=model_device(model))
         finally:
