@@ -166,3 +166,5 @@ def test_dashboard_and_index_show_the_variants(tiny_run):
     assert 'id="variants"' in index and 'id="comparison"' in index
     assert 'alt="test AUROC scatter' in index and 'alt="test AUROC per architecture' in index
     assert "dashboard.html#variants" in index and "AUROC break" in index
+    # the composite's rows per planted matrix are told apart by a matrix column
+    assert '<th class="l">matrix</th>' in index and '<td class="l">MA0035.4</td>' in index

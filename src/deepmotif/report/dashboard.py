@@ -381,14 +381,18 @@ dashboard draws its strongest variants as REF vs ALT saliency and ISM.</p>
 {% if variant_truth is not none and variant_truth|length %}
 <h3>Simulated variants: ground truth</h3>
 <p class="how">Per simulated TF a VCF of variants that break a planted motif, create a new instance, or are
-neutral (far from motifs, or at flat motif positions). AUROC break: |Δlogit| of break vs neutral variants;
+neutral (far from motifs, or at flat motif positions). Matrix "all" pools the planted matrices; a TF with
+several also gets a row per matrix (its break and create variants against all neutral ones). AUROC break:
+|Δlogit| of break vs neutral variants;
 AUROC create: Δlogit of create vs neutral; sign accuracy: share of break variants with Δlogit &lt; 0 and create
 variants with Δlogit &gt; 0 (results/summary/variants_ground_truth.tsv).</p>
 <table>
-<tr><th class="l">TF</th><th class="l">architecture</th><th>break</th><th>create</th><th>neutral</th>
+<tr><th class="l">TF</th><th class="l">architecture</th>{% if 'motif' in variant_truth %}<th class="l">matrix</th>{% endif %}
+<th>break</th><th>create</th><th>neutral</th>
 <th>AUROC break</th><th>AUROC create</th><th>sign accuracy</th></tr>
 {% for g in variant_truth.to_dict('records') %}
 <tr><td class="l"><a href="{{ hrefs.get(g.tf, '#') }}#variants">{{ g.tf }}</a></td><td class="l">{{ g.arch }}</td>
+{% if 'motif' in variant_truth %}<td class="l">{{ g.motif }}</td>{% endif %}
 <td>{{ g.n_break|fmt }}</td><td>{{ g.n_create|fmt }}</td><td>{{ g.n_neutral|fmt }}</td>
 <td>{{ g.auroc_break|fmt }}</td><td>{{ g.auroc_create|fmt }}</td><td>{{ g.sign_accuracy|fmt }}</td></tr>
 {% endfor %}
