@@ -918,6 +918,11 @@ def run_simulate_grammar(args: argparse.Namespace) -> None:
 
 
 def _modisco_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.config import schema_default
+
+    def default(key: str) -> str:  # the pipeline's setting (workflow/schemas/config.schema.yaml), one home
+        return schema_default(key)
+
     p.add_argument("model", help="model.ckpt written by deepmotif train")
     p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
     p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
@@ -928,18 +933,23 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--matches", help="output TSV: every Tomtom hit (top-k per pattern, significant or not)")
     p.add_argument("--logos", help="output folder: one logo PNG per pattern + index.tsv")
     p.add_argument("--attributions", help="output .npz: ids seqs X_hyp (n, 4, length) method")
-    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default="deep_lift_shap",
+    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
                    help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
-                        "the base-centred gradient")
-    p.add_argument("--n-shuffles", type=int, default=20, help="deep_lift_shap references per sequence")
-    p.add_argument("-n", "--n-sequences", type=int, default=500, help="first N test positives (0: all)")
-    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp)")
-    p.add_argument("--max-seqlets", type=int, default=2000, help="seqlets per metacluster at most")
-    p.add_argument("--max-q", type=float, default=0.05, help="a Tomtom hit is a match below this q-value")
-    p.add_argument("--release", default="JASPAR2024")
-    p.add_argument("--collection", default="CORE")
-    p.add_argument("--tax-group", default="vertebrates", help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=int, default=3, help="Tomtom hits kept per pattern")
+                        "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
+    p.add_argument("--n-shuffles", type=int, default=default("interpret.modisco.n_shuffles"),
+                   help="deep_lift_shap references per sequence")
+    p.add_argument("-n", "--n-sequences", type=int, default=default("interpret.modisco.n_sequences"),
+                   help="first N test positives (0: all)")
+    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=int, default=2000,
+                   help="seqlets per metacluster at most (modisco-lite's default)")
+    p.add_argument("--max-q", type=float, default=default("interpret.modisco.max_q"),
+                   help="a Tomtom hit is a match below this q-value")
+    p.add_argument("--release", default=default("interpret.jaspar.release"))
+    p.add_argument("--collection", default=default("interpret.jaspar.collection"))
+    p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
+                   help="JASPAR taxonomic group ('all' for every group)")
+    p.add_argument("--top-k", type=int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
     p.add_argument("--seed", type=int, default=0)
 
 
