@@ -60,6 +60,17 @@ def test_index_loads_without_errors(chromium):
     assert report.result.startswith("file://") and report.result.endswith("/dashboard.html")
 
 
+PAGE_OVERFLOW = "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+
+
+@pytest.mark.browser
+def test_wide_tables_scroll_inside_the_page(chromium):
+    # the ground-truth tables are wider than a laptop screen: they scroll on their own, the page does not
+    for page in (trained_tf()["dashboard"], trained_tf()["index"]):
+        scroll, client = inspect_page(page, chromium, width=800, script=PAGE_OVERFLOW).result
+        assert scroll <= client, (page, scroll, client)
+
+
 @pytest.mark.browser
 def test_pages_use_their_stylesheet(chromium):
     # what a person sees: the page's font rule applies (an HTML-escaped stylesheet left the browser default)

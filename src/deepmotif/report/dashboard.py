@@ -78,7 +78,7 @@ main { padding: 0 1.5em 2em 1.5em; max-width: 1400px; }
 section { margin-top: 1.6em; border-top: 1px solid #ddd; }
 h2 { margin: 0.6em 0 0.3em 0; }
 p.how { color: #555; max-width: 70em; margin-top: 0; }
-table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.4em 0; display: block; max-width: 100%; overflow-x: auto; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: right; }
 th { background: #f1f3f6; }
 td.l, th.l { text-align: left; }
