@@ -11,7 +11,7 @@ from importlib.metadata import PackageNotFoundError, version
 import pytest
 import yaml
 
-IMPORT_TO_PACKAGE = {"yaml": "pyyaml", "sklearn": "scikit-learn", "modiscolite": "modisco-lite",
+IMPORT_TO_PACKAGE = {"yaml": "pyyaml", "sklearn": "scikit-learn", "PIL": "pillow", "modiscolite": "modisco-lite",
                      "snakemake_executor_plugin_slurm": "snakemake-executor-plugin-slurm"}
 NOT_IN_JOB_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "snakefmt", "pytest", "aiohttp", "h5py"}
 
