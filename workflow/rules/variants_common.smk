@@ -20,7 +20,7 @@ def _variant_sets():
     sets = {}
     for entry in VARIANTS["vcfs"]:
         name, simulated = entry["name"], entry["genome"] == "simulated"
-        tfs = entry.get("tfs") or [tf for tf in PLAN.tfs.index if (tf in SIMULATED_TFS) == simulated]
+        tfs = entry.get("tfs") or [tf for tf in PLAN.tfs.index if PLAN.is_simulated(tf) == simulated]
         for tf in tfs:
             where = f"config variants.vcfs entry {name!r}"
             if tf in sets:
@@ -30,7 +30,7 @@ def _variant_sets():
                 )
             if tf not in PLAN.tfs.index and not PLAN.has_archive:
                 raise ValueError(f"{where}: TF {tf!r} is not in {PLAN.sheet}; known: {', '.join(PLAN.tfs.index)}")
-            if simulated and tf not in SIMULATED_TFS:
+            if simulated and not PLAN.is_simulated(tf):
                 raise ValueError(
                     f"{where}: genome `simulated` but TF {tf!r} is not a simulated TF; "
                     "name the FASTA the VCF refers to"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +64,24 @@ class Plan:
 
     Build it with :meth:`Plan.load`. ``tfs`` is the sheet (one row per TF, indexed by ``tf``; empty
     when an archive supplies every TF); TFs of an archive are known only after its ``list_datasets``
-    checkpoint and are passed in where needed.
+    checkpoint and are passed in where needed. ``sheet_path`` and ``lines`` (tf → line number) name
+    sheet lines in messages.
+
+    Lookups are constant-time per TF, so planning is linear in the sheet: Snakemake calls them once or
+    more per job (tests/test_plan.py times a 5,000-row sheet). The cells are read once into plain dicts,
+    never through ``DataFrame.loc`` (which copies ``DataFrame.attrs`` deeply on every call).
     """
 
     config: dict[str, Any]
     tfs: pd.DataFrame
     tf_schema: dict[str, Any] = field(repr=False)
+    sheet_path: str = "TF sheet"
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows: dict[str, dict[str, Any]] = {
+            tf: {column: _cell(value) for column, value in row.items()}
+            for tf, row in zip(self.tfs.index, self.tfs.to_dict("records"))}
 
     @classmethod
     def load(cls, config: dict[str, Any], base_dir: str | Path = ".", source: str = "config") -> Plan:
@@ -91,11 +104,14 @@ class Plan:
             if not path.is_absolute() and not path.exists() and (Path(base_dir) / path).exists():
                 path = Path(base_dir) / path
             tfs = read_sheet(path, tf_schema)
+            # pandas copies attrs deeply on every indexing: the plan keeps them in plain fields instead
+            sheet_path, lines = tfs.attrs.pop("path"), tfs.attrs.pop("lines")
         elif config.get("archive"):
             tfs = pd.DataFrame(columns=list(tf_schema["properties"]), dtype=object).set_index("tf", drop=False)
+            sheet_path, lines = "TF sheet", {}
         else:
             raise InputError(f"{source}: neither a TF sheet (`tfs:`) nor a dataset archive (`archive:`); set one")
-        plan = cls(config, tfs, tf_schema)
+        plan = cls(config, tfs, tf_schema, sheet_path, lines)
         plan.check_encode_rows()
         return plan
 
@@ -129,7 +145,7 @@ class Plan:
 
     @property
     def sheet(self) -> str:
-        return self.tfs.attrs.get("path", "TF sheet")
+        return self.sheet_path
 
     @property
     def tf_pattern(self) -> str:
@@ -141,16 +157,13 @@ class Plan:
         return self.tf_pattern if self.has_archive else alternatives(self.tfs.index)
 
     def where(self, tf: str, column: str) -> str:
-        line = self.tfs.attrs.get("lines", {}).get(tf)
+        line = self.lines.get(tf)
         return f"{self.sheet} line {line}, column {column!r}" if line else f"TF {tf!r}, column {column!r}"
 
     # --- TFs and their routes ------------------------------------------------------------------------
     def value(self, tf: str, column: str) -> Any:
         """A cell of the sheet (None when empty or when ``tf`` is an archive dataset)."""
-        if tf not in self.tfs.index or column not in self.tfs.columns:
-            return None
-        value = self.tfs.loc[tf, column]
-        return None if value is None or (isinstance(value, float) and value != value) else value
+        return self._rows.get(tf, {}).get(column)
 
     def source(self, tf: str) -> str:
         """The TF's ``source`` column; ``archive`` for a dataset of the archive."""
@@ -169,9 +182,17 @@ class Plan:
     def peak_tfs(self) -> list[str]:
         return [tf for tf in self.tfs.index if self.uses_peaks(tf)]
 
-    @property
+    @cached_property
     def simulated_tfs(self) -> list[str]:
+        """Sheet TFs of source ``simulated``, in sheet order (computed once)."""
         return [tf for tf in self.tfs.index if self.source(tf) == "simulated"]
+
+    @cached_property
+    def _simulated(self) -> frozenset[str]:
+        return frozenset(self.simulated_tfs)
+
+    def is_simulated(self, tf: str) -> bool:
+        return tf in self._simulated
 
     def tf_seed(self, tf: str) -> int:
         """Seed of a TF's simulation (see :func:`tf_seed`)."""
@@ -225,14 +246,15 @@ class Plan:
     def genome_assembly(self, key: str) -> str:
         return self.section("genomes")[key].get("assembly", key)
 
+    @cached_property
     def accession_genomes(self) -> dict[str, str]:
-        """ENCODE accession → its genome key, over the sheet's encode rows."""
+        """ENCODE accession → its genome key, over the sheet's encode rows (computed once)."""
         return {self.value(tf, "accession"): self.genome_key(tf)
                 for tf in self.tfs.index if self.source(tf) == "encode"}
 
     def accession_assembly(self, accession: str) -> str:
         """The assembly an ENCODE peak file must be on: that of the genome of its sheet row."""
-        genomes = self.accession_genomes()
+        genomes = self.accession_genomes
         if accession not in genomes:
             raise InputError(f"ENCODE accession {accession} is in no `source: encode` row of {self.sheet}")
         return self.genome_assembly(genomes[accession])
@@ -352,7 +374,7 @@ class Plan:
 
     def planted_inputs(self, tf: str) -> dict[str, str]:
         """Windows and planted motifs of a simulated TF (marks and checks); nothing for other TFs."""
-        if tf not in self.simulated_tfs:
+        if not self.is_simulated(tf):
             return {}
         return {"positives": f"results/{tf}/data/positives.tsv", "planted": f"resources/simulated/{tf}/planted.tsv"}
 
@@ -362,7 +384,7 @@ class Plan:
 
     def ground_truth_files(self, tfs: Iterable[str] | None = None) -> list[str]:
         """Ground-truth checks of the simulated TFs among ``tfs`` (default: all simulated TFs)."""
-        tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
+        tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if self.is_simulated(tf)]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
 
     def dashboard_inputs(self, tf: str) -> dict[str, Any]:
@@ -413,6 +435,11 @@ class Plan:
             "results/index.html",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
         ]
+
+
+def _cell(value: Any) -> Any:
+    """A sheet cell as the plan reads it: None when empty (None or NaN)."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _update_nested(config: dict[str, Any], overlay: Mapping[str, Any]) -> None:
