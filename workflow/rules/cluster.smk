@@ -6,10 +6,7 @@
 # `--set-resources` still wins. Groups and group-components: profiles/default/config.yaml (Snakemake's
 # default workflow profile); docs/slurm.md.
 import functools
-import os
 import re
-import sys
-from pathlib import Path
 
 from snakemake.resources import Resources
 
@@ -17,7 +14,20 @@ from deepmotif.plan.cluster import check_group_budget, grown_memory, job_size, t
 
 MAX_RUNTIME = PLAN.section("resources")["max_runtime"]  # minutes: the partition's time limit
 MAX_MEM_MB = PLAN.section("resources")["max_mem_mb"]  # what a retry's memory grows to at most
-SET_RESOURCES = workflow.resource_settings.overwrite_resources  # --set-resources RULE:NAME=VALUE
+
+
+def _plain(resource):
+    """The value of a --set-resources entry (a parsed Resource); itself when it needs a job to evaluate."""
+    try:
+        return getattr(resource, "value", resource)
+    except ValueError:
+        return resource
+
+
+SET_RESOURCES = {  # --set-resources RULE:NAME=VALUE, as plain values
+    rule_name: {name: _plain(value) for name, value in values.items()}
+    for rule_name, values in workflow.resource_settings.overwrite_resources.items()
+}
 CLUSTER_RUN = workflow.resource_settings.nodes is not None or workflow.remote_exec
 
 
@@ -97,12 +107,12 @@ def train_env(wildcards, params):
 # --- every other cluster job ----------------------------------------------------------------------------
 
 
-def _sized(rule, key):
+def _sized(rule_name, key):
     """A resource callable: the rule's size at the job's attempt (memory grows on a retry)."""
 
     def size(wildcards, attempt):
         group_limits()
-        return job_size(rule, attempt, max_mem_mb=MAX_MEM_MB)[key]
+        return job_size(rule_name, attempt, max_mem_mb=MAX_MEM_MB)[key]
 
     return size
 
@@ -114,44 +124,4 @@ def size_cluster_jobs():
         if each.name != "train_model":
             sizes.update({key: _sized(each.name, key) for key in ("runtime", "mem_mb")})
         each.resources.update(Resources.from_mapping(sizes))
-        each.resources.update(Resources.from_mapping(SET_RESOURCES.get(each.name, {})))
-
-
-# --- group jobs: sized as the sequence they run, one failure stays one failure ------------------------
-# The plugin runs the jobs of a group job one after another (its inner snakemake has --jobs 1), but
-# Snakemake sizes a group job as if independent pieces ran side by side (sum of CPUs, memory and GPUs,
-# longest runtime). Each job holds one `serial_in_group` slot, of which a group job (scope `local`: a
-# limit per group job, never counted across the workflow) has one: Snakemake then sizes it as a sequence
-# (largest CPUs, memory and GPUs; the sum of runtimes). Registered here, not in a profile, so that a
-# user's --resources (e.g. gpu=8) cannot drop it and turn six serial trainings into --gpus=6.
-
-
-resource_scopes:
-    serial_in_group="local",
-
-
-if "serial_in_group" not in workflow.global_resources:
-    workflow.register_resource("serial_in_group", 1)
-
-# One failure stays one failure. Snakemake's snakemake inside a Slurm job (the plugin's; no setting
-# changes it) runs its jobs with --force and without --keep-going, and removes the outputs of a failed job:
-# one failing member stopped its group-mates, and the retry ran every member again. Here the snakemake
-# inside a job restarts itself at once with --keep-going and, from the second attempt on, without --force
-# (it then runs only jobs whose outputs are missing or outdated) and without --keep-incomplete (it removes
-# its own failed jobs' outputs). The submitting snakemake must keep the outputs of a failed group job's
-# finished members (`keep-incomplete: true`, slurm/config.yaml; deepmotif writes every file atomically,
-# so a job killed by Slurm leaves no half-written file). tests/test_slurm.py::test_group_member_fails_alone.
-
-
-def inner_snakemake_args(args):
-    """The arguments the snakemake inside a Slurm job runs with (``args``: those it was given)."""
-    attempt = int(args[args.index("--attempt") + 1]) if "--attempt" in args else 1
-    drop = {"--keep-incomplete", *(["--force"] if attempt > 1 else [])}
-    return [a for a in args if a not in drop] + ([] if "--keep-going" in args else ["--keep-going"])
-
-
-if workflow.remote_exec and Path(sys.argv[0]).parent.name == "snakemake":
-    _args = inner_snakemake_args(sys.argv[1:])
-    if _args != sys.argv[1:]:
-        sys.stdout.flush()
-        os.execv(sys.executable, [sys.executable, "-m", "snakemake", *_args])
+        each.resources.update(Resources.from_mapping(workflow.resource_settings.overwrite_resources.get(each.name, {})))
