@@ -14,7 +14,7 @@ import yaml
 
 from deepmotif.plan.config import apply_defaults, load_schema, schema_default, training_defaults
 from deepmotif.errors import InputError
-from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, n_evaluate, tf_seed
+from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, tf_seed
 from deepmotif.plan.architectures import ARCHITECTURES, PRESET_NAMES, net_schema
 
 GENOMES = {"hg38": {"url": "https://x/hg38.fa.gz", "blacklist": "https://x/hg38.bl.bed.gz"},
@@ -62,11 +62,6 @@ def test_tf_seed_does_not_depend_on_row_order(tmp_path):
 ])
 def test_download_name(url, name):
     assert download_name(url) == name
-
-
-@pytest.mark.parametrize("n, shown, expected", [(200, 20, 200), (5, 20, 20), (0, 20, 0)])
-def test_n_evaluate_is_at_least_the_sequences_shown_and_0_means_all(n, shown, expected):
-    assert n_evaluate(n, shown) == expected
 
 
 def test_alternatives_match_exactly_the_names():
@@ -135,7 +130,7 @@ def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_p
     plan = sources_plan
     assert plan.local_file("OWN", "train") == "resources/downloads/OWN/train/train.tsv"
     assert plan.local_file("OWN", "test") == str(tmp_path / "t.tsv")
-    assert plan.local_genome_source("LOC") == []  # a URL: downloaded by prepare_genome itself
+    assert plan.local_file("LOC", "fasta") == "resources/downloads/LOC/fasta/g_x.fa.gz"  # percent-decoded, safe
     assert plan.import_inputs("OWN", {}) == {"train": "resources/downloads/OWN/train/train.tsv",
                                              "test": str(tmp_path / "t.tsv")}
     assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
@@ -316,9 +311,7 @@ def test_apply_defaults_fills_nested_sections_without_overwriting():
 def test_interpretation_plan(tmp_path):
     plan = make_plan(tmp_path, "tf|source|motifs|description\nA|simulated|MA0139.1|-x\n",
                      architectures=["rnn", "cnn"], interpret={"temporal_archs": ["cnn"], "n_evaluate": 5})
-    assert plan.filter_archs == ["cnn"] and plan.temporal_archs == ["cnn"] and plan.n_evaluate() == 20
-    assert plan.motif_memes("A", "rnn") == ["results/A/rnn/class_optimization.meme"]
-    assert plan.motif_memes("A", "cnn")[1] == "results/A/cnn/filters.meme"
+    assert plan.filter_archs == ["cnn"] and plan.temporal_archs == ["cnn"]
     assert plan.planted_args(plan.planted_inputs("A")) == ["--positives=results/A/data/positives.tsv",
                                                            "--planted=resources/simulated/A/planted.tsv"]
     assert plan.planted_inputs("X") == {}
@@ -326,9 +319,67 @@ def test_interpretation_plan(tmp_path):
     assert plan.summary_axes() == ("cnn", "cnn")
     outputs = plan.final_outputs(["A", "X"])
     assert "results/X/rnn/metrics.json" in outputs and "results/summary/ground_truth.tsv" in outputs
-    args = plan.dashboard_args(plan.dashboard_inputs("A"))
-    assert args[:3] == ["--metrics", "rnn=results/A/rnn/metrics.json", "cnn=results/A/cnn/metrics.json"]
-    assert args[-2:] == ["--temporal", "results/A/figures/temporal"]
+    assert "results/A/variants.tsv" in outputs and "results/summary/variants_ground_truth.tsv" in outputs
+
+
+def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tmp_path):
+    from deepmotif.cli import build_parser
+    from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
+
+    plan = make_plan(tmp_path, "tf|source|motifs|train|test\nA|simulated|MA0139.1||\nB|deepbind||a.seq|b.seq\n",
+                     architectures=["rnn", "cnn"])
+    outputs = ["--n-sequences=2", "--n-filters=1", "--n-restarts=1", "--max-q=0.01", "--top=10", "--pass-rate=0.8",
+               "--settings={}", "--performance-out=p.png", "--training-out=t.png", "--saliency-figures=s",
+               "--temporal-figures=t", "--ism-figures=i", "--motif-figures", "rnn=m", "cnn=n", "--index-page=x.html",
+               "-o", "d.html"]
+    for tf, simulated in (("A", True), ("B", False)):
+        inputs = plan.dashboard_inputs(tf)
+        args = build_parser().parse_args(["dashboard", f"--tf={tf}", "--description=", *plan.dashboard_args(inputs),
+                                          *outputs])
+        for name, file in {**MODEL_FILES, **MODISCO_FILES}.items():  # every file, by architecture, in config order
+            assert getattr(args, name) == [("rnn", f"results/{tf}/rnn/{file}"), ("cnn", f"results/{tf}/cnn/{file}")]
+        assert [arch for arch, _ in args.ground_truth] == (["rnn", "cnn"] if simulated else [])
+        assert (args.planted == "resources/simulated/A/planted.tsv") == simulated
+        # simulated TFs are scored against their ground-truth VCF (simulation.variants), the others against none
+        assert (args.variants == f"results/{tf}/variants.tsv") == simulated
+        refs = [("rnn", "results/A/variants/rnn.ref.npz"), ("cnn", "results/A/variants/cnn.ref.npz")]
+        assert args.variant_ref == (refs if simulated else [])
+
+
+# --- variant sets --------------------------------------------------------------------------------------
+
+VARIANT_SHEET = "tf|source|motifs|peaks|fasta\nS1|simulated|MA0139.1||\nS2|simulated|MA0138.2||\nL|local||p.bed|g.fa\n"
+
+
+def test_variant_sets_by_default_and_an_entry_replacing_a_ground_truth(tmp_path):
+    plan = make_plan(tmp_path, VARIANT_SHEET, genomes=copy.deepcopy(GENOMES), variants={"vcfs": [
+        {"name": "mine", "vcf": "mine.vcf", "genome": "simulated", "tfs": ["S1"]},
+        {"name": "gwas", "vcf": "gwas.vcf.gz", "genome": "hg38"}]})
+    sets = plan.variant_sets
+    assert sets["S1"] == {"name": "mine", "vcf": "mine.vcf", "genome": "resources/simulated/S1/genome.fa",
+                          "info": "", "truth": False}
+    assert sets["S2"]["vcf"] == "resources/simulated/S2/variants.vcf.gz" and sets["S2"]["info"] == "CLASS,MOTIF"
+    assert sets["L"]["genome"] == "resources/genomes/hg38.fa"  # no `tfs`: every TF that is not simulated
+    assert plan.variant_truth_tfs == ["S2"]
+    assert plan.variant_summaries() == {"variants": "results/summary/variants.tsv",
+                                        "variants_truth": "results/summary/variants_ground_truth.tsv"}
+    off = make_plan(tmp_path, VARIANT_SHEET, simulation={"variants": False})
+    assert off.variant_sets == {} and off.variant_summaries() == {}
+    assert "--variants" not in " ".join(off.dashboard_args(off.dashboard_inputs("S1")))
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([{"name": "a", "vcf": "a.vcf", "genome": "g.fa", "tfs": ["L"]}, {"name": "b", "vcf": "b.vcf", "genome": "g.fa",
+                                                                      "tfs": ["L"]}],
+     "entry 'b': TF 'L' is also scored against entry 'a'; one VCF per TF"),
+    ([{"name": "a", "vcf": "a.vcf", "genome": "g.fa", "tfs": ["NOPE"]}], "entry 'a': TF 'NOPE' is not in .*tfs.tsv"),
+    ([{"name": "a", "vcf": "a.vcf", "genome": "simulated", "tfs": ["L"]}],
+     "genome `simulated` but TF 'L' is not a simulated TF"),
+    ([{"name": "a", "vcf": "a.vcf"}], "'genome' is a required property"),
+])
+def test_variant_config_errors_name_the_entry(tmp_path, entries, message):
+    with pytest.raises(InputError, match=message):
+        make_plan(tmp_path, VARIANT_SHEET, variants={"vcfs": entries}).variant_sets
 
 
 # --- Snakemake: building the DAG imports no torch ----------------------------------------------------

@@ -68,22 +68,6 @@ def test_a_vcf_entry_replaces_the_ground_truth_of_the_tfs_it_names(repo_root, wo
     assert "mine.vcf" in result.stdout
 
 
-@pytest.mark.parametrize("entries, message", [
-    ("[{name: a, vcf: a.vcf, genome: g.fa, tfs: [CTCF]}, {name: b, vcf: b.vcf, genome: g.fa, tfs: [CTCF]}]",
-     "TF 'CTCF' is also scored against entry 'a'"),
-    ("[{name: a, vcf: a.vcf, genome: g.fa, tfs: [NOPE]}]", "TF 'NOPE' is not in"),
-    ("[{name: a, vcf: a.vcf, genome: g.fa}]", None),  # no non-simulated TF: applies to none, fine
-    ("[{name: a, vcf: a.vcf}]", "'genome' is a required property"),
-])
-def test_variant_config_errors_name_the_entry(repo_root, workdir, entries, message):
-    configfile = _with_config(workdir, f"variants:\n  vcfs: {entries}\n")
-    result = snakemake(repo_root, workdir, "-n", configfile=configfile)
-    if message is None:
-        assert result.returncode == 0, result.stdout[-3000:]
-    else:
-        assert result.returncode != 0 and message in result.stdout, result.stdout[-3000:]
-
-
 def test_scatter_labels_do_not_overlap():
     import matplotlib
     from matplotlib.text import Text

@@ -48,11 +48,7 @@ rule interpret_model:
         "../../envs/deepmotif.yaml"
     threads: 1
     params:
-        planted=lambda wc, input: (
-            f"--positives={shlex.quote(input.positives)} --planted={shlex.quote(input.planted)}"
-            if "planted" in input.keys()
-            else ""
-        ),
+        planted=planted_args,
         temporal=lambda wc: wc.arch in TEMPORAL_ARCHS,
         n_sequences=INTERPRET["n_sequences"],
         n_evaluate=INTERPRET["n_evaluate"],

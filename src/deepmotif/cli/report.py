@@ -9,6 +9,7 @@ from pathlib import Path
 
 from deepmotif.cli import command, json_arg, key_path
 from deepmotif.errors import InputError
+from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
 log = logging.getLogger(__name__)
 
@@ -30,23 +31,18 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
 
-MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
-               "class_meme", "filter_meme", "filter_table", "matches")
-MODISCO_FILES = ("modisco", "modisco_patterns", "modisco_distances")
-
-
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tf", required=True)
     p.add_argument("--description", required=True, help="shown under the title (may be empty)")
     inputs = p.add_argument_group("inputs: one ARCH=PATH per architecture, in display order")
     for name in MODEL_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="+", type=key_path, required=True,
-                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/ file: {name}")
+                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/{MODEL_FILES[name]}")
     inputs.add_argument("--ground-truth", nargs="*", type=key_path, default=[], metavar="ARCH=JSON",
                         help="simulated TFs: ground_truth.json per architecture")
     for name in MODISCO_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
-                            help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
+                            help=f"TF-MoDISco: {MODISCO_FILES[name]} per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
     variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
