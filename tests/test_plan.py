@@ -328,8 +328,7 @@ def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tm
 
     plan = make_plan(tmp_path, "tf|source|motifs|train|test\nA|simulated|MA0139.1||\nB|deepbind||a.seq|b.seq\n",
                      architectures=["rnn", "cnn"])
-    outputs = ["--n-sequences=2", "--n-filters=1", "--n-restarts=1", "--max-q=0.01", "--top=10", "--pass-rate=0.8",
-               "--settings={}", "--performance-out=p.png", "--training-out=t.png", "--saliency-figures=s",
+    outputs = ["--settings={}", "--performance-out=p.png", "--training-out=t.png", "--saliency-figures=s",
                "--temporal-figures=t", "--ism-figures=i", "--motif-figures", "rnn=m", "cnn=n", "--index-page=x.html",
                "-o", "d.html"]
     for tf, simulated in (("A", True), ("B", False)):
@@ -344,6 +343,44 @@ def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tm
         assert (args.variants == f"results/{tf}/variants.tsv") == simulated
         refs = [("rnn", "results/A/variants/rnn.ref.npz"), ("cnn", "results/A/variants/cnn.ref.npz")]
         assert args.variant_ref == (refs if simulated else [])
+
+
+def test_a_models_interpretation_job_gets_what_changes_its_outputs(tmp_path):
+    from deepmotif.interpret.interpretation import InterpretSettings
+    from deepmotif.plan.config import config_section
+
+    plan = make_plan(tmp_path, "tf|source|motifs\nA|simulated|MA0139.1\n", architectures=["rnn", "cnn"],
+                     interpret={"temporal_archs": ["cnn"], "n_evaluate": 5, "ground_truth": {"pass_rate": 0.5}})
+    for arch in plan.archs:
+        job = config_section("interpret", plan.interpret_job_settings(arch))
+        assert InterpretSettings.from_config(job, arch) == InterpretSettings.from_config(plan.interpret, arch)
+    # a dashboard count or another architecture's temporal scores do not change the job's settings
+    assert "pass_rate" not in plan.interpret_job_settings("cnn")["ground_truth"]
+    assert plan.interpret_job_settings("rnn")["temporal_archs"] == []
+    settings = InterpretSettings.from_config(plan.interpret, "cnn")
+    assert settings.temporal and not InterpretSettings.from_config(plan.interpret, "rnn").temporal
+    assert settings.n_scored == 20  # n_evaluate 5, at least the 20 test positives shown
+    assert (settings.steps, settings.release) == (schema_default("interpret.class_optimization.steps"),
+                                                  schema_default("interpret.jaspar.release"))
+
+
+@pytest.mark.parametrize("n_evaluate, expected", [(200, 200), (5, 20), (0, 0)])
+def test_n_scored_is_at_least_the_sequences_shown_and_0_means_all(n_evaluate, expected):
+    from deepmotif.interpret.interpretation import InterpretSettings
+    from deepmotif.plan.config import config_section
+
+    section = config_section("interpret", {"n_evaluate": n_evaluate, "n_sequences": 20})
+    assert InterpretSettings.from_config(section, "cnn").n_scored == expected
+
+
+def test_settings_option_names_a_wrong_key(capsys):
+    from deepmotif.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["index", "--auc-table=a", "--dashboards", "A=a.html", "--descriptions={}",
+                                   "-o", "i.html", "--settings", '{"jaspar": {"max_qq": 0.1}}'])
+    assert stop.value.code == 2
+    assert "unknown key 'jaspar.max_qq'; did you mean 'max_q'?" in capsys.readouterr().err
 
 
 # --- variant sets --------------------------------------------------------------------------------------

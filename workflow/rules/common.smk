@@ -23,9 +23,7 @@ from deepmotif.plan import Plan, alternatives, pairs  # noqa: E402
 
 PLAN = Plan.load(config, base_dir=workflow.basedir)  # fills in the schema's defaults
 ARCHS = PLAN.archs
-INTERPRET = PLAN.interpret
 SIMULATED_TFS = PLAN.simulated_tfs
-TEMPORAL_ARCHS = PLAN.temporal_archs
 SIMULATED_TF_WILDCARD = alternatives(SIMULATED_TFS)
 
 
@@ -34,8 +32,10 @@ wildcard_constraints:
     arch=alternatives(ARCHS),
 
 
-def interpret_settings():
-    return json.dumps(PLAN.interpret_settings(), separators=(",", ":"))
+def interpret_settings(wildcards=None):
+    """The config section interpret as JSON: a model's job gets what changes its outputs, the dashboards all."""
+    section = PLAN.interpret_job_settings(wildcards.arch) if wildcards else PLAN.interpret
+    return json.dumps(section, separators=(",", ":"))
 
 
 def by_tf(method):

@@ -113,18 +113,10 @@ rule build_dashboard:
         files=dashboard_args,
         motifs=lambda wc, output: pairs(ARCHS, output.motifs),
         description=lambda wc: tf_description(wc.tf),
-        settings=interpret_settings(),
-        n_sequences=INTERPRET["n_sequences"],
-        n_filters=INTERPRET["filters"]["n_shown"],
-        n_restarts=INTERPRET["class_optimization"]["n_shown"],
-        max_q=INTERPRET["jaspar"]["max_q"],
-        top=INTERPRET["ground_truth"]["top"],
-        pass_rate=INTERPRET["ground_truth"]["pass_rate"],
+        settings=interpret_settings(),  # the config section interpret (DashboardSettings.from_config)
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
-        " --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
-        " --n-restarts={params.n_restarts} --max-q={params.max_q} --top={params.top}"
-        " --pass-rate={params.pass_rate} --settings={params.settings:q}"
+        " --settings={params.settings:q}"
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
@@ -168,10 +160,9 @@ rule build_index:
             f"--ground-truth={shlex.quote(input.ground_truth[0])}" if input.ground_truth else ""
         ),
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
-        top=INTERPRET["ground_truth"]["top"],
-        max_q=INTERPRET["jaspar"]["max_q"],
+        settings=interpret_settings(),
         variants=variant_index_args,  # variants.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
-        " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
+        " {params.ground_truth} --descriptions={params.descriptions:q} --settings={params.settings:q}"
         " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"

@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import command, json_arg, key_path
+from deepmotif.cli import command, config_section_arg, json_arg, key_path
 from deepmotif.errors import InputError
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
@@ -53,14 +53,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                           help="ALT windows, as --variant-ref")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
     variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
-    settings = p.add_argument_group("settings (config section interpret)")
-    settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
-    settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")
-    settings.add_argument("--n-restarts", type=int, required=True, help="optimized inputs drawn per model")
-    settings.add_argument("--max-q", type=float, required=True, help="q-value below which a hit counts")
-    settings.add_argument("--top", type=int, required=True, help="most salient positions (ground truth)")
-    settings.add_argument("--pass-rate", type=float, required=True, help="saliency hit rate that passes")
-    settings.add_argument("--settings", type=json_arg, required=True, help="settings shown in the footer (JSON)")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (keys left out take the schema's defaults)")
     out = p.add_argument_group("outputs")
     out.add_argument("--performance-out", required=True, help="PNG: ROC and precision-recall curves")
     out.add_argument("--training-out", required=True, help="PNG: training curves")
@@ -83,6 +77,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
         TFReportFiles,
         VariantFiles,
         build_tf_report,
+        footer_settings,
     )
 
     files = {name: dict(getattr(args, name)) for name in MODEL_FILES}
@@ -101,8 +96,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
     out = TFReportFiles(performance=args.performance_out, training=args.training_out,
                         saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
                         motifs=dict(args.motif_figures), dashboard=args.output)
-    settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
-                                 max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
+    settings = DashboardSettings.from_config(args.settings)
     variants = None
     if args.variant_figures and not args.variants:  # a TF without variants: an empty figure folder
         from deepmotif.report.figures import write_figure_folder
@@ -114,7 +108,8 @@ def run_dashboard(args: argparse.Namespace) -> None:
             raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
                              f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
-    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
+    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted,
+                    footer_settings(args.settings),
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
                     variants=variants)
 
@@ -130,8 +125,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
     p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
-    p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
-    p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
@@ -152,7 +147,8 @@ def run_index(args: argparse.Namespace) -> None:
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
-                                         ground_truth, top=args.top, max_q=args.max_q, figures=figures,
+                                         ground_truth, top=args.settings["ground_truth"]["top"],
+                                         max_q=args.settings["jaspar"]["max_q"], figures=figures,
                                          variants=variants, variant_truth=variant_truth,
                                          n_variants=args.n_variants))
 

@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +64,29 @@ class InterpretSettings:
     modisco_n_sequences: int
     modisco_n_leiden_runs: int
     modisco_max_q: float
+
+    @classmethod
+    def from_config(cls, interpret: Mapping[str, Any], arch: str) -> InterpretSettings:
+        """The settings of one model from the config section ``interpret`` (schema defaults filled in).
+
+        Parameters
+        ----------
+        interpret: mapping
+            The section, as :func:`deepmotif.plan.config.config_section` returns it.
+        arch: str
+            The model's architecture: it gets temporal output scores if in ``temporal_archs``.
+        """
+        opt, filters, jaspar, modisco = (interpret[k] for k in ("class_optimization", "filters", "jaspar", "modisco"))
+        return cls(
+            n_shown=interpret["n_sequences"], n_evaluate=interpret["n_evaluate"], saliency=interpret["saliency"],
+            temporal=arch in interpret["temporal_archs"], restarts=opt["restarts"], steps=opt["steps"], lr=opt["lr"],
+            l2=opt["l2"], seed=opt["seed"], init=opt["init"], window=opt["window"],
+            filter_threshold=filters["threshold"], min_sites=filters["min_sites"], release=jaspar["release"],
+            collection=jaspar["collection"], tax_group=jaspar["tax_group"], top_k=jaspar["top_k"],
+            max_q=jaspar["max_q"], top=interpret["ground_truth"]["top"], modisco=modisco["enabled"],
+            modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
+            modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
+            modisco_max_q=modisco["max_q"])
 
     @property
     def n_scored(self) -> int:

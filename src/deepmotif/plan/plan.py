@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -387,10 +388,18 @@ class Plan:
         value = self.value(tf, "description")
         return "" if value is None else str(value)
 
-    def interpret_settings(self) -> dict[str, Any]:
-        """Interpretation settings printed in the dashboards' footers."""
-        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar", "modisco")
-        return {k: self.interpret[k] for k in keys}
+    def interpret_job_settings(self, arch: str) -> dict[str, Any]:
+        """The config section ``interpret`` as the interpretation job of one model gets it (``--settings``).
+
+        Only what changes its outputs, so that Snakemake reruns no model when a dashboard count changes:
+        without the dashboard's ``n_shown`` and ``pass_rate``, and ``temporal_archs`` cut down to ``arch``
+        (the command fills in the schema's defaults).
+        """
+        settings = copy.deepcopy(self.interpret)
+        for section, key in (("class_optimization", "n_shown"), ("filters", "n_shown"), ("ground_truth", "pass_rate")):
+            settings[section].pop(key, None)
+        settings["temporal_archs"] = [arch] if arch in self.temporal_archs else []
+        return settings
 
     def summary_axes(self) -> tuple[str, str]:
         """Architectures compared in the summary scatter: CNN vs CNN-RNN (the paper's), else first and last."""

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,19 @@ class DashboardSettings:
     max_q: float
     top: int
     pass_rate: float
+
+    @classmethod
+    def from_config(cls, interpret: Mapping[str, Any]) -> DashboardSettings:
+        """From the config section ``interpret`` (schema defaults filled in)."""
+        return cls(n_sequences=interpret["n_sequences"], n_filters=interpret["filters"]["n_shown"],
+                   n_restarts=interpret["class_optimization"]["n_shown"], max_q=interpret["jaspar"]["max_q"],
+                   top=interpret["ground_truth"]["top"], pass_rate=interpret["ground_truth"]["pass_rate"])
+
+
+def footer_settings(interpret: Mapping[str, Any]) -> dict[str, Any]:
+    """The interpretation settings a dashboard prints in its footer, from the config section ``interpret``."""
+    return {k: interpret[k] for k in ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar",
+                                      "modisco")}
 
 
 @dataclass(frozen=True)
