@@ -351,16 +351,19 @@ def test_a_models_interpretation_job_gets_what_changes_its_outputs(tmp_path):
 
     plan = make_plan(tmp_path, "tf|source|motifs\nA|simulated|MA0139.1\n", architectures=["rnn", "cnn"],
                      interpret={"temporal_archs": ["cnn"], "n_evaluate": 5, "ground_truth": {"pass_rate": 0.5}})
+    def settings(section, arch):  # as deepmotif interpret builds them
+        return InterpretSettings.from_config(section, temporal=arch in section["temporal_archs"])
+
     for arch in plan.archs:
         job = config_section("interpret", plan.interpret_job_settings(arch))
-        assert InterpretSettings.from_config(job, arch) == InterpretSettings.from_config(plan.interpret, arch)
+        assert settings(job, arch) == settings(plan.interpret, arch)
     # a dashboard count or another architecture's temporal scores do not change the job's settings
     assert "pass_rate" not in plan.interpret_job_settings("cnn")["ground_truth"]
     assert plan.interpret_job_settings("rnn")["temporal_archs"] == []
-    settings = InterpretSettings.from_config(plan.interpret, "cnn")
-    assert settings.temporal and not InterpretSettings.from_config(plan.interpret, "rnn").temporal
-    assert settings.n_scored == 20  # n_evaluate 5, at least the 20 test positives shown
-    assert (settings.steps, settings.release) == (schema_default("interpret.class_optimization.steps"),
+    cnn = settings(plan.interpret, "cnn")
+    assert cnn.temporal and not settings(plan.interpret, "rnn").temporal
+    assert cnn.n_scored == 20  # n_evaluate 5, at least the 20 test positives shown
+    assert (cnn.steps, cnn.release) == (schema_default("interpret.class_optimization.steps"),
                                                   schema_default("interpret.jaspar.release"))
 
 
@@ -370,7 +373,7 @@ def test_n_scored_is_at_least_the_sequences_shown_and_0_means_all(n_evaluate, ex
     from deepmotif.plan.config import config_section
 
     section = config_section("interpret", {"n_evaluate": n_evaluate, "n_sequences": 20})
-    assert InterpretSettings.from_config(section, "cnn").n_scored == expected
+    assert InterpretSettings.from_config(section, temporal=False).n_scored == expected
 
 
 def test_settings_option_names_a_wrong_key(capsys):

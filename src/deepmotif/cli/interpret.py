@@ -43,15 +43,15 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
 @command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
                       "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
 def run_interpret(args: argparse.Namespace) -> None:
-    import pandas as pd
     import torch
 
     from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.tables import read_planted, read_positives
     from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
-    settings = InterpretSettings.from_config(args.settings, args.arch)
+    settings = InterpretSettings.from_config(args.settings, temporal=args.arch in args.settings["temporal_archs"])
     modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
     if settings.modisco and not all(modisco_outs):
         raise InputError("modisco.enabled needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
@@ -60,8 +60,7 @@ def run_interpret(args: argparse.Namespace) -> None:
         raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
     simulated = {}
     if args.planted:
-        simulated = {"positives": pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
-                     "planted": pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})}
+        simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
     result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
                              source=args.sequences, **simulated)
     write_interpretation(result, {
@@ -153,7 +152,7 @@ def run_modisco(args: argparse.Namespace) -> None:
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.interpretation import split_positives
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
@@ -171,12 +170,9 @@ def run_modisco(args: argparse.Namespace) -> None:
     table = md.pattern_table(pos, neg, hits, args.max_q)
     write_meme(args.meme, pwms, names)
     if args.matches:
-        with atomic_path(args.matches) as tmp:
-            hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with atomic_path(args.distances) as tmp:
-        md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
-    with atomic_path(args.patterns) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+        write_table(hits, args.matches, float_format="%.4g")
+    write_table(md.seqlet_distances(pos, neg), args.distances)
+    write_table(table, args.patterns, float_format="%.4g")
     if args.logos:
         from deepmotif.report.modisco_figures import write_pattern_logos
 

@@ -24,11 +24,10 @@ def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
 def run_summarize_ground_truth(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    write_table(table, args.output, float_format="%.4g")
 
 
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
@@ -136,14 +135,13 @@ def run_index(args: argparse.Namespace) -> None:
 
     import pandas as pd
 
+    from deepmotif.data.tables import read_variant_table
     from deepmotif.report.dashboard import render_index, write_html
 
     base = Path(args.output).parent
     dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
     ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
-    variants = (pd.read_csv(args.variants, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str,
-                                                           "tf": str}, keep_default_na=False)
-                if args.variants else None)
+    variants = read_variant_table(args.variants) if args.variants else None
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
