@@ -7,7 +7,6 @@ import inspect
 import subprocess
 import sys
 import zlib
-from pathlib import Path
 
 import pytest
 import yaml
@@ -428,7 +427,7 @@ JOB_ONLY_PACKAGES = ("torch", "lightning", "matplotlib", "sklearn", "scipy", "nu
                      "pyjaspar", "logomaker", "pybedtools", "pyfaidx")
 
 
-def test_dry_run_works_without_torch(repo_root, tmp_path):
+def test_dry_run_works_without_torch(snakemake, tmp_path):
     """Packages only the jobs need (torch first), made unimportable by modules first on PYTHONPATH, do not
     stop `snakemake -n`: the environment launching Snakemake (also on a cluster, with --sdm conda) needs
     Snakemake, pandas, PyYAML and jsonschema only."""
@@ -443,17 +442,14 @@ def test_dry_run_works_without_torch(repo_root, tmp_path):
            "HOME": str(tmp_path)}
     check = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True, text=True)
     assert "torch is blocked" in check.stderr  # the blocker works
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory", str(tmp_path),
-         "--configfile", "c.yaml", "-n", "--cores", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=300)
+    result = snakemake(tmp_path, "-n", configfile="c.yaml", env=env, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "train_model" in result.stdout and "interpret_model" in result.stdout
 
 
-def test_plan_from_files_merges_overlays_as_snakemake_configfile(tmp_path):
+def test_plan_from_files_merges_overlays_as_snakemake_configfile(repo_root, tmp_path):
     # the benchmarks train outside the workflow: their parameters must be the pipeline's
-    root = Path(__file__).resolve().parents[1]
+    root = repo_root
     plan = Plan.from_files(root / "config/config.yaml", root / "config/authors_training.yaml", base_dir=root)
     rnn = plan.training_params("rnn")
     assert (rnn["lr"], rnn["batch_size"], rnn["rc_augment"]) == (0.01, 256, False)
