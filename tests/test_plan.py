@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 import subprocess
 import sys
 import zlib
@@ -88,7 +89,8 @@ def test_peak_inputs_by_source(sources_plan, tmp_path):
                                        "fasta": "resources/simulated/SIM/genome.fa"}
     assert plan.peak_inputs("ENC") == {"peaks": "resources/encode/ENCFF618VMC.bed.gz",
                                        "fasta": "resources/genomes/hg38.fa"}  # GRCh38 is hg38
-    assert plan.peak_inputs("LOC") == {"peaks": str(tmp_path / "p.bed"), "fasta": "resources/local/LOC/genome.fa"}
+    genome = f"resources/local/genomes/g_x-{zlib.crc32(b'https://h/g%20x.fa.gz'):08x}.fa"
+    assert plan.peak_inputs("LOC") == {"peaks": str(tmp_path / "p.bed"), "fasta": genome}
     with pytest.raises(InputError, match="source 'deepbind' has no peaks"):
         plan.peak_inputs("DB")
 
@@ -134,6 +136,33 @@ def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_p
                                              "test": str(tmp_path / "t.tsv")}
     assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
         "train": "a/train.fa", "test": "a/test.fa", "datasets": "resources/archive/datasets.tsv"}
+
+
+def test_a_fasta_is_prepared_and_downloaded_once_however_many_tfs_use_it(tmp_path):
+    url = "https://h/hg38.fa.gz"
+    plan = make_plan(tmp_path, "tf|source|peaks|fasta\nA|local|a.bed|" + url + "\nB|local|b.bed|" + url +
+                     "\nC|local|c.bed|/data/mm10.fa\nD|local|d.bed|/data/mm10.fa.gz\n")
+    assert plan.local_genome("A") == plan.local_genome("B") != plan.local_genome("C") != plan.local_genome("D")
+    sources = plan.local_genome_sources()
+    assert list(sources) == [plan.local_genome_key(tf) for tf in ("A", "C", "D")]
+    assert plan.local_genome_key("C").startswith("mm10-") and plan.local_genome_key("A").startswith("hg38-")
+    # the URL is downloaded once, under the first row that gives it
+    assert sources[plan.local_genome_key("B")] == plan.local_file("B", "fasta") == \
+        "resources/downloads/A/fasta/hg38.fa.gz"
+    assert sources[plan.local_genome_key("C")] == "/data/mm10.fa"
+
+
+def test_snakemake_plans_one_genome_preparation_for_two_tfs_on_one_fasta(snakemake, tmp_path):
+    for name in ("a.bed", "b.bed", "genome.fa.gz"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "tfs.tsv").write_text("tf\tsource\tpeaks\tfasta\nA\tlocal\ta.bed\tgenome.fa.gz\n"
+                                      "B\tlocal\tb.bed\tgenome.fa.gz\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", "architectures": ["cnn"]}))
+    result = snakemake(tmp_path, "-n", "results/A/data/positives.tsv", "results/B/data/positives.tsv",
+                       configfile="c.yaml", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"^prepare_genome\s+1$", result.stdout, re.M), result.stdout[-3000:]
+    assert re.search(r"^extract_positives\s+2$", result.stdout, re.M)
 
 
 def test_genome_and_download_arguments(sources_plan):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,7 +204,7 @@ class Plan:
                 peaks = self.encode_peaks(tf)
             return {"peaks": peaks, "fasta": f"resources/genomes/{self.genome_key(tf)}.fa"}
         if source == "local" and self.value(tf, "peaks"):
-            return {"peaks": self.local_file(tf, "peaks"), "fasta": f"resources/local/{tf}/genome.fa"}
+            return {"peaks": self.local_file(tf, "peaks"), "fasta": self.local_genome(tf)}
         raise InputError(f"TF {tf!r}: source {source!r} has no peaks")
 
     def encode_peaks(self, tf: str) -> str:
@@ -266,11 +268,33 @@ class Plan:
 
     # --- own files, URLs and imports ------------------------------------------------------------------
     def local_file(self, tf: str, column: str) -> str:
-        """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``)."""
+        """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``).
+
+        A URL several rows give in the column is downloaded once, under the first of them.
+        """
         value = self.value(tf, column)
         if not URL.match(value):
             return value
-        return f"resources/downloads/{tf}/{column}/{download_name(value)}"
+        first = next(t for t in self.tfs.index if self.value(t, column) == value)
+        return f"resources/downloads/{first}/{column}/{download_name(value)}"
+
+    def local_genome_key(self, tf: str) -> str:
+        """Name of a ``local`` row's genome: its file name and a hash of its path or URL (one per FASTA)."""
+        value = self.value(tf, "fasta")
+        stem = re.sub(r"(\.(fa|fasta|fna))?(\.gz)?$", "", download_name(value), flags=re.IGNORECASE)
+        return f"{stem or 'genome'}-{zlib.crc32(value.encode()):08x}"
+
+    def local_genome(self, tf: str) -> str:
+        """The decompressed, indexed FASTA of a ``local`` row: one per FASTA, however many rows use it."""
+        return f"resources/local/genomes/{self.local_genome_key(tf)}.fa"
+
+    def local_genome_sources(self) -> dict[str, str]:
+        """Genome name (:meth:`local_genome_key`) → the file ``prepare_genome`` decompresses and indexes."""
+        sources: dict[str, str] = {}
+        for tf in self.tfs.index:
+            if self.source(tf) == "local" and self.value(tf, "peaks") and self.value(tf, "fasta"):
+                sources.setdefault(self.local_genome_key(tf), self.local_file(tf, "fasta"))
+        return sources
 
     def import_inputs(self, tf: str, datasets: Mapping[str, tuple[str, str]]) -> dict[str, str]:
         """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
