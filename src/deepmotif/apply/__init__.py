@@ -1,0 +1,1 @@
+"""Applying trained models along the genome: tracks (and, after the layout move, predict and variants)."""
