@@ -315,8 +315,8 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     Returns
     -------
     pandas.DataFrame
-        :data:`BED_COLUMNS`, sorted by chromosome (the genome's order) and start; an instance seen in
-        two overlapping tiles once, with its best score.
+        :data:`BED_COLUMNS`, sorted by chromosome (the genome's order) and start; overlapping hits of a
+        pattern reduced to the best (:func:`drop_overlapping`).
     """
     from deepmotif.predict import open_genome
 
@@ -338,8 +338,7 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     if pending:
         found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
     hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
-    hits = (hits.sort_values("score", ascending=False, kind="stable")
-            .drop_duplicates(["chrom", "start", "row"]).reset_index(drop=True))
+    hits = drop_overlapping(hits, [patterns.names[r] for r in hits["row"].astype(int)])
     rows = hits["row"].to_numpy().astype(int)
     out = pd.DataFrame({"chrom": hits["chrom"].astype(str), "start": hits["start"].astype("int64"),
                         "end": hits["end"].astype("int64"),
@@ -352,6 +351,23 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     order = {c: i for i, c in enumerate(genome.keys())}
     out = out.assign(_c=out["chrom"].map(order)).sort_values(["_c", "start", "end", "pattern"], kind="stable")
     return out.drop(columns="_c").reset_index(drop=True)
+
+
+def drop_overlapping(hits: pd.DataFrame, names: Sequence[str], max_overlap: float = 0.5) -> pd.DataFrame:
+    """The hits left when each overlaps no better-scoring hit of the same pattern (either strand) by more
+    than ``max_overlap`` of its width: one instance per site, also of a palindrome (both strands) or one
+    seen in two overlapping tiles.
+    """
+    hits = hits.assign(_name=list(names)).sort_values("score", ascending=False, kind="stable")
+    kept: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    keep = []
+    for chrom, start, end, name in hits[["chrom", "start", "end", "_name"]].itertuples(index=False):
+        spans = kept.setdefault((chrom, name), [])
+        clash = any(min(end, b) - max(start, a) > max_overlap * (end - start) for a, b in spans)
+        keep.append(not clash)
+        if not clash:
+            spans.append((start, end))
+    return hits[keep].drop(columns="_name").reset_index(drop=True)
 
 
 def write_instances(instances: pd.DataFrame, path: str | os.PathLike) -> None:
