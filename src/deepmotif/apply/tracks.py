@@ -1,11 +1,11 @@
 """Prediction and attribution tracks along the genome: ``deepmotif tracks`` (bigWig, one value per base).
 
 For a set of regions of a genome, windows of the model's input length ``L`` are tiled over each region
-at a stride (the last window flush with the region's end, :func:`deepmotif.predict.window_starts`),
+at a stride (the last window flush with the region's end, :func:`deepmotif.apply.predict.window_starts`),
 scored by the model and explained, and two bigWig files are written:
 
 * the **logit** per base: the mean of the logits of every window covering the base; each window's
-  logit is the mean of its two strands' (:func:`deepmotif.predict.strand_scores`, the one
+  logit is the mean of its two strands' (:func:`deepmotif.apply.predict.strand_scores`, the one
   implementation of model application that ``predict`` and ``score-variants`` use);
 * the **attribution of the reference base**: the signed hypothetical contribution of the base present
   (:func:`deepmotif.interpret.modisco.hypothetical_contributions`, gradient × input or tangermeme's
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     import torch
     from torch import nn
 
-    from deepmotif.predict import LoadedModel
+    from deepmotif.apply.predict import LoadedModel
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def read_regions(path: str | os.PathLike, sizes: dict[str, int], length: int) ->
         chromosome end, an interval shorter than ``L``.
     """
     from deepmotif.data.intervals import read_bed
-    from deepmotif.predict import chrom_hint
+    from deepmotif.apply.predict import chrom_hint
 
     bed = read_bed(path, lines=True)
     known = bed["chrom"].isin(list(sizes)).to_numpy()
@@ -239,7 +239,7 @@ def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: 
 
     Parameters
     ----------
-    model: deepmotif.predict.LoadedModel
+    model: deepmotif.apply.predict.LoadedModel
     chrom, start:
         Where ``seq`` starts (0-based).
     seq: str
@@ -253,7 +253,7 @@ def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: 
     block: int, optional
         Windows one-hot encoded and processed at a time (memory bound). Default 512.
     batch_size, n_shuffles, seed, device:
-        Of :func:`deepmotif.predict.strand_scores` and :func:`reference_attribution`.
+        Of :func:`deepmotif.apply.predict.strand_scores` and :func:`reference_attribution`.
 
     Returns
     -------
@@ -262,7 +262,7 @@ def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: 
     import torch
 
     from deepmotif.data.encoding import one_hot
-    from deepmotif.predict import strand_scores, window_starts
+    from deepmotif.apply.predict import strand_scores, window_starts
 
     length, size = model.length, len(seq)
     starts = window_starts(size, length, stride)
@@ -314,7 +314,7 @@ def open_bigwig(stack: contextlib.ExitStack, path: str | os.PathLike, sizes: dic
     """
     import pyBigWig
 
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     check_output(path)
     tmp = stack.enter_context(atomic_path(path))
@@ -331,7 +331,7 @@ def write_tracks(model: LoadedModel, regions: pd.DataFrame, genome_path: str | o
 
     Parameters
     ----------
-    model: deepmotif.predict.LoadedModel
+    model: deepmotif.apply.predict.LoadedModel
     regions: pandas.DataFrame
         ``chrom start end``, merged and in genome order (:func:`read_regions`, :func:`peak_regions`).
     genome_path: path
@@ -349,7 +349,7 @@ def write_tracks(model: LoadedModel, regions: pd.DataFrame, genome_path: str | o
         ``regions bases windows`` counted, ``logit_min logit_max``.
     """
     from deepmotif.data.genome import chrom_sizes
-    from deepmotif.predict import open_genome
+    from deepmotif.apply.predict import open_genome
 
     for path in (logit_out, attribution_out):
         if path is not None:

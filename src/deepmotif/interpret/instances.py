@@ -318,7 +318,7 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
         :data:`BED_COLUMNS`, sorted by chromosome (the genome's order) and start; overlapping hits of a
         pattern reduced to the best (:func:`drop_overlapping`).
     """
-    from deepmotif.predict import open_genome
+    from deepmotif.apply.predict import open_genome
 
     if not Path(attribution_bw).is_file():
         raise InputError(f"{attribution_bw}: attribution track not found (make it with deepmotif tracks)")
@@ -373,7 +373,7 @@ def drop_overlapping(hits: pd.DataFrame, names: Sequence[str], max_overlap: floa
 def write_instances(instances: pd.DataFrame, path: str | os.PathLike) -> None:
     """The instances as BED (no header; :data:`BED_COLUMNS`), written atomically."""
     from deepmotif.apply.tracks import check_output
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     check_output(path, "instances BED")
     with atomic_path(path) as tmp:
