@@ -170,9 +170,10 @@ def peak_regions(peaks: pd.DataFrame, sizes: dict[str, int], chroms: Sequence[st
     if chroms:
         peaks = peaks[peaks["chrom"].astype(str).isin(list(chroms))]
     peaks = peaks[peaks["chrom"].astype(str).isin(list(sizes))]
-    windows = summit_windows(peaks, width, max_peaks=max_regions or None)
-    windows["start"] = windows["start"].clip(lower=0)
-    windows["end"] = np.minimum(windows["end"].to_numpy(), windows["chrom"].map(sizes).to_numpy())
+    windows = summit_windows(peaks, 0, max_peaks=max_regions or None)  # 0 bp: the summits themselves
+    summit = windows["start"].to_numpy()
+    windows["start"] = np.maximum(summit - width // 2, 0)
+    windows["end"] = np.minimum(summit - width // 2 + width, windows["chrom"].map(sizes).to_numpy())
     return merge_regions(windows[REGION_COLUMNS], sizes)
 
 
@@ -354,6 +355,10 @@ def write_tracks(model: LoadedModel, regions: pd.DataFrame, genome_path: str | o
     for path in (logit_out, attribution_out):
         if path is not None:
             check_output(path)
+    stride = kwargs.get("stride", 20)
+    if not 1 <= stride <= model.length:
+        raise InputError(f"--stride must be between 1 and the model's input length ({model.length} bp) so that "
+                         f"windows cover every base, got {stride}")
     if len(regions) == 0:
         raise InputError("no region to make tracks of (the BED is empty, or every region is shorter than "
                          f"the model's {model.length} bp)")
