@@ -23,9 +23,10 @@ N_SEQUENCES = 4              # figures per panel (the pipeline's default is 20)
 STEPS = 300                  # class optimization (the pipeline's default is 500)
 
 
-def _simulate(root: Path) -> tuple[Path, Path, Path]:
-    """positives.tsv, planted.tsv and sequences.tsv of the simulated TF."""
+def _simulate(root: Path) -> tuple[Path, Path, Path, Path]:
+    """positives.tsv, planted.tsv, sequences.tsv and genome.fa (+ .fai) of the simulated TF."""
     from deepmotif.data.dataset import build_dataset
+    from deepmotif.data.genome import write_fasta
     from deepmotif.data.peaks import summit_windows
     from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
 
@@ -35,7 +36,8 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
     windows["seq"] = [genome[c][s:e] for c, s, e in windows[["chrom", "start", "end"]].to_numpy()]
     data = root / "data"
     data.mkdir(parents=True)
-    paths = data / "positives.tsv", data / "planted.tsv", data / "sequences.tsv"
+    paths = data / "positives.tsv", data / "planted.tsv", data / "sequences.tsv", data / "genome.fa"
+    write_fasta(paths[3], genome)
     windows.to_csv(paths[0], sep="\t", index=False)
     planted.to_csv(paths[1], sep="\t", index=False)
     build_dataset(windows, valid_chroms=["chr4"], test_chroms=["chr5"]).to_csv(paths[2], sep="\t", index=False)
@@ -78,12 +80,12 @@ def trained_tf() -> dict[str, Path]:
     torch.set_num_threads(1)
     root = Path(tempfile.mkdtemp(prefix="deepmotif-trained-tf-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    positives, planted, sequences = _simulate(root / TF)
+    positives, planted, sequences, genome = _simulate(root / TF)
     out = root / TF / "cnn"
     params = {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0, "lr": 1e-2,
               "batch_size": 256, "rc_augment": False}
     train_model(sequences, "cnn", out, params, threads=1, tf=TF)
-    f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences,
+    f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences, "genome": genome,
          "model": out / "model.ckpt", "metrics": out / "metrics.json", "predictions": out / "predictions.tsv",
          "history": out / "training.csv"}
     for name in ("saliency", "ism", "temporal", "class_optimization"):
