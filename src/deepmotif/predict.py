@@ -111,8 +111,7 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         names (``results/{tf}/cnn/model.ckpt`` holding an rnn), or whose length differs from
         ``length`` or from the other checkpoints'.
     """
-    import torch
-
+    from deepmotif.models.checkpoint import load_checkpoint
     from deepmotif.models.nets import NETS
     from deepmotif.models.predict import load_network
 
@@ -120,13 +119,8 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         raise InputError("no model given: name checkpoints or use --tf NAME --results DIR")
     models = []
     for path in map(Path, paths):
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise InputError(f"{path}: checkpoint not found") from None
-        except Exception as err:  # noqa: BLE001 - any unpickling failure means "not a checkpoint"
-            raise InputError(f"{path}: not a PyTorch checkpoint ({type(err).__name__})") from None
-        hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+        ckpt = load_checkpoint(path)  # weights_only: a checkpoint is data, never code
+        hparams = ckpt.get("hyper_parameters") or {}
         arch = hparams.get("arch")
         folder = path.parent.name
         if arch and folder in NETS and folder != arch:
