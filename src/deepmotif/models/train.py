@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.config import training_defaults
+from deepmotif.config import check_training_params, training_defaults
 from deepmotif.errors import InputError
 from deepmotif.io import atomic_path, file_digest
 from deepmotif.models.checkpoint import UnsafeCheckpoint, load_checkpoint
@@ -189,9 +189,7 @@ def train_model(
     require_gpus(gpus)  # before importing Lightning and reading data: fails in seconds
     from deepmotif.models.nets import count_parameters, net_kwargs
 
-    unknown = sorted(set(params or {}) - set(DEFAULTS))
-    if unknown:
-        raise InputError(f"training parameters of {arch!r}: unknown key(s) {unknown}; known: {sorted(DEFAULTS)}")
+    check_training_params(params or {}, f"training parameters of {arch!r}")  # before any work
     p = {**DEFAULTS, **(params or {})}
     try:
         p["net"] = net_kwargs(arch, p.pop("preset"), p["net"])
