@@ -25,9 +25,9 @@ import torch
 
 from deepmotif.data.dataset import build_dataset
 from deepmotif.errors import InputError
-from deepmotif.models.predict import load_network
+from deepmotif.models.inference import load_network
 from deepmotif.models.train import _prepare_checkpoints
-from deepmotif.predict import load_models
+from deepmotif.apply.predict import load_models
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(ROOT / "src")}

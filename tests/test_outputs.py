@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_dir, atomic_path, check_paths, remove_leftovers, temporary_prefix
+from deepmotif.data.io import atomic_dir, atomic_path, check_paths, remove_leftovers, temporary_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,7 +52,7 @@ def test_a_special_file_is_written_into_not_replaced(tmp_path):
 
 
 def test_dash_writes_to_stdout():
-    code = ("from deepmotif.io import atomic_path\n"
+    code = ("from deepmotif.data.io import atomic_path\n"
             "with atomic_path('-') as tmp:\n"
             "    open(tmp, 'w').write('id\\tprob\\n')\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,

@@ -20,10 +20,10 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.config import check_training_params, training_defaults
+from deepmotif.data.io import atomic_path, file_digest
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_path, file_digest
 from deepmotif.models.checkpoint import UnsafeCheckpoint, load_checkpoint
+from deepmotif.plan.config import check_training_params, training_defaults
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def train_model(
     from deepmotif.models.datamodule import SequenceDataModule
     from deepmotif.models.metrics import auprc, auroc
     from deepmotif.models.module import SequenceClassifier
-    from deepmotif.models.predict import predict_proba
+    from deepmotif.models.inference import predict_proba
 
     torch.set_num_threads(threads)
     for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
