@@ -23,11 +23,11 @@ import pandas as pd
 import pytest
 import torch
 
+from deepmotif.apply.predict import load_models
 from deepmotif.data.dataset import build_dataset
 from deepmotif.errors import InputError
 from deepmotif.models.inference import load_network
 from deepmotif.models.train import _prepare_checkpoints
-from deepmotif.apply.predict import load_models
 
 ROOT = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONPATH": str(ROOT / "src")}
