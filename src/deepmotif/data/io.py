@@ -61,7 +61,7 @@ def temporary_prefix(path: str | os.PathLike, pid: int | None = None) -> str:
     return f"{_leftover_prefix(Path(path))}{HOST}-{os.getpid() if pid is None else pid}."
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """True if process ``pid`` exists on this machine (also when it belongs to another user)."""
     try:
         os.kill(pid, 0)
@@ -100,7 +100,7 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
         match = own.fullmatch(stale.name)
         if not match:
             continue
-        if match["pid"] is not None and (match["host"] != HOST or _process_alive(int(match["pid"]))):
+        if match["pid"] is not None and (match["host"] != HOST or process_alive(int(match["pid"]))):
             continue  # another run's, still writing (or on another machine: cannot tell)
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
@@ -319,11 +319,43 @@ def decode_text(data: bytes, path: str | os.PathLike) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise InputError(
-            f"{where(path, line)}: not UTF-8 text (byte {data[e.start]:#04x} at column {column}); save the "
-            f"file as UTF-8 (e.g. iconv -f latin1 -t utf-8 {Path(path).name}), or check that it is a text file"
-        ) from None
+        raise _not_utf8(path, line, data[e.start], column) from None
     return text.removeprefix(BOM)
+
+
+def _not_utf8(path: str | os.PathLike, line: int, byte: int, column: int) -> InputError:
+    return InputError(
+        f"{where(path, line)}: not UTF-8 text (byte {byte:#04x} at column {column}); save the "
+        f"file as UTF-8 (e.g. iconv -f latin1 -t utf-8 {Path(path).name}), or check that it is a text file")
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Stream ``(line number, text)`` of a UTF-8 text file, gzip or plain, without the line ends.
+
+    For files too large to read at once (users' FASTA, TSV and BED inputs to ``predict``); a leading
+    byte-order mark is dropped, ``\r\n`` ends are accepted.
+
+    Raises
+    ------
+    InputError
+        A line that is not UTF-8, naming the file, the line, the byte and its column.
+    """
+    path = Path(path)
+    try:
+        handle = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    with handle:
+        for n, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _not_utf8(path, n, raw[e.start], e.start + 1) from None
+            if n == 1:
+                text = text.removeprefix(BOM)
+            yield n, text.rstrip("\r\n")
 
 
 def read_text(path: str | os.PathLike) -> str:

@@ -117,4 +117,7 @@ def load_network(path: str | os.PathLike) -> nn.Module:
     net = build_net(hparams["arch"], **(hparams.get("net_kwargs") or {}))
     state = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
     net.load_state_dict(state)
+    if not all(torch.isfinite(value).all() for value in net.state_dict().values() if value.is_floating_point()):
+        raise InputError(f"{path}: the network's weights are not finite (NaN or infinite: training diverged); "
+                         "every prediction would be NaN; retrain it (lower lr, grad_clip > 0)")
     return net.eval()
