@@ -6,7 +6,8 @@ import argparse
 import json
 import logging
 
-from deepmotif.cli import command, fraction, non_negative_int, number, positive_int, seconds, split_list
+from deepmotif.cli import (command, fraction, non_negative_int, positive_float, positive_int, seconds, seed,
+                           split_list)
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--test-chroms", default="", help="comma-separated held-out test chromosomes")
     p.add_argument("--valid-fraction", type=fraction, default=0.1, help="random split when no chromosomes")
     p.add_argument("--test-fraction", type=fraction, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--negatives", choices=("shuffle", "gc_matched"), default="shuffle",
                    help="dinucleotide shuffles (default) or GC-matched genomic background outside all peaks")
     p.add_argument("--fasta", help="gc_matched: the genome FASTA of the positives")
@@ -65,7 +66,7 @@ def run_build_dataset(args: argparse.Namespace) -> None:
 def _download_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=non_negative_int, default=4, help="extra attempts after transient failures")
     p.add_argument("--backoff", type=seconds, default=1.0, help="seconds before the first retry (doubles)")
-    p.add_argument("--timeout", type=number(float, 0, False), default=60.0, help="socket time-out in seconds")
+    p.add_argument("--timeout", type=positive_float, default=60.0, help="socket time-out in seconds")
 
 
 def _download_kwargs(args: argparse.Namespace) -> dict:
@@ -180,7 +181,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--valid-fraction", type=fraction, default=0.1, help="of the training data, for validation")
     p.add_argument("--max-train", type=non_negative_int, default=0,
                    help="keep the first N training sequences per label")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
 
 
 @command("import-sequences", "labelled train/test files -> sequences.tsv (shuffled negatives, "

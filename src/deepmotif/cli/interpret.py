@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import bool_arg, command
+from deepmotif.cli import (bool_arg, command, non_negative_float, non_negative_int, number, positive_float,
+                           positive_int, q_value, seed)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -21,33 +22,33 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
     settings = p.add_argument_group("settings (config section interpret)")
     for name, kind, help in (
-            ("n-sequences", int, "test positives shown (ISM)"),
-            ("n-evaluate", int, "test positives scored by saliency and temporal scores (0: all)"),
+            ("n-sequences", positive_int, "test positives shown (ISM)"),
+            ("n-evaluate", non_negative_int, "test positives scored by saliency and temporal scores (0: all)"),
             ("saliency", str, "grad_x_input or loss_grad_x_input"),
             ("temporal", bool_arg, "true: temporal output scores (architecture in temporal_archs)"),
-            ("restarts", int, "class optimization: random starts"),
-            ("steps", int, "class optimization: RMSprop steps"),
-            ("lr", float, "class optimization: RMSprop learning rate"),
-            ("l2", float, "class optimization: weight of the squared L2 norm of the input"),
-            ("seed", int, "class optimization: seed of the starts"),
+            ("restarts", positive_int, "class optimization: random starts"),
+            ("steps", positive_int, "class optimization: RMSprop steps"),
+            ("lr", positive_float, "class optimization: RMSprop learning rate"),
+            ("l2", non_negative_float, "class optimization: weight of the squared L2 norm of the input"),
+            ("seed", seed, "class optimization: seed of the starts"),
             ("init", str, "class optimization: uniform or onehot starts"),
-            ("window", int, "class optimization: bp cut out as motifs"),
-            ("filter-threshold", float, "fraction of a filter's maximum activation that makes a site"),
-            ("min-sites", int, "filters with fewer sites are not motifs"),
+            ("window", number(int, 4, True), "class optimization: bp cut out as motifs"),
+            ("filter-threshold", number(float, 0, False, 1, True), "fraction of a filter's maximum activation that makes a site"),
+            ("min-sites", positive_int, "filters with fewer sites are not motifs"),
             ("release", str, "JASPAR release bundled with pyjaspar"),
             ("collection", str, "JASPAR collection"),
             ("tax-group", str, "JASPAR taxonomic group, or all"),
-            ("top-k", int, "JASPAR hits kept per learned motif"),
-            ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
-            ("top", int, "most salient positions per sequence (ground truth)"),
+            ("top-k", positive_int, "JASPAR hits kept per learned motif"),
+            ("max-q", q_value, "q-value a JASPAR top hit must stay below (ground truth)"),
+            ("top", positive_int, "most salient positions per sequence (ground truth)"),
             ("modisco", bool_arg, "true: TF-MoDISco on the test positives (interpret.modisco.enabled)"),
             ("modisco-method", str, "TF-MoDISco attributions: grad_x_input or deep_lift_shap"),
-            ("modisco-n-shuffles", int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
-            ("modisco-n-sequences", int, "TF-MoDISco: first N test positives (0: all)"),
-            ("modisco-n-leiden-runs", int, "TF-MoDISco: Leiden restarts per clustering"),
-            ("modisco-max-q", float, "q-value below which a pattern's top JASPAR hit is a match")):
+            ("modisco-n-shuffles", positive_int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
+            ("modisco-n-sequences", non_negative_int, "TF-MoDISco: first N test positives (0: all)"),
+            ("modisco-n-leiden-runs", positive_int, "TF-MoDISco: Leiden restarts per clustering"),
+            ("modisco-max-q", q_value, "q-value below which a pattern's top JASPAR hit is a match")):
         settings.add_argument(f"--{name}", type=kind, required=True, help=help)
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--threads", type=positive_int, required=True)
     out = p.add_argument_group("outputs")
     for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
                        ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
@@ -148,7 +149,7 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model.ckpt written by deepmotif train")
     p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
     p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
     p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
     p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
@@ -158,21 +159,21 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
                    help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
                         "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
-    p.add_argument("--n-shuffles", type=int, default=default("interpret.modisco.n_shuffles"),
+    p.add_argument("--n-shuffles", type=positive_int, default=default("interpret.modisco.n_shuffles"),
                    help="deep_lift_shap references per sequence")
-    p.add_argument("-n", "--n-sequences", type=int, default=default("interpret.modisco.n_sequences"),
+    p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
                    help="first N test positives (0: all)")
-    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
-    p.add_argument("--max-seqlets", type=int, default=2000,
+    p.add_argument("--window", type=positive_int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=positive_int, default=2000,
                    help="seqlets per metacluster at most (modisco-lite's default)")
-    p.add_argument("--max-q", type=float, default=default("interpret.modisco.max_q"),
+    p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
                    help="a Tomtom hit is a match below this q-value")
     p.add_argument("--release", default=default("interpret.jaspar.release"))
     p.add_argument("--collection", default=default("interpret.jaspar.collection"))
     p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
                    help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=seed, default=0)
 
 
 @command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(

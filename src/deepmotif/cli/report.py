@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import command, json_arg, key_path
+from deepmotif.cli import command, json_arg, key_path, non_negative_int, positive_int, probability, q_value
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,14 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
                           help="ALT windows, as --variant-ref")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
-    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
+    variants.add_argument("--n-variants", type=non_negative_int, default=10, help="strongest variants listed and drawn")
     settings = p.add_argument_group("settings (config section interpret)")
-    settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
-    settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")
-    settings.add_argument("--n-restarts", type=int, required=True, help="optimized inputs drawn per model")
-    settings.add_argument("--max-q", type=float, required=True, help="q-value below which a hit counts")
-    settings.add_argument("--top", type=int, required=True, help="most salient positions (ground truth)")
-    settings.add_argument("--pass-rate", type=float, required=True, help="saliency hit rate that passes")
+    settings.add_argument("--n-sequences", type=positive_int, required=True, help="sequences drawn per panel")
+    settings.add_argument("--n-filters", type=non_negative_int, required=True, help="filter logos per model")
+    settings.add_argument("--n-restarts", type=positive_int, required=True, help="optimized inputs drawn per model")
+    settings.add_argument("--max-q", type=q_value, required=True, help="q-value below which a hit counts")
+    settings.add_argument("--top", type=positive_int, required=True, help="most salient positions (ground truth)")
+    settings.add_argument("--pass-rate", type=probability, required=True, help="saliency hit rate that passes")
     settings.add_argument("--settings", type=json_arg, required=True, help="settings shown in the footer (JSON)")
     out = p.add_argument_group("outputs")
     out.add_argument("--performance-out", required=True, help="PNG: ROC and precision-recall curves")
@@ -133,9 +133,9 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auc-box", help="results/summary/auc_box.png (shown on the page)")
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
-    p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
-    p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
-    p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
+    p.add_argument("--n-variants", type=non_negative_int, default=20, help="strongest variants listed")
+    p.add_argument("--top", type=positive_int, required=True, help="most salient positions of the ground-truth check")
+    p.add_argument("--max-q", type=q_value, required=True, help="q-value below which a JASPAR hit counts")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
