@@ -48,9 +48,11 @@ def _load_models(args: argparse.Namespace):
 
 
 def _predict_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sequences", type=InputPath, help="FASTA (.fa/.fasta[.gz]), TSV with columns id seq, or BED/narrowPeak "
+    p.add_argument("sequences", type=InputPath,
+                   help="FASTA (.fa/.fasta[.gz]), TSV with columns id seq, or BED/narrowPeak "
                    "(with --genome)")
-    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV (- for stdout): id [chrom start end strand] length "
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV (- for stdout): id [chrom start end strand] length "
                    "{model}_logit {model}_prob ... mean_logit mean_prob")
     p.add_argument("--format", choices=("auto", "fasta", "table", "bed"), default="auto",
                    help="input format (default: from the file name, else the first line)")
@@ -73,8 +75,10 @@ def run_predict(args: argparse.Namespace) -> None:
 
 def _score_variants_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("vcf", type=InputPath, help="VCF, plain or bgzip-compressed (.vcf.gz), sorted (bcftools sort)")
-    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA the VCF refers to (pyfaidx; .fai built if missing)")
-    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: chrom pos id ref alt [INFO] tf arch "
+    p.add_argument("--genome", type=InputPath, required=True,
+                   help="genome FASTA the VCF refers to (pyfaidx; .fai built if missing)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV: chrom pos id ref alt [INFO] tf arch "
                    "logit_ref logit_alt delta_logit prob_ref prob_alt delta_prob log_odds_ratio")
     p.add_argument("--skipped", type=OutputPath, help="output TSV of the alleles not scored, with the reason "
                    "(default: OUTPUT with .skipped.tsv)")
@@ -111,8 +115,9 @@ def run_score_variants(args: argparse.Namespace) -> None:
 
 
 def _summarize_variants_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("tables", nargs="+", help="variant tables (deepmotif score-variants) of any TFs")
-    p.add_argument("-o", "--output", required=True, help="output TSV: variant × TF, mean over architectures, "
+    p.add_argument("tables", type=InputPath, nargs="+", help="variant tables (deepmotif score-variants) of any TFs")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV: variant × TF, mean over architectures, "
                    "ranked by |delta_logit|")
     p.add_argument("--top", type=non_negative_int, default=0, help="keep the N strongest (0: all)")
 
@@ -129,8 +134,10 @@ def run_summarize_variants(args: argparse.Namespace) -> None:
 
 
 def _variants_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("tables", nargs="+", help="variant tables of simulated VCFs, scored with --info CLASS,MOTIF")
-    p.add_argument("-o", "--output", required=True, help="output TSV: tf arch motif n_break n_create n_neutral "
+    p.add_argument("tables", type=InputPath, nargs="+",
+                   help="variant tables of simulated VCFs, scored with --info CLASS,MOTIF")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV: tf arch motif n_break n_create n_neutral "
                    "auroc_break auroc_create sign_accuracy ...")
     p.add_argument("--class-column", default="CLASS")
     p.add_argument("--motif-column", default="MOTIF", help="matrix of each variant (with two or more: a row "
@@ -153,14 +160,15 @@ def run_variants_ground_truth(args: argparse.Namespace) -> None:
 
 
 def _explain_variants_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", help="variant table of deepmotif score-variants")
-    p.add_argument("--genome", required=True, help="genome FASTA the variants refer to")
-    p.add_argument("--model", required=True, nargs="+", metavar="CKPT",
+    p.add_argument("table", type=InputPath, help="variant table of deepmotif score-variants")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA the variants refer to")
+    p.add_argument("--model", type=InputPath, required=True, nargs="+", metavar="CKPT",
                    help="model.ckpt explained; one: its architecture picks the ranking; several: the mean "
                    "|delta_logit| over their architectures does, and all explain the same variants")
-    p.add_argument("--ref", required=True, nargs="+", metavar="NPZ",
+    p.add_argument("--ref", type=OutputPath, required=True, nargs="+", metavar="NPZ",
                    help="output .npz of the REF windows (saliency + ISM format), one per --model, in order")
-    p.add_argument("--alt", required=True, nargs="+", metavar="NPZ", help="output .npz of the ALT windows, one per "
+    p.add_argument("--alt", type=OutputPath, required=True, nargs="+", metavar="NPZ",
+                   help="output .npz of the ALT windows, one per "
                    "--model")
     p.add_argument("-n", "--n-variants", type=non_negative_int, default=10, help="strongest variants by |delta_logit|")
     p.add_argument("--length", type=positive_int, help="model input length if the checkpoint does not record it")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import (bool_arg, command, non_negative_float, non_negative_int, number, positive_float,
-                           positive_int, q_value, seed)
+from deepmotif.cli import (InputPath, OutputPath, bool_arg, command, non_negative_float, non_negative_int, number,
+                           positive_float, positive_int, q_value, seed)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -14,8 +14,8 @@ log = logging.getLogger(__name__)
 
 def _interpret_args(p: argparse.ArgumentParser) -> None:
     # Every setting comes from the config (src/deepmotif/plan/schemas/config.schema.yaml holds the defaults).
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath, help="sequences.tsv (id seq label split): test positives are explained")
     p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
@@ -33,7 +33,8 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
             ("seed", seed, "class optimization: seed of the starts"),
             ("init", str, "class optimization: uniform or onehot starts"),
             ("window", number(int, 4, True), "class optimization: bp cut out as motifs"),
-            ("filter-threshold", number(float, 0, False, 1, True), "fraction of a filter's maximum activation that makes a site"),
+            ("filter-threshold", number(float, 0, False, 1, True),
+             "fraction of a filter's maximum activation that makes a site"),
             ("min-sites", positive_int, "filters with fewer sites are not motifs"),
             ("release", str, "JASPAR release bundled with pyjaspar"),
             ("collection", str, "JASPAR collection"),
@@ -55,7 +56,8 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
                        ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
                        ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
                        ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
-                       ("filter-meme-out", "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-meme-out",
+                        "filters.meme: filters with enough sites (none without a first convolution)"),
                        ("filter-table-out", "filters.tsv: name n_sites information motif"),
                        ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
                        ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
@@ -110,7 +112,8 @@ def run_interpret(args: argparse.Namespace) -> None:
 
 
 def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="file written once Tomtom is compiled (a marker)")
 
 
 @command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
@@ -146,9 +149,10 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
         return schema_default(key)
 
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
-    p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output modisco-lite HDF5 (modisco.h5)")
     p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
     p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
@@ -163,7 +167,8 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
                    help="deep_lift_shap references per sequence")
     p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
                    help="first N test positives (0: all)")
-    p.add_argument("--window", type=positive_int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--window", type=positive_int, default=15,
+                   help="modisco sliding window (bp; modisco-lite's default)")
     p.add_argument("--max-seqlets", type=positive_int, default=2000,
                    help="seqlets per metacluster at most (modisco-lite's default)")
     p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
@@ -172,7 +177,8 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--collection", default=default("interpret.jaspar.collection"))
     p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
                    help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
+    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"),
+                   help="Tomtom hits kept per pattern")
     p.add_argument("--seed", type=seed, default=0)
 
 

@@ -295,7 +295,8 @@ def index_mismatch(fasta: str | os.PathLike, fai: str | os.PathLike) -> str | No
     """Why the ``.fai`` index does not describe ``fasta`` (None if it does).
 
     Checks what a changed FASTA breaks, reading a few bytes per record (times are no guide: a stale
-    index can be newer than a re-wrapped file): each record's header precedes its first base; its first line ends where ``linebases`` says;
+    index can be newer than a re-wrapped file): each record's header precedes its first base; its
+    first line ends where ``linebases`` says;
     the next header (or the end of the file) follows where ``length`` and the line layout put its end;
     names are unique.
     """
