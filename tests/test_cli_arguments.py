@@ -113,3 +113,27 @@ def test_score_variants_refuses_one_path_for_two_outputs(tmp_path, capsys):
     assert main(["score-variants", str(tmp_path / "in.vcf"), "--genome", str(tmp_path / "g.fa"), "-o", "-",
                  "--model", str(tmp_path / "m.ckpt")]) == 2
     assert "--skipped" in capsys.readouterr().err
+
+
+def test_predict_writes_its_table_to_stdout_for_a_dash(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from _interpret_fixtures import random_seqs, tiny_net
+
+    root = Path(__file__).resolve().parents[1]
+    ckpt = tmp_path / "cnn" / "model.ckpt"
+    ckpt.parent.mkdir()
+    torch.save({"hyper_parameters": {"arch": "cnn", "net_kwargs": {"n_filters": 8}, "input_length": 101},
+                "state_dict": {f"net.{k}": v for k, v in tiny_net("cnn").state_dict().items()}}, ckpt)
+    (tmp_path / "in.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(random_seqs(3, 101, seed=1))))
+    proc = subprocess.run([sys.executable, "-m", "deepmotif", "predict", str(tmp_path / "in.fa"), "--model", str(ckpt),
+                           "-o", "-"], capture_output=True, text=True, cwd=tmp_path,
+                          env={**os.environ, "PYTHONPATH": str(root / "src")})
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("id\tlength\tcnn_logit") and [line.split("\t")[0] for line in lines[1:]] == \
+        ["s0", "s1", "s2"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cnn", "in.fa"]  # no file named '-'
