@@ -23,6 +23,7 @@ header, no records, records out of order or repeated, invalid alleles.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import logging
 import os
@@ -420,6 +421,12 @@ def score_vcf(
     from deepmotif.data.io import atomic_path
 
     length = models[0].length
+    taken = [key for key in info_fields if key in (*VARIANT_COLUMNS, "tf", "arch", *SCORE_COLUMNS)]
+    if taken:
+        raise InputError(f"--info {taken[0]}: INFO key {taken[0]!r} is also an output column; it would overwrite "
+                         f"it; leave it out (output columns: {', '.join((*VARIANT_COLUMNS, 'tf', 'arch'))}, ...)")
+    if n_explained < 0:
+        raise InputError(f"--n-explained / n_explained must be >= 0, got {n_explained}")
     if not 0 < max_allele <= length // 2:
         raise InputError(f"--max-allele must be in 1..{length // 2} for {length}-bp models, got {max_allele}")
     if explanations and len(explanations) != len(models):
@@ -432,9 +439,11 @@ def score_vcf(
     strongest: pd.DataFrame | None = None
     with ExitStack() as stack:
         out = stack.enter_context(open(stack.enter_context(atomic_path(output)), "w"))
-        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w"))
+        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w", newline=""))
         explained = [tuple(stack.enter_context(atomic_path(p)) for p in pair) for pair in explanations]
-        skip_out.write("\t".join(SKIPPED_COLUMNS) + "\n")
+        # the quoting of pandas' to_csv (the scored table): an id with '"' is written alike in both
+        skip_rows = csv.writer(skip_out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        skip_rows.writerow(SKIPPED_COLUMNS)
         header = True
         chunk: list[Window] = []
 
@@ -455,8 +464,7 @@ def score_vcf(
                 item = make_window(item, genome, sizes, length, max_allele)
             if isinstance(item, Skip):
                 a = item.allele
-                skip_out.write("\t".join(map(str, (a.chrom, a.pos, a.id, a.ref, a.alt, item.reason,
-                                                   item.detail, a.line))) + "\n")
+                skip_rows.writerow((a.chrom, a.pos, a.id, a.ref, a.alt, item.reason, item.detail, a.line))
                 counts[item.reason] += 1
                 if len(examples.setdefault(item.reason, [])) < 3:
                     examples[item.reason].append(f"line {a.line} {a.chrom}:{a.pos} {a.ref}>{a.alt} ({item.detail})")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import command, config_section_arg
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
+                           seed)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -13,22 +14,24 @@ log = logging.getLogger(__name__)
 
 def _interpret_args(p: argparse.ArgumentParser) -> None:
     # Every setting comes from the config section interpret, defaults in deepmotif/plan/schemas/config.schema.yaml
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split): test positives are explained")
     p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (keys left out take the schema's defaults)")
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--threads", type=positive_int, required=True)
     out = p.add_argument_group("outputs")
     for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
                        ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
                        ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
                        ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
                        ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
-                       ("filter-meme-out", "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-meme-out",
+                        "filters.meme: filters with enough sites (none without a first convolution)"),
                        ("filter-table-out", "filters.tsv: name n_sites information motif"),
                        ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
                        ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
@@ -73,7 +76,8 @@ def run_interpret(args: argparse.Namespace) -> None:
 
 
 def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="file written once Tomtom is compiled (a marker)")
 
 
 @command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
@@ -109,10 +113,11 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
         return schema_default(key)
 
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
-    p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
     p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
     p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
@@ -122,21 +127,23 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
                    help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
                         "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
-    p.add_argument("--n-shuffles", type=int, default=default("interpret.modisco.n_shuffles"),
+    p.add_argument("--n-shuffles", type=positive_int, default=default("interpret.modisco.n_shuffles"),
                    help="deep_lift_shap references per sequence")
-    p.add_argument("-n", "--n-sequences", type=int, default=default("interpret.modisco.n_sequences"),
+    p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
                    help="first N test positives (0: all)")
-    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
-    p.add_argument("--max-seqlets", type=int, default=2000,
+    p.add_argument("--window", type=positive_int, default=15,
+                   help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=positive_int, default=2000,
                    help="seqlets per metacluster at most (modisco-lite's default)")
-    p.add_argument("--max-q", type=float, default=default("interpret.modisco.max_q"),
+    p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
                    help="a Tomtom hit is a match below this q-value")
     p.add_argument("--release", default=default("interpret.jaspar.release"))
     p.add_argument("--collection", default=default("interpret.jaspar.collection"))
     p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
                    help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"),
+                   help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=seed, default=0)
 
 
 @command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(

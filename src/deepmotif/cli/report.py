@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import command, config_section_arg, json_arg, key_path
+from deepmotif.cli import command, config_section_arg, json_arg, key_path, non_negative_int
 from deepmotif.errors import InputError
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
@@ -51,7 +51,7 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
                           help="ALT windows, as --variant-ref")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
-    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
+    variants.add_argument("--n-variants", type=non_negative_int, default=10, help="strongest variants listed and drawn")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (keys left out take the schema's defaults)")
     out = p.add_argument_group("outputs")
@@ -123,7 +123,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auc-box", help="results/summary/auc_box.png (shown on the page)")
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
-    p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
+    p.add_argument("--n-variants", type=non_negative_int, default=20, help="strongest variants listed")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
     p.add_argument("-o", "--output", required=True, help="output HTML")

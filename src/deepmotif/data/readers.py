@@ -224,7 +224,7 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     raw = pd.DataFrame(rows, columns=list(NARROWPEAK_COLUMNS), dtype="str")
     df = pd.DataFrame({"chrom": raw["chrom"], "name": raw["name"], "strand": raw["strand"]})
     for col in ("start", "end", "peak"):
-        ok = raw[col].str.fullmatch(r"-?\d+").to_numpy()
+        ok = raw[col].str.fullmatch(r"-?[0-9]+").to_numpy()  # ASCII digits only
         _fail_first(path, numbers, ~ok,
                     lambda i, c=col: f"column '{c}' must be an integer, got {excerpt(raw[c].iloc[i])}"
                                      + header_hint(raw[c].iloc[i]))
@@ -261,6 +261,23 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
             log.info("%s: %d peaks with the summit at their end: moved to the last base", path,
                      int(at_end.sum()))
     return df[list(NARROWPEAK_COLUMNS)]
+
+
+def check_bases(seq: str, path: str | os.PathLike, line: int) -> str:
+    """``seq`` (one line or field of a sequence) upper-cased, if it holds only A, C, G, T and N.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, the first other character and its position, as the readers of
+        training data do (:data:`BAD_BASE`).
+    """
+    seq = seq.upper()
+    bad = BAD_BASE.search(seq)
+    if bad:
+        raise InputError(f"{where(path, line)}: invalid character {bad.group()!r} at position {bad.start() + 1}; "
+                         "sequences may contain only A, C, G, T and N (replace other IUPAC codes by N)")
+    return seq
 
 
 def drop_n(df: pd.DataFrame, max_n: int = 0) -> tuple[pd.DataFrame, int]:

@@ -28,9 +28,9 @@ def tf_seed(tf: str, seed: int = 0) -> int:
     Returns
     -------
     int
-        ``seed + crc32(tf) % 100000``.
+        ``seed + crc32(tf) % 100000``, modulo 2**32 (the range numpy and Lightning accept).
     """
-    return seed + zlib.crc32(tf.encode()) % 100_000
+    return (seed + zlib.crc32(tf.encode()) % 100_000) % 2**32
 
 
 def download_name(url: str) -> str:
