@@ -56,6 +56,7 @@ class InterpretSettings:
     tax_group: str
     top_k: int
     max_q: float
+    min_information: float
     top: int
     modisco: bool
     modisco_method: str
@@ -121,6 +122,7 @@ def interpret_model(
     positives: pd.DataFrame | None = None,
     planted: pd.DataFrame | None = None,
     source: str = "sequences.tsv",
+    motifs: tuple[str, ...] = (),
 ) -> Interpretation:
     """Interpret one trained network: every method of the dashboard, the JASPAR matches, the ground truth.
 
@@ -138,14 +140,21 @@ def interpret_model(
         them the ground truth is checked, without them ``ground_truth`` says there is none.
     source: str, optional
         The file ``sequences`` came from, for error messages.
+    motifs: tuple of str, optional
+        The TF's JASPAR ids (the sheet's ``motifs``) for the known-motif check
+        (:func:`deepmotif.interpret.known_motifs.known_motif_check`); simulated TFs use the planted
+        matrices; empty: the matrices named like the TF. Default ().
 
     Returns
     -------
     Interpretation
+        ``ground_truth`` holds the ``known_motifs`` check for every TF, and the planted-motif checks
+        for simulated ones.
     """
     from deepmotif.data.encoding import one_hot
     from deepmotif.interpret import groundtruth
     from deepmotif.interpret.filters import filter_pwms, filter_table
+    from deepmotif.interpret.known_motifs import decoy_motifs, jaspar_annotations, known_motif_check
     from deepmotif.interpret.mutagenesis import ism
     from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
     from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
@@ -203,7 +212,8 @@ def interpret_model(
         raise InputError(f"JASPAR release {settings.release!r} collection {settings.collection!r} tax group "
                          f"{settings.tax_group!r}: {err}; set interpret.jaspar in the config to a release "
                          "pyjaspar ships") from None
-    matches = match_jaspar(*queries, targets, top_k=settings.top_k)
+    decoys = decoy_motifs(targets, settings.seed)
+    matches = match_jaspar(*queries, targets, top_k=settings.top_k, decoys=decoys)
     matches["source"] = ["filter" if q.startswith("filter") else "class_optimization" for q in matches["query"]]
     log.info("%s %s: %d JASPAR hits of %d learned motifs", tf, arch, len(matches), matches["query"].nunique())
 
@@ -214,7 +224,7 @@ def interpret_model(
         shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
         modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
                            settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
-                           settings.modisco_max_q, settings.seed)
+                           settings.modisco_max_q, settings.seed, decoys=decoys)
         modisco["ids"] = shown["id"].to_numpy()
         log.info("%s %s: TF-MoDISco on %s of %d test positives: %d patterns (%d seqlets), %d matched (q < %g)",
                  tf, arch, settings.modisco_method, len(shown), len(modisco["table"]),
@@ -225,8 +235,19 @@ def interpret_model(
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
                                                  positives, planted, settings.top, settings.max_q, arch, modisco)
         ground_truth = {"tf": tf, "arch": arch, **truth}
+        motifs = tuple(dict.fromkeys(planted["motif_id"]))
     else:
         ground_truth = {"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF"}
+    learned = pd.concat([matches] + ([modisco["matches"].assign(source="modisco")] if modisco is not None else []),
+                        ignore_index=True)
+    annotations = jaspar_annotations(settings.release, settings.collection,
+                                     None if settings.tax_group == "all" else settings.tax_group)
+    ground_truth["known_motifs"] = known_motif_check(learned, tf, motifs, annotations, settings.max_q,
+                                                     settings.min_information)
+    log.info("%s %s: known motif (%s): %s; decoy false-match rate %.3f of %d learned motifs", tf, arch,
+             ground_truth["known_motifs"]["origin"],
+             ", ".join(f"{v['source']} {v['verdict']}" for v in ground_truth["known_motifs"]["verdicts"]),
+             ground_truth["known_motifs"]["false_match_rate"], ground_truth["known_motifs"]["n_queries"])
     return Interpretation(saliency, result, temporal, class_optimization, class_motifs, filters, filter_motifs,
                           matches, ground_truth, modisco)
 
@@ -274,9 +295,19 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
 
         write_modisco({"pos": [], "neg": [], "pwms": [], "names": [], "distances": seqlet_distances([], []),
                        "table": pattern_table([], []).assign(sub_matches=[])}, paths)
-    row = {k: None if isinstance(v, float) and v != v else v for k, v in result.ground_truth.items()}  # NaN → null
     with atomic_path(paths["ground_truth"]) as tmp:
-        tmp.write_text(json.dumps(row, indent=2, default=float))
+        tmp.write_text(json.dumps(_json_ready(result.ground_truth), indent=2, default=float))
+
+
+def _json_ready(value: object) -> object:
+    """``value`` with NaN as None (JSON null), also inside dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
 
 
 def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> None:

@@ -381,6 +381,7 @@ def discover(
     top_k: int = 3,
     max_q: float = 0.01,
     seed: int = 0,
+    decoys: Any = None,
 ) -> dict[str, Any]:
     """TF-MoDISco of one model on sequences ``X``, its patterns matched against JASPAR ``targets``.
 
@@ -399,6 +400,9 @@ def discover(
         Tomtom hits kept per query. Default 3.
     max_q: float, optional
         A top hit below this q-value is a match. Default 0.01.
+    decoys: Motifs or None, optional
+        Decoy matrices for the calibration columns of the matches
+        (:func:`~deepmotif.interpret.motifs.match_jaspar`). Default None.
 
     Returns
     -------
@@ -413,7 +417,7 @@ def discover(
     pos, neg = run_modisco(X.numpy(), X_hyp.numpy(), n_leiden_runs=n_leiden_runs)
     pwms, names = pattern_ppms(pos, neg)
     q_pwms, queries = pattern_queries(pos, neg)
-    matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k) if q_pwms
+    matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k, decoys=decoys) if q_pwms
                else pd.DataFrame(columns=MATCH_COLUMNS))
     table = pattern_table(pos, neg, matches[matches["query"].isin(names)], max_q)
     significant = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
