@@ -35,7 +35,11 @@ class InterpretSettings:
 
     ``n_shown`` test positives get ISM (the ones drawn); ``n_evaluate`` get saliency and temporal
     scores (0: all test positives; at least ``n_shown``). ``modisco``: TF-MoDISco
-    (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives.
+    (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives
+    (0: all) and the first ``modisco_n_train_sequences`` training positives, with modisco-lite's
+    ``sliding_window_size`` (``modisco_window``), ``flank_size`` (``modisco_flank``) and
+    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``). ``min_information``: bits a learned motif
+    needs for its JASPAR match to count in the known-motif check.
     """
 
     n_shown: int
@@ -64,6 +68,27 @@ class InterpretSettings:
     modisco_n_sequences: int
     modisco_n_leiden_runs: int
     modisco_max_q: float
+    modisco_n_train_sequences: int
+    modisco_window: int
+    modisco_flank: int
+    modisco_max_seqlets: int
+
+    @classmethod
+    def from_config(cls, interpret: Mapping, temporal: bool) -> InterpretSettings:
+        """The settings from the config section ``interpret`` (with the schema's defaults applied)."""
+        opt, filters, jaspar, modisco = (interpret[k] for k in ("class_optimization", "filters", "jaspar", "modisco"))
+        return cls(
+            n_shown=interpret["n_sequences"], n_evaluate=interpret["n_evaluate"], saliency=interpret["saliency"],
+            temporal=temporal, restarts=opt["restarts"], steps=opt["steps"], lr=opt["lr"], l2=opt["l2"],
+            seed=opt["seed"], init=opt["init"], window=opt["window"], filter_threshold=filters["threshold"],
+            min_sites=filters["min_sites"], release=jaspar["release"], collection=jaspar["collection"],
+            tax_group=jaspar["tax_group"], top_k=jaspar["top_k"], max_q=jaspar["max_q"],
+            min_information=jaspar["min_information"], top=interpret["ground_truth"]["top"],
+            modisco=modisco["enabled"], modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
+            modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
+            modisco_max_q=modisco["max_q"], modisco_n_train_sequences=modisco["n_train_sequences"],
+            modisco_window=modisco["window"], modisco_flank=modisco["flank"],
+            modisco_max_seqlets=modisco["max_seqlets"])
 
     @property
     def n_scored(self) -> int:
@@ -222,14 +247,21 @@ def interpret_model(
         from deepmotif.interpret.modisco import discover
 
         shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
+        n_test = len(shown)
+        if settings.modisco_n_train_sequences:
+            shown = pd.concat([shown, split_positives(sequences, settings.modisco_n_train_sequences, "train", source)],
+                              ignore_index=True)
+        tfmodisco = {"sliding_window_size": settings.modisco_window, "flank_size": settings.modisco_flank,
+                     "max_seqlets_per_metacluster": settings.modisco_max_seqlets}
         modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
                            settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
-                           settings.modisco_max_q, settings.seed, decoys=decoys)
+                           settings.modisco_max_q, settings.seed, decoys=decoys, tfmodisco=tfmodisco)
         modisco["ids"] = shown["id"].to_numpy()
-        log.info("%s %s: TF-MoDISco on %s of %d test positives: %d patterns (%d seqlets), %d matched (q < %g)",
-                 tf, arch, settings.modisco_method, len(shown), len(modisco["table"]),
-                 int(modisco["table"]["n_seqlets"].sum()), int((modisco["table"]["match_id"] != "").sum()),
-                 settings.modisco_max_q)
+        log.info("%s %s: TF-MoDISco on %s of %d test + %d training positives: %d patterns (%d seqlets), %d matched "
+                 "(q < %g); attributions %.1f s, MoDISco %.1f s", tf, arch, settings.modisco_method, n_test,
+                 len(shown) - n_test, len(modisco["table"]), int(modisco["table"]["n_seqlets"].sum()),
+                 int((modisco["table"]["match_id"] != "").sum()), settings.modisco_max_q,
+                 modisco["seconds"]["attribution"], modisco["seconds"]["modisco"])
 
     if positives is not None and planted is not None:
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
@@ -321,7 +353,8 @@ def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> N
     from deepmotif.interpret.motifs import write_meme
     from deepmotif.io import atomic_path
 
-    save_modisco(paths["modisco"], modisco["pos"], modisco["neg"], DEFAULTS["sliding_window_size"])
+    save_modisco(paths["modisco"], modisco["pos"], modisco["neg"],
+                 modisco.get("window", DEFAULTS["sliding_window_size"]))
     write_meme(paths["modisco_meme"], modisco["pwms"], modisco["names"])
     with atomic_path(paths["modisco_patterns"]) as tmp:
         modisco["table"].to_csv(tmp, sep="\t", index=False, float_format="%.4g")
