@@ -11,7 +11,8 @@ Steps, one function each:
    matches nothing real. :func:`~deepmotif.interpret.motifs.match_jaspar` with ``decoys`` gives each query
    its best decoy p-value and q-value beside its real hits.
 3. :func:`calls`: the learned motifs whose top hit counts: q < ``max_q``, at least ``min_information`` bits
-   in the trimmed motif, and a p-value below the query's best decoy (target-decoy competition).
+   in the trimmed motif, and no decoy matched at q < ``max_q`` (a motif that matches a meaningless matrix
+   is unspecific).
 4. :func:`verdicts`: per source of learned motifs (``filter``, ``class_optimization``, ``modisco``):
    ``exact`` (a call's target is one of the TF's matrices, any version), ``family`` (same JASPAR
    ``tf_family``), ``none``, or ``no known matrix``; and :func:`false_match_rate`: how often the same
@@ -140,8 +141,9 @@ def calls(matches: pd.DataFrame, max_q: float, min_information: float = 0.0) -> 
     """The learned motifs whose top JASPAR hit counts as a match, with that hit.
 
     A query's rank-1 hit counts when ``q_value < max_q``, the query has at least ``min_information`` bits
-    (``information``, when the column is there) and its p-value beats the query's best decoy
-    (``decoy_p_value``, when the column is there).
+    (``information``, when the column is there) and it matches no decoy at ``q < max_q``
+    (``decoy_q_value``, when the column is there): a learned motif that also matches a column-shuffled
+    matrix is unspecific (poly-C, GC-rich or low-complexity), whatever its real hit.
 
     Parameters
     ----------
@@ -161,8 +163,8 @@ def calls(matches: pd.DataFrame, max_q: float, min_information: float = 0.0) -> 
     top = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
     if "information" in top:
         top = top[top["information"] >= min_information]
-    if "decoy_p_value" in top:
-        top = top[~(top["decoy_p_value"] <= top["p_value"])]  # NaN (no decoy Tomtom) keeps the hit
+    if "decoy_q_value" in top:
+        top = top[~(top["decoy_q_value"] < max_q)]  # NaN (no decoy Tomtom) keeps the hit
     return top.sort_values("p_value", kind="stable")
 
 
