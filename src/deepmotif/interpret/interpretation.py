@@ -274,8 +274,11 @@ def interpret_model(
                         ignore_index=True)
     annotations = jaspar_annotations(settings.release, settings.collection,
                                      None if settings.tax_group == "all" else settings.tax_group)
+    pwms = dict(zip(queries[1], queries[0]))
+    if modisco is not None:
+        pwms.update(zip(modisco["queries"]["query"], modisco["query_pwms"]))
     ground_truth["known_motifs"] = known_motif_check(learned, tf, motifs, annotations, settings.max_q,
-                                                     settings.min_information)
+                                                     settings.min_information, pwms=pwms, targets=targets)
     log.info("%s %s: known motif (%s): %s; decoy false-match rate %.3f of %d learned motifs", tf, arch,
              ground_truth["known_motifs"]["origin"],
              ", ".join(f"{v['source']} {v['verdict']}" for v in ground_truth["known_motifs"]["verdicts"]),

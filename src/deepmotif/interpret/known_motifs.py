@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -287,22 +287,52 @@ def known_motif_check(
     max_q: float,
     min_information: float = 0.0,
     sources: Sequence[str] = SOURCES,
+    pwms: Mapping[str, np.ndarray] | None = None,
+    targets: Motifs | None = None,
 ) -> dict:
     """The ``known_motifs`` entry of ``ground_truth.json`` for one model: expected matrices, verdicts,
     calibration.
+
+    Parameters
+    ----------
+    matches: pandas.DataFrame
+        Hits of every learned motif of the model, with ``source`` (see :func:`verdicts`).
+    tf: str
+    motif_ids: sequence of str
+        The sheet's (or the planted) JASPAR ids; empty: look the TF's name up.
+    annotations: pandas.DataFrame
+        :func:`jaspar_annotations`.
+    max_q, min_information: float
+        Of :func:`calls`.
+    sources: sequence of str, optional
+    pwms: mapping of str to numpy.ndarray, optional
+        The learned motifs by query name, shape ``(4, k)``: the best one is stored (trimmed as matched).
+    targets: Motifs, optional
+        The database matched: the best call's JASPAR matrix is stored.
 
     Returns
     -------
     dict
         ``expected`` (records of :func:`expected_matrices`), ``origin``, ``verdicts`` (records of
         :func:`verdicts`), ``best`` (the verdict row of the best source: exact before family before
-        none), ``family_share`` (:func:`family_share`), the :func:`false_match_rate` counts, ``max_q``
-        and ``min_information``.
+        none; with ``pwms``/``targets`` also ``pwm`` and ``target_pwm`` as nested lists and the match's
+        ``orientation``), ``family_share`` (:func:`family_share`), the :func:`false_match_rate` counts,
+        ``max_q`` and ``min_information``.
     """
     expected = expected_matrices(tf, list(motif_ids), annotations)
     table = verdicts(matches, expected, annotations, max_q, min_information, sources)
     ranked = table.assign(_o=table["verdict"].map(VERDICT_ORDER), _q=table["q_value"].fillna(np.inf))
     best = ranked.sort_values(["_o", "_q"], kind="stable").drop(columns=["_o", "_q"]).iloc[0].to_dict()
+    hit = matches[(matches["query"] == best["query"]) & (matches["target_id"] == best["target_id"])] if best["query"] \
+        else matches.iloc[:0]
+    if len(hit):
+        hit = hit.iloc[0]
+        best["orientation"] = hit["orientation"]
+        if pwms is not None and hit["query"] in pwms:
+            pwm = np.asarray(pwms[hit["query"]], dtype=np.float64)[:, int(hit["query_start"]):int(hit["query_end"])]
+            best["pwm"] = np.round(pwm, 4).tolist()
+        if targets is not None and hit["target_id"] in targets.ids:
+            best["target_pwm"] = np.round(targets.pwms[targets.ids.index(hit["target_id"])], 4).tolist()
     return {"expected": expected.to_dict("records"),
             "origin": ",".join(dict.fromkeys(expected["origin"])) if len(expected) else NO_MATRIX,
             "verdicts": table.to_dict("records"), "best": best,

@@ -411,8 +411,8 @@ def discover(
     -------
     dict
         ``pos neg`` (modisco-lite's patterns), ``table`` (:func:`pattern_table`, with ``sub_matches``),
-        ``pwms names`` (trimmed pattern matrices), ``queries matches centres`` (every window
-        matched, its Tomtom hits, where it lies), ``distances`` (:func:`seqlet_distances`), ``window``
+        ``pwms names`` (trimmed pattern matrices), ``queries query_pwms matches centres`` (every window
+        matched, its matrix, its Tomtom hits, where it lies), ``distances`` (:func:`seqlet_distances`), ``window``
         (modisco-lite's sliding window) and ``seconds`` (wall time of ``attribution`` and ``modisco``).
     """
     import time
@@ -435,6 +435,7 @@ def discover(
     table["sub_matches"] = [";".join(f"{r.start}-{r.end}:{r.target_name}({r.target_id})"
                                      for r in sub[sub["pattern"] == p].itertuples()) for p in table["pattern"]]
     return {"pos": pos, "neg": neg, "table": table, "pwms": pwms, "names": names, "queries": queries,
+            "query_pwms": q_pwms,
             "matches": matches, "centres": query_centres(pos, neg, queries),
             "distances": seqlet_distances(pos, neg), "window": params["sliding_window_size"], "seconds": seconds}
 
