@@ -61,7 +61,7 @@ def run_one(name: str, ckpt: Path, sequences: Path, interpret: dict) -> dict:
 
     from deepmotif.data.dataset import read_dataset
     from deepmotif.interpret.interpretation import InterpretSettings, interpret_model
-    from deepmotif.models.predict import load_network
+    from deepmotif.models.inference import load_network
 
     torch.set_num_threads(1)
     settings = InterpretSettings.from_config(interpret, temporal=False)
@@ -111,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s")
 
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
     from deepmotif.plan import Plan
 
     interpret = Plan.from_files(ROOT / "config" / "config.yaml", *args.config, base_dir=ROOT).interpret

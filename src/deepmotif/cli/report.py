@@ -25,7 +25,8 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
 
     from deepmotif.data.io import atomic_path
 
-    table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
+    reports = [json.loads(Path(p).read_text()) for p in args.reports]
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "known_motifs"} for r in reports])  # its own table
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
@@ -196,3 +197,33 @@ def run_plot_summary(args: argparse.Namespace) -> None:
             fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png")
         plt.close(fig)
     log.info("%s: %s and %s", args.table, args.scatter, args.box)
+
+
+def _summarize_known_motifs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="+", help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
+    p.add_argument("-o", "--output", required=True, help="output TSV (results/summary/known_motifs.tsv)")
+    p.add_argument("--figures", required=True,
+                   help="output folder: per TF and architecture the best learned motif above its JASPAR match")
+
+
+@command("summarize-known-motifs", "did each model learn its TF's known motif: one table (exact / family / none "
+                                   "per source of learned motifs, decoy calibration) and a logo per model")(
+    _summarize_known_motifs_args)
+def run_summarize_known_motifs(args: argparse.Namespace) -> None:
+    from deepmotif.data.io import atomic_path
+    from deepmotif.report.known_motifs import known_motif_table, pooled_false_match_rate, write_known_motif_figures
+
+    reports = []
+    for path in args.reports:
+        report = json.loads(Path(path).read_text())
+        if "known_motifs" not in report:
+            raise InputError(f"{path}: no known_motifs entry (written by an older deepmotif interpret); rerun it")
+        reports.append(report)
+    table = known_motif_table(reports)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    n = write_known_motif_figures(args.figures, reports)
+    rate = pooled_false_match_rate(table)
+    log.info("%d models: %s; %d logos; decoy false-match rate %d of %d learned motifs", len(table),
+             ", ".join(f"{v} {c}" for v, c in table["verdict"].value_counts().items()), n, rate["n_decoy"],
+             rate["n_queries"])
