@@ -83,14 +83,22 @@ def test_decoys_shuffle_columns_of_every_matrix():
     assert np.mean(moved) > 0.95  # nearly every matrix changed (a few are palindromic or flat)
 
 
-def test_match_jaspar_with_decoys_and_false_match_rate(annotations):
-    """A JASPAR matrix finds itself and not its decoys; a poly-C query matches real and decoy matrices alike."""
+@pytest.fixture(scope="module")
+def gabpa_hits() -> tuple[pd.DataFrame, dict]:
+    """Tomtom with decoys of two learned motifs: GABPA's own JASPAR matrix and a poly-C run."""
     targets = jaspar_motifs()
-    decoys = km.decoy_motifs(targets)
     gabpa = targets.pwms[targets.names.index("GABPA")]
     poly_c = np.full((4, 12), 0.02)
     poly_c[1] = 0.94
-    hits = match_jaspar([gabpa, poly_c], ["gabpa", "poly_c"], targets, decoys=decoys)
+    pwms = {"gabpa": gabpa, "poly_c": poly_c}
+    return match_jaspar(list(pwms.values()), list(pwms), targets, decoys=km.decoy_motifs(targets)), pwms
+
+
+def test_match_jaspar_with_decoys_and_false_match_rate(annotations, gabpa_hits):
+    """A JASPAR matrix finds itself and not its decoys; a poly-C query matches real and decoy matrices alike."""
+    targets = jaspar_motifs()
+    hits, pwms = gabpa_hits
+    gabpa = pwms["gabpa"]
     assert list(hits.columns) == MATCH_COLUMNS + ["decoy_id", "decoy_p_value", "decoy_q_value"]
     top = hits[hits["rank"] == 1].set_index("query")
     assert top.loc["gabpa", "target_name"] == "GABPA" and top.loc["gabpa", "decoy_q_value"] > 0.01
@@ -100,9 +108,35 @@ def test_match_jaspar_with_decoys_and_false_match_rate(annotations):
     assert rate["n_queries"] == 2 and rate["n_decoy"] == int((top["decoy_q_value"] < 0.01).sum())
     assert rate["false_match_rate"] == rate["n_decoy"] / 2
     check = km.known_motif_check(hits.assign(source="filter"), "GABPA_GM12878", [], annotations, 0.01, 6.0,
-                                 pwms={"gabpa": gabpa, "poly_c": poly_c}, targets=targets)
+                                 pwms=pwms, targets=targets)
     assert check["best"]["verdict"] == "exact" and check["best"]["query"] == "gabpa"
     assert np.asarray(check["best"]["pwm"]).shape[0] == 4 and check["best"]["target_pwm"]
     assert 0 < check["family_share"] < 0.2  # Ets-related: a few dozen of ~900 matrices
     row = km.summary_row("GABPA_GM12878", "cnn", check)
     assert row["filter_verdict"] == "exact" and row["verdict"] == "exact" and row["expected"].startswith("MA0062.")
+
+
+def test_index_shows_known_motifs_with_logo_and_calibration(tmp_path, annotations, gabpa_hits):
+    from deepmotif.report.dashboard import render_index
+    from deepmotif.report.known_motifs import known_motif_table, write_known_motif_figures
+
+    hits, pwms = gabpa_hits
+    reports = [{"tf": tf, "arch": "cnn", "known_motifs": km.known_motif_check(
+        hits.assign(source="filter"), tf, [], annotations, 0.01, 6.0, pwms=pwms, targets=jaspar_motifs())}
+        for tf in ("GABPA_GM12878", "NOVEL_TF")]
+    table = known_motif_table(reports)
+    assert table["verdict"].tolist() == ["exact", km.NO_MATRIX] and table["expected"][1] == km.NO_MATRIX
+    assert write_known_motif_figures(tmp_path / "logos", reports) == 2
+    assert (tmp_path / "logos" / "GABPA_GM12878.cnn.png").read_bytes()[:4] == b"\x89PNG"
+    auc = pd.DataFrame({"tf": ["GABPA_GM12878", "NOVEL_TF"], "arch": "cnn", "test_auroc": [0.9, 0.8],
+                        "test_auprc": [0.9, 0.8]})
+    png = tmp_path / "scatter.png"
+    png.write_bytes(b"\x89PNG fake")
+    html = render_index(auc, {"GABPA_GM12878": "a.html", "NOVEL_TF": "b.html"}, top=10, max_q=0.01,
+                        figures={"auc_scatter": png, "auc_box": png}, known_motifs=table,
+                        known_figures=tmp_path / "logos", min_information=6.0)
+    assert 'id="known-motifs"' in html and "<b>exact</b>" in html and km.NO_MATRIX in html
+    assert html.count('alt="best learned motif of') == 2
+    n_decoy, n = int(table["n_decoy"].sum()), int(table["n_queries"].sum())
+    assert f"{n} learned motifs" in html and f"{n_decoy} match a decoy" in html
+    assert "test AUROC scatter" not in html and "One architecture trained: nothing to compare" in html

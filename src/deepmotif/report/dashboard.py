@@ -386,13 +386,13 @@ would say exact or family (the chance level of a random call). <b>Calibration</b
 {% if figures %}
 <section id="comparison">
 <h2>Architectures compared across TFs</h2>
-{% if figures.auc_scatter %}<p class="how">Left: one point per TF, test AUROC of one architecture against another (the paper's CNN vs
+{% if figures.get('auc_scatter') %}<p class="how">Left: one point per TF, test AUROC of one architecture against another (the paper's CNN vs
 CNN-RNN comparison when both are trained); points above the diagonal are TFs where the vertical one wins.
 Right: the test AUROC of every TF per architecture.</p>
 {% else %}<p class="how">One architecture trained: nothing to compare; the test AUROC of every TF.</p>{% endif %}
 <div class="grid">
-{% if figures.auc_scatter %}<img src="{{ figures.auc_scatter|uri }}" alt="test AUROC scatter, one point per TF">{% endif %}
-{% if figures.auc_box %}<img src="{{ figures.auc_box|uri }}" alt="test AUROC per architecture over TFs">{% endif %}
+{% if figures.get('auc_scatter') %}<img src="{{ figures.auc_scatter|uri }}" alt="test AUROC scatter, one point per TF">{% endif %}
+{% if figures.get('auc_box') %}<img src="{{ figures.auc_box|uri }}" alt="test AUROC per architecture over TFs">{% endif %}
 </div>
 </section>
 {% endif %}
