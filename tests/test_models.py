@@ -359,21 +359,6 @@ def test_saliency_of_an_lstm_on_gpu():
     assert saliency_map(net, X).shape == X.shape  # cuDNN LSTMs have no eval-mode backward
 
 
-def test_every_input_gradient_goes_through_input_gradients_enabled():
-    """cuDNN LSTMs cannot backpropagate in eval mode (docs/models.md): outside training, gradients are
-    taken only inside ``input_gradients_enabled``."""
-    src = ROOT / "src" / "deepmotif"
-    users = []
-    for path in sorted(src.rglob("*.py")):
-        if path.parent.name == "models":
-            continue  # training: Lightning, training mode
-        text = path.read_text()
-        if "autograd.grad(" in text or ".backward(" in text:
-            users.append(path.name)
-            assert "with input_gradients_enabled(" in text, f"{path}: gradient outside input_gradients_enabled"
-    assert {"saliency.py", "optimize.py"} <= set(users)
-
-
 # --- figures across TFs --------------------------------------------------------------------------------
 
 def auc_table() -> pd.DataFrame:

@@ -555,31 +555,6 @@ def write_explanation(path: str | os.PathLike, arrays: dict) -> None:
 
 # --- tables across TFs and the simulated ground truth ------------------------------------------------
 
-def read_variant_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A table written by :func:`score_vcf` (ids and alleles kept as text)."""
-    return pd.read_csv(path, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str, "tf": str,
-                                               "arch": str}, keep_default_na=False)
-
-
-def combine_tf_tables(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Per-TF variant tables (one per architecture, or already combined) in one table of that TF.
-
-    Raises
-    ------
-    InputError
-        Tables of different TFs or an architecture twice.
-    """
-    table = pd.concat(tables, ignore_index=True)
-    if table["tf"].nunique() > 1:
-        raise InputError(f"variant tables of several TFs ({', '.join(table['tf'].unique())}) given as one TF")
-    twice = table.duplicated([*VARIANT_COLUMNS, "arch"])
-    if twice.any():
-        row = table[twice].iloc[0]
-        raise InputError(f"architecture {row['arch']!r} scored {row['chrom']}:{row['pos']} {row['ref']}>"
-                         f"{row['alt']} twice; give each architecture's table once")
-    return table
-
-
 def summarize_variants(tables: Sequence[pd.DataFrame], top: int | None = None) -> pd.DataFrame:
     """Variant × TF, scores averaged over architectures, ranked by |mean Δlogit| (largest first).
 

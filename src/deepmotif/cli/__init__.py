@@ -77,6 +77,20 @@ fraction = number(float, 0, True, 1, False)
 seconds = number(float, 0, True)
 
 
+def config_section_arg(name: str) -> Callable[[str], dict]:
+    """An argparse type: a JSON object of the config section ``name``, checked against the schema, its
+    defaults filled in (``'{}'``: every default)."""
+
+    def parse(text: str) -> dict:
+        from deepmotif.plan.config import config_section
+
+        try:
+            return config_section(name, json_arg(text), "--settings")
+        except InputError as err:
+            raise argparse.ArgumentTypeError(str(err)) from None
+    return parse
+
+
 def split_list(text: str) -> list[str]:
     """``"a, b,,c"`` → ``["a", "b", "c"]``."""
     return [item.strip() for item in text.split(",") if item.strip()]

@@ -114,12 +114,12 @@ def _summarize_variants_args(p: argparse.ArgumentParser) -> None:
 
 @command("summarize-variants", "variant × TF table across TFs, ranked by effect")(_summarize_variants_args)
 def run_summarize_variants(args: argparse.Namespace) -> None:
-    from deepmotif.data.io import atomic_path
-    from deepmotif.apply.variants import read_variant_table, summarize_variants
+    from deepmotif.data.tables import write_table
+    from deepmotif.apply.variants import summarize_variants
+    from deepmotif.data.tables import read_variant_table
 
     table = summarize_variants([read_variant_table(t) for t in args.tables], args.top or None)
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.6g")
+    write_table(table, args.output, float_format="%.6g")
     log.info("%d variant × TF rows → %s", len(table), args.output)
 
 
@@ -137,13 +137,13 @@ def _variants_ground_truth_args(p: argparse.ArgumentParser) -> None:
 def run_variants_ground_truth(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from deepmotif.data.io import atomic_path
-    from deepmotif.apply.variants import read_variant_table, variant_ground_truth
+    from deepmotif.data.tables import write_table
+    from deepmotif.apply.variants import variant_ground_truth
+    from deepmotif.data.tables import read_variant_table
 
     table = pd.concat([variant_ground_truth(read_variant_table(t), args.class_column, args.motif_column)
                        for t in args.tables], ignore_index=True)
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    write_table(table, args.output, float_format="%.4g")
     log.info("variant ground truth: %d rows (TF × architecture × matrix) → %s", len(table), args.output)
 
 
@@ -169,8 +169,8 @@ def run_explain_variants(args: argparse.Namespace) -> None:
 
     from deepmotif.data.io import atomic_path
     from deepmotif.apply.predict import load_models
-    from deepmotif.apply.variants import (explain_variants, no_windows, read_variant_table, strongest_variants,
-                                    write_explanation)
+    from deepmotif.apply.variants import explain_variants, no_windows, strongest_variants, write_explanation
+    from deepmotif.data.tables import read_variant_table
 
     if not len(args.model) == len(args.ref) == len(args.alt):
         raise InputError(f"explain-variants: {len(args.model)} --model, {len(args.ref)} --ref and {len(args.alt)} "

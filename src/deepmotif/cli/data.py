@@ -23,12 +23,11 @@ def _extract_args(p: argparse.ArgumentParser) -> None:
 def run_extract(args: argparse.Namespace) -> None:
     from deepmotif.data.intervals import read_peaks
     from deepmotif.data.peaks import peak_sequences
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     peaks = read_peaks(args.peaks)
     seqs = peak_sequences(peaks, args.fasta, args.length, args.max_peaks or None, args.peaks)
-    with atomic_path(args.output) as tmp:
-        seqs.to_csv(tmp, sep="\t", index=False)
+    write_table(seqs, args.output)
     log.info("%s: %d of %d peaks → %d-bp sequences in %s", args.peaks, len(seqs), len(peaks),
              args.length, args.output)
 
@@ -53,13 +52,12 @@ def _dataset_args(p: argparse.ArgumentParser) -> None:
 @command("build-dataset", "add negatives (shuffled or GC-matched) and split train/valid/test")(_dataset_args)
 def run_build_dataset(args: argparse.Namespace) -> None:
     from deepmotif.data.dataset import build_dataset_from_files
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     df = build_dataset_from_files(args.positives, args.negatives, split_list(args.valid_chroms),
                                   split_list(args.test_chroms), args.valid_fraction, args.test_fraction,
                                   args.seed, args.fasta, args.peaks, args.exclude, args.gc_bins)
-    with atomic_path(args.output) as tmp:
-        df.to_csv(tmp, sep="\t", index=False)
+    write_table(df, args.output)
 
 
 def _download_args(p: argparse.ArgumentParser) -> None:
@@ -162,12 +160,11 @@ def run_list_datasets(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from deepmotif.data.archive import select_datasets
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     datasets = select_datasets(args.folder, tuple(split_list(args.exclude)), tuple(split_list(args.include)))
     table = pd.DataFrame(datasets, columns=["name", "train", "test"])
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False)
+    write_table(table, args.output)
     log.info("%s: %d datasets -> %s", args.folder, len(table), args.output)
 
 
@@ -187,9 +184,8 @@ def _import_args(p: argparse.ArgumentParser) -> None:
                              "validation carved from training)")(_import_args)
 def run_import_sequences(args: argparse.Namespace) -> None:
     from deepmotif.data.imports import import_dataset, read_labelled
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     train, test = read_labelled(args.train, args.format), read_labelled(args.test, args.format)
     df = import_dataset(train, test, args.valid_fraction, args.seed, args.max_train, args.train, args.test)
-    with atomic_path(args.output) as tmp:
-        df.to_csv(tmp, sep="\t", index=False)
+    write_table(df, args.output)

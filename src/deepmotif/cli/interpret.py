@@ -5,48 +5,22 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import bool_arg, command
+from deepmotif.cli import command, config_section_arg
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
 
 
 def _interpret_args(p: argparse.ArgumentParser) -> None:
-    # Every setting comes from the config (src/deepmotif/plan/schemas/config.schema.yaml holds the defaults).
+    # Every setting comes from the config section interpret, defaults in deepmotif/plan/schemas/config.schema.yaml
     p.add_argument("model", help="model.ckpt written by deepmotif train")
     p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
     p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
-    settings = p.add_argument_group("settings (config section interpret)")
-    for name, kind, help in (
-            ("n-sequences", int, "test positives shown (ISM)"),
-            ("n-evaluate", int, "test positives scored by saliency and temporal scores (0: all)"),
-            ("saliency", str, "grad_x_input or loss_grad_x_input"),
-            ("temporal", bool_arg, "true: temporal output scores (architecture in temporal_archs)"),
-            ("restarts", int, "class optimization: random starts"),
-            ("steps", int, "class optimization: RMSprop steps"),
-            ("lr", float, "class optimization: RMSprop learning rate"),
-            ("l2", float, "class optimization: weight of the squared L2 norm of the input"),
-            ("seed", int, "class optimization: seed of the starts"),
-            ("init", str, "class optimization: uniform or onehot starts"),
-            ("window", int, "class optimization: bp cut out as motifs"),
-            ("filter-threshold", float, "fraction of a filter's maximum activation that makes a site"),
-            ("min-sites", int, "filters with fewer sites are not motifs"),
-            ("release", str, "JASPAR release bundled with pyjaspar"),
-            ("collection", str, "JASPAR collection"),
-            ("tax-group", str, "JASPAR taxonomic group, or all"),
-            ("top-k", int, "JASPAR hits kept per learned motif"),
-            ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
-            ("top", int, "most salient positions per sequence (ground truth)"),
-            ("modisco", bool_arg, "true: TF-MoDISco on the test positives (interpret.modisco.enabled)"),
-            ("modisco-method", str, "TF-MoDISco attributions: grad_x_input or deep_lift_shap"),
-            ("modisco-n-shuffles", int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
-            ("modisco-n-sequences", int, "TF-MoDISco: first N test positives (0: all)"),
-            ("modisco-n-leiden-runs", int, "TF-MoDISco: Leiden restarts per clustering"),
-            ("modisco-max-q", float, "q-value below which a pattern's top JASPAR hit is a match")):
-        settings.add_argument(f"--{name}", type=kind, required=True, help=help)
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (keys left out take the schema's defaults)")
     p.add_argument("--threads", type=int, required=True)
     out = p.add_argument_group("outputs")
     for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
@@ -59,7 +33,7 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
                        ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
                        ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
         out.add_argument(f"--{name}", required=True, help=help)
-    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with --modisco=true)"),
+    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with modisco.enabled)"),
                        ("modisco-patterns-out", "modisco_patterns.tsv: pattern sign n_seqlets ... match_q sub_matches"),
                        ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
                        ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
@@ -69,34 +43,24 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
 @command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
                       "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
 def run_interpret(args: argparse.Namespace) -> None:
-    import pandas as pd
     import torch
 
     from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.tables import read_planted, read_positives
     from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
-    settings = InterpretSettings(
-        n_shown=args.n_sequences, n_evaluate=args.n_evaluate, saliency=args.saliency, temporal=args.temporal,
-        restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2, seed=args.seed, init=args.init,
-        window=args.window, filter_threshold=args.filter_threshold, min_sites=args.min_sites, release=args.release,
-        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top,
-        modisco=args.modisco, modisco_method=args.modisco_method, modisco_n_shuffles=args.modisco_n_shuffles,
-        modisco_n_sequences=args.modisco_n_sequences, modisco_n_leiden_runs=args.modisco_n_leiden_runs,
-        modisco_max_q=args.modisco_max_q)
+    settings = InterpretSettings.from_config(args.settings, temporal=args.arch in args.settings["temporal_archs"])
     modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
-    if args.modisco and not all(modisco_outs):
-        raise InputError("--modisco=true needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
+    if settings.modisco and not all(modisco_outs):
+        raise InputError("modisco.enabled needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
                          "--modisco-distances-out")
-    if args.modisco_method not in ("grad_x_input", "deep_lift_shap"):
-        raise InputError(f"--modisco-method={args.modisco_method}: use grad_x_input or deep_lift_shap")
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
     simulated = {}
     if args.planted:
-        simulated = {"positives": pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
-                     "planted": pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})}
+        simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
     result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
                              source=args.sequences, **simulated)
     write_interpretation(result, {
@@ -188,7 +152,7 @@ def run_modisco(args: argparse.Namespace) -> None:
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.interpretation import split_positives
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
@@ -206,12 +170,9 @@ def run_modisco(args: argparse.Namespace) -> None:
     table = md.pattern_table(pos, neg, hits, args.max_q)
     write_meme(args.meme, pwms, names)
     if args.matches:
-        with atomic_path(args.matches) as tmp:
-            hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with atomic_path(args.distances) as tmp:
-        md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
-    with atomic_path(args.patterns) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+        write_table(hits, args.matches, float_format="%.4g")
+    write_table(md.seqlet_distances(pos, neg), args.distances)
+    write_table(table, args.patterns, float_format="%.4g")
     if args.logos:
         from deepmotif.report.modisco_figures import write_pattern_logos
 

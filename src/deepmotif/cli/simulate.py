@@ -27,14 +27,13 @@ def run_simulate(args: argparse.Namespace) -> None:
     from deepmotif.data.genome import write_fasta
     from deepmotif.data.intervals import write_peaks
     from deepmotif.simulation.genome import simulate_tf
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     genome, peaks, planted, motifs = simulate_tf(split_list(args.motifs), args.n_peaks, args.spacing,
                                                  args.n_chroms, args.chrom_size, args.seed)
     write_fasta(args.genome, genome)
     write_peaks(peaks, args.peaks)
-    with atomic_path(args.planted) as tmp:
-        planted.to_csv(tmp, sep="\t", index=False)
+    write_table(planted, args.planted)
     log.info("simulated %d chromosomes × %d bp, %d peaks with %s", args.n_chroms, args.chrom_size,
              len(peaks), ", ".join(f"{m.motif_id} ({m.name})" for m in motifs))
 
@@ -63,14 +62,13 @@ def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
 @command("simulate-variants", "ground-truth VCF of a simulated TF: motif-breaking, -creating, neutral SNVs")(
     _simulate_variants_args)
 def run_simulate_variants(args: argparse.Namespace) -> None:
-    import pandas as pd
-
     import pyfaidx
 
+    from deepmotif.data.tables import read_planted
     from deepmotif.simulation.genome import fetch_jaspar_motif
     from deepmotif.simulation.variants import simulate_variants, write_vcf
 
-    planted = pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})
+    planted = read_planted(args.planted)
     ids = split_list(args.motifs) or sorted(planted["motif_id"].unique())
     motifs = {m: fetch_jaspar_motif(m) for m in ids}
     with pyfaidx.Fasta(args.genome, as_raw=True, sequence_always_upper=True) as fasta:
@@ -103,15 +101,13 @@ def _simulate_grammar_args(p: argparse.ArgumentParser) -> None:
 def run_simulate_grammar(args: argparse.Namespace) -> None:
     from deepmotif.simulation.grammar import grammar_dataset
     from deepmotif.simulation.genome import fetch_jaspar_motif
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     motifs = [fetch_jaspar_motif(m) for m in split_list(args.motifs)]
     dataset, planted = grammar_dataset(motifs, args.n_positives, args.length, args.spacing, args.negatives,
                                        args.max_spacing, args.min_offset, valid_fraction=args.valid_fraction,
                                        test_fraction=args.test_fraction, seed=args.seed)
-    with atomic_path(args.planted) as tmp:
-        planted.to_csv(tmp, sep="\t", index=False)
-    with atomic_path(args.output) as tmp:
-        dataset.to_csv(tmp, sep="\t", index=False)
+    write_table(planted, args.planted)
+    write_table(dataset, args.output)
     log.info("grammar %s (%s negatives): %d sequences -> %s", args.motifs, args.negatives, len(dataset),
              args.output)

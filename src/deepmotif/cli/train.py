@@ -39,9 +39,8 @@ def _summarize_args(p: argparse.ArgumentParser) -> None:
 
 @command("summarize", "the paper's AUC table across TFs and architectures")(_summarize_args)
 def run_summarize(args: argparse.Namespace) -> None:
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
     from deepmotif.models.train import summarize_metrics
 
     table = summarize_metrics(args.metrics)
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+    write_table(table, args.output, float_format="%.4f")

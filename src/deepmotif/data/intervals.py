@@ -28,7 +28,7 @@ def _data_lines(path) -> list[tuple[int, list[str]]]:
             if line.strip() and not line.startswith(SKIP)]
 
 
-def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame:
+def read_bed(path: str | os.PathLike, allow_empty: bool = False, lines: bool = False) -> pd.DataFrame:
     """Read a BED file (3 or more tab-separated columns), gzip or plain.
 
     Parameters
@@ -38,12 +38,15 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
         lines are skipped.
     allow_empty: bool, optional
         Return an empty frame for a file without intervals instead of raising. Default False.
+    lines: bool, optional
+        Add a column ``line``: the line of the file each interval comes from (for error messages).
+        Default False.
 
     Returns
     -------
     pandas.DataFrame
         ``chrom start end`` (int64 coordinates) plus ``name score strand`` when the file has them
-        (``score`` float64).
+        (``score`` float64), plus ``line`` when asked.
     """
     rows = _data_lines(path)
     if not rows:
@@ -81,6 +84,8 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False) -> pd.DataFrame
             raise InputError(f"{where(path, int(numbers[i]))}: column 'score' must be a number, got "
                              f"{excerpt(df['score'].iloc[i])}")
         df["score"] = score.astype("float64")
+    if lines:
+        df["line"] = numbers
     return df
 
 

@@ -1,7 +1,7 @@
 """Validating readers for the paper's data formats and users' own sequence files.
 
 Sequence readers return a :class:`pandas.DataFrame` with columns ``id seq label`` (``seq`` upper-case
-``str``, ``label`` ``int64`` 0/1); :func:`read_fasta` returns ``id seq``; :func:`read_narrowpeak`
+``str``, ``label`` ``int64`` 0/1); :func:`read_narrowpeak`
 returns the ten narrowPeak columns. Files may be gzip-compressed (detected by content, not name).
 Every problem raises :class:`deepmotif.errors.InputError` naming the file, the line and the fix.
 Sequences containing ``N`` are kept (their number is logged); :func:`drop_n` removes them.
@@ -110,33 +110,6 @@ def read_demo_fasta(path: str | os.PathLike, length: int | None = 101) -> pd.Dat
     stem = _stem(path)
     ids = pd.Series([f"{stem}_{i}" for i in range(1, len(seqs) + 1)], dtype="str")
     return _frame(path, ids, seqs, labels.astype("int64"), numbers)
-
-
-def read_fasta(path: str | os.PathLike, length: int | None = None) -> pd.DataFrame:
-    """Read a generic FASTA file (users' own sequences).
-
-    Parameters
-    ----------
-    path: path
-        FASTA, gzip or plain; the name is the header up to the first white space; wrapped lines ok.
-    length: int or None, optional
-        Required sequence length; ``None`` (default) accepts any.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``id seq`` in file order (names must be unique).
-    """
-    headers, header_lines, seqs, seq_lines, lines = _parse_fasta(path)
-    numbers = np.asarray(header_lines)
-    ids = pd.Series([(h.split() or [""])[0] for h in headers], dtype="str")
-    empty = ids.str.len() == 0
-    if empty.any():
-        i = int(np.flatnonzero(empty.to_numpy())[0])
-        raise InputError(f"{where(path, int(numbers[i]))}: empty header '>'; give every record a name")
-    seqs = _check_seqs(path, pd.Series(seqs, dtype="str"), numbers, length, path_lines=(seq_lines, lines))
-    _check_unique(path, ids, numbers)
-    return pd.DataFrame({"id": ids, "seq": seqs})
 
 
 def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> pd.DataFrame:

@@ -90,6 +90,21 @@ class InterpretSettings:
             modisco_window=modisco["window"], modisco_flank=modisco["flank"],
             modisco_max_seqlets=modisco["max_seqlets"])
 
+    @classmethod
+    def from_config(cls, interpret: Mapping, temporal: bool) -> InterpretSettings:
+        """The settings from the config section ``interpret`` (with the schema's defaults applied)."""
+        opt, filters, jaspar, modisco = (interpret[k] for k in ("class_optimization", "filters", "jaspar", "modisco"))
+        return cls(
+            n_shown=interpret["n_sequences"], n_evaluate=interpret["n_evaluate"], saliency=interpret["saliency"],
+            temporal=temporal, restarts=opt["restarts"], steps=opt["steps"], lr=opt["lr"], l2=opt["l2"],
+            seed=opt["seed"], init=opt["init"], window=opt["window"], filter_threshold=filters["threshold"],
+            min_sites=filters["min_sites"], release=jaspar["release"], collection=jaspar["collection"],
+            tax_group=jaspar["tax_group"], top_k=jaspar["top_k"], max_q=jaspar["max_q"],
+            top=interpret["ground_truth"]["top"],
+            modisco=modisco["enabled"], modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
+            modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
+            modisco_max_q=modisco["max_q"])
+
     @property
     def n_scored(self) -> int:
         """Test positives scored by saliency and temporal scores: ``n_evaluate``, at least ``n_shown`` (0: all)."""
@@ -312,6 +327,7 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.motifs import write_meme
     from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     save_arrays(paths["saliency"], **result.saliency)
     save_arrays(paths["ism"], **result.ism)
@@ -319,10 +335,8 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     save_arrays(paths["class_optimization"], **result.class_optimization)
     write_meme(paths["class_meme"], *result.class_motifs)
     write_meme(paths["filter_meme"], *result.filter_motifs)
-    with atomic_path(paths["filters"]) as tmp:
-        result.filters.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    with atomic_path(paths["matches"]) as tmp:
-        result.matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    write_table(result.filters, paths["filters"], float_format="%.4f")
+    write_table(result.matches, paths["matches"], float_format="%.4g")
     if result.modisco is not None:
         write_modisco(result.modisco, paths)
     elif paths.get("modisco"):  # MoDISco switched off: the files exist, empty
@@ -354,12 +368,10 @@ def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> N
     """
     from deepmotif.interpret.modisco import DEFAULTS, save_modisco
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     save_modisco(paths["modisco"], modisco["pos"], modisco["neg"],
                  modisco.get("window", DEFAULTS["sliding_window_size"]))
     write_meme(paths["modisco_meme"], modisco["pwms"], modisco["names"])
-    with atomic_path(paths["modisco_patterns"]) as tmp:
-        modisco["table"].to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with atomic_path(paths["modisco_distances"]) as tmp:
-        modisco["distances"].to_csv(tmp, sep="\t", index=False)
+    write_table(modisco["table"], paths["modisco_patterns"], float_format="%.4g")
+    write_table(modisco["distances"], paths["modisco_distances"])

@@ -271,19 +271,6 @@ def seqlet_distances(pos: list, neg: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "distance", "count"])
 
 
-def distance_modes(distances: pd.DataFrame) -> pd.DataFrame:
-    """The most frequent absolute distance per pattern pair: ``pattern_a pattern_b mode count total``."""
-    if distances.empty:
-        return pd.DataFrame(columns=["pattern_a", "pattern_b", "mode", "count", "total"])
-    d = distances.assign(distance=distances["distance"].abs())
-    d = d.groupby(["pattern_a", "pattern_b", "distance"], as_index=False)["count"].sum()
-    rows = []
-    for (a, b), g in d.groupby(["pattern_a", "pattern_b"], sort=False):
-        top = g.sort_values(["count", "distance"], ascending=[False, True]).iloc[0]
-        rows.append((a, b, float(top["distance"]), int(top["count"]), int(g["count"].sum())))
-    return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "mode", "count", "total"])
-
-
 def save_modisco(path: str, pos: list, neg: list, window_size: int) -> None:
     """modisco-lite's HDF5 results file (readable by ``modisco report``), written atomically."""
     from modiscolite.io import save_hdf5

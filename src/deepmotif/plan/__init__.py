@@ -25,7 +25,6 @@ _EXPORTS = {
     "alternatives": "decisions",
     "check_dataset_names": "decisions",
     "download_name": "decisions",
-    "n_evaluate": "decisions",
     "pairs": "decisions",
     "tf_seed": "decisions",
     "validate_config": "plan",

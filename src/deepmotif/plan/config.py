@@ -114,6 +114,39 @@ def apply_defaults(config: dict[str, Any], schema: dict[str, Any], _root: dict[s
                 apply_defaults(value, extra, root)
 
 
+def config_section(name: str, values: dict[str, Any], source: str = "settings") -> dict[str, Any]:
+    """A section of the config as a command receives it: checked against the schema, defaults filled in.
+
+    A rule hands a command its config section once (``--settings`` JSON); keys left out take the schema's
+    defaults, so the command also runs alone with ``--settings '{}'``.
+
+    Parameters
+    ----------
+    name: str
+        A top-level key of the config (``interpret``, ...).
+    values: dict
+        The section's values; not modified.
+    source: str, optional
+        Where the values come from, for messages.
+
+    Returns
+    -------
+    dict
+        A copy of ``values`` with every schema default filled in.
+
+    Raises
+    ------
+    InputError
+        For the first schema violation, naming the key (unknown keys get a "did you mean").
+    """
+    root = load_schema("config")
+    schema = {**_resolve(root["properties"][name], root), "$defs": root.get("$defs", {})}
+    section = copy.deepcopy(values)
+    check_config(section, schema, f"{source} (config section {name!r})")
+    apply_defaults(section, schema, root)
+    return section
+
+
 def training_defaults() -> dict[str, Any]:
     """The training parameters every architecture starts from: ``training.default`` of the schema."""
     schema = load_schema("config")

@@ -47,11 +47,6 @@ def alternatives(names: Iterable[str]) -> str:
     return "|".join(map(re.escape, names)) or "(?!)"
 
 
-def n_evaluate(n: int, n_sequences: int) -> int:
-    """Test positives scored per model: ``n``, at least the ``n_sequences`` shown (0: all)."""
-    return max(n, n_sequences) if n else 0
-
-
 def pairs(names: Iterable[str], paths: Iterable[str]) -> list[str]:
     """``name=path`` arguments (an architecture or TF and its file), in the order of ``names``."""
     return [f"{name}={path}" for name, path in zip(names, paths)]
