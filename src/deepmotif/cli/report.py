@@ -127,6 +127,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
+    p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
+    p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
@@ -145,11 +147,14 @@ def run_index(args: argparse.Namespace) -> None:
     variants = read_variant_table(args.variants) if args.variants else None
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    known = pd.read_csv(args.known_motifs, sep="\t", dtype={"tf": str}) if args.known_motifs else None
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.settings["ground_truth"]["top"],
                                          max_q=args.settings["jaspar"]["max_q"], figures=figures,
                                          variants=variants, variant_truth=variant_truth,
-                                         n_variants=args.n_variants))
+                                         n_variants=args.n_variants, known_motifs=known,
+                                         known_figures=args.known_motif_figures,
+                                         min_information=args.settings["jaspar"]["min_information"]))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:

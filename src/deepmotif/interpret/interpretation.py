@@ -90,21 +90,6 @@ class InterpretSettings:
             modisco_window=modisco["window"], modisco_flank=modisco["flank"],
             modisco_max_seqlets=modisco["max_seqlets"])
 
-    @classmethod
-    def from_config(cls, interpret: Mapping, temporal: bool) -> InterpretSettings:
-        """The settings from the config section ``interpret`` (with the schema's defaults applied)."""
-        opt, filters, jaspar, modisco = (interpret[k] for k in ("class_optimization", "filters", "jaspar", "modisco"))
-        return cls(
-            n_shown=interpret["n_sequences"], n_evaluate=interpret["n_evaluate"], saliency=interpret["saliency"],
-            temporal=temporal, restarts=opt["restarts"], steps=opt["steps"], lr=opt["lr"], l2=opt["l2"],
-            seed=opt["seed"], init=opt["init"], window=opt["window"], filter_threshold=filters["threshold"],
-            min_sites=filters["min_sites"], release=jaspar["release"], collection=jaspar["collection"],
-            tax_group=jaspar["tax_group"], top_k=jaspar["top_k"], max_q=jaspar["max_q"],
-            top=interpret["ground_truth"]["top"],
-            modisco=modisco["enabled"], modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
-            modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
-            modisco_max_q=modisco["max_q"])
-
     @property
     def n_scored(self) -> int:
         """Test positives scored by saliency and temporal scores: ``n_evaluate``, at least ``n_shown`` (0: all)."""
