@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
+from _trained_tf import MOTIF, TF, trained_tf
 
 from deepmotif.interpret import known_motifs as km
 from deepmotif.interpret.motifs import MATCH_COLUMNS, Motifs, information_content, jaspar_motifs, match_jaspar
@@ -140,3 +143,22 @@ def test_index_shows_known_motifs_with_logo_and_calibration(tmp_path, annotation
     n_decoy, n = int(table["n_decoy"].sum()), int(table["n_queries"].sum())
     assert f"{n} learned motifs" in html and f"{n_decoy} match a decoy" in html
     assert "test AUROC scatter" not in html and "One architecture trained: nothing to compare" in html
+
+
+def test_simulated_cnn_recovers_the_planted_matrix_and_nothing_else():
+    """The trained CNN of a simulated CTCF (tests/_trained_tf.py): calibrated calls name only the planted
+    matrix (or its family), never another one; the decoy false-match rate is reported in the JSON, the
+    summary table and on the index."""
+    f = trained_tf()
+    known = json.loads(f["ground_truth"].read_text())["known_motifs"]
+    assert [e["motif_id"] for e in known["expected"]] == [MOTIF] and known["origin"] == "sheet"
+    assert known["best"]["verdict"] == "exact" and known["best"]["target_name"] == "CTCF"
+    assert [v["unexpected"] for v in known["verdicts"]] == ["", "", ""]
+    assert known["min_information"] == 6.0 and known["n_queries"] > 0
+    assert known["false_match_rate"] == known["n_decoy"] / known["n_queries"]
+    table = pd.read_csv(f["known_motifs"], sep="\t")
+    assert table[["tf", "arch", "verdict"]].values.tolist() == [[TF, "cnn", "exact"]]
+    assert table["false_match_rate"].item() == pytest.approx(known["false_match_rate"], abs=1e-4)
+    html = f["index"].read_text()
+    assert 'id="known-motifs"' in html and f"{known['n_decoy']} match a decoy" in html
+    assert html.count('alt="best learned motif of') == 1
