@@ -16,7 +16,8 @@ import torch
 
 from _interpret_fixtures import X_of, random_seqs, tiny_net
 from deepmotif.apply.predict import load_models, predict_file
-from deepmotif.apply.variants import read_variant_table, score_vcf
+from deepmotif.apply.variants import score_vcf
+from deepmotif.data.tables import read_variant_table
 from deepmotif.cli import main
 from deepmotif.data.genome import extract_sequences, write_fasta
 from deepmotif.errors import InputError
