@@ -14,7 +14,7 @@ include: "workflow/rules/group_jobs.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
-include: "workflow/rules/variants.smk"  # before report.smk: the dashboards take its input functions
+include: "workflow/rules/variants.smk"  # before report.smk: the index takes its input functions
 include: "workflow/rules/report.smk"
 
 
@@ -25,5 +25,4 @@ restart_in_slurm_job()  # inside a Slurm job: keep going past a failed job, skip
 rule all:
     default_target: True
     input:
-        final_outputs,
-        variant_outputs,  # variants.smk
+        final_outputs,  # Plan.final_outputs: summaries, dashboards, index, variant tables

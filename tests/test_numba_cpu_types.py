@@ -1,4 +1,4 @@
-"""numba's shared cache on a cluster whose nodes have different CPU types (deepmotif.interpret.numba_cache).
+"""numba's shared cache on a cluster whose nodes have different CPU types (deepmotif.runtime.numba_cache).
 
 Each CPU type has a cache folder of its own; the first process of a CPU type compiles into it under the
 folder's lock (compile_once) and leaves a marker, processes of that type arriving at the same time wait
@@ -20,7 +20,7 @@ pytest.importorskip("numba")
 REPO = Path(__file__).resolve().parents[1]
 NODE = """
 import os, sys, time
-from deepmotif.interpret import numba_cache
+from deepmotif.runtime import numba_cache
 
 def compile_all():  # stands in for Tomtom and modisco-lite: records who compiled, for which CPU folder
     with open(os.environ["COMPILED"], "a") as handle:
@@ -68,6 +68,6 @@ def test_without_a_shared_cache_nothing_is_compiled_ahead(tmp_path):
     """DEEPMOTIF_CACHE_DIR=off: numba's own folders, compiled on first use as always (compile_once is a no-op)."""
     env = {k: v for k, v in os.environ.items() if k != "NUMBA_CPU_NAME"}
     env.update(PYTHONPATH=str(REPO / "src"), DEEPMOTIF_CACHE_DIR="off")
-    code = "from deepmotif.interpret import numba_cache\nprint(numba_cache.compile_once(lambda: 1 / 0))"
+    code = "from deepmotif.runtime import numba_cache\nprint(numba_cache.compile_once(lambda: 1 / 0))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0 and out.stdout.split() == ["False"], out.stderr

@@ -2,13 +2,12 @@
 
 Every method takes a network (``X (n, 4, length) -> logits (n,)``) and one-hot ``X`` as a float
 tensor, evaluates it in eval mode and returns CPU tensors; :mod:`deepmotif.interpret.motifs` turns the
-resulting PWMs into MEME files and JASPAR matches, :mod:`deepmotif.interpret.groundtruth` checks them
+resulting PWMs into MEME files and JASPAR matches, :mod:`deepmotif.simulation.groundtruth` checks them
 against planted motifs, and :func:`~deepmotif.interpret.interpretation.interpret_model` runs them all
 on one model.
 """
 
-import importlib
-from typing import Any
+from deepmotif.runtime.lazy import lazy_getattr
 
 # name -> submodule; imported on first use, so that reading results (dashboards, summaries) through
 # deepmotif.interpret.motifs or .modisco does not import torch (~1.5 s CPU per job)
@@ -26,10 +25,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = [

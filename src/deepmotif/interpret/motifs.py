@@ -8,7 +8,7 @@ Typical use on the PWMs of :func:`~deepmotif.interpret.filters.filter_pwms` or
 
 memelite's Tomtom is compiled by numba on its first call (about 75 s of one core) and cached on disk,
 in a folder per user that every environment with the same memelite shares
-(:mod:`deepmotif.interpret.numba_cache`); :func:`compile_tomtom` does that once, before the jobs that
+(:mod:`deepmotif.runtime.numba_cache`); :func:`compile_tomtom` does that once, before the jobs that
 match motifs run in parallel, which then load it in about a second.
 """
 
@@ -25,13 +25,14 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from deepmotif.io import atomic_path
+from deepmotif.data.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
 ALPHABET = "ACGT"
 MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_value", "offset",
-                 "overlap", "orientation", "rank", "query_start", "query_end"]
+                 "overlap", "orientation", "rank", "query_start", "query_end", "information"]
+DECOY_COLUMNS = ["decoy_id", "decoy_p_value", "decoy_q_value"]
 
 
 def check_pwms(
@@ -170,7 +171,7 @@ def jaspar_motifs(
     import pyjaspar
     from pyjaspar import jaspardb
 
-    from deepmotif.interpret.user_cache import read_cached_arrays, write_cached_arrays
+    from deepmotif.runtime.user_cache import read_cached_arrays, write_cached_arrays
 
     releases = jaspardb().get_releases()
     if release not in releases:  # pyjaspar itself only prints a message and goes on
@@ -209,7 +210,7 @@ def jaspar_motifs(
 
 def _share_numba_cache() -> None:
     """Before memelite is imported: its numba code goes to the shared per-user cache."""
-    from deepmotif.interpret.numba_cache import share_numba_cache
+    from deepmotif.runtime.numba_cache import share_numba_cache
 
     share_numba_cache()
 
@@ -228,6 +229,7 @@ def match_jaspar(
     top_k: int = 5,
     min_information: float | None = 0.5,
     n_jobs: int = 1,
+    decoys: Motifs | None = None,
 ) -> pd.DataFrame:
     """Compare query PWMs to a motif database with Tomtom (memelite) and keep the best hits per query.
 
@@ -251,12 +253,17 @@ def match_jaspar(
         Trimming threshold in bits; None disables trimming. Default 0.5.
     n_jobs: int, optional
         Threads of memelite's Tomtom (-1 for all). Default 1.
+    decoys: Motifs or None, optional
+        Null matrices (:func:`deepmotif.interpret.known_motifs.decoy_motifs`), matched separately (so the
+        real hits' q-values do not change); each row then also gets its query's best decoy
+        ``decoy_id decoy_p_value decoy_q_value`` (BH over the decoys). Default None.
 
     Returns
     -------
     pandas.DataFrame
         One row per hit, columns ``query target_id target_name p_value e_value q_value offset
-        overlap orientation rank query_start query_end``. ``orientation`` is ``+`` or ``-`` (hit to
+        overlap orientation rank query_start query_end information`` (``information``: bits of the
+        trimmed query), and with ``decoys`` the decoy columns. ``orientation`` is ``+`` or ``-`` (hit to
         the target's reverse complement); ``offset`` and ``overlap`` are Tomtom's alignment offset
         and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
         as ``pwm[:, query_start:query_end]``.
@@ -272,29 +279,37 @@ def match_jaspar(
     if len(kept) < len(pwms):
         logger.info("skipped %d of %d queries without a position of >= %s bits",
                     len(pwms) - len(kept), len(pwms), min_information)
+    columns = MATCH_COLUMNS + (DECOY_COLUMNS if decoys is not None else [])
     if not kept:
-        return pd.DataFrame(columns=MATCH_COLUMNS)
+        return pd.DataFrame(columns=columns)
     queries = [pwms[i][:, spans[i][0]:spans[i][1]] for i in kept]
     p, _, offsets, overlaps, strands = tomtom(queries, [np.asarray(t) for t in targets.pwms], n_jobs=n_jobs)
     q = benjamini_hochberg(p)
+    decoy = []
+    if decoys is not None:
+        p_decoy = tomtom(queries, [np.asarray(t) for t in decoys.pwms], n_jobs=n_jobs)[0]
+        q_decoy, best = benjamini_hochberg(p_decoy), np.argmin(p_decoy, axis=1)
+        decoy = [(decoys.ids[b], p_decoy[row, b], q_decoy[row, b]) for row, b in enumerate(best)]
     rows = []
     for row, i in enumerate(kept):
+        bits = float(information_content(queries[row]).sum())
         for rank, t in enumerate(np.argsort(p[row], kind="stable")[:top_k], start=1):
             rows.append((names[i], targets.ids[t], targets.names[t], p[row, t], p[row, t] * len(targets.ids),
                          q[row, t], int(offsets[row, t]), int(overlaps[row, t]),
-                         "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1]))
-    return pd.DataFrame(rows, columns=MATCH_COLUMNS)
+                         "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1], bits,
+                         *(decoy[row] if decoy else ())))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def ensure_compiled() -> bool:
     """Fill numba's cache for this CPU type once (Tomtom and modisco-lite's kernels), before any is used.
 
     The first process of a CPU type compiles under the cache folder's lock; later ones, on any node of
-    that CPU type, load (:func:`~deepmotif.interpret.numba_cache.compile_once`). True if this one compiled.
+    that CPU type, load (:func:`~deepmotif.runtime.numba_cache.compile_once`). True if this one compiled.
     """
     _share_numba_cache()
     from deepmotif.interpret.modisco import compile_modisco
-    from deepmotif.interpret.numba_cache import compile_once
+    from deepmotif.runtime.numba_cache import compile_once
 
     return compile_once(lambda: (compile_tomtom(), compile_modisco()))
 
@@ -303,7 +318,7 @@ def compile_tomtom() -> None:
     """Compile memelite's Tomtom (numba) into its on-disk cache by matching two tiny random motifs.
 
     numba writes the machine code into the shared per-user cache
-    (:func:`~deepmotif.interpret.numba_cache.share_numba_cache`); later processes load it in about a
+    (:func:`~deepmotif.runtime.numba_cache.share_numba_cache`); later processes load it in about a
     second instead of compiling for ~75 s each. Run once before parallel jobs that match motifs, so that
     they do not all compile at the same time. Every call of :func:`match_jaspar` runs the same compiled
     code: numba compiles ``_tomtom`` with everything it can call, whatever the input.

@@ -15,15 +15,22 @@ Routes of a TF to ``results/{tf}/data/``:
 :meth:`Plan.sequences_file` names the table a TF's later jobs read.
 """
 
-from deepmotif.plan.decisions import (
-    alternatives,
-    check_dataset_names,
-    download_name,
-    n_evaluate,
-    pairs,
-    tf_seed,
-)
-from deepmotif.plan.plan import Plan, validate_config
+from deepmotif.runtime.lazy import lazy_getattr
 
-__all__ = ["Plan", "alternatives", "check_dataset_names", "download_name", "n_evaluate", "pairs", "tf_seed",
-           "validate_config"]
+# name -> submodule, imported on first use: deepmotif.plan.config (the schemas, read by `deepmotif --help`)
+# must not import pandas through the sheet
+_EXPORTS = {
+    "Plan": "plan",
+    "alternatives": "decisions",
+    "check_dataset_names": "decisions",
+    "download_name": "decisions",
+    "pairs": "decisions",
+    "tf_seed": "decisions",
+    "validate_config": "plan",
+}
+
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
+
+
+__all__ = sorted(_EXPORTS)

@@ -49,6 +49,7 @@ JOB_SIZES: dict[str, dict[str, int]] = {
     "summarize_ground_truth": {"runtime": 10, "mem_mb": 2000},
     "summarize_variants": {"runtime": 10, "mem_mb": 2000},
     "summarize_variants_ground_truth": {"runtime": 10, "mem_mb": 2000},
+    "summarize_known_motifs": {"runtime": 10, "mem_mb": 2000},
     "build_index": {"runtime": 10, "mem_mb": 2000},
 }
 # rules the table does not know yet (new ones): tests/test_slurm.py fails for a cluster rule missing here

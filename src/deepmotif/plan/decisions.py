@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from deepmotif.errors import InputError
-from deepmotif.sheet import tf_name_problem
+from deepmotif.plan.sheet import tf_name_problem
 
 PEAK_SOURCES = ("simulated", "encode")
 IMPORT_FORMATS = {"deepbind": "deepbind", "demo": "demo"}  # source → import-sequences --format (else auto)
@@ -28,9 +28,9 @@ def tf_seed(tf: str, seed: int = 0) -> int:
     Returns
     -------
     int
-        ``seed + crc32(tf) % 100000``.
+        ``seed + crc32(tf) % 100000``, modulo 2**32 (the range numpy and Lightning accept).
     """
-    return seed + zlib.crc32(tf.encode()) % 100_000
+    return (seed + zlib.crc32(tf.encode()) % 100_000) % 2**32
 
 
 def download_name(url: str) -> str:
@@ -67,11 +67,6 @@ def _trie_pattern(node: dict) -> str:
         return branches[0]
     group = f"(?:{'|'.join(branches)})"
     return f"{group}?" if "" in node else group
-
-
-def n_evaluate(n: int, n_sequences: int) -> int:
-    """Test positives scored per model: ``n``, at least the ``n_sequences`` shown (0: all)."""
-    return max(n, n_sequences) if n else 0
 
 
 def pairs(names: Iterable[str], paths: Iterable[str]) -> list[str]:

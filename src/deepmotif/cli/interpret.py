@@ -1,0 +1,203 @@
+"""Interpretation stage: what one model learned (saliency, ISM, motifs, JASPAR, TF-MoDISco)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
+                           seed)
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def jaspar_ids(text: str) -> tuple[str, ...]:
+    """``MA0139.2,MA1929.2`` → a tuple of JASPAR matrix ids (the sheet's ``motifs`` column)."""
+    ids = tuple(i.strip() for i in text.split(",") if i.strip())
+    bad = [i for i in ids if not re.fullmatch(r"M[A-Z][0-9]{4}\.[0-9]+", i)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a JASPAR matrix id such as MA0139.2")
+    return ids
+
+
+def _interpret_args(p: argparse.ArgumentParser) -> None:
+    # Every setting comes from the config section interpret, defaults in deepmotif/plan/schemas/config.schema.yaml
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split): test positives are explained")
+    p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
+    p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
+    p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
+    p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
+    p.add_argument("--motifs", type=jaspar_ids, default=(),
+                   help="the TF's JASPAR ids, comma-separated (the sheet's motifs) for the known-motif check; "
+                        "default: the planted ones of a simulated TF, else the JASPAR matrices named like the TF")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (keys left out take the schema's defaults)")
+    p.add_argument("--threads", type=positive_int, required=True)
+    out = p.add_argument_group("outputs")
+    for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
+                       ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
+                       ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
+                       ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
+                       ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
+                       ("filter-meme-out",
+                        "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-table-out", "filters.tsv: name n_sites information motif"),
+                       ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
+                       ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
+        out.add_argument(f"--{name}", required=True, help=help)
+    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with modisco.enabled)"),
+                       ("modisco-patterns-out", "modisco_patterns.tsv: pattern sign n_seqlets ... match_q sub_matches"),
+                       ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
+                       ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
+        out.add_argument(f"--{name}", help=help)
+
+
+@command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
+                      "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
+def run_interpret(args: argparse.Namespace) -> None:
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.tables import read_planted, read_positives
+    from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
+    from deepmotif.models.inference import load_network
+
+    torch.set_num_threads(args.threads)
+    settings = InterpretSettings.from_config(args.settings, temporal=args.arch in args.settings["temporal_archs"])
+    modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
+    if settings.modisco and not all(modisco_outs):
+        raise InputError("modisco.enabled needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
+                         "--modisco-distances-out")
+    if bool(args.positives) != bool(args.planted):
+        raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
+    simulated = {}
+    if args.planted:
+        simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
+    result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
+                             source=args.sequences, motifs=args.motifs, **simulated)
+    write_interpretation(result, {
+        "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
+        "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
+        "filter_meme": args.filter_meme_out, "filters": args.filter_table_out, "matches": args.matches_out,
+        "ground_truth": args.ground_truth_out, "modisco": args.modisco_out,
+        "modisco_patterns": args.modisco_patterns_out, "modisco_meme": args.modisco_meme_out,
+        "modisco_distances": args.modisco_distances_out})
+
+
+def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="file written once Tomtom is compiled (a marker)")
+
+
+@command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
+                           "before parallel jobs use them")(_compile_tomtom_args)
+def run_compile_tomtom(args: argparse.Namespace) -> None:
+    import time
+
+    from deepmotif.interpret.modisco import compile_modisco
+    from deepmotif.interpret.motifs import compile_tomtom
+    from deepmotif.runtime.numba_cache import compile_lock, machine_dir, share_numba_cache
+    from deepmotif.data.io import atomic_path
+
+    start = time.perf_counter()
+    with compile_lock():  # a concurrent run compiling the same code: wait for it, then load
+        waited = time.perf_counter() - start
+        compile_tomtom()
+        tomtom = time.perf_counter() - start - waited
+        n_kernels = compile_modisco()
+        modisco = time.perf_counter() - start - waited - tomtom
+    where = machine_dir() if share_numba_cache() else "numba's default (beside the packages or NUMBA_CACHE_DIR)"
+    with atomic_path(args.output) as tmp:
+        tmp.write_text(f"numba cache: {where}\n"
+                       f"waited {waited:.1f} s for the cache's lock (another run compiling into it)\n"
+                       f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
+                       f"modisco-lite: {n_kernels} kernels compiled or loaded in {modisco:.1f} s\n")
+    log.info("numba cache %s: Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s (%.1f s to take the lock)",
+             where, tomtom, n_kernels, modisco, waited)
+
+
+def _modisco_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.plan.config import schema_default
+
+    def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
+        return schema_default(key)
+
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--threads", type=positive_int, default=1)
+    p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
+    p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
+    p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
+    p.add_argument("--matches", help="output TSV: every Tomtom hit (top-k per pattern, significant or not)")
+    p.add_argument("--logos", help="output folder: one logo PNG per pattern + index.tsv")
+    p.add_argument("--attributions", help="output .npz: ids seqs X_hyp (n, 4, length) method")
+    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
+                   help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
+                        "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
+    p.add_argument("--n-shuffles", type=positive_int, default=default("interpret.modisco.n_shuffles"),
+                   help="deep_lift_shap references per sequence")
+    p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
+                   help="first N test positives (0: all)")
+    p.add_argument("--window", type=positive_int, default=15,
+                   help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=positive_int, default=2000,
+                   help="seqlets per metacluster at most (modisco-lite's default)")
+    p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
+                   help="a Tomtom hit is a match below this q-value")
+    p.add_argument("--release", default=default("interpret.jaspar.release"))
+    p.add_argument("--collection", default=default("interpret.jaspar.collection"))
+    p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
+                   help="JASPAR taxonomic group ('all' for every group)")
+    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"),
+                   help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=seed, default=0)
+
+
+@command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(
+    _modisco_args)
+def run_modisco(args: argparse.Namespace) -> None:
+    import os
+
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret import modisco as md
+    from deepmotif.interpret.arrays import save_arrays
+    from deepmotif.interpret.interpretation import split_positives
+    from deepmotif.interpret.motifs import write_meme
+    from deepmotif.data.tables import write_table
+    from deepmotif.models.inference import load_network
+
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    seqs = split_positives(read_dataset(args.sequences), args.n_sequences, source=args.sequences)
+    X = torch.from_numpy(one_hot(list(seqs["seq"])))
+    X_hyp = md.hypothetical_contributions(net, X, args.method, args.n_shuffles, seed=args.seed)
+    if args.attributions:
+        save_arrays(args.attributions, ids=seqs["id"], seqs=seqs["seq"], X_hyp=X_hyp.numpy(), method=args.method)
+    pos, neg = md.run_modisco(X.numpy(), X_hyp.numpy(), sliding_window_size=args.window,
+                              max_seqlets_per_metacluster=args.max_seqlets)
+    pwms, names = md.pattern_ppms(pos, neg)
+    hits = md.match_patterns(pwms, names, args.release, args.collection,
+                             None if args.tax_group == "all" else args.tax_group, args.top_k)
+    table = md.pattern_table(pos, neg, hits, args.max_q)
+    write_meme(args.meme, pwms, names)
+    if args.matches:
+        write_table(hits, args.matches, float_format="%.4g")
+    write_table(md.seqlet_distances(pos, neg), args.distances)
+    write_table(table, args.patterns, float_format="%.4g")
+    if args.logos:
+        from deepmotif.report.modisco_figures import write_pattern_logos
+
+        write_pattern_logos(args.logos, pos, neg, table)
+    md.save_modisco(args.output, pos, neg, args.window)
+    log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
+             args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
+             args.max_q, os.fspath(args.output))
