@@ -119,6 +119,9 @@ def trained_tf() -> dict[str, Path]:
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
          "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])
     _run("summarize", f["metrics"], "-o", f["auc_table"])
+    f.update(known_motifs=root / "known_motifs.tsv", known_figures=root / "known_motifs")
+    _run("summarize-known-motifs", f["ground_truth"], "-o", f["known_motifs"], "--figures", f["known_figures"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "-o", f["index"])
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--known-motifs", f["known_motifs"],
+         "--known-motif-figures", f["known_figures"], "-o", f["index"])
     return f

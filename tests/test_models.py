@@ -385,6 +385,20 @@ def test_auc_scatter_and_box():
         plot_auc_scatter(auc_table(), y="rnn")
 
 
+def test_auc_scatter_one_architecture_draws_no_comparison():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from deepmotif.report.plots import plot_auc_scatter
+
+    table = auc_table()
+    ax = plot_auc_scatter(table[table["arch"] == "cnn"], "cnn", "cnn")
+    assert ax.get_title() == "only cnn trained: no architecture comparison"
+    assert "better" not in ax.get_title() and not ax.get_lines()  # no diagonal, no "cnn better on 0 of 3"
+    assert ax.collections[0].get_offsets()[:, 1].tolist() == [0.90, 0.80, 0.85]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["A", "B", "C"]
+
+
 def test_plot_summary_command(tmp_path, capsys):
     from deepmotif.cli import main
 

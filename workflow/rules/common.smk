@@ -91,5 +91,13 @@ def dashboard_files(wildcards=None):
     return [f"results/{tf}/dashboard.html" for tf in all_tfs()]
 
 
+def known_motif_files(wildcards=None):
+    return PLAN.known_motif_files(all_tfs())
+
+
+def known_motif_args(wildcards):
+    return shell_args(PLAN.known_motif_args(wildcards.tf))
+
+
 def final_outputs(wildcards=None):
     return PLAN.final_outputs(all_tfs())

@@ -49,10 +49,12 @@ rule interpret_model:
     threads: 1
     params:
         planted=planted_args,
+        motifs=known_motif_args,  # the sheet's JASPAR ids of a real TF, for the known-motif check
         settings=interpret_settings,  # the config section interpret, once (InterpretSettings.from_config)
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
-        " --arch={wildcards.arch:q} {params.planted} --settings={params.settings:q} --threads={threads}"
+        " --arch={wildcards.arch:q} {params.planted} {params.motifs} --settings={params.settings:q}"
+        " --threads={threads}"
         " --saliency-out={output.saliency:q} --ism-out={output.ism:q}"
         " --temporal-out={output.temporal:q} --class-optimization-out={output.class_optimization:q}"
         " --class-meme-out={output.class_meme:q} --filter-meme-out={output.filter_meme:q}"

@@ -140,12 +140,33 @@ rule summarize_ground_truth:
         "python -m deepmotif summarize-ground-truth {input:q} -o {output:q} 2> {log:q}"
 
 
+rule summarize_known_motifs:
+    input:
+        known_motif_files,
+    output:
+        table=report(
+            "results/summary/known_motifs.tsv",
+            caption="../report/known_motifs.rst",
+            category="Summary",
+        ),
+        figures=directory("results/summary/known_motifs"),
+    log:
+        "logs/summarize_known_motifs/all.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "python -m deepmotif summarize-known-motifs {input:q} -o {output.table:q} --figures={output.figures:q}"
+        " 2> {log:q}"
+
+
 rule build_index:
     input:
         unpack(variant_index_inputs),  # variants.smk
         auc="results/summary/auc_table.tsv",
         dashboards=dashboard_files,
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
+        known="results/summary/known_motifs.tsv",
+        known_figures="results/summary/known_motifs",
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
     output:
@@ -165,4 +186,5 @@ rule build_index:
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --settings={params.settings:q}"
+        " --known-motifs={input.known:q} --known-motif-figures={input.known_figures:q}"
         " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"

@@ -298,9 +298,9 @@ def chrom_hint(chrom: str, names: Iterable[str]) -> str:
 
 def open_genome(path: str | os.PathLike):
     """The genome as a ``pyfaidx.Fasta`` of upper-case strings (``.fai`` built if missing or stale)."""
-    from deepmotif.data.genome import _open_indexed
+    from deepmotif.data.genome import open_indexed
 
-    return _open_indexed(path)
+    return open_indexed(path)
 
 
 def iter_intervals(path: str | os.PathLike, genome_path: str | os.PathLike, length: int,

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 
 from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
                            seed)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
+
+
+def jaspar_ids(text: str) -> tuple[str, ...]:
+    """``MA0139.2,MA1929.2`` → a tuple of JASPAR matrix ids (the sheet's ``motifs`` column)."""
+    ids = tuple(i.strip() for i in text.split(",") if i.strip())
+    bad = [i for i in ids if not re.fullmatch(r"M[A-Z][0-9]{4}\.[0-9]+", i)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a JASPAR matrix id such as MA0139.2")
+    return ids
 
 
 def _interpret_args(p: argparse.ArgumentParser) -> None:
@@ -21,6 +31,9 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
+    p.add_argument("--motifs", type=jaspar_ids, default=(),
+                   help="the TF's JASPAR ids, comma-separated (the sheet's motifs) for the known-motif check; "
+                        "default: the planted ones of a simulated TF, else the JASPAR matrices named like the TF")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (keys left out take the schema's defaults)")
     p.add_argument("--threads", type=positive_int, required=True)
@@ -65,7 +78,7 @@ def run_interpret(args: argparse.Namespace) -> None:
     if args.planted:
         simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
     result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
-                             source=args.sequences, **simulated)
+                             source=args.sequences, motifs=args.motifs, **simulated)
     write_interpretation(result, {
         "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
         "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,

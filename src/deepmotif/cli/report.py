@@ -26,7 +26,8 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
 
     from deepmotif.data.tables import write_table
 
-    table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
+    reports = [json.loads(Path(p).read_text()) for p in args.reports]
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "known_motifs"} for r in reports])  # its own table
     write_table(table, args.output, float_format="%.4g")
 
 
@@ -126,6 +127,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-variants", type=non_negative_int, default=20, help="strongest variants listed")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
+    p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
+    p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
@@ -144,11 +147,14 @@ def run_index(args: argparse.Namespace) -> None:
     variants = read_variant_table(args.variants) if args.variants else None
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    known = pd.read_csv(args.known_motifs, sep="\t", dtype={"tf": str}) if args.known_motifs else None
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.settings["ground_truth"]["top"],
                                          max_q=args.settings["jaspar"]["max_q"], figures=figures,
                                          variants=variants, variant_truth=variant_truth,
-                                         n_variants=args.n_variants))
+                                         n_variants=args.n_variants, known_motifs=known,
+                                         known_figures=args.known_motif_figures,
+                                         min_information=args.settings["jaspar"]["min_information"]))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
@@ -186,3 +192,32 @@ def run_plot_summary(args: argparse.Namespace) -> None:
             fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png")
         plt.close(fig)
     log.info("%s: %s and %s", args.table, args.scatter, args.box)
+
+
+def _summarize_known_motifs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="+", help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
+    p.add_argument("-o", "--output", required=True, help="output TSV (results/summary/known_motifs.tsv)")
+    p.add_argument("--figures", required=True,
+                   help="output folder: per TF and architecture the best learned motif above its JASPAR match")
+
+
+@command("summarize-known-motifs", "did each model learn its TF's known motif: one table (exact / family / none "
+                                   "per source of learned motifs, decoy calibration) and a logo per model")(
+    _summarize_known_motifs_args)
+def run_summarize_known_motifs(args: argparse.Namespace) -> None:
+    from deepmotif.data.tables import write_table
+    from deepmotif.report.known_motifs import known_motif_table, pooled_false_match_rate, write_known_motif_figures
+
+    reports = []
+    for path in args.reports:
+        report = json.loads(Path(path).read_text())
+        if "known_motifs" not in report:
+            raise InputError(f"{path}: no known_motifs entry (written by an older deepmotif interpret); rerun it")
+        reports.append(report)
+    table = known_motif_table(reports)
+    write_table(table, args.output, float_format="%.4g")
+    n = write_known_motif_figures(args.figures, reports)
+    rate = pooled_false_match_rate(table)
+    log.info("%d models: %s; %d logos; decoy false-match rate %d of %d learned motifs", len(table),
+             ", ".join(f"{v} {c}" for v, c in table["verdict"].value_counts().items()), n, rate["n_decoy"],
+             rate["n_queries"])

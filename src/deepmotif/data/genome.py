@@ -232,7 +232,7 @@ def write_fasta(path: str | os.PathLike, records: Mapping[str, str], width: int 
         Path(tmp).write_text("".join(index_lines))
 
 
-def _open_indexed(fasta: str | os.PathLike):
+def open_indexed(fasta: str | os.PathLike):
     """A :class:`pyfaidx.Fasta` over ``fasta`` whose ``.fai`` matches it (built or rebuilt if not).
 
     pyfaidx trusts an index that is newer than the FASTA; one left from before the file was re-wrapped
@@ -329,7 +329,7 @@ def index_mismatch(fasta: str | os.PathLike, fai: str | os.PathLike) -> str | No
 
 def chrom_sizes(fasta: str | os.PathLike) -> dict[str, int]:
     """Chromosome lengths of a genome FASTA, from its ``.fai`` (built with pyfaidx if missing)."""
-    with _open_indexed(fasta) as fa:
+    with open_indexed(fasta) as fa:
         return {name: int(record.rlen) for name, record in fa.faidx.index.items()}
 
 
@@ -348,7 +348,7 @@ def extract_sequences(windows: pd.DataFrame, fasta: str | os.PathLike) -> list[s
     """
     if len(windows) == 0:
         return []
-    with _open_indexed(fasta) as fa:
+    with open_indexed(fasta) as fa:
         sizes = {name: int(record.rlen) for name, record in fa.faidx.index.items()}
         seqs = []
         for chrom, start, end in zip(windows["chrom"].astype(str), windows["start"], windows["end"]):

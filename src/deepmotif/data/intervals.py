@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.readers import NARROWPEAK_COLUMNS, _header_hint, _read_lines, read_narrowpeak
+from deepmotif.data.readers import NARROWPEAK_COLUMNS, header_hint, read_lines, read_narrowpeak
 from deepmotif.errors import InputError, excerpt, where
 from deepmotif.data.io import atomic_path, process_alive
 
@@ -24,7 +24,7 @@ SKIP = ("#", "track", "browser")
 
 
 def _data_lines(path) -> list[tuple[int, list[str]]]:
-    return [(n, line.split("\t")) for n, line in enumerate(_read_lines(path), start=1)
+    return [(n, line.split("\t")) for n, line in enumerate(read_lines(path), start=1)
             if line.strip() and not line.startswith(SKIP)]
 
 
@@ -70,7 +70,7 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False, lines: bool = F
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{where(path, int(numbers[i]))}: column {col!r} must be a non-negative "
                              f"integer, got {excerpt(df[col].iloc[i])} ({int(bad.sum())} such lines)"
-                             f"{_header_hint(df[col].iloc[i])}")
+                             f"{header_hint(df[col].iloc[i])}")
         df[col] = df[col].astype("int64")
     bad = (df["start"] >= df["end"]).to_numpy()
     if bad.any():

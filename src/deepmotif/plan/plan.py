@@ -378,6 +378,16 @@ class Plan:
         tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
 
+    def known_motif_args(self, tf: str) -> list[str]:
+        """``--motifs=`` of ``deepmotif interpret``: the sheet's JASPAR ids of a TF that is not simulated (a
+        simulated TF's expected matrices are its planted ones; none: the command looks the TF's name up)."""
+        motifs = self.value(tf, "motifs")
+        return [f"--motifs={motifs}"] if motifs and tf not in self.simulated_tfs else []
+
+    def known_motif_files(self, tfs: Iterable[str]) -> list[str]:
+        """``ground_truth.json`` of every model of ``tfs``: the known-motif check is made for every TF."""
+        return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
+
     def dashboard_inputs(self, tf: str) -> dict[str, Any]:
         """Files of a TF's dashboard, named by the option of ``deepmotif dashboard`` that takes them.
 
@@ -437,7 +447,7 @@ class Plan:
             "results/summary/auc_table.tsv", "results/summary/auc_scatter.png", "results/summary/auc_box.png",
             *[f"results/{tf}/{arch}/metrics.json" for tf in tfs for arch in self.archs],
             *[f"results/{tf}/dashboard.html" for tf in tfs],
-            "results/index.html",
+            "results/index.html", "results/summary/known_motifs.tsv",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
             *[f"results/{tf}/variants.tsv" for tf in self.variant_sets],
             *self.variant_summaries().values(),
