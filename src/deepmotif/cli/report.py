@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import command, config_section_arg, json_arg, key_path, non_negative_int
+from deepmotif.cli import InputPath, OutputPath, command, config_section_arg, json_arg, key_path, non_negative_int
 from deepmotif.errors import InputError
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif interpret)")
-    p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
+    p.add_argument("reports", nargs="+", type=InputPath, help="ground_truth.json files (deepmotif interpret)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV, one row per TF and architecture")
 
 
 @command("summarize-ground-truth", "the ground-truth checks of all simulated TFs in one table")(
@@ -63,7 +63,7 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     out.add_argument("--motif-figures", nargs="+", type=key_path, required=True, metavar="ARCH=FOLDER",
                      help="folder per architecture: its motif logos + index.tsv")
     out.add_argument("--index-page", required=True, help="the index page to link back to")
-    out.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
+    out.add_argument("-o", "--output", type=OutputPath, required=True, help="output HTML (self-contained)")
 
 
 @command("dashboard", "the figures and the HTML dashboard of one TF (self-contained, opens from file://)")(
@@ -115,7 +115,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--auc-table", required=True, help="results/summary/auc_table.tsv")
+    p.add_argument("--auc-table", type=InputPath, required=True, help="results/summary/auc_table.tsv")
     p.add_argument("--dashboards", nargs="+", type=key_path, required=True, metavar="TF=HTML",
                    help="dashboard per TF")
     p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
@@ -129,7 +129,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
     p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
     p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
-    p.add_argument("-o", "--output", required=True, help="output HTML")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output HTML")
 
 
 @command("index", "the index page: every TF, the AUC table, the ground-truth checks")(_index_args)
@@ -158,9 +158,9 @@ def run_index(args: argparse.Namespace) -> None:
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", help="auc_table.tsv written by 'deepmotif summarize'")
-    p.add_argument("--scatter", required=True, help="output figure: one point per TF, --x vs --y")
-    p.add_argument("--box", required=True, help="output figure: one box per architecture")
+    p.add_argument("table", type=InputPath, help="auc_table.tsv written by 'deepmotif summarize'")
+    p.add_argument("--scatter", type=OutputPath, required=True, help="output figure: one point per TF, --x vs --y")
+    p.add_argument("--box", type=OutputPath, required=True, help="output figure: one box per architecture")
     p.add_argument("--x", required=True, help="architecture on the scatter's horizontal axis")
     p.add_argument("--y", required=True, help="architecture on the scatter's vertical axis")
     p.add_argument("--metric", default="test_auroc", choices=["test_auroc", "test_auprc"])
@@ -195,8 +195,10 @@ def run_plot_summary(args: argparse.Namespace) -> None:
 
 
 def _summarize_known_motifs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("reports", nargs="+", help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
-    p.add_argument("-o", "--output", required=True, help="output TSV (results/summary/known_motifs.tsv)")
+    p.add_argument("reports", nargs="+", type=InputPath,
+                   help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV (results/summary/known_motifs.tsv)")
     p.add_argument("--figures", required=True,
                    help="output folder: per TF and architecture the best learned motif above its JASPAR match")
 
