@@ -139,10 +139,11 @@ def summarize(table: pd.DataFrame, sets: list[str], archs: list[str], seeds: lis
         if len(values) == len(seeds):
             complete[a].append(s)
     everywhere = [s for s in sets if all(s in complete[a] for a in archs)]
-    per_arch = {a: {"n_sets": len(everywhere),
-                    "mean": round(float(np.mean([per_set[s][a]["mean"] for s in everywhere])), 4) if everywhere else None,
-                    "median": round(float(np.median([per_set[s][a]["mean"] for s in everywhere])), 4) if everywhere else None}
-                for a in archs}
+    per_arch = {}
+    for a in archs:
+        means = [per_set[s][a]["mean"] for s in everywhere]
+        per_arch[a] = {"n_sets": len(everywhere), "mean": round(float(np.mean(means)), 4) if means else None,
+                       "median": round(float(np.median(means)), 4) if means else None}
     tests = []
     for a, b in itertools.combinations(archs, 2):
         both = [s for s in sets if s in complete[a] and s in complete[b]]
@@ -153,7 +154,8 @@ def summarize(table: pd.DataFrame, sets: list[str], archs: list[str], seeds: lis
             result = wilcoxon(x, y, alternative="two-sided")
             statistic, p = float(result.statistic), float(result.pvalue)
         tests.append({"a": a, "b": b, "n_sets": len(both), "a_better": int((x > y).sum()),
-                      "b_better": int((x < y).sum()), "median_difference": round(float(np.median(x - y)), 4) if both else None,
+                      "b_better": int((x < y).sum()),
+                      "median_difference": round(float(np.median(x - y)), 4) if both else None,
                       "statistic": statistic, "p": None if p is None else round(p, 4)})
     cells = len(sets) * len(archs) * len(seeds)
     return {"cells": cells, "done": len(grid), "missing": cells - len(grid), "seeds": list(seeds),
@@ -163,7 +165,11 @@ def summarize(table: pd.DataFrame, sets: list[str], archs: list[str], seeds: lis
 def markdown(summary: dict, archs: list[str]) -> str:
     """The summary as the README's table: a row per set (``mean ± sd (n seeds)``), a row of means over the
     sets complete for every architecture, then one line per paired test."""
-    fmt = lambda c: "–" if not c["n"] else f"{c['mean']:.3f}" + (f" ± {c['sd']:.3f}" if c["sd"] is not None else "") + f" ({c['n']})"  # noqa: E731
+    def fmt(c: dict) -> str:
+        if not c["n"]:
+            return "–"
+        return f"{c['mean']:.3f}" + (f" ± {c['sd']:.3f}" if c["sd"] is not None else "") + f" ({c['n']})"
+
     lines = ["| experiment | " + " | ".join(archs) + " |", "|---" * (len(archs) + 1) + "|"]
     for name, cells in summary["per_set"].items():
         lines.append(f"| {name.split('_')[0]} | " + " | ".join(fmt(cells[a]) for a in archs) + " |")
@@ -175,9 +181,80 @@ def markdown(summary: dict, archs: list[str]) -> str:
     lines.append(f"{summary['done']} of {summary['cells']} trainings done ({summary['missing']} missing); "
                  f"cells are mean ± sd over seeds {summary['seeds']} (number of seeds done).")
     for t in summary["tests"]:
+        if not t["n_sets"]:
+            lines.append(f"- {t['a']} vs {t['b']}: no set has every seed of both yet")
+            continue
         p = "not computable" if t["p"] is None else f"p = {t['p']:.3g}"
         lines.append(f"- {t['a']} vs {t['b']}: {t['a']} better on {t['a_better']} of {t['n_sets']} complete sets, "
                      f"median difference {t['median_difference']}, Wilcoxon signed-rank {p}")
+    return "\n".join(lines)
+
+
+def compare_caps(table: pd.DataFrame, reference: list[dict], archs: list[str], seed: int = 0) -> dict:
+    """Does the positives cap change the ranking? ``seed``'s rows of ``table`` against ``reference`` runs.
+
+    Parameters
+    ----------
+    table: pandas.DataFrame
+        This benchmark's rows at one cap (``set arch seed test_auroc``).
+    reference: list of dict
+        Runs of ``benchmarks/results/deepbind_accuracy.json`` (``setting experiment arch test_auroc``); the
+        ``defaults`` setting is used (the same training parameters, seed 0, 10,000 positives).
+    archs: list of str
+
+    Returns
+    -------
+    dict
+        ``per_arch[arch]``: ``n_sets`` in both, mean test AUROC at this cap and in the reference over them,
+        Spearman correlation across sets; ``pairs``: per pair of architectures, over the sets where both have
+        both caps, ``n_sets`` and ``same_order`` (sets where the better architecture is the same at both caps);
+        ``ranking``: architectures by mean over the sets every architecture has at both caps, at this cap and
+        in the reference, with ``n_sets``.
+    """
+    from scipy.stats import spearmanr
+
+    mine = table[table["seed"] == seed].set_index(["set", "arch"])["test_auroc"]
+    ref = pd.DataFrame([r for r in reference if r.get("setting") == "defaults"])
+    ref = ref.set_index(["experiment", "arch"])["test_auroc"] if len(ref) else pd.Series(dtype=float)
+    both = {a: sorted({s for s, b in mine.index if b == a} & {s for s, b in ref.index if b == a}) for a in archs}
+    per_arch = {}
+    for a in archs:
+        x, y = np.array([mine[(s, a)] for s in both[a]]), np.array([ref[(s, a)] for s in both[a]])
+        per_arch[a] = {"n_sets": len(x), "mean_capped": round(float(x.mean()), 4) if len(x) else None,
+                       "mean_reference": round(float(y.mean()), 4) if len(x) else None,
+                       "spearman": round(float(spearmanr(x, y).statistic), 3) if len(x) > 2 else None}
+    pairs = []
+    for a, b in itertools.combinations(archs, 2):
+        common = sorted(set(both[a]) & set(both[b]))
+        same = sum((mine[(s, a)] > mine[(s, b)]) == (ref[(s, a)] > ref[(s, b)]) for s in common)
+        pairs.append({"a": a, "b": b, "n_sets": len(common), "same_order": int(same),
+                      "a_better_capped": int(sum(mine[(s, a)] > mine[(s, b)] for s in common)),
+                      "a_better_reference": int(sum(ref[(s, a)] > ref[(s, b)] for s in common))})
+    common = sorted(set.intersection(*(set(v) for v in both.values()))) if both else []
+    means = {name: {a: float(np.mean([src[(s, a)] for s in common])) for a in archs} if common else {}
+             for name, src in (("capped", mine), ("reference", ref))}
+    ranking = {name: sorted(m, key=m.get, reverse=True) for name, m in means.items()}
+    return {"per_arch": per_arch, "pairs": pairs, "ranking": {**ranking, "n_sets": len(common)},
+            "means": {k: {a: round(v, 4) for a, v in m.items()} for k, m in means.items()}}
+
+
+def cap_markdown(comparison: dict, max_train: int) -> str:
+    """:func:`compare_caps` as a table per architecture and one line per pair, for the README."""
+    lines = [f"| architecture | sets | mean test AUROC, {max_train:,} positives | mean, 10,000 positives | "
+             "Spearman across sets |", "|---|---|---|---|---|"]
+    fmt = lambda v, d=3: "–" if v is None else f"{v:.{d}f}"  # noqa: E731
+    for a, c in comparison["per_arch"].items():
+        lines.append(f"| {a} | {c['n_sets']} | {fmt(c['mean_capped'])} | {fmt(c['mean_reference'])} | "
+                     f"{fmt(c['spearman'], 2)} |")
+    lines.append("")
+    for t in comparison["pairs"]:
+        lines.append(f"- {t['a']} vs {t['b']}: the better of the two is the same at both caps on {t['same_order']} of "
+                     f"{t['n_sets']} sets ({t['a']} better on {t['a_better_capped']} at {max_train:,}, on "
+                     f"{t['a_better_reference']} at 10,000)")
+    r = comparison["ranking"]
+    if r["n_sets"]:
+        lines.append(f"- ranking by the mean over the {r['n_sets']} sets with every architecture at both caps: "
+                     f"{' > '.join(r['capped'])} at {max_train:,}, {' > '.join(r['reference'])} at 10,000")
     return "\n".join(lines)
 
 
@@ -203,6 +280,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--commit", default="", help="recorded in the table (default: git rev-parse of the script's repo)")
     p.add_argument("--summarize", action="store_true", help="only summarize the table (no training)")
     p.add_argument("--summary", type=Path, default=ROOT / "benchmarks/results/deepbind_seeds_summary.json")
+    p.add_argument("--reference", type=Path, default=ROOT / "benchmarks/results/deepbind_accuracy.json",
+                   help="--summarize: compare seed 0 with these runs (10,000 positives) when the file exists")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
 
@@ -214,8 +293,14 @@ def main(argv: list[str] | None = None) -> None:
         summary = summarize(mine, names, archs, seeds)
         summary.update({"table": str(args.output.relative_to(ROOT)) if args.output.is_relative_to(ROOT) else
                         str(args.output), "max_train": args.max_train, "max_epochs": args.max_epochs})
+        if args.reference.exists():
+            summary["cap_comparison"] = {"reference": str(args.reference.name), **compare_caps(
+                mine, json.loads(args.reference.read_text())["runs"], archs)}
         args.summary.write_text(json.dumps(summary, indent=1) + "\n")
         print(markdown(summary, archs))
+        if "cap_comparison" in summary:
+            print(f"\nSeed 0 against {args.reference.name} (10,000 positives, seed 0):\n")
+            print(cap_markdown(summary["cap_comparison"], args.max_train))
         return
 
     commit = args.commit or commit_of(ROOT)

@@ -81,3 +81,21 @@ def test_table_rewrite_keeps_every_row(tmp_path):
     seeds_benchmark.write_table(path, pd.concat([seeds_benchmark.read_table(path), table().iloc[:1]]))
     assert len(seeds_benchmark.read_table(path)) == 25
     assert [p.name for p in tmp_path.iterdir()] == ["t.tsv"]  # no temporary file left
+
+
+def test_cap_comparison_counts_sets_where_the_order_is_kept():
+    capped = pd.DataFrame([{"set": s, "arch": a, "seed": k, "test_auroc": v}
+                           for s, a, k, v in [("A", "cnn", 0, 0.9), ("A", "rnn", 0, 0.8), ("B", "cnn", 0, 0.7),
+                                              ("B", "rnn", 0, 0.75), ("C", "cnn", 0, 0.6), ("C", "cnn", 1, 0.99)]])
+    reference = [{"setting": "defaults", "experiment": s, "arch": a, "test_auroc": v}
+                 for s, a, v in [("A", "cnn", 0.95), ("A", "rnn", 0.9), ("B", "cnn", 0.9), ("B", "rnn", 0.8),
+                                 ("C", "cnn", 0.8)]] + [{"setting": "faithful", "experiment": "A", "arch": "cnn",
+                                                         "test_auroc": 0.1}]
+    out = seeds_benchmark.compare_caps(capped, reference, ["cnn", "rnn"])
+    assert out["per_arch"]["cnn"]["n_sets"] == 3  # seed 1 of C and the faithful run are not used
+    assert out["per_arch"]["cnn"]["mean_capped"] == pytest.approx(0.7333, abs=1e-4)
+    assert out["per_arch"]["cnn"]["spearman"] == pytest.approx(1.0)
+    (pair,) = out["pairs"]
+    assert (pair["n_sets"], pair["same_order"], pair["a_better_capped"], pair["a_better_reference"]) == (2, 1, 1, 2)
+    assert out["ranking"] == {"capped": ["cnn", "rnn"], "reference": ["cnn", "rnn"], "n_sets": 2}
+    assert "the same at both caps on 1 of 2 sets" in seeds_benchmark.cap_markdown(out, 2000)
