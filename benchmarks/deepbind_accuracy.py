@@ -70,7 +70,7 @@ def build_sequences(name: str, data: Path, work: Path, max_train: int, seed: int
     """``out`` (default ``work/<name>/sequences.tsv``), built once as the pipeline imports a DeepBind
     experiment; ``seed`` draws the validation split and the dinucleotide shuffles."""
     from deepmotif.data.imports import import_dataset, read_labelled
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     out = out or work / name / "sequences.tsv"
     if not out.exists():
@@ -103,7 +103,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def write(path: Path, header: dict, rows: list[dict]) -> None:
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps({**header, "summary": summarize(rows), "runs": rows}, indent=1))
