@@ -97,7 +97,7 @@ def trained_tf() -> dict[str, Path]:
              modisco_patterns=out / "modisco_patterns.tsv", modisco_meme=out / "modisco.meme",
              modisco_distances=out / "modisco_distances.tsv", figures=root / TF / "figures",
              dashboard=root / TF / "dashboard.html", index=root / "index.html",
-             auc_table=root / "auc_table.tsv")
+             auc_table=root / "auc_table.tsv", composition=root / TF / "composition.json")
     model, seqs = f["model"], f["sequences"]
     _run("interpret", model, seqs, "--positives", positives, "--planted", planted,
          *interpret_args(out, {"saliency": f["saliency"], "ism": f["ism"], "temporal": f["temporal"],
@@ -119,8 +119,11 @@ def trained_tf() -> dict[str, Path]:
          "--settings", json.dumps({"saliency": "grad_x_input", "modisco": {"method": "grad_x_input", "max_q": 0.01}}), "--performance-out", figures / "roc_pr.png",
          "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
-         "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])
+         "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"],
+         "--sequences", seqs, "--composition-out", figures / "composition.png", "--composition-table", f["composition"],
+         "-o", f["dashboard"])
     _run("summarize", f["metrics"], "-o", f["auc_table"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"])
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01,
+         "--composition", f"{TF}={f['composition']}", "-o", f["index"])
     return f

@@ -71,6 +71,7 @@ rule build_dashboard:
         unpack(variant_dashboard_inputs),  # variants.smk
         **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
+        sequences=sequences_file,  # the negative-set check: composition of positives vs negatives
     output:
         performance=report(
             "results/{tf}/figures/roc_pr.png",
@@ -122,6 +123,13 @@ rule build_dashboard:
             category="{tf}",
             subcategory="variants",
         ),
+        composition=report(
+            "results/{tf}/figures/composition.png",
+            caption="../report/composition.rst",
+            category="{tf}",
+            subcategory="performance",
+        ),
+        composition_table="results/{tf}/composition.json",
         dashboard=report(
             "results/{tf}/dashboard.html",
             caption="../report/dashboard.rst",
@@ -164,6 +172,8 @@ rule build_dashboard:
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
+        " --sequences={input.sequences:q} --composition-out={output.composition:q}"
+        " --composition-table={output.composition_table:q}"
         " {params.variants} --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
 
 
@@ -189,6 +199,7 @@ rule build_index:
         unpack(variant_index_inputs),  # variants.smk
         auc="results/summary/auc_table.tsv",
         dashboards=dashboard_files,
+        composition=lambda wc: [f"results/{tf}/composition.json" for tf in all_tfs()],
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
@@ -200,6 +211,7 @@ rule build_index:
         "../../envs/deepmotif.yaml"
     params:
         dashboards=lambda wc, input: pairs(all_tfs(), input.dashboards),
+        composition=lambda wc, input: pairs(all_tfs(), input.composition),
         ground_truth=lambda wc, input: (
             f"--ground-truth={shlex.quote(input.ground_truth[0])}" if input.ground_truth else ""
         ),
@@ -209,5 +221,5 @@ rule build_index:
         variants=variant_index_args,  # variants.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
-        " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
+        " --composition {params.composition:q} {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
         " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"

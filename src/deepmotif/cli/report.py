@@ -49,6 +49,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                             help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
+    inputs.add_argument("--sequences", help="the models' sequences.tsv: the negative-set check (GC, CpG and a "
+                        "composition-only baseline); needs --composition-out and --composition-table")
     variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
     variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
     variants.add_argument("--variant-ref", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
@@ -73,6 +75,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     out.add_argument("--motif-figures", nargs="+", type=key_path, required=True, metavar="ARCH=FOLDER",
                      help="folder per architecture: its motif logos + index.tsv")
     out.add_argument("--index-page", required=True, help="the index page to link back to")
+    out.add_argument("--composition-out", help="PNG: GC and CpG of positives vs negatives (with --sequences)")
+    out.add_argument("--composition-table", help="JSON: the composition-only baseline (with --sequences)")
     out.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
 
 
@@ -102,9 +106,13 @@ def run_dashboard(args: argparse.Namespace) -> None:
               for a in archs}
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the planted motifs of a simulated TF)")
+    if len({bool(args.sequences), bool(args.composition_out), bool(args.composition_table)}) > 1:
+        raise InputError("--sequences, --composition-out and --composition-table go together (the negative-set "
+                         "check reads the sequences and writes the figure and the table)")
     out = TFReportFiles(performance=args.performance_out, training=args.training_out,
                         saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
-                        motifs=dict(args.motif_figures), dashboard=args.output)
+                        motifs=dict(args.motif_figures), dashboard=args.output,
+                        composition=args.composition_out, composition_json=args.composition_table)
     settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
                                  max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
     variants = None
@@ -120,7 +128,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants)
+                    variants=variants, sequences=args.sequences)
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -134,6 +142,9 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
     p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
+    p.add_argument("--composition", nargs="*", type=key_path, default=[], metavar="TF=JSON",
+                   help="results/{tf}/composition.json per TF (deepmotif dashboard --composition-table): "
+                   "the composition-only baseline's test AUROC as a column")
     p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
     p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
     p.add_argument("-o", "--output", required=True, help="output HTML")
@@ -155,10 +166,11 @@ def run_index(args: argparse.Namespace) -> None:
                 if args.variants else None)
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    composition = {tf: json.loads(Path(path).read_text())["test_auroc"] for tf, path in args.composition}
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.top, max_q=args.max_q, figures=figures,
                                          variants=variants, variant_truth=variant_truth,
-                                         n_variants=args.n_variants))
+                                         n_variants=args.n_variants, composition=composition))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
