@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from deepmotif.interpret.motifs import Motifs
+from deepmotif.interpret.motifs import Motifs, base_id
 
 SOURCES = ("filter", "class_optimization", "modisco")
 NO_MATRIX = "no known matrix"
@@ -39,11 +39,6 @@ EXPECTED_COLUMNS = ["motif_id", "name", "family", "class", "origin"]
 VERDICT_COLUMNS = ["source", "verdict", "expected", "origin", "query", "target_id", "target_name", "q_value",
                    "p_value", "n_queries", "n_calls", "unexpected"]
 DECOY_PREFIX = "decoy:"
-
-
-def base_id(matrix_id: str) -> str:
-    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
-    return str(matrix_id).split(".")[0]
 
 
 @functools.lru_cache(maxsize=8)
