@@ -35,6 +35,11 @@ MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_v
 DECOY_COLUMNS = ["decoy_id", "decoy_p_value", "decoy_q_value"]
 
 
+def base_id(matrix_id: str) -> str:
+    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
+    return str(matrix_id).split(".")[0]
+
+
 def check_pwms(
     pwms: Sequence[np.ndarray] | np.ndarray, names: Sequence[str] | None = None
 ) -> list[np.ndarray]:

@@ -423,12 +423,14 @@ class Plan:
         """Files of a TF's dashboard, named by the option of ``deepmotif dashboard`` that takes them.
 
         Every model's files (:data:`~deepmotif.plan.results.MODEL_FILES`, TF-MoDISco's), one per
-        architecture in config order; ground-truth checks and planted motifs of a simulated TF; the variant
+        architecture in config order; the models' sequences (the negative-set check); ground-truth checks
+        and planted motifs of a simulated TF; the variant
         table and the REF/ALT explanations of a TF with a variant set.
         """
         inputs: dict[str, Any] = {name: [f"results/{tf}/{arch}/{file}" for arch in self.archs]
                                   for name, file in {**MODEL_FILES, **MODISCO_FILES}.items()}
         inputs["ground_truth"] = self.ground_truth_files([tf])
+        inputs["sequences"] = self.sequences_file(tf)  # the negative-set check (composition of the classes)
         inputs.update(self.planted_inputs(tf))
         if tf in self.variant_sets:
             explained = self.variant_explanations(tf)
@@ -443,6 +445,8 @@ class Plan:
             if len(inputs.get(name, ())):
                 args += [f"--{name.replace('_', '-')}", *pairs(self.archs, inputs[name])]
         args += self.planted_args(inputs)
+        if "sequences" in inputs:
+            args.append(f"--sequences={inputs['sequences']}")
         if "variants" in inputs:
             args += [f"--variants={inputs['variants']}", f"--n-variants={self.section('variants')['n_shown']}",
                      "--variant-ref", *pairs(self.archs, inputs["variant_ref"]),
