@@ -3,8 +3,8 @@
 # the GPU, runtime and memory of the training jobs (config `resources.train`, used by train.smk) and the
 # size of every other job, set by size_cluster_jobs() (called by the Snakefile once all rules exist) as if
 # each rule declared it in `resources`, so a site's `--default-resources` cannot strip it and
-# `--set-resources` still wins. Groups and group-components: profiles/default/config.yaml (Snakemake's
-# default workflow profile); docs/slurm.md.
+# `--set-resources` still wins; the group each per-TF rule joins (grouped(), below), cut by group-components
+# of profiles/default/config.yaml (Snakemake's default workflow profile); docs/slurm.md.
 import functools
 import re
 
@@ -39,7 +39,7 @@ def group_limits():
     retries only after reading this file. Refuses (InputError) settings that make a job too long.
     """
     components = workflow.group_settings.group_components
-    if not workflow.remote_exec:  # the submitting snakemake
+    if CLUSTER_RUN and not workflow.remote_exec:  # the submitting snakemake of a cluster run (or its dry run)
         check_group_budget(components, MAX_RUNTIME, 1 + workflow.execution_settings.retries, SET_RESOURCES)
     return train_runtime_limits(train_setting("runtime"), TRAIN_ON_GPU, int(components.get("train", 1)), MAX_RUNTIME)
 
