@@ -1,7 +1,6 @@
 # Wiring: the plan (deepmotif.plan: validated config, TF sheet, every decision) and input functions
 # that look it up. No decisions here; they are tested in tests/test_plan.py. Building the DAG imports
 # no torch.
-import gc
 import json
 import os
 import shlex
@@ -11,11 +10,6 @@ from pathlib import Path
 from snakemake.utils import min_version
 
 min_version("9.0")
-
-# Planning keeps ~0.3 MB of objects per TF (1.7 GB for 5,000 TFs) alive: Python's default young-generation
-# threshold (700) collected 10,000 times for 1,500 TFs, 17% of the dry run's CPU; 50,000 collects 114 times
-# (45.8 instead of 55.0 s of CPU). This process only; jobs are processes of their own.
-gc.set_threshold(50_000, 20, 100)
 
 # Rules run `python -m deepmotif ...` from this checkout's src/ in any environment (local, conda, Slurm).
 SRC = str(Path(workflow.basedir, "src").resolve())
