@@ -41,11 +41,6 @@ def pooled_false_match_rate(table: pd.DataFrame) -> dict:
             "fdr": min(1.0, n_decoy / n_real) if n_real else float("nan")}
 
 
-def reverse_complement(pwm: np.ndarray) -> np.ndarray:
-    """The reverse complement of a ``(4, k)`` matrix with rows A, C, G, T."""
-    return np.asarray(pwm)[::-1, ::-1]
-
-
 def known_motif_figure(best: Mapping, title: str = ""):
     """The best learned motif (information logo) above its JASPAR match on the strand Tomtom matched (both
     drawn from their first column, not shifted by Tomtom's offset).
@@ -76,7 +71,7 @@ def known_motif_figure(best: Mapping, title: str = ""):
     if target:
         target = np.asarray(target, dtype=float)
         rc = best.get("orientation") == "-"
-        plot_logo(reverse_complement(target) if rc else target, ax=axes[1], kind="information")
+        plot_logo(target[::-1, ::-1] if rc else target, ax=axes[1], kind="information")  # rows A C G T: reversed
         axes[1].set_xlabel(f"{best['target_name']} {best['target_id']}{' (reverse complement)' if rc else ''}",
                            fontsize=8)
     for ax in axes:
