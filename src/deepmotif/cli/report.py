@@ -154,7 +154,8 @@ def run_index(args: argparse.Namespace) -> None:
                                          variants=variants, variant_truth=variant_truth,
                                          n_variants=args.n_variants, known_motifs=known,
                                          known_figures=args.known_motif_figures,
-                                         min_information=args.settings["jaspar"]["min_information"]))
+                                         min_information=args.settings["jaspar"]["min_information"],
+                                         known_max_q=args.settings["jaspar"]["known_max_q"]))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
