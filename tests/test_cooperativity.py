@@ -1,0 +1,123 @@
+"""In-silico spacing and orientation experiments (deepmotif.interpret.cooperativity) on hand-built
+networks whose interactions are known exactly, and the motif choice on hand-written tables."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+from _interpret_fixtures import AdditiveNet, X_of, motif_conv, random_seqs
+from deepmotif.data.encoding import decode
+from deepmotif.errors import InputError
+from deepmotif.interpret import cooperativity as co
+
+A_SEQ, B_SEQ = "CAGGTGTT", "AGATAAGA"  # no palindrome, no overlap: no site arises at a junction by chance
+
+
+class PairNet(nn.Module):
+    """logit = bias + w_a·[A anywhere] + w_b·[B anywhere] + w_ab·[A, then B ``gap`` bp after it], exact sites.
+
+    The interaction is ``w_ab`` in the arrangement A+ B+ at ``gap`` and 0 in every other one.
+    """
+
+    def __init__(self, gap: int = 5, w: tuple[float, float, float] = (1.0, 1.5, 3.0), bias: float = -2.0) -> None:
+        super().__init__()
+        self.conv_a = motif_conv(A_SEQ, -(len(A_SEQ) - 1.0))  # 1 at an exact site, <= -1 elsewhere
+        self.conv_b = motif_conv(B_SEQ, -(len(B_SEQ) - 1.0))
+        self.shift, self.w, self.bias = len(A_SEQ) + gap, w, bias
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        a, b = self.conv_a(X.float()).relu()[:, 0], self.conv_b(X.float()).relu()[:, 0]
+        pair = (a[:, :b.shape[1] - self.shift] + b[:, self.shift:] - 1).relu()
+        return self.bias + self.w[0] * a.amax(1) + self.w[1] * b.amax(1) + self.w[2] * pair.amax(1)
+
+
+@pytest.fixture(scope="module")
+def backgrounds() -> torch.Tensor:
+    seqs = pd.DataFrame({"id": range(40), "seq": random_seqs(40, 60, seed=1), "label": 0, "split": "test"})
+    return co.background_sequences(seqs, 12, seed=0)
+
+
+def test_inserted_motifs_sit_where_the_pair_puts_them():
+    X = X_of(["T" * 30]).to(torch.int8)
+    a, b = co._onehot("CCGA"), co._onehot("GGAC")
+    seqs = {w: decode(co.arrangement_inputs(X, a, b, "AB", "+", "-", 3, w).numpy())[0] for w in ("a", "b", "ab")}
+    # 4 + 3 + 4 = 11 bp centred in 30: start 15 - 5 = 10; B on the minus strand is GTCC
+    assert seqs["ab"] == "T" * 10 + "CCGA" + "TTT" + "GTCC" + "T" * 9
+    assert seqs["a"] == "T" * 10 + "CCGA" + "T" * 16
+    assert seqs["b"] == "T" * 17 + "GTCC" + "T" * 9
+    ba = decode(co.arrangement_inputs(X, a, b, "BA", "-", "+", 0, "ab").numpy())[0]
+    assert ba == "T" * 11 + "GGAC" + "TCGG" + "T" * 11
+
+
+def test_interaction_peaks_at_the_built_arrangement_and_gap(backgrounds):
+    table = co.cooperativity(PairNet(gap=5), backgrounds, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ),
+                             max_spacing=12, n_null=6)
+    assert len(table) == 4 * 13 and list(table.columns) == co.COLUMNS
+    top = co.strongest_interaction(table)
+    assert (top["arrangement"], top["spacing"], top["significant"]) == ("A+ B+", 5, True)
+    assert top["interaction"] == pytest.approx(3.0) and top["q_value"] < 1e-6
+    others = table[~((table["arrangement"] == "A+ B+") & (table["spacing"] == 5))]
+    assert np.allclose(others["interaction"], 0, atol=1e-5) and (others["q_value"] > 0.05).all()
+    # the network reads the + strand only: a motif on the - strand has no effect
+    assert np.allclose(table["effect_a"], np.where(table["strand_a"] == "+", 1.0, 0.0))
+    assert np.allclose(table["effect_b"], np.where(table["strand_b"] == "+", 1.5, 0.0))
+
+
+def test_an_additive_model_has_no_interaction(backgrounds):
+    table = co.cooperativity(AdditiveNet(), backgrounds, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ),
+                             max_spacing=6, n_null=4)
+    assert np.abs(table["interaction"]).max() < 1e-4
+    assert (table["q_value"] > 0.5).all() and not co.strongest_interaction(table)["significant"]
+
+
+def test_shuffle_test_against_hand_made_nulls():
+    rng = np.random.default_rng(0)
+    null = rng.normal(0, 1, size=(2, 19, 30))
+    observed = np.stack([np.full(30, 5.0), null[1, 0] + 0.0])  # far outside the shuffles; one of them
+    test = co.shuffle_test(observed, null)
+    assert test["p_value"][0] < 1e-6 and test["p_rank"][0] == pytest.approx(1 / 20)
+    assert test["p_value"][1] > 0.05 and test["null_low"][0] < 0 < test["null_high"][0]
+    with pytest.raises(InputError, match="at least 2 shuffles"):
+        co.shuffle_test(observed, null[:, :1])
+
+
+def test_shuffles_of_b_keep_its_bases():
+    shuffles = co.shuffled_motifs(B_SEQ, 5, seed=0)
+    assert shuffles.shape == (5, 4, len(B_SEQ))
+    assert all(sorted(s) == sorted(B_SEQ) for s in decode(shuffles.numpy()))
+    assert len(set(decode(shuffles.numpy()))) > 1
+
+
+def test_motifs_resolve_from_jaspar_ids_and_sequences():
+    gata = co.resolve_motif("MA0035.4")
+    assert gata.name == "GATA1 (MA0035.4)" and set(gata.seq) <= set("ACGT") and len(gata.seq) == 11
+    assert co.resolve_motif("gataag") == co.PairMotif("GATAAG", "GATAAG", "given")
+    with pytest.raises(InputError, match="JASPAR id with version"):
+        co.resolve_motif("GATA1")
+
+
+def test_default_motifs_prefer_modisco_then_learned_motifs_then_the_sheet():
+    patterns = pd.DataFrame({"pattern": ["pos_patterns.pattern_0", "pos_patterns.pattern_1", "neg_patterns.pattern_0"],
+                             "sign": [1, 1, -1], "n_seqlets": [50, 80, 90],
+                             "match_id": ["MA0091.1", "", "MA0139.1"], "match_name": ["TAL1::TCF3", "", "CTCF"],
+                             "sub_matches": ["0-12:TAL1::TCF3(MA0091.1);18-29:GATA1(MA0035.4)", "", ""]})
+    matches = pd.DataFrame({"query": ["f1", "f2"], "target_id": ["MA0138.2", "MA0035.4"], "rank": [1, 1],
+                            "q_value": [0.001, 0.0001]})
+    a, b = co.default_motifs(patterns, matches, ["MA0139.1"])
+    assert (a.name, a.source, b.name, b.source) == ("TAL1::TCF3 (MA0091.1)", "modisco", "GATA1 (MA0035.4)", "modisco")
+    a, b = co.default_motifs(patterns.iloc[[0]].assign(sub_matches=""), matches, [])
+    assert (a.source, b.name, b.source) == ("modisco", "GATA1 (MA0035.4)", "jaspar_matches")
+    a, b = co.default_motifs(None, None, ["MA0091.1", "MA0035.4"])
+    assert (a.source, b.source) == ("sheet", "sheet")
+    with pytest.raises(InputError, match="found 1 motif"):
+        co.default_motifs(None, matches.iloc[:0], ["MA0091.1"])
+
+
+def test_motifs_too_wide_for_the_sequences_are_an_error(backgrounds):
+    with pytest.raises(InputError, match="lower max_spacing"):
+        co.cooperativity(AdditiveNet(), backgrounds, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ),
+                         max_spacing=50)
