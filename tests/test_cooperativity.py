@@ -113,6 +113,8 @@ def test_default_motifs_prefer_modisco_then_learned_motifs_then_the_sheet():
     assert (a.source, b.name, b.source) == ("modisco", "GATA1 (MA0035.4)", "jaspar_matches")
     a, b = co.default_motifs(None, None, ["MA0091.1", "MA0035.4"])
     assert (a.source, b.source) == ("sheet", "sheet")
+    a, b = co.default_motifs(patterns.iloc[[0]].assign(sub_matches=""), None, ["MA0091.2", "MA0035.4"])
+    assert (a.name, b.name) == ("TAL1::TCF3 (MA0091.1)", "GATA1 (MA0035.4)")  # another version is the same motif
     with pytest.raises(InputError, match="found 1 motif"):
         co.default_motifs(None, matches.iloc[:0], ["MA0091.1"])
 

@@ -116,7 +116,8 @@ def default_motifs(
 ) -> tuple[PairMotif, PairMotif]:
     """The two motifs a model is asked about: the first two distinct JASPAR ids of, in turn, its
     MoDISco patterns (significant matches, most seqlets first), its learned motifs' significant JASPAR
-    hits (smallest q first) and the sheet's ``motifs``; each inserted as the JASPAR consensus.
+    hits (smallest q first) and the sheet's ``motifs``; each inserted as the JASPAR consensus. Versions
+    of one matrix (``MA0091.1``, ``MA0091.2``) count as one motif.
 
     Raises
     ------
@@ -129,7 +130,8 @@ def default_motifs(
     chosen: dict[str, str] = {}
     for source, ids in sources:
         for motif_id in ids:
-            if len(chosen) < 2 and motif_id not in chosen:
+            base = motif_id.split(".")[0]  # MA0091.1 and MA0091.2 are one motif
+            if len(chosen) < 2 and base not in {c.split(".")[0] for c in chosen}:
                 chosen[motif_id] = source
     if len(chosen) < 2:
         raise InputError(f"found {len(chosen)} motif(s) ({', '.join(chosen) or 'none'}) in the MoDISco patterns, "
