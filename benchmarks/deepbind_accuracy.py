@@ -68,7 +68,7 @@ def setting_params(setting: str, arch: str, max_epochs: int = 20, max_patience: 
 def build_sequences(name: str, data: Path, work: Path, max_train: int) -> Path:
     """``work/<name>/sequences.tsv`` (built once)."""
     from deepmotif.data.imports import import_dataset, read_labelled
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     out = work / name / "sequences.tsv"
     if not out.exists():
@@ -101,7 +101,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def write(path: Path, header: dict, rows: list[dict]) -> None:
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps({**header, "summary": summarize(rows), "runs": rows}, indent=1))

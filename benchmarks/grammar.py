@@ -1,8 +1,8 @@
 """Does an architecture capture how two motifs are arranged? Test AUROC on the grammar benchmark.
 
-For every TF of ``config/grammar.yaml`` (grammar TFs: only the arrangement of motifs A and B separates
+For every TF of ``benchmarks/grammar.yaml`` (grammar TFs: only the arrangement of motifs A and B separates
 the classes; controls: one motif suffices) and every seed, a dataset is simulated with
-:func:`deepmotif.data.grammar.grammar_dataset` (the seed draws the data and the initialization) and
+:func:`deepmotif.simulation.grammar.grammar_dataset` (the seed draws the data and the initialization) and
 every architecture is trained with :func:`deepmotif.models.train.train_model`, the pipeline's entry
 point, with the pipeline's training parameters (``config/config.yaml``, epochs capped). Then the
 variants of the config. Every finished run is appended to the JSON at once (atomic rewrite); a
@@ -12,7 +12,7 @@ rerun skips runs already in it::
 
 Writes ``benchmarks/results/grammar.json`` (runs, load averages, the table) and prints the table:
 test AUROC mean ± sd over seeds per architecture × TF. ``--checks`` afterwards adds ground-truth checks
-of the seed-0 models (:mod:`deepmotif.interpret.grammar_checks`) to the JSON under ``checks``.
+of the seed-0 models (:mod:`deepmotif.simulation.grammar_checks`) to the JSON under ``checks``.
 """
 
 from __future__ import annotations
@@ -50,9 +50,9 @@ def training_params(arch: str, max_epochs_cap: int, overrides: dict | None = Non
 
 def build_sequences(tf: str, negatives: str, seed: int, config: dict, work: Path) -> Path:
     """``work/<tf>/seed<seed>/sequences.tsv`` and ``planted.tsv`` (built once)."""
-    from deepmotif.data.grammar import grammar_dataset
-    from deepmotif.data.simulate import fetch_jaspar_motif
-    from deepmotif.io import atomic_path
+    from deepmotif.simulation.grammar import grammar_dataset
+    from deepmotif.simulation.genome import fetch_jaspar_motif
+    from deepmotif.data.io import atomic_path
 
     out = work / tf / f"seed{seed}" / "sequences.tsv"
     if not out.exists():
@@ -88,13 +88,13 @@ def check_model(model: str, sequences: str, planted: str, config: dict, n: int =
     import torch
 
     from deepmotif.data.encoding import one_hot
-    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.simulation.genome import fetch_jaspar_motif
     from deepmotif.interpret import optimize_class_input, saliency_map, temporal_scores
-    from deepmotif.interpret import grammar_checks as gc
-    from deepmotif.interpret.groundtruth import site_mask
+    from deepmotif.simulation import grammar_checks as gc
+    from deepmotif.simulation.groundtruth import site_mask
     from deepmotif.data.dataset import read_dataset
     from deepmotif.interpret.interpretation import split_positives
-    from deepmotif.models.predict import load_network, predict_proba
+    from deepmotif.models.inference import load_network, predict_proba
 
     torch.set_num_threads(1)
     torch.set_flush_denormal(True)
@@ -151,7 +151,7 @@ def markdown(summary: dict, tfs: list[str]) -> str:
 
 
 def write(path: Path, header: dict, rows: list[dict], tfs: list[str]) -> None:
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     on_disk = json.loads(path.read_text()) if path.exists() else {}  # another invocation's runs and checks
     key = lambda r: (r["setting"], r["arch"], r["tf"], r["seed"])  # noqa: E731
@@ -167,7 +167,7 @@ def write(path: Path, header: dict, rows: list[dict], tfs: list[str]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--config", type=Path, default=ROOT / "config" / "grammar.yaml")
+    p.add_argument("--config", type=Path, default=Path(__file__).with_name("grammar.yaml"))
     p.add_argument("--work", type=Path, default=Path("/tmp/deepmotif_grammar"))
     p.add_argument("-o", "--output", type=Path, default=ROOT / "benchmarks/results/grammar.json")
     p.add_argument("--jobs", type=int, default=2, help="models trained at once (one thread each)")
@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
                 log.info("checks %s", json.dumps(checks[-1]))
         data = json.loads(args.output.read_text())
         data["checks"] = sorted(checks, key=lambda c: (c["tf"], c["setting"], c["seed"]))
-        from deepmotif.io import atomic_path
+        from deepmotif.data.io import atomic_path
 
         with atomic_path(args.output) as tmp:
             tmp.write_text(json.dumps(data, indent=1))

@@ -16,7 +16,7 @@ other jobs, so every comparison is **paired step by step**, and medians are take
   plus what ``deepmotif train`` adds (the epoch-history callback, deterministic algorithms). Per-fit
   set-up (well under a second) is not included;
 - inference: sequences/s of the network in eval mode under ``no_grad`` (what
-  :func:`deepmotif.models.predict.predict_logits` runs), batches of 1024 alternating fp32 and bf16
+  :func:`deepmotif.models.inference.predict_logits` runs), batches of 1024 alternating fp32 and bf16
   autocast, median batch;
 - ``peak_rss_mb``: the worker's peak resident memory (torch, the one-hot data, three models and their
   optimizer states); ``baseline_rss_mb`` after importing torch.

@@ -7,7 +7,7 @@ does not depend on the weights), saved as ``deepmotif train`` checkpoints; both 
 chunk and batch sizes.
 
 - ``speed``: variants/s per architecture (4 windows per variant: REF and ALT, both strands): wall
-  and CPU time of :func:`deepmotif.variants.score_vcf` (VCF parsing, genome look-ups, scoring and
+  and CPU time of :func:`deepmotif.apply.variants.score_vcf` (VCF parsing, genome look-ups, scoring and
   writing; the start-up, imports and model loading, is reported apart as ``startup_seconds``);
 - ``memory``: peak RSS for growing VCFs with one architecture (``--memory-arch``, ``--memory-preset``,
   small by default to keep the run short): ``startup_peak_rss_mb`` after importing torch and loading
@@ -44,8 +44,8 @@ vcf, genome, ckpt, out, threads = sys.argv[1:]
 start = time.perf_counter()
 import torch
 torch.set_num_threads(int(threads))
-from deepmotif.predict import load_models
-from deepmotif.variants import score_vcf
+from deepmotif.apply.predict import load_models
+from deepmotif.apply.variants import score_vcf
 
 
 def status_mb(key):
@@ -74,7 +74,7 @@ def make_inputs(folder: Path, sizes: list[int], archs: list[str], preset: str, m
     import torch
 
     from deepmotif.data.genome import write_fasta
-    from deepmotif.data.simulate import simulate_genome
+    from deepmotif.simulation.genome import simulate_genome
     from deepmotif.models.nets import build_net, net_kwargs
 
     genome = simulate_genome(10, 300_000, seed)

@@ -27,7 +27,7 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
     """positives.tsv, planted.tsv and sequences.tsv of the simulated TF."""
     from deepmotif.data.dataset import build_dataset
     from deepmotif.data.peaks import summit_windows
-    from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
+    from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
 
     genome = simulate_genome(n_chroms=5, chrom_size=250_000, seed=3)
     genome, peaks, planted = plant_peaks(genome, [fetch_jaspar_motif(MOTIF)], n_peaks=1000, seed=4)

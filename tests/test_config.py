@@ -8,19 +8,19 @@ import sys
 import pytest
 import yaml
 
-from deepmotif.config import check_config
+from deepmotif.plan.config import check_config
 from deepmotif.errors import InputError
-from deepmotif.sheet import read_sheet
+from deepmotif.plan.sheet import read_sheet
 
 
 @pytest.fixture(scope="module")
 def tf_schema(repo_root):
-    return yaml.safe_load((repo_root / "workflow/schemas/tfs.schema.yaml").read_text())
+    return yaml.safe_load((repo_root / "src/deepmotif/plan/schemas/tfs.schema.yaml").read_text())
 
 
 @pytest.fixture(scope="module")
 def config_schema(repo_root):
-    return yaml.safe_load((repo_root / "workflow/schemas/config.schema.yaml").read_text())
+    return yaml.safe_load((repo_root / "src/deepmotif/plan/schemas/config.schema.yaml").read_text())
 
 
 def write_sheet(tmp_path, text):

@@ -103,7 +103,8 @@ def test_browser_tests_fail_under_ci_without_chromium(monkeypatch):
 
 def test_dashboard_takes_a_description_starting_with_a_dash():
     # the rule passes --description={params.description:q}: a value starting with "-" is not an option
-    from deepmotif.cli import MODEL_FILES, build_parser
+    from deepmotif.cli import build_parser
+    from deepmotif.cli.report import MODEL_FILES
 
     files = [arg for name in MODEL_FILES for arg in (f"--{name.replace('_', '-')}", f"cnn={name}")]
     args = build_parser().parse_args([

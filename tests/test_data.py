@@ -11,7 +11,7 @@ from deepmotif.data.encoding import decode, one_hot, reverse_complement
 from deepmotif.data.genome import chrom_sizes, extract_sequences, write_fasta
 from deepmotif.data.negatives import dinucleotide_counts, dinucleotide_shuffles
 from deepmotif.data.peaks import peak_sequences, summit_windows
-from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
+from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
 from deepmotif.errors import InputError
 
 NARROWPEAK = ["chrom", "start", "end", "name", "score", "strand", "signalValue", "pValue", "qValue",

@@ -1,4 +1,4 @@
-"""deepmotif.io: text decoding (BOM, Latin-1), atomic writes and the removal of leftovers."""
+"""deepmotif.data.io: text decoding (BOM, Latin-1), atomic writes and the removal of leftovers."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_dir, atomic_path, file_digest, open_text, read_text, remove_leftovers
+from deepmotif.data.io import atomic_dir, atomic_path, file_digest, open_text, read_text, remove_leftovers
 
 
 def test_open_text_drops_the_byte_order_mark(tmp_path):
@@ -52,7 +52,7 @@ def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, m
     import signal
     import tempfile
 
-    from deepmotif.io import atomic_dir
+    from deepmotif.data.io import atomic_dir
 
     class Terminated(Exception):
         pass

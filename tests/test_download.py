@@ -16,7 +16,7 @@ from deepmotif.data.archive import list_deepbind_datasets, safe_extract_tar
 from deepmotif.data.encode import download_encode_peaks, encode_file_metadata, same_assembly
 from deepmotif.data.genome import download_genome, write_fai
 from deepmotif.data.http import DownloadError, download
-from deepmotif.io import gzip_ok
+from deepmotif.data.io import gzip_ok
 from deepmotif.errors import InputError
 
 try:

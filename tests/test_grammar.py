@@ -1,5 +1,5 @@
-"""The grammar benchmark's data (deepmotif.data.grammar) and its ground-truth checks
-(deepmotif.interpret.grammar_checks), on hand-built inputs with hand-checkable answers."""
+"""The grammar benchmark's data (deepmotif.simulation.grammar) and its ground-truth checks
+(deepmotif.simulation.grammar_checks), on hand-built inputs with hand-checkable answers."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from deepmotif.data.encoding import one_hot
-from deepmotif.data.grammar import grammar_dataset, other_arrangement
-from deepmotif.data.simulate import Motif, reverse_complement
+from deepmotif.simulation.grammar import grammar_dataset, other_arrangement
+from deepmotif.simulation.genome import Motif, reverse_complement
 from deepmotif.errors import InputError
-from deepmotif.interpret.grammar_checks import (
+from deepmotif.simulation.grammar_checks import (
     arrangement_share,
     attribution_vs_mask,
     headline_metrics,
@@ -138,7 +138,7 @@ def test_attribution_vs_mask_against_hand_computed_values():
 
 def test_sites_mask_clips_to_window():
     sites = pd.DataFrame({"id": ["x", "y"], "start": [-2, 8], "end": [2, 14]})
-    from deepmotif.interpret.groundtruth import site_mask
+    from deepmotif.simulation.groundtruth import site_mask
 
     mask = site_mask(["x", "y", "z"], sites, 10)
     assert mask.sum(axis=1).tolist() == [2, 2, 0]

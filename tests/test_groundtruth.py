@@ -1,4 +1,4 @@
-"""Tests of deepmotif.interpret.groundtruth and the class-optimization windows, on hand-made inputs.
+"""Tests of deepmotif.simulation.groundtruth and the class-optimization windows, on hand-made inputs.
 
 Every expected value is worked out by hand in the test; the checks on trained models are in
 tests/test_interpret_pipeline.py.
@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from _interpret_fixtures import MotifNet, X_of
-from deepmotif.interpret.groundtruth import (
+from deepmotif.simulation.groundtruth import (
     base_id,
     jaspar_recovery,
     planted_sites,

@@ -25,7 +25,7 @@ from deepmotif.interpret import (
     saliency_map,
     temporal_scores,
 )
-from deepmotif.models.predict import eval_mode, predict_logits, predict_proba
+from deepmotif.models.inference import eval_mode, predict_logits, predict_proba
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402

@@ -1,7 +1,7 @@
-"""Tests of the per-user caches of deepmotif.interpret: numba's machine code (numba_cache), JASPAR (motifs).
+"""Tests of the per-user caches: numba's machine code (runtime.numba_cache), JASPAR (interpret.motifs).
 
 numba's cache is configured once per process, so the numba tests run small real packages in fresh Python
-processes: a numba function in a package that :mod:`deepmotif.interpret.numba_cache` shares, installed
+processes: a numba function in a package that :mod:`deepmotif.runtime.numba_cache` shares, installed
 at two different paths (two environments), must compile once and load in the other.
 """
 
@@ -22,7 +22,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 # In a fresh process: share the cache for the package `tinypkg` too, import it, call f(1), report.
 PROBE = textwrap.dedent("""
     import json, sys
-    from deepmotif.interpret import numba_cache
+    from deepmotif.runtime import numba_cache
     numba_cache.SHARED_PACKAGES = (*numba_cache.SHARED_PACKAGES, "tinypkg")
     shared = numba_cache.share_numba_cache()
     import tinypkg
@@ -82,7 +82,7 @@ def test_compile_lock_excludes_another_process(tmp_path):
     # while one process holds the lock, another cannot take it; afterwards it can
     script = textwrap.dedent("""
         import fcntl, subprocess, sys
-        from deepmotif.interpret.numba_cache import compile_lock, machine_dir
+        from deepmotif.runtime.numba_cache import compile_lock, machine_dir
         take = ("import fcntl, sys; f = open(sys.argv[1], 'a'); "
                 "fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)")
         lock = str(machine_dir() / "compile.lock")

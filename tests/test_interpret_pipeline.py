@@ -24,7 +24,7 @@ from deepmotif.interpret.arrays import load_arrays
 from deepmotif.interpret.interpretation import split_positives
 from deepmotif.interpret.motifs import read_meme
 from deepmotif.models.nets import build_net
-from deepmotif.models.predict import load_network
+from deepmotif.models.inference import load_network
 
 torch.set_num_threads(1)
 

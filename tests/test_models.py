@@ -25,7 +25,7 @@ from deepmotif.data.dataset import build_dataset
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError
 from deepmotif.models.module import SequenceClassifier, random_reverse_complement
-from deepmotif.models.predict import predict_proba
+from deepmotif.models.inference import predict_proba
 from deepmotif.models.nets import NETS, PRESETS, build_net, count_parameters, net_kwargs, register_net
 from deepmotif.models.train import HISTORY_COLUMNS, _prepare_checkpoints, train_model
 

@@ -106,7 +106,7 @@ def test_modisco_command_recovers_the_planted_motif(tmp_path, method):
 def _composite_pattern(n_seqlets: int = 40) -> tuple[SimpleNamespace, int]:
     """A pattern that merges a composite: 5 uniform columns, TAL1::TCF3 (MA0091.1), 7 uniform columns,
     GATA1 (MA0035.4), 5 uniform columns, as base frequencies of ``n_seqlets`` seqlets; and its width."""
-    from deepmotif.data.simulate import fetch_jaspar_motif
+    from deepmotif.simulation.genome import fetch_jaspar_motif
 
     tal1, gata1 = (fetch_jaspar_motif(m).pwm for m in ("MA0091.1", "MA0035.4"))
     ppm = np.hstack([np.full((4, 5), 0.25), tal1, np.full((4, 7), 0.25), gata1, np.full((4, 5), 0.25)])
@@ -117,7 +117,7 @@ def _composite_pattern(n_seqlets: int = 40) -> tuple[SimpleNamespace, int]:
 
 
 def test_a_merged_composite_is_matched_by_its_halves_and_gives_the_planted_spacing():
-    from deepmotif.interpret.groundtruth import modisco_check
+    from deepmotif.simulation.groundtruth import modisco_check
     from deepmotif.interpret.modisco import pattern_queries, query_centres
     from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
 

@@ -1,7 +1,7 @@
 """Tests of deepmotif.interpret.motifs: MEME files, JASPAR via pyjaspar, Tomtom matching (memelite).
 
 The first Tomtom call on a machine compiles memelite with numba (~75 s, unless setup.sh did; then it is
-loaded from the per-user cache of deepmotif.interpret.numba_cache).
+loaded from the per-user cache of deepmotif.runtime.numba_cache).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from deepmotif.config import apply_defaults, load_schema, schema_default, training_defaults
+from deepmotif.plan.config import apply_defaults, load_schema, schema_default, training_defaults
 from deepmotif.errors import InputError
 from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, n_evaluate, tf_seed
 from deepmotif.plan.architectures import ARCHITECTURES, PRESET_NAMES, net_schema

@@ -15,8 +15,8 @@ from _interpret_fixtures import X_of, random_seqs, tiny_net
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
-from deepmotif.models.predict import load_network
-from deepmotif.predict import find_checkpoints, load_models, predict_file, strand_scores
+from deepmotif.models.inference import load_network
+from deepmotif.apply.predict import find_checkpoints, load_models, predict_file, strand_scores
 
 KWARGS = {"cnn": {"n_filters": 8}, "rnn": {"hidden_size": 4}, "cnn_rnn": {"n_filters": 8, "hidden_size": 4}}
 

@@ -108,9 +108,9 @@ def test_dashboard_figures_do_not_import_pyplot():
 
 def test_reading_results_does_not_import_torch():
     # torch's import costs ~1.5 s CPU in every dashboard job; the modules that read results need none
-    code = ("import deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.variants, "
-            "deepmotif.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
-            "deepmotif.interpret.groundtruth, deepmotif.interpret.arrays; from deepmotif.interpret import trim_pwm")
+    code = ("import deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.apply.variants, "
+            "deepmotif.apply.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
+            "deepmotif.simulation.groundtruth, deepmotif.interpret.arrays; from deepmotif.interpret import trim_pwm")
     assert not _loaded_after(code, "torch")
     assert _loaded_after("from deepmotif.interpret import ism", "torch")  # the check can see torch
 

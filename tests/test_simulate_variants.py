@@ -10,8 +10,8 @@ import pytest
 
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
-from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
-from deepmotif.data.simulate_variants import (CODE, COMPLEMENT, _pick_per_motif, best_through, information_bits,
+from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
+from deepmotif.simulation.variants import (CODE, COMPLEMENT, _pick_per_motif, best_through, information_bits,
                                               kmer_scores, log_odds, site_threshold)
 
 MOTIFS = ("MA0091.1", "MA0035.4")

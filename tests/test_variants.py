@@ -15,8 +15,8 @@ from test_predict import save_checkpoint
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
-from deepmotif.predict import load_models, open_genome, strand_scores
-from deepmotif.variants import (Allele, Window, alt_sequence, iter_alleles, make_window, score_vcf,
+from deepmotif.apply.predict import load_models, open_genome, strand_scores
+from deepmotif.apply.variants import (Allele, Window, alt_sequence, iter_alleles, make_window, score_vcf,
                                 score_windows, summarize_variants, variant_ground_truth)
 
 HEADER = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=3000>", "##contig=<ID=chr2,length=600>",
@@ -275,7 +275,7 @@ def test_ground_truth_of_a_composite_has_a_row_per_matrix():
 def simulated(tmp_path_factory):
     """The trained CTCF model of tests/_trained_tf.py, its genome re-simulated (same seeds), the VCF."""
     from _trained_tf import MOTIF, trained_tf
-    from deepmotif.data.simulate import fetch_jaspar_motif, plant_peaks, simulate_genome
+    from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
 
     f = trained_tf()
     root = tmp_path_factory.mktemp("sim")
@@ -291,8 +291,8 @@ def simulated(tmp_path_factory):
 
 
 def test_simulated_variants_are_what_their_class_says(simulated):
-    from deepmotif.data.simulate import fetch_jaspar_motif
-    from deepmotif.data.simulate_variants import kmer_scores, log_odds, site_threshold
+    from deepmotif.simulation.genome import fetch_jaspar_motif
+    from deepmotif.simulation.variants import kmer_scores, log_odds, site_threshold
 
     genome, planted = simulated["sequences"], simulated["planted"]
     records = list(pysam.VariantFile(str(simulated["vcf"])))

@@ -4,7 +4,7 @@
 # temporal.npz of an architecture outside interpret.temporal_archs, filters.* of a network without a first
 # convolution, ground_truth.json (a note) of a TF that is not simulated, modisco* with interpret.modisco.enabled
 # false. compile_tomtom fills numba's disk cache with memelite's Tomtom and modisco-lite's kernels before the
-# parallel jobs load them: a per-user cache (~/.cache/deepmotif, deepmotif.interpret.numba_cache) that every
+# parallel jobs load them: a per-user cache (~/.cache/deepmotif, deepmotif.runtime.numba_cache) that every
 # run and environment on the machine shares, so only the first run on a machine compiles (~100 s; setup.sh
 # does it), later ones load in a few seconds.
 

@@ -16,7 +16,7 @@ import tarfile
 from pathlib import Path
 
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_dir
+from deepmotif.data.io import atomic_dir
 
 log = logging.getLogger(__name__)
 

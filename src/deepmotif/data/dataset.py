@@ -11,7 +11,7 @@ import pandas as pd
 
 from deepmotif.data.negatives import dinucleotide_shuffles
 from deepmotif.errors import InputError
-from deepmotif.io import open_text
+from deepmotif.data.io import open_text
 
 log = logging.getLogger(__name__)
 

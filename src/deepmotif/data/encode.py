@@ -14,7 +14,7 @@ from pathlib import Path
 
 from deepmotif.data.http import USER_AGENT, DownloadError, _http_error, _reason, download
 from deepmotif.errors import InputError
-from deepmotif.io import gzip_ok
+from deepmotif.data.io import gzip_ok
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from deepmotif.data.http import DownloadError, download
 from deepmotif.errors import InputError
-from deepmotif.io import GZIP_MAGIC, atomic_path
+from deepmotif.data.io import GZIP_MAGIC, atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -34,7 +34,7 @@ from pathlib import Path
 
 from deepmotif import __version__
 from deepmotif.errors import InputError
-from deepmotif.io import file_digest
+from deepmotif.data.io import file_digest
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from deepmotif.data.readers import NARROWPEAK_COLUMNS, _header_hint, _read_lines, read_narrowpeak
 from deepmotif.errors import InputError, excerpt, where
-from deepmotif.io import atomic_path
+from deepmotif.data.io import atomic_path
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.errors import InputError, excerpt, where
-from deepmotif.io import GZIP_MAGIC, decode_text
+from deepmotif.data.io import GZIP_MAGIC, decode_text
 
 log = logging.getLogger(__name__)
 

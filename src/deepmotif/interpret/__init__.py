@@ -2,7 +2,7 @@
 
 Every method takes a network (``X (n, 4, length) -> logits (n,)``) and one-hot ``X`` as a float
 tensor, evaluates it in eval mode and returns CPU tensors; :mod:`deepmotif.interpret.motifs` turns the
-resulting PWMs into MEME files and JASPAR matches, :mod:`deepmotif.interpret.groundtruth` checks them
+resulting PWMs into MEME files and JASPAR matches, :mod:`deepmotif.simulation.groundtruth` checks them
 against planted motifs, and :func:`~deepmotif.interpret.interpretation.interpret_model` runs them all
 on one model.
 """

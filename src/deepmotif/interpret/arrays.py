@@ -11,7 +11,7 @@ from deepmotif.errors import InputError
 
 def save_arrays(path: str | os.PathLike, **arrays) -> None:
     """Write arrays to a compressed ``.npz`` atomically (text as unicode arrays, no pickles)."""
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         np.savez_compressed(handle, **{k: _plain(v) for k, v in arrays.items()})

@@ -127,7 +127,7 @@ def interpret_model(
     Parameters
     ----------
     net: torch.nn.Module
-        Maps ``(n, 4, length)`` to logits ``(n,)`` (from :func:`deepmotif.models.predict.load_network`).
+        Maps ``(n, 4, length)`` to logits ``(n,)`` (from :func:`deepmotif.models.inference.load_network`).
     sequences: pandas.DataFrame
         The TF's ``sequences.tsv``: test positives are explained, training positives activate filters.
     settings: InterpretSettings
@@ -144,14 +144,14 @@ def interpret_model(
     Interpretation
     """
     from deepmotif.data.encoding import one_hot
-    from deepmotif.interpret import groundtruth
+    from deepmotif.simulation import groundtruth
     from deepmotif.interpret.filters import filter_pwms, filter_table
     from deepmotif.interpret.mutagenesis import ism
     from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
     from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
     from deepmotif.interpret.saliency import saliency_map
     from deepmotif.interpret.temporal import temporal_scores
-    from deepmotif.models.predict import predict_proba
+    from deepmotif.models.inference import predict_proba
 
     scored = split_positives(sequences, settings.n_scored, source=source)
     X = torch.from_numpy(one_hot(list(scored["seq"])))
@@ -255,7 +255,7 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     """
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     save_arrays(paths["saliency"], **result.saliency)
     save_arrays(paths["ism"], **result.ism)
@@ -288,7 +288,7 @@ def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> N
     """
     from deepmotif.interpret.modisco import DEFAULTS, save_modisco
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     save_modisco(paths["modisco"], modisco["pos"], modisco["neg"], DEFAULTS["sliding_window_size"])
     write_meme(paths["modisco_meme"], modisco["pwms"], modisco["names"])

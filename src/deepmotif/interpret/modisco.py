@@ -107,7 +107,7 @@ def hypothetical_contributions(
     import torch
 
     from deepmotif.interpret.saliency import check_onehot, input_gradients_enabled
-    from deepmotif.models.predict import model_device
+    from deepmotif.models.inference import model_device
 
     X = check_onehot(X)
     if method not in METHODS:
@@ -288,7 +288,7 @@ def save_modisco(path: str, pos: list, neg: list, window_size: int) -> None:
     """modisco-lite's HDF5 results file (readable by ``modisco report``), written atomically."""
     from modiscolite.io import save_hdf5
 
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     with atomic_path(path) as tmp:
         save_hdf5(str(tmp), pos or None, neg or None, window_size)
@@ -427,7 +427,7 @@ def discover(
 
 def _listed_kernels() -> list[tuple[Any, Any]]:
     """modisco-lite's numba kernels of a run with their signatures (its ``precompile`` list), or []."""
-    from deepmotif.interpret.numba_cache import share_numba_cache
+    from deepmotif.runtime.numba_cache import share_numba_cache
 
     share_numba_cache()
     try:
@@ -461,7 +461,7 @@ def use_modisco_cache() -> None:
 
 def compile_modisco() -> int:
     """Compile modisco-lite's numba kernels into numba's disk cache (the shared per-user cache of
-    :mod:`deepmotif.interpret.numba_cache`), so that parallel jobs load them instead of each compiling them.
+    :mod:`deepmotif.runtime.numba_cache`), so that parallel jobs load them instead of each compiling them.
 
     modisco-lite's ``precompile`` module lists the kernels a run calls and their signatures; this
     compiles that list, with caching on, in this process. Returns the number of kernels compiled

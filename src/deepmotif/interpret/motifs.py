@@ -8,7 +8,7 @@ Typical use on the PWMs of :func:`~deepmotif.interpret.filters.filter_pwms` or
 
 memelite's Tomtom is compiled by numba on its first call (about 75 s of one core) and cached on disk,
 in a folder per user that every environment with the same memelite shares
-(:mod:`deepmotif.interpret.numba_cache`); :func:`compile_tomtom` does that once, before the jobs that
+(:mod:`deepmotif.runtime.numba_cache`); :func:`compile_tomtom` does that once, before the jobs that
 match motifs run in parallel, which then load it in about a second.
 """
 
@@ -25,7 +25,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from deepmotif.io import atomic_path
+from deepmotif.data.io import atomic_path
 
 logger = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def jaspar_motifs(
     import pyjaspar
     from pyjaspar import jaspardb
 
-    from deepmotif.interpret.user_cache import read_cached_arrays, write_cached_arrays
+    from deepmotif.runtime.user_cache import read_cached_arrays, write_cached_arrays
 
     releases = jaspardb().get_releases()
     if release not in releases:  # pyjaspar itself only prints a message and goes on
@@ -209,7 +209,7 @@ def jaspar_motifs(
 
 def _share_numba_cache() -> None:
     """Before memelite is imported: its numba code goes to the shared per-user cache."""
-    from deepmotif.interpret.numba_cache import share_numba_cache
+    from deepmotif.runtime.numba_cache import share_numba_cache
 
     share_numba_cache()
 
@@ -290,7 +290,7 @@ def compile_tomtom() -> None:
     """Compile memelite's Tomtom (numba) into its on-disk cache by matching two tiny random motifs.
 
     numba writes the machine code into the shared per-user cache
-    (:func:`~deepmotif.interpret.numba_cache.share_numba_cache`); later processes load it in about a
+    (:func:`~deepmotif.runtime.numba_cache.share_numba_cache`); later processes load it in about a
     second instead of compiling for ~75 s each. Run once before parallel jobs that match motifs, so that
     they do not all compile at the same time. Every call of :func:`match_jaspar` runs the same compiled
     code: numba compiles ``_tomtom`` with everything it can call, whatever the input.

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from deepmotif.interpret.saliency import check_onehot
-from deepmotif.models.predict import eval_mode, model_device
+from deepmotif.models.inference import eval_mode, model_device
 
 
 def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:

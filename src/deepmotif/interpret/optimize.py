@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deepmotif.interpret.saliency import input_gradients_enabled
-from deepmotif.models.predict import model_device
+from deepmotif.models.inference import model_device
 
 
 def _normalize_columns(X: torch.Tensor, min_total: float = 1e-6) -> torch.Tensor:

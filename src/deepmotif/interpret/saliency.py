@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from deepmotif.models.predict import eval_mode, model_device
+from deepmotif.models.inference import eval_mode, model_device
 
 METHODS = ("grad_x_input", "loss_grad_x_input")
 

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from deepmotif.interpret.saliency import check_onehot
-from deepmotif.models.predict import eval_mode, predict_logits
+from deepmotif.models.inference import eval_mode, predict_logits
 
 
 def temporal_scores(

@@ -20,9 +20,9 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.config import training_defaults
+from deepmotif.plan.config import training_defaults
 from deepmotif.errors import InputError
-from deepmotif.io import atomic_path, file_digest
+from deepmotif.data.io import atomic_path, file_digest
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,7 @@ def train_model(
     from deepmotif.models.metrics import auprc, auroc
     from deepmotif.models.module import SequenceClassifier
     from deepmotif.models.nets import count_parameters, net_kwargs
-    from deepmotif.models.predict import predict_proba
+    from deepmotif.models.inference import predict_proba
 
     unknown = sorted(set(params or {}) - set(DEFAULTS))
     if unknown:

@@ -15,15 +15,27 @@ Routes of a TF to ``results/{tf}/data/``:
 :meth:`Plan.sequences_file` names the table a TF's later jobs read.
 """
 
-from deepmotif.plan.decisions import (
-    alternatives,
-    check_dataset_names,
-    download_name,
-    n_evaluate,
-    pairs,
-    tf_seed,
-)
-from deepmotif.plan.plan import Plan, validate_config
+import importlib
+from typing import Any
 
-__all__ = ["Plan", "alternatives", "check_dataset_names", "download_name", "n_evaluate", "pairs", "tf_seed",
-           "validate_config"]
+# name -> submodule, imported on first use: deepmotif.plan.config (the schemas, read by `deepmotif --help`)
+# must not import pandas through the sheet
+_EXPORTS = {
+    "Plan": "plan",
+    "alternatives": "decisions",
+    "check_dataset_names": "decisions",
+    "download_name": "decisions",
+    "n_evaluate": "decisions",
+    "pairs": "decisions",
+    "tf_seed": "decisions",
+    "validate_config": "plan",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)

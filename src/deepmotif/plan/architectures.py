@@ -77,7 +77,7 @@ def with_architectures(schema: dict[str, Any]) -> dict[str, Any]:
     Parameters
     ----------
     schema: dict
-        ``workflow/schemas/config.schema.yaml``; not modified.
+        ``src/deepmotif/plan/schemas/config.schema.yaml``; not modified.
 
     Returns
     -------

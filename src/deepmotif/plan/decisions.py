@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from deepmotif.errors import InputError
-from deepmotif.sheet import tf_name_problem
+from deepmotif.plan.sheet import tf_name_problem
 
 PEAK_SOURCES = ("simulated", "encode")
 IMPORT_FORMATS = {"deepbind": "deepbind", "demo": "demo"}  # source → import-sequences --format (else auto)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.config import apply_defaults, check_config, load_schema
+from deepmotif.plan.config import apply_defaults, check_config, load_schema
 from deepmotif.errors import InputError
 from deepmotif.plan.architectures import ARCHITECTURES, has_first_conv, net_schema, with_architectures
 from deepmotif.plan.decisions import (
@@ -22,7 +22,7 @@ from deepmotif.plan.decisions import (
     pairs,
     tf_seed,
 )
-from deepmotif.sheet import URL, read_sheet
+from deepmotif.plan.sheet import URL, read_sheet
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
     """Check ``config`` against the schema and the registered architectures; fill in the defaults.
@@ -32,7 +32,7 @@ def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str 
     config: dict
         The merged configuration; modified (schema defaults filled in).
     schema: dict
-        ``workflow/schemas/config.schema.yaml``.
+        ``src/deepmotif/plan/schemas/config.schema.yaml``.
     source: str, optional
         Name of the configuration in messages.
 

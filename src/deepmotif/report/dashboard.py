@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from deepmotif.io import atomic_path
+from deepmotif.data.io import atomic_path
 
 
 def data_uri(path: str | os.PathLike) -> str:
@@ -479,7 +479,7 @@ def render_dashboard(
         Per architecture: folder from ``deepmotif plot-motifs`` (``index.tsv``: ``query source file note``)
         and its JASPAR hits.
     ground_truth: sequence of dict
-        Rows from :func:`deepmotif.interpret.groundtruth.summarize` (simulated TFs), or empty.
+        Rows from :func:`deepmotif.simulation.groundtruth.summarize` (simulated TFs), or empty.
     description: str, optional
     settings: mapping, optional
         Interpretation settings printed in the footer.

@@ -27,7 +27,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import Affine2D, blended_transform_factory  # noqa: E402
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
-from deepmotif.io import atomic_dir, atomic_path  # noqa: E402
+from deepmotif.data.io import atomic_dir, atomic_path  # noqa: E402
 from deepmotif.report.plots import ALPHABET, PALETTE, letter_paths, plot_logo, plot_roc_pr  # noqa: E402
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
@@ -118,7 +118,7 @@ def sequence_figures(kind: str, results: Mapping[str, Mapping[str, np.ndarray]],
         First ``n`` sequences (0: all those every architecture has). Default 0.
     sites: pandas.DataFrame, optional
         Known motifs ``id start end`` in sequence coordinates (simulated data,
-        :func:`deepmotif.interpret.groundtruth.planted_sites`), marked in the figures.
+        :func:`deepmotif.simulation.groundtruth.planted_sites`), marked in the figures.
     what: str, optional
         What the marked sites are, for the figure titles. Default "planted motif" (variants: "variant").
 

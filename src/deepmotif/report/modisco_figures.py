@@ -111,7 +111,7 @@ def modisco_figures(h5: str | os.PathLike, table: pd.DataFrame, distances: pd.Da
 def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: pd.DataFrame) -> int:
     """One PNG per pattern (CWM and information logo) and ``index.tsv`` (``name n_seqlets match file``)."""
     from deepmotif.interpret.modisco import pattern_names
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

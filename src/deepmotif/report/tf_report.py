@@ -112,7 +112,7 @@ def variant_figures(ref: Mapping[str, Mapping[str, np.ndarray]], alt: Mapping[st
 
 def variant_rows(table: pd.DataFrame, n: int) -> list[dict]:
     """The ``n`` strongest variants (mean |Δlogit| over architectures) with each architecture's Δlogit."""
-    from deepmotif.variants import VARIANT_COLUMNS, strongest_variants
+    from deepmotif.apply.variants import VARIANT_COLUMNS, strongest_variants
 
     top = strongest_variants(table, n) if len(table) else table
     per_arch = table.pivot_table(index=list(VARIANT_COLUMNS), columns="arch", values="delta_logit",
@@ -194,7 +194,7 @@ def build_tf_report(
         Number of figures drawn.
     """
     from deepmotif.interpret.arrays import load_arrays
-    from deepmotif.interpret.groundtruth import planted_sites
+    from deepmotif.simulation.groundtruth import planted_sites
     from deepmotif.interpret.motifs import read_meme
     from deepmotif.report.dashboard import MotifPanel, render_dashboard, write_html
     from deepmotif.report.figures import (

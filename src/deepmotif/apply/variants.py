@@ -39,7 +39,7 @@ import pandas as pd
 
 from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError, where
-from deepmotif.predict import LoadedModel, chrom_hint, open_genome, strand_scores
+from deepmotif.apply.predict import LoadedModel, chrom_hint, open_genome, strand_scores
 
 if TYPE_CHECKING:  # torch is imported where models run: the dashboard reads variant tables without it
     import torch
@@ -417,7 +417,7 @@ def score_vcf(
     dict of str to int
         ``scored`` and one count per skip reason.
     """
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     length = models[0].length
     if not 0 < max_allele <= length // 2:
@@ -619,7 +619,7 @@ def variant_ground_truth(table: pd.DataFrame, class_column: str = "CLASS",
                          motif_column: str = "MOTIF") -> pd.DataFrame:
     """How well the models' Δlogit recovers the simulated variant classes, per TF × architecture.
 
-    Classes (``deepmotif.data.simulate_variants``): ``break`` (destroys a planted motif),
+    Classes (``deepmotif.simulation.variants``): ``break`` (destroys a planted motif),
     ``create`` (completes a new motif instance), ``neutral_far`` and ``neutral_flat``.
 
     Parameters

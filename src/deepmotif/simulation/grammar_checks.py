@@ -1,6 +1,6 @@
 """Ground-truth checks of a learned motif *grammar*, and attribution metrics that chance does not reach.
 
-The grammar TFs of :mod:`deepmotif.data.grammar` carry motif A, then motif B ``spacing`` bp to its
+The grammar TFs of :mod:`deepmotif.simulation.grammar` carry motif A, then motif B ``spacing`` bp to its
 right, on one strand (the element itself on either strand). Two questions about the interpretations:
 
 * class optimization (:func:`arrangement_share`): which share of the optimized inputs carries both
@@ -150,7 +150,7 @@ def temporal_grammar_check(
         Sequence ids of the rows.
     sites: pandas.DataFrame
         ``id start end`` of the planted motifs, window coordinates (e.g. ``planted.tsv`` of the grammar
-        data, or :func:`~deepmotif.interpret.groundtruth.planted_sites`); ids with fewer than two
+        data, or :func:`~deepmotif.simulation.groundtruth.planted_sites`); ids with fewer than two
         non-overlapping sites are skipped.
     threshold: float, optional
         Probability counted as bound. Default 0.5.

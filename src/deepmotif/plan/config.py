@@ -1,6 +1,6 @@
 """The configuration: validation against its JSON schema (one-line messages naming the key) and defaults.
 
-Every default lives in ``workflow/schemas/config.schema.yaml`` (``default:``); :func:`apply_defaults`
+Every default lives in ``src/deepmotif/plan/schemas/config.schema.yaml`` (``default:``); :func:`apply_defaults`
 fills them in, and :func:`training_defaults` gives the library the training defaults from there.
 """
 
@@ -16,7 +16,8 @@ import yaml
 
 from deepmotif.errors import InputError
 
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "workflow" / "schemas"
+# package data (pyproject.toml), so an installed package validates too; the workflow reads these same files
+SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
 
 
 def _key_path(path) -> str:
@@ -27,12 +28,12 @@ def _key_path(path) -> str:
 def _load(name: str) -> dict[str, Any]:
     path = SCHEMA_DIR / name
     if not path.is_file():
-        raise InputError(f"{path} not found; DeepMotif reads its schemas from the checkout's workflow/schemas")
+        raise InputError(f"{path} not found; reinstall deepmotif (its schemas are package data of deepmotif.plan)")
     return yaml.safe_load(path.read_text())
 
 
 def load_schema(name: str = "config") -> dict[str, Any]:
-    """A schema of ``workflow/schemas``: ``config`` (config.yaml) or ``tfs`` (one TF sheet row); a copy."""
+    """A schema of ``deepmotif/plan/schemas``: ``config`` (config.yaml) or ``tfs`` (one TF sheet row); a copy."""
     return copy.deepcopy(_load(f"{name}.schema.yaml"))
 
 
@@ -46,7 +47,7 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
     config: dict
         The merged configuration.
     schema: dict
-        ``workflow/schemas/config.schema.yaml``.
+        ``src/deepmotif/plan/schemas/config.schema.yaml``.
     source: str, optional
         Name of the configuration in messages (e.g. the config file's path).
     """

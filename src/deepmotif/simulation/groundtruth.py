@@ -377,9 +377,9 @@ def check_interpretation(
     dict
         :func:`summarize`, ``n_test_positives`` (scored), ``saliency_method``, the headline attribution
         metrics with their chance levels (``attribution_top_precision`` and ``attribution_auroc``,
-        :func:`~deepmotif.interpret.grammar_checks.headline_metrics`) and the :func:`modisco_check`.
+        :func:`~deepmotif.simulation.grammar_checks.headline_metrics`) and the :func:`modisco_check`.
     """
-    from deepmotif.interpret.grammar_checks import attribution_vs_mask, headline_metrics
+    from deepmotif.simulation.grammar_checks import attribution_vs_mask, headline_metrics
 
     sites = planted_sites(positives, planted)
     correct = np.asarray(saliency["prob"]) > 0.5

@@ -2,7 +2,7 @@
 
 ``$DEEPMOTIF_CACHE_DIR``, by default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``; ``DEEPMOTIF_CACHE_DIR=off``
 switches it off. It holds numba's machine code of memelite and modisco-lite
-(:mod:`deepmotif.interpret.numba_cache`) and the JASPAR matrices read from pyjaspar
+(:mod:`deepmotif.runtime.numba_cache`) and the JASPAR matrices read from pyjaspar
 (:func:`deepmotif.interpret.motifs.jaspar_motifs`). Entries are named by a hash of everything they are
 derived from, written to a temporary file and renamed (concurrent writers of one entry write the same
 content), and a missing or unreadable entry is recomputed: deleting the folder is always safe.

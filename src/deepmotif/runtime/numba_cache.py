@@ -5,7 +5,7 @@ and caches the machine code on disk. By default it caches beside the package's s
 (``site-packages/memelite/__pycache__``), so every new virtual environment (a new clone after
 ``setup.sh``, a Snakemake conda environment) compiles again; ``NUMBA_CACHE_DIR`` does not help, as numba
 files the cache there under a hash of the source folder's absolute path. :func:`share_numba_cache`
-puts it in the per-user cache folder instead (:func:`~deepmotif.interpret.user_cache.cache_root`:
+puts it in the per-user cache folder instead (:func:`~deepmotif.runtime.user_cache.cache_root`:
 ``$DEEPMOTIF_CACHE_DIR``, default ``${XDG_CACHE_HOME:-~/.cache}/deepmotif``), in folders named by what
 the machine code depends on::
 
@@ -41,7 +41,7 @@ from pathlib import Path
 import numba
 from numba.core import caching, config
 
-from deepmotif.interpret.user_cache import cache_root
+from deepmotif.runtime.user_cache import cache_root
 
 log = logging.getLogger(__name__)
 

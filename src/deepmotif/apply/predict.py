@@ -114,7 +114,7 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
     import torch
 
     from deepmotif.models.nets import NETS
-    from deepmotif.models.predict import load_network
+    from deepmotif.models.inference import load_network
 
     if not paths:
         raise InputError("no model given: name checkpoints or use --tf NAME --results DIR")
@@ -187,7 +187,7 @@ def strand_scores(
     """
     import torch
 
-    from deepmotif.models.predict import predict_logits
+    from deepmotif.models.inference import predict_logits
 
     device = resolve_device(device)
     net.to(device)
@@ -468,7 +468,7 @@ def predict_file(
     int
         Number of sequences scored.
     """
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     if stride < 1:
         raise InputError(f"--stride must be >= 1, got {stride}")

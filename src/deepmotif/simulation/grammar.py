@@ -1,7 +1,7 @@
 """A motif-grammar benchmark: classes that only the arrangement of two motifs separates.
 
 Every positive carries motif A and motif B (JASPAR matrices, sampled as in
-:mod:`deepmotif.data.simulate`) in one planted *arrangement*: A first, then B, ``spacing`` bp apart,
+:mod:`deepmotif.simulation.genome`) in one planted *arrangement*: A first, then B, ``spacing`` bp apart,
 both on the element's strand; the element as a whole lies on either strand at random (a reverse
 complement of the arrangement is the same arrangement). The negatives are drawn the same way from
 the same background model and carry the same two motifs once each, in another arrangement:
@@ -17,11 +17,11 @@ suffices, with the same positives:
 ``background``    negatives are background sequences without motifs
 ``shuffle``       negatives are dinucleotide shuffles of the positives (as the default pipeline)
 
-The background of every sequence is cut from :func:`~deepmotif.data.simulate.simulate_genome`
+The background of every sequence is cut from :func:`~deepmotif.simulation.genome.simulate_genome`
 (human dinucleotide Markov chain). :func:`grammar_dataset` returns a ``sequences.tsv`` table
 (``id seq label split``, the format of ``deepmotif build-dataset``) and the planted sites in window
 coordinates (``id motif_id motif_name start end strand``, as
-:func:`deepmotif.interpret.groundtruth.planted_sites`, plus ``label``).
+:func:`deepmotif.simulation.groundtruth.planted_sites`, plus ``label``).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.simulate import Motif, reverse_complement, sample_motif, simulate_genome
+from deepmotif.simulation.genome import Motif, reverse_complement, sample_motif, simulate_genome
 from deepmotif.errors import InputError
 
 NEGATIVES = ("spacing", "order", "orientation", "arrangement", "background", "shuffle")
@@ -152,7 +152,7 @@ def grammar_dataset(
     Parameters
     ----------
     motifs: sequence of two Motif
-        A and B (e.g. from :func:`~deepmotif.data.simulate.fetch_jaspar_motif`).
+        A and B (e.g. from :func:`~deepmotif.simulation.genome.fetch_jaspar_motif`).
     n_positives: int, optional
         Positives; there are as many negatives. Default 1000.
     length: int, optional

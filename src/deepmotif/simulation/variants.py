@@ -46,7 +46,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.simulate import Motif
+from deepmotif.simulation.genome import Motif
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -362,7 +362,7 @@ def write_vcf(table: pd.DataFrame, sizes: Mapping[str, int], path: str | os.Path
     """Write ``table`` (:func:`simulate_variants`) as a VCF with pysam (bgzipped if ``path`` ends .gz)."""
     import pysam
 
-    from deepmotif.io import atomic_path
+    from deepmotif.data.io import atomic_path
 
     header = pysam.VariantHeader()
     header.add_line(f"##source={source}")

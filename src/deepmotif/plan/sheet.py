@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from deepmotif.errors import InputError
-from deepmotif.io import read_text
+from deepmotif.data.io import read_text
 
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 SUMMARY_ROWS = ("mean", "median")  # rows of results/summary/auc_table.tsv beside the TFs
@@ -58,7 +58,7 @@ def read_sheet(path: str | os.PathLike, schema: dict[str, Any]) -> pd.DataFrame:
     path: path
         Tab-separated sheet with a header line.
     schema: dict
-        JSON schema of one row (``workflow/schemas/tfs.schema.yaml``).
+        JSON schema of one row (``src/deepmotif/plan/schemas/tfs.schema.yaml``).
 
     Returns
     -------

@@ -1,0 +1,1 @@
+"""Using trained models: score sequences (FASTA, TSV, BED) and variants (VCF), explain the strongest variants."""

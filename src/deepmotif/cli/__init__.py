@@ -1,0 +1,157 @@
+"""``deepmotif <command>``: the command-line interface every Snakemake rule calls.
+
+Each command parses its arguments, calls one library function and writes its outputs atomically.
+Problems the user can fix (:class:`deepmotif.errors.InputError`) are printed as one line, without a
+traceback, with exit status 2. torch and Lightning are imported inside the commands that need them,
+so ``deepmotif --help`` is fast.
+
+This module holds :func:`main`, the command registry (:func:`command`) and the argument types the
+commands share; the commands live in one module per stage of the pipeline (:data:`STAGES`):
+``deepmotif.cli.data``, ``.simulate``, ``.train``, ``.interpret``, ``.apply`` and ``.report``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Callable
+
+from deepmotif.errors import InputError
+
+log = logging.getLogger("deepmotif")
+
+# the modules deepmotif.cli.<stage> that register the commands, in the order --help lists them
+STAGES = ("data", "simulate", "train", "interpret", "apply", "report")
+
+COMMANDS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], None], str]] = {}
+
+
+def command(name: str, help: str):
+    """Register ``run`` as ``deepmotif <name>``; the decorated function adds its arguments."""
+
+    def wrap(add_arguments):
+        def register(run):
+            COMMANDS[name] = (add_arguments, run, help)
+            return run
+        return register
+    return wrap
+
+
+def json_arg(text: str) -> dict:
+    """An argparse type: a JSON object."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {err}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError("expected a JSON object")
+    return value
+
+
+def number(kind: type, low: float, low_ok: bool, high: float | None = None, high_ok: bool = False):
+    """An argparse type: ``kind`` within ``low``..``high`` (bounds included when ``*_ok``)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
+        if value < low or (value == low and not low_ok) or (
+                high is not None and (value > high or (value == high and not high_ok))):
+            if high is None:
+                raise argparse.ArgumentTypeError(f"{text} must be {'>=' if low_ok else '>'} {low}")
+            bounds = f"{'[' if low_ok else '('}{low}, {high}{']' if high_ok else ')'}"
+            raise argparse.ArgumentTypeError(f"{text} must be in {bounds}")
+        return value
+    return parse
+
+
+positive_int = number(int, 0, False)
+non_negative_int = number(int, 0, True)
+fraction = number(float, 0, True, 1, False)
+seconds = number(float, 0, True)
+
+
+def split_list(text: str) -> list[str]:
+    """``"a, b,,c"`` → ``["a", "b", "c"]``."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
+def key_path(text: str) -> tuple[str, str]:
+    """``KEY=PATH`` (an architecture or a TF and a file) → ``(key, path)``."""
+    key, sep, path = text.partition("=")
+    if not sep or not key or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {text!r}")
+    return key, path
+
+
+def bool_arg(text: str) -> bool:
+    """An argparse type: ``true``/``yes``/``1`` or ``false``/``no``/``0``."""
+    if text.lower() in ("true", "yes", "1"):
+        return True
+    if text.lower() in ("false", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every registered command (imports the modules of :data:`STAGES`)."""
+    for stage in STAGES:
+        importlib.import_module(f"{__name__}.{stage}")
+    parser = argparse.ArgumentParser(prog="deepmotif", description=__doc__.splitlines()[0])
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+    for name, (add_arguments, run, help) in COMMANDS.items():
+        p = sub.add_parser(name, help=help, description=help)
+        add_arguments(p)
+        p.set_defaults(run=run)
+    return parser
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread when the process gets ``SIGTERM`` (Snakemake, Slurm cancel or time-out).
+
+    An exception, unlike the default action of the signal, runs every ``finally`` and ``__exit__`` on
+    the way out, so atomic writes remove their temporary files and folders.
+    """
+
+
+def _terminate(signum: int, frame) -> None:
+    raise Terminated(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``deepmotif``."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
+    try:
+        args.run(args)
+    except InputError as err:
+        print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except Terminated as stop:
+        print(f"deepmotif {args.command}: terminated (SIGTERM); temporary files removed", file=sys.stderr)
+        return int(stop.code)
+    except KeyboardInterrupt:
+        print(f"deepmotif {args.command}: interrupted; temporary files removed", file=sys.stderr)
+        return 130
+    except OSError as err:  # the system's, not the data's: no room, no permission, a file where a folder goes
+        if args.verbose:
+            raise
+        where = f" {err.filename}" if err.filename else ""
+        print(f"deepmotif {args.command}: error:{where}: {err.strerror or err}; check the path, free disk space "
+              "and permissions (-v shows the traceback)", file=sys.stderr)
+        return 1
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+    return 0
+

@@ -1,0 +1,222 @@
+"""Interpretation stage: what one model learned (saliency, ISM, motifs, JASPAR, TF-MoDISco)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+from deepmotif.cli import bool_arg, command
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def _interpret_args(p: argparse.ArgumentParser) -> None:
+    # Every setting comes from the config (src/deepmotif/plan/schemas/config.schema.yaml holds the defaults).
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
+    p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
+    p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
+    p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
+    p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
+    settings = p.add_argument_group("settings (config section interpret)")
+    for name, kind, help in (
+            ("n-sequences", int, "test positives shown (ISM)"),
+            ("n-evaluate", int, "test positives scored by saliency and temporal scores (0: all)"),
+            ("saliency", str, "grad_x_input or loss_grad_x_input"),
+            ("temporal", bool_arg, "true: temporal output scores (architecture in temporal_archs)"),
+            ("restarts", int, "class optimization: random starts"),
+            ("steps", int, "class optimization: RMSprop steps"),
+            ("lr", float, "class optimization: RMSprop learning rate"),
+            ("l2", float, "class optimization: weight of the squared L2 norm of the input"),
+            ("seed", int, "class optimization: seed of the starts"),
+            ("init", str, "class optimization: uniform or onehot starts"),
+            ("window", int, "class optimization: bp cut out as motifs"),
+            ("filter-threshold", float, "fraction of a filter's maximum activation that makes a site"),
+            ("min-sites", int, "filters with fewer sites are not motifs"),
+            ("release", str, "JASPAR release bundled with pyjaspar"),
+            ("collection", str, "JASPAR collection"),
+            ("tax-group", str, "JASPAR taxonomic group, or all"),
+            ("top-k", int, "JASPAR hits kept per learned motif"),
+            ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
+            ("top", int, "most salient positions per sequence (ground truth)"),
+            ("modisco", bool_arg, "true: TF-MoDISco on the test positives (interpret.modisco.enabled)"),
+            ("modisco-method", str, "TF-MoDISco attributions: grad_x_input or deep_lift_shap"),
+            ("modisco-n-shuffles", int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
+            ("modisco-n-sequences", int, "TF-MoDISco: first N test positives (0: all)"),
+            ("modisco-n-leiden-runs", int, "TF-MoDISco: Leiden restarts per clustering"),
+            ("modisco-max-q", float, "q-value below which a pattern's top JASPAR hit is a match")):
+        settings.add_argument(f"--{name}", type=kind, required=True, help=help)
+    p.add_argument("--threads", type=int, required=True)
+    out = p.add_argument_group("outputs")
+    for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
+                       ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
+                       ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
+                       ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
+                       ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
+                       ("filter-meme-out", "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-table-out", "filters.tsv: name n_sites information motif"),
+                       ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
+                       ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
+        out.add_argument(f"--{name}", required=True, help=help)
+    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with --modisco=true)"),
+                       ("modisco-patterns-out", "modisco_patterns.tsv: pattern sign n_seqlets ... match_q sub_matches"),
+                       ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
+                       ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
+        out.add_argument(f"--{name}", help=help)
+
+
+@command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
+                      "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
+def run_interpret(args: argparse.Namespace) -> None:
+    import pandas as pd
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
+    from deepmotif.models.inference import load_network
+
+    torch.set_num_threads(args.threads)
+    settings = InterpretSettings(
+        n_shown=args.n_sequences, n_evaluate=args.n_evaluate, saliency=args.saliency, temporal=args.temporal,
+        restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2, seed=args.seed, init=args.init,
+        window=args.window, filter_threshold=args.filter_threshold, min_sites=args.min_sites, release=args.release,
+        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top,
+        modisco=args.modisco, modisco_method=args.modisco_method, modisco_n_shuffles=args.modisco_n_shuffles,
+        modisco_n_sequences=args.modisco_n_sequences, modisco_n_leiden_runs=args.modisco_n_leiden_runs,
+        modisco_max_q=args.modisco_max_q)
+    modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
+    if args.modisco and not all(modisco_outs):
+        raise InputError("--modisco=true needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
+                         "--modisco-distances-out")
+    if args.modisco_method not in ("grad_x_input", "deep_lift_shap"):
+        raise InputError(f"--modisco-method={args.modisco_method}: use grad_x_input or deep_lift_shap")
+    if bool(args.positives) != bool(args.planted):
+        raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
+    simulated = {}
+    if args.planted:
+        simulated = {"positives": pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
+                     "planted": pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})}
+    result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
+                             source=args.sequences, **simulated)
+    write_interpretation(result, {
+        "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
+        "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
+        "filter_meme": args.filter_meme_out, "filters": args.filter_table_out, "matches": args.matches_out,
+        "ground_truth": args.ground_truth_out, "modisco": args.modisco_out,
+        "modisco_patterns": args.modisco_patterns_out, "modisco_meme": args.modisco_meme_out,
+        "modisco_distances": args.modisco_distances_out})
+
+
+def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
+
+
+@command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
+                           "before parallel jobs use them")(_compile_tomtom_args)
+def run_compile_tomtom(args: argparse.Namespace) -> None:
+    import time
+
+    from deepmotif.interpret.modisco import compile_modisco
+    from deepmotif.interpret.motifs import compile_tomtom
+    from deepmotif.runtime.numba_cache import compile_lock, machine_dir, share_numba_cache
+    from deepmotif.data.io import atomic_path
+
+    start = time.perf_counter()
+    with compile_lock():  # a concurrent run compiling the same code: wait for it, then load
+        waited = time.perf_counter() - start
+        compile_tomtom()
+        tomtom = time.perf_counter() - start - waited
+        n_kernels = compile_modisco()
+        modisco = time.perf_counter() - start - waited - tomtom
+    where = machine_dir() if share_numba_cache() else "numba's default (beside the packages or NUMBA_CACHE_DIR)"
+    with atomic_path(args.output) as tmp:
+        tmp.write_text(f"numba cache: {where}\n"
+                       f"waited {waited:.1f} s for the cache's lock (another run compiling into it)\n"
+                       f"memelite Tomtom compiled or loaded from numba's cache in {tomtom:.1f} s\n"
+                       f"modisco-lite: {n_kernels} kernels compiled or loaded in {modisco:.1f} s\n")
+    log.info("numba cache %s: Tomtom ready in %.1f s, modisco-lite's %d kernels in %.1f s (%.1f s to take the lock)",
+             where, tomtom, n_kernels, modisco, waited)
+
+
+def _modisco_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.plan.config import schema_default
+
+    def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
+        return schema_default(key)
+
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
+    p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
+    p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
+    p.add_argument("--matches", help="output TSV: every Tomtom hit (top-k per pattern, significant or not)")
+    p.add_argument("--logos", help="output folder: one logo PNG per pattern + index.tsv")
+    p.add_argument("--attributions", help="output .npz: ids seqs X_hyp (n, 4, length) method")
+    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
+                   help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
+                        "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
+    p.add_argument("--n-shuffles", type=int, default=default("interpret.modisco.n_shuffles"),
+                   help="deep_lift_shap references per sequence")
+    p.add_argument("-n", "--n-sequences", type=int, default=default("interpret.modisco.n_sequences"),
+                   help="first N test positives (0: all)")
+    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=int, default=2000,
+                   help="seqlets per metacluster at most (modisco-lite's default)")
+    p.add_argument("--max-q", type=float, default=default("interpret.modisco.max_q"),
+                   help="a Tomtom hit is a match below this q-value")
+    p.add_argument("--release", default=default("interpret.jaspar.release"))
+    p.add_argument("--collection", default=default("interpret.jaspar.collection"))
+    p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
+                   help="JASPAR taxonomic group ('all' for every group)")
+    p.add_argument("--top-k", type=int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=int, default=0)
+
+
+@command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(
+    _modisco_args)
+def run_modisco(args: argparse.Namespace) -> None:
+    import os
+
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret import modisco as md
+    from deepmotif.interpret.arrays import save_arrays
+    from deepmotif.interpret.interpretation import split_positives
+    from deepmotif.interpret.motifs import write_meme
+    from deepmotif.data.io import atomic_path
+    from deepmotif.models.inference import load_network
+
+    torch.set_num_threads(args.threads)
+    net = load_network(args.model)
+    seqs = split_positives(read_dataset(args.sequences), args.n_sequences, source=args.sequences)
+    X = torch.from_numpy(one_hot(list(seqs["seq"])))
+    X_hyp = md.hypothetical_contributions(net, X, args.method, args.n_shuffles, seed=args.seed)
+    if args.attributions:
+        save_arrays(args.attributions, ids=seqs["id"], seqs=seqs["seq"], X_hyp=X_hyp.numpy(), method=args.method)
+    pos, neg = md.run_modisco(X.numpy(), X_hyp.numpy(), sliding_window_size=args.window,
+                              max_seqlets_per_metacluster=args.max_seqlets)
+    pwms, names = md.pattern_ppms(pos, neg)
+    hits = md.match_patterns(pwms, names, args.release, args.collection,
+                             None if args.tax_group == "all" else args.tax_group, args.top_k)
+    table = md.pattern_table(pos, neg, hits, args.max_q)
+    write_meme(args.meme, pwms, names)
+    if args.matches:
+        with atomic_path(args.matches) as tmp:
+            hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    with atomic_path(args.distances) as tmp:
+        md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
+    with atomic_path(args.patterns) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    if args.logos:
+        from deepmotif.report.modisco_figures import write_pattern_logos
+
+        write_pattern_logos(args.logos, pos, neg, table)
+    md.save_modisco(args.output, pos, neg, args.window)
+    log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
+             args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
+             args.max_q, os.fspath(args.output))

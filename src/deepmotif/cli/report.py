@@ -1,0 +1,198 @@
+"""Report stage: the summary figures and tables, each TF's dashboard and the index page."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from pathlib import Path
+
+from deepmotif.cli import command, json_arg, key_path
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+
+def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif interpret)")
+    p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
+
+
+@command("summarize-ground-truth", "the ground-truth checks of all simulated TFs in one table")(
+    _summarize_ground_truth_args)
+def run_summarize_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.data.io import atomic_path
+
+    table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+
+
+MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
+               "class_meme", "filter_meme", "filter_table", "matches")
+MODISCO_FILES = ("modisco", "modisco_patterns", "modisco_distances")
+
+
+def _dashboard_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tf", required=True)
+    p.add_argument("--description", required=True, help="shown under the title (may be empty)")
+    inputs = p.add_argument_group("inputs: one ARCH=PATH per architecture, in display order")
+    for name in MODEL_FILES:
+        inputs.add_argument(f"--{name.replace('_', '-')}", nargs="+", type=key_path, required=True,
+                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/ file: {name}")
+    inputs.add_argument("--ground-truth", nargs="*", type=key_path, default=[], metavar="ARCH=JSON",
+                        help="simulated TFs: ground_truth.json per architecture")
+    for name in MODISCO_FILES:
+        inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
+                            help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
+    inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
+    inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
+    variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
+    variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
+    variants.add_argument("--variant-ref", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
+                          help="REF windows of the strongest variants per architecture (explain-variants)")
+    variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
+                          help="ALT windows, as --variant-ref")
+    variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
+    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
+    settings = p.add_argument_group("settings (config section interpret)")
+    settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
+    settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")
+    settings.add_argument("--n-restarts", type=int, required=True, help="optimized inputs drawn per model")
+    settings.add_argument("--max-q", type=float, required=True, help="q-value below which a hit counts")
+    settings.add_argument("--top", type=int, required=True, help="most salient positions (ground truth)")
+    settings.add_argument("--pass-rate", type=float, required=True, help="saliency hit rate that passes")
+    settings.add_argument("--settings", type=json_arg, required=True, help="settings shown in the footer (JSON)")
+    out = p.add_argument_group("outputs")
+    out.add_argument("--performance-out", required=True, help="PNG: ROC and precision-recall curves")
+    out.add_argument("--training-out", required=True, help="PNG: training curves")
+    for kind in ("saliency", "temporal", "ism"):
+        out.add_argument(f"--{kind}-figures", required=True, help=f"folder: {kind} figure per sequence + index.tsv")
+    out.add_argument("--motif-figures", nargs="+", type=key_path, required=True, metavar="ARCH=FOLDER",
+                     help="folder per architecture: its motif logos + index.tsv")
+    out.add_argument("--index-page", required=True, help="the index page to link back to")
+    out.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
+
+
+@command("dashboard", "the figures and the HTML dashboard of one TF (self-contained, opens from file://)")(
+    _dashboard_args)
+def run_dashboard(args: argparse.Namespace) -> None:
+    import os
+
+    from deepmotif.report.tf_report import (
+        DashboardSettings,
+        ModelFiles,
+        TFReportFiles,
+        VariantFiles,
+        build_tf_report,
+    )
+
+    files = {name: dict(getattr(args, name)) for name in MODEL_FILES}
+    archs = list(files["metrics"])
+    for name, by_arch in files.items():
+        if list(by_arch) != archs:
+            raise InputError(f"--{name.replace('_', '-')} names architectures {list(by_arch)}, --metrics {archs}; "
+                             "give one file per architecture, in the same order")
+    truth = dict(args.ground_truth)
+    modisco = {name: dict(getattr(args, name)) for name in MODISCO_FILES}
+    models = {a: ModelFiles(**{name: files[name][a] for name in MODEL_FILES}, ground_truth=truth.get(a),
+                            **{name: modisco[name].get(a) for name in MODISCO_FILES})
+              for a in archs}
+    if bool(args.positives) != bool(args.planted):
+        raise InputError("--positives and --planted go together (the planted motifs of a simulated TF)")
+    out = TFReportFiles(performance=args.performance_out, training=args.training_out,
+                        saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
+                        motifs=dict(args.motif_figures), dashboard=args.output)
+    settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
+                                 max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
+    variants = None
+    if args.variant_figures and not args.variants:  # a TF without variants: an empty figure folder
+        from deepmotif.report.figures import write_figure_folder
+
+        write_figure_folder(args.variant_figures, iter(()))
+    if args.variants:
+        ref, alt = dict(args.variant_ref), dict(args.variant_alt)
+        if list(ref) != list(alt) or not args.variant_figures:
+            raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
+                             f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
+        variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
+    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
+                    index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
+                    variants=variants)
+
+
+def _index_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--auc-table", required=True, help="results/summary/auc_table.tsv")
+    p.add_argument("--dashboards", nargs="+", type=key_path, required=True, metavar="TF=HTML",
+                   help="dashboard per TF")
+    p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
+    p.add_argument("--descriptions", type=json_arg, required=True, help="JSON object TF → description")
+    p.add_argument("--auc-scatter", help="results/summary/auc_scatter.png (shown on the page)")
+    p.add_argument("--auc-box", help="results/summary/auc_box.png (shown on the page)")
+    p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
+    p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
+    p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
+    p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
+    p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
+    p.add_argument("-o", "--output", required=True, help="output HTML")
+
+
+@command("index", "the index page: every TF, the AUC table, the ground-truth checks")(_index_args)
+def run_index(args: argparse.Namespace) -> None:
+    import os
+
+    import pandas as pd
+
+    from deepmotif.report.dashboard import render_index, write_html
+
+    base = Path(args.output).parent
+    dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
+    ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
+    variants = (pd.read_csv(args.variants, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str,
+                                                           "tf": str}, keep_default_na=False)
+                if args.variants else None)
+    variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
+    figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
+                                         ground_truth, top=args.top, max_q=args.max_q, figures=figures,
+                                         variants=variants, variant_truth=variant_truth,
+                                         n_variants=args.n_variants))
+
+
+def _plot_summary_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("table", help="auc_table.tsv written by 'deepmotif summarize'")
+    p.add_argument("--scatter", required=True, help="output figure: one point per TF, --x vs --y")
+    p.add_argument("--box", required=True, help="output figure: one box per architecture")
+    p.add_argument("--x", required=True, help="architecture on the scatter's horizontal axis")
+    p.add_argument("--y", required=True, help="architecture on the scatter's vertical axis")
+    p.add_argument("--metric", default="test_auroc", choices=["test_auroc", "test_auprc"])
+
+
+@command("plot-summary", "figures of the AUC table: architecture scatter and box plot")(_plot_summary_args)
+def run_plot_summary(args: argparse.Namespace) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    from deepmotif.data.io import atomic_path
+    from deepmotif.report.plots import plot_auc_box, plot_auc_scatter
+
+    table = pd.read_csv(args.table, sep="\t", dtype={"tf": str})
+    archs = list(dict.fromkeys(table["arch"]))
+    for name in (args.x, args.y):
+        if name not in archs:
+            raise InputError(f"{args.table}: no architecture {name!r} (it has {', '.join(archs)}); "
+                             "choose --x/--y among them")
+    for path, draw in ((args.scatter, lambda ax: plot_auc_scatter(table, args.x, args.y, args.metric, ax)),
+                       (args.box, lambda ax: plot_auc_box(table, args.metric, ax=ax))):
+        fig, ax = plt.subplots(figsize=(5, 5) if path == args.scatter else (1.2 * len(archs) + 2, 4))
+        draw(ax)
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png")
+        plt.close(fig)
+    log.info("%s: %s and %s", args.table, args.scatter, args.box)
