@@ -22,7 +22,7 @@ affordable ``n_null``). p-values are corrected for the number of arrangements by
 (``q_value``, :func:`deepmotif.interpret.motifs.benjamini_hochberg`).
 
 All forward passes of an arrangement (backgrounds × gaps × {A, B, A+B, shuffled B, A + shuffled B})
-go through :func:`deepmotif.models.predict.predict_logits` in one call.
+go through :func:`deepmotif.models.inference.predict_logits` in one call.
 """
 
 from __future__ import annotations
@@ -80,7 +80,7 @@ def resolve_motif(spec: str, source: str = "given") -> PairMotif:
     """
     spec = spec.strip()
     if JASPAR_ID.fullmatch(spec):
-        from deepmotif.data.simulate import fetch_jaspar_motif
+        from deepmotif.simulation.genome import fetch_jaspar_motif
 
         motif = fetch_jaspar_motif(spec)
         return PairMotif(f"{motif.name} ({spec})", consensus(motif.pwm), source)
@@ -250,7 +250,7 @@ def arrangement_logits(
     batch_size: int = 1024,
 ) -> dict[str, np.ndarray]:
     """Logits of A, B, A+B and of shuffled B, A + shuffled B at every gap of one arrangement, in one
-    call of :func:`~deepmotif.models.predict.predict_logits`.
+    call of :func:`~deepmotif.models.inference.predict_logits`.
 
     Parameters
     ----------
@@ -264,7 +264,7 @@ def arrangement_logits(
     """
     import torch
 
-    from deepmotif.models.predict import predict_logits
+    from deepmotif.models.inference import predict_logits
 
     order, strand_a, strand_b = arrangement
     n, n_null = len(X_bg), len(B_null)
@@ -354,7 +354,7 @@ def cooperativity(
     import torch
 
     from deepmotif.interpret.motifs import benjamini_hochberg
-    from deepmotif.models.predict import predict_logits
+    from deepmotif.models.inference import predict_logits
 
     X_bg = torch.as_tensor(X_bg, dtype=torch.int8)
     n, length = len(X_bg), X_bg.shape[-1]
