@@ -19,7 +19,10 @@ is compared with the shuffles' means (:func:`shuffle_test`): a Student t predict
 ``p_value``, and the permutation rank of B among its shuffles ``p_rank`` is given beside it (that one
 cannot go below ``1 / (n_null + 1)``, so it could never pass a correction for 84 arrangements at an
 affordable ``n_null``). p-values are corrected for the number of arrangements by Benjamini–Hochberg
-(``q_value``, :func:`deepmotif.interpret.motifs.benjamini_hochberg`).
+(``q_value``, :func:`deepmotif.interpret.motifs.benjamini_hochberg`). An arrangement is ``significant``
+when ``q_value < max_q`` and ``|interaction| >= min_interaction``: shuffles of B have no effect of their
+own, so a model that saturates (B adds less on top of A than alone; max pooling does this) gives B a small
+negative interaction that its shuffles cannot have; the floor keeps those fractions of a logit out.
 
 All forward passes of an arrangement (backgrounds × gaps × {A, B, A+B, shuffled B, A + shuffled B})
 go through :func:`deepmotif.models.inference.predict_logits` in one call.
@@ -50,7 +53,7 @@ ARRANGEMENTS: tuple[tuple[str, str, str], ...] = (("AB", "+", "+"), ("BA", "+", 
 COLUMNS = ["motif_a", "motif_b", "seq_a", "seq_b", "arrangement", "order", "strand_a", "strand_b", "spacing",
            "n_backgrounds", "background", "effect_a", "effect_a_sd", "effect_b", "effect_b_sd", "effect_ab",
            "effect_ab_sd", "interaction", "interaction_sd", "null_mean", "null_sd", "null_low", "null_high",
-           "p_rank", "p_value", "q_value"]
+           "p_rank", "p_value", "q_value", "significant"]
 JASPAR_ID = re.compile(r"M[A-Z]\d{4}\.\d+")
 SEQUENCE = re.compile(r"[ACGT]+")
 
@@ -323,6 +326,8 @@ def cooperativity(
     motif_b: PairMotif,
     max_spacing: int = 20,
     n_null: int = 8,
+    max_q: float = 0.05,
+    min_interaction: float = 1.0,
     seed: int = 0,
     batch_size: int = 1024,
 ) -> pd.DataFrame:
@@ -340,6 +345,9 @@ def cooperativity(
         Gaps ``0..max_spacing`` bp. Default 20.
     n_null: int, optional
         Shuffles of B, each inserted into every background (:func:`shuffle_test`). Default 8.
+    max_q, min_interaction: float, optional
+        An arrangement is ``significant`` when ``q_value < max_q`` and ``|interaction| >= min_interaction``
+        (logit). Defaults 0.05 and 1.0.
     seed: int, optional
         Seed of the shuffles. Default 0.
     batch_size: int, optional
@@ -387,22 +395,33 @@ def cooperativity(
     for key in ("null_mean", "null_sd", "null_low", "null_high", "p_rank", "p_value"):
         table[key] = test[key]
     table["q_value"] = benjamini_hochberg(table["p_value"].to_numpy())
+    table["significant"] = (table["q_value"] < max_q) & (table["interaction"].abs() >= min_interaction)
     return table
 
 
-def strongest_interaction(table: pd.DataFrame, max_q: float = 0.05) -> dict:
-    """The arrangement with the largest |interaction| among those with ``q_value < max_q`` (else overall).
+def strongest_interaction(table: pd.DataFrame) -> dict:
+    """The ``significant`` arrangement with the largest |interaction| (if none is, the largest overall).
 
     Returns
     -------
     dict
-        ``arrangement order strand_a strand_b spacing interaction q_value significant`` (empty for an empty table).
+        ``motif_a motif_b arrangement order strand_a strand_b spacing interaction q_value significant``
+        (empty for an empty table).
     """
     if table.empty:
         return {}
-    significant = table[table["q_value"] < max_q]
+    significant = table[table["significant"].astype(bool)]
     pool = significant if len(significant) else table
     row = pool.loc[pool["interaction"].abs().idxmax()]
     keys = ("motif_a", "motif_b", "arrangement", "order", "strand_a", "strand_b", "spacing", "interaction", "q_value")
     return {**{k: row[k].item() if hasattr(row[k], "item") else row[k] for k in keys},
             "significant": bool(len(significant))}
+
+
+def describe_interaction(strongest: dict) -> str:
+    """One line for the index: ``B+ A+, gap 5 bp: -7.65 (q 0.0068)``, ``n.s.`` when nothing is significant."""
+    if not strongest:
+        return ""
+    text = (f"{strongest['arrangement']}, gap {strongest['spacing']} bp: {strongest['interaction']:+.2f} "
+            f"(q {strongest['q_value']:.2g})")
+    return text if strongest["significant"] else f"none ({text}, n.s.)"

@@ -16,11 +16,11 @@ from deepmotif.report.figures import new_figure, set_margins
 COLOURS = {"A+ B+": "#1d3557", "B+ A+": "#e63946", "A+ B-": "#2a9d8f", "A- B+": "#f4a261"}
 
 
-def plot_cooperativity(table: pd.DataFrame, ax: Axes | None = None, max_q: float = 0.05) -> Axes:
+def plot_cooperativity(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     """Interaction (logit) against gap, one line per arrangement with its null band and its spread.
 
     Lines: the mean interaction over backgrounds, ± one standard deviation shaded; dotted: the 95 %
-    prediction interval of the shuffled-B null; filled markers: ``q_value < max_q``.
+    prediction interval of the shuffled-B null; filled markers: ``significant`` arrangements.
 
     Parameters
     ----------
@@ -28,8 +28,6 @@ def plot_cooperativity(table: pd.DataFrame, ax: Axes | None = None, max_q: float
         :data:`deepmotif.interpret.cooperativity.COLUMNS`.
     ax: matplotlib.axes.Axes or None, optional
         Drawn on a new figure when None. Default None.
-    max_q: float, optional
-        Markers of significant arrangements. Default 0.05.
 
     Returns
     -------
@@ -45,7 +43,7 @@ def plot_cooperativity(table: pd.DataFrame, ax: Axes | None = None, max_q: float
         ax.fill_between(x, y - sd, y + sd, color=colour, alpha=0.12, lw=0)
         ax.plot(x, rows["null_low"], color=colour, lw=0.7, ls=":")
         ax.plot(x, rows["null_high"], color=colour, lw=0.7, ls=":")
-        hit = rows["q_value"].to_numpy() < max_q
+        hit = rows["significant"].to_numpy(dtype=bool)
         ax.scatter(x[hit], y[hit], color=colour, s=18, zorder=3)
     ax.axhline(0, color="#999999", lw=0.6)
     ax.set_xlabel("gap between the motifs (bp)")
@@ -73,7 +71,7 @@ def plot_single_effects(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def cooperativity_figure(table: pd.DataFrame, title: str = "", max_q: float = 0.05) -> Figure:
+def cooperativity_figure(table: pd.DataFrame, title: str = "") -> Figure:
     """Interaction against gap (top) above the single motifs' effects (bottom), one model."""
     fig = new_figure((6.5, 4.6))
     top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
@@ -81,7 +79,7 @@ def cooperativity_figure(table: pd.DataFrame, title: str = "", max_q: float = 0.
     if table.empty:
         top.text(0.5, 0.5, "no cooperativity table", ha="center", va="center")
         return fig
-    plot_cooperativity(table, ax=top, max_q=max_q)
+    plot_cooperativity(table, ax=top)
     plot_single_effects(table, ax=bottom)
     top.set_xlabel("")
     top.set_xticks(np.arange(0, int(table["spacing"].max()) + 1, 5))
