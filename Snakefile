@@ -13,6 +13,7 @@ include: "workflow/rules/cluster.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/cooperativity.smk"
 include: "workflow/rules/variants.smk"  # before report.smk: the dashboards take its input functions
 include: "workflow/rules/report.smk"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import bool_arg, command
+from deepmotif.cli import bool_arg, command, json_arg, split_list
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -220,3 +220,76 @@ def run_modisco(args: argparse.Namespace) -> None:
     log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
              args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
              args.max_q, os.fspath(args.output))
+
+
+COOPERATIVITY_SETTINGS = ("motifs", "n_backgrounds", "n_null", "max_spacing", "max_q", "min_interaction", "seed")
+
+
+def _cooperativity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split): backgrounds are shuffles of its test negatives")
+    p.add_argument("-o", "--output", required=True, help="output TSV: one row per arrangement and gap")
+    p.add_argument("--figure", help="output PNG: interaction against gap, one line per arrangement")
+    p.add_argument("--tf", default="", help="TF name (a column of the TSV, the figure's title)")
+    p.add_argument("--arch", default="", help="architecture name (a column of the TSV, the figure's title)")
+    p.add_argument("--modisco-patterns", help="the model's modisco_patterns.tsv (default motif pair)")
+    p.add_argument("--jaspar-matches", help="the model's jaspar_matches.tsv (default pair without MoDISco matches)")
+    p.add_argument("--sheet-motifs", type=split_list, default=[],
+                   help="the sheet's motifs of the TF, comma-separated JASPAR ids (the last fallback)")
+    p.add_argument("--match-max-q", type=float, help="q-value below which a learned motif's JASPAR hit counts "
+                                                     "(default: the schema's interpret.jaspar.max_q)")
+    p.add_argument("--threads", type=int, default=1)
+    settings = p.add_argument_group("settings (config section interpret.cooperativity; defaults from the schema)")
+    settings.add_argument("--settings", type=json_arg, default={}, help="the section as a JSON object")
+    settings.add_argument("--motifs", type=split_list, help="A,B: JASPAR ids with version or sequences")
+    settings.add_argument("--n-backgrounds", type=int)
+    settings.add_argument("--n-null", type=int, help="shuffles of B (the null)")
+    settings.add_argument("--max-spacing", type=int, help="gaps 0..max_spacing bp")
+    settings.add_argument("--max-q", type=float, help="BH q-value below which an interaction can be significant")
+    settings.add_argument("--min-interaction", type=float, help="smallest |interaction| (logit) called significant")
+    settings.add_argument("--seed", type=int)
+
+
+@command("cooperativity", "in-silico spacing and orientation experiments: two motifs in shuffled backgrounds, "
+                          "their interaction in every arrangement against shuffles of the second")(_cooperativity_args)
+def run_cooperativity(args: argparse.Namespace) -> None:
+    import time
+
+    import pandas as pd
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.io import atomic_path
+    from deepmotif.interpret import cooperativity as co
+    from deepmotif.models.inference import load_network
+    from deepmotif.plan.config import schema_default
+
+    defaults = {key: schema_default(f"interpret.cooperativity.{key}") for key in COOPERATIVITY_SETTINGS}
+    unknown = set(args.settings) - set(defaults) - {"enabled"}
+    if unknown:
+        raise InputError(f"--settings: unknown keys {sorted(unknown)}; known: {', '.join(COOPERATIVITY_SETTINGS)}")
+    given = {key: getattr(args, key) for key in COOPERATIVITY_SETTINGS if getattr(args, key) is not None}
+    values = {**defaults, **{k: v for k, v in args.settings.items() if k != "enabled"}, **given}
+    settings = co.CooperativitySettings(**{**values, "motifs": tuple(values["motifs"])})
+    torch.set_num_threads(args.threads)
+    patterns = (pd.read_csv(args.modisco_patterns, sep="\t", dtype={"match_id": str, "sub_matches": str},
+                            keep_default_na=False, na_values={"match_q": [""]}) if args.modisco_patterns else None)
+    matches = pd.read_csv(args.jaspar_matches, sep="\t") if args.jaspar_matches else None
+    match_max_q = args.match_max_q if args.match_max_q is not None else schema_default("interpret.jaspar.max_q")
+    start = time.perf_counter()
+    table = co.measure_model(load_network(args.model), read_dataset(args.sequences), settings, patterns, matches,
+                             args.sheet_motifs, match_max_q)
+    seconds = time.perf_counter() - start
+    table.insert(0, "arch", args.arch)
+    table.insert(0, "tf", args.tf)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.5g")
+    if args.figure:
+        from deepmotif.report.cooperativity_figures import cooperativity_figure
+        from deepmotif.report.figures import save_figure
+
+        title = " ".join(filter(None, (args.tf, args.arch, f"A = {table['motif_a'].iloc[0]}",
+                                       f"B = {table['motif_b'].iloc[0]}")))
+        save_figure(cooperativity_figure(table, title), args.figure)
+    log.info("%s: %d arrangements in %.1f s; strongest: %s -> %s", args.model, len(table), seconds,
+             co.describe_interaction(co.strongest_interaction(table)), args.output)

@@ -30,6 +30,22 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
 
 
+def _summarize_cooperativity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tables", nargs="+", help="cooperativity.tsv of every TF and architecture")
+    p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
+
+
+@command("summarize-cooperativity", "the strongest motif interaction of every model in one table")(
+    _summarize_cooperativity_args)
+def run_summarize_cooperativity(args: argparse.Namespace) -> None:
+    from deepmotif.data.io import atomic_path
+    from deepmotif.interpret.cooperativity import read_table, summarize
+
+    table = summarize([read_table(p) for p in args.tables])
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+
+
 MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
                "class_meme", "filter_meme", "filter_table", "matches")
 MODISCO_FILES = ("modisco", "modisco_patterns", "modisco_distances")

@@ -50,12 +50,25 @@ log = logging.getLogger(__name__)
 # (order, strand of A, strand of B): every arrangement of two motifs up to the reverse complement
 ARRANGEMENTS: tuple[tuple[str, str, str], ...] = (("AB", "+", "+"), ("BA", "+", "+"), ("AB", "+", "-"),
                                                   ("AB", "-", "+"))
-COLUMNS = ["motif_a", "motif_b", "seq_a", "seq_b", "arrangement", "order", "strand_a", "strand_b", "spacing",
+COLUMNS = ["motif_a", "motif_b", "seq_a", "seq_b", "source_a", "source_b", "arrangement", "order", "strand_a", "strand_b", "spacing",
            "n_backgrounds", "background", "effect_a", "effect_a_sd", "effect_b", "effect_b_sd", "effect_ab",
            "effect_ab_sd", "interaction", "interaction_sd", "null_mean", "null_sd", "null_low", "null_high",
            "p_rank", "p_value", "q_value", "significant"]
 JASPAR_ID = re.compile(r"M[A-Z]\d{4}\.\d+")
 SEQUENCE = re.compile(r"[ACGT]+")
+
+
+@dataclass(frozen=True)
+class CooperativitySettings:
+    """Config section ``interpret.cooperativity`` (defaults in the schema only)."""
+
+    motifs: tuple[str, ...]
+    n_backgrounds: int
+    n_null: int
+    max_spacing: int
+    max_q: float
+    min_interaction: float
+    seed: int
 
 
 @dataclass(frozen=True)
@@ -387,7 +400,7 @@ def cooperativity(
         label = f"A{strand_a} B{strand_b}" if order == "AB" else f"B{strand_b} A{strand_a}"
         for s, gap in enumerate(spacings):
             effects = [y[w][s] - bg for w in ("a", "b", "ab")]
-            rows.append([motif_a.name, motif_b.name, motif_a.seq, motif_b.seq, label, order, strand_a, strand_b, gap,
+            rows.append([motif_a.name, motif_b.name, motif_a.seq, motif_b.seq, motif_a.source, motif_b.source, label, order, strand_a, strand_b, gap,
                          n, float(bg.mean()), *(v for e in effects for v in (e.mean(), e.std(ddof=1))),
                          inter[s].mean(), inter[s].std(ddof=1)])
     table = pd.DataFrame(rows, columns=COLUMNS[:COLUMNS.index("null_mean")])
@@ -425,3 +438,82 @@ def describe_interaction(strongest: dict) -> str:
     text = (f"{strongest['arrangement']}, gap {strongest['spacing']} bp: {strongest['interaction']:+.2f} "
             f"(q {strongest['q_value']:.2g})")
     return text if strongest["significant"] else f"none ({text}, n.s.)"
+
+
+def measure_model(
+    model: nn.Module,
+    sequences: pd.DataFrame,
+    settings: CooperativitySettings,
+    modisco_patterns: pd.DataFrame | None = None,
+    jaspar_matches: pd.DataFrame | None = None,
+    sheet_motifs: Sequence[str] = (),
+    match_max_q: float = 0.01,
+) -> pd.DataFrame:
+    """:func:`cooperativity` of one model with its motif pair (``settings.motifs``, else
+    :func:`default_motifs`) in backgrounds from its own data (:func:`background_sequences`).
+
+    Parameters
+    ----------
+    model: torch.nn.Module
+    sequences: pandas.DataFrame
+        The TF's ``sequences.tsv`` (``id seq label split``).
+    settings: CooperativitySettings
+    modisco_patterns, jaspar_matches: pandas.DataFrame or None, optional
+        The model's ``modisco_patterns.tsv`` and ``jaspar_matches.tsv``.
+    sheet_motifs: sequence of str, optional
+        The sheet's ``motifs`` of the TF.
+    match_max_q: float, optional
+        q-value below which a learned motif's JASPAR hit counts. Default 0.01.
+    """
+    if settings.motifs:
+        if len(settings.motifs) != 2:
+            raise InputError(f"motifs: give two (JASPAR ids or sequences), got {list(settings.motifs)}")
+        motif_a, motif_b = (resolve_motif(m) for m in settings.motifs)
+    else:
+        motif_a, motif_b = default_motifs(modisco_patterns, jaspar_matches, sheet_motifs, match_max_q)
+    X_bg = background_sequences(sequences, settings.n_backgrounds, settings.seed)
+    log.info("cooperativity of %s and %s: %d backgrounds, gaps 0..%d, %d shuffles of B", motif_a.name, motif_b.name,
+             len(X_bg), settings.max_spacing, settings.n_null)
+    return cooperativity(model, X_bg, motif_a, motif_b, settings.max_spacing, settings.n_null, settings.max_q,
+                         settings.min_interaction, settings.seed)
+
+
+SUMMARY_COLUMNS = ["tf", "arch", "motif_a", "motif_b", "n_significant", "arrangement", "spacing", "interaction",
+                   "q_value", "significant", "strongest"]
+
+
+def summarize(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """One row per model (``tf arch`` of each table): its strongest interaction
+    (:func:`strongest_interaction`), how many arrangements are significant, and the index's text.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`SUMMARY_COLUMNS`.
+    """
+    rows = []
+    for table in tables:
+        if table.empty:
+            continue
+        top = strongest_interaction(table)
+        rows.append([table["tf"].iloc[0], table["arch"].iloc[0], top["motif_a"], top["motif_b"],
+                     int(table["significant"].astype(bool).sum()), top["arrangement"], top["spacing"],
+                     top["interaction"], top["q_value"], top["significant"], describe_interaction(top)])
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+def read_table(path: str) -> pd.DataFrame:
+    """A ``cooperativity.tsv`` of ``deepmotif cooperativity``.
+
+    Raises
+    ------
+    InputError
+        When a column of :data:`COLUMNS` (or ``tf``, ``arch``) is missing.
+    """
+    table = pd.read_csv(path, sep="\t", dtype={"tf": str, "arch": str, "motif_a": str, "motif_b": str},
+                        keep_default_na=False, na_values={c: [""] for c in COLUMNS if c.startswith(("p_", "q_"))})
+    missing = [c for c in ("tf", "arch", *COLUMNS) if c not in table.columns]
+    if missing:
+        raise InputError(f"{path}: missing columns {missing}; expected the table of deepmotif cooperativity")
+    table["significant"] = table["significant"].astype(str).str.lower() == "true"
+    return table

@@ -365,6 +365,26 @@ class Plan:
         tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
 
+    @property
+    def cooperativity(self) -> dict[str, Any]:
+        """Config section ``interpret.cooperativity``."""
+        return self.interpret["cooperativity"]
+
+    def cooperativity_files(self, tfs: Iterable[str]) -> list[str]:
+        """Every model's ``cooperativity.tsv`` (none when ``interpret.cooperativity.enabled`` is false)."""
+        if not self.cooperativity["enabled"]:
+            return []
+        return [f"results/{tf}/{arch}/cooperativity.tsv" for tf in tfs for arch in self.archs]
+
+    def cooperativity_settings(self) -> dict[str, Any]:
+        """What ``deepmotif cooperativity --settings`` gets: the section without ``enabled``."""
+        return {k: v for k, v in self.cooperativity.items() if k != "enabled"}
+
+    def sheet_motifs(self, tf: str) -> str:
+        """The sheet's ``motifs`` of a TF (comma-separated JASPAR ids), or ""."""
+        value = self.value(tf, "motifs")
+        return "" if value is None else str(value)
+
     def dashboard_inputs(self, tf: str) -> dict[str, Any]:
         """Files of a TF's dashboard."""
         inputs = {
@@ -412,6 +432,7 @@ class Plan:
             *[f"results/{tf}/dashboard.html" for tf in tfs],
             "results/index.html",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
+            *(["results/summary/cooperativity.tsv"] if self.cooperativity["enabled"] else []),
         ]
 
 
