@@ -151,7 +151,7 @@ def _train_grammar_cnn(root, negatives: str):
     params = {"preset": "small", "lr": 3e-3, "lr_halve_every": 0, "batch_size": 32, "max_epochs": 10,
               "patience": 10, "rc_augment": False}
     metrics = train_model(path, "cnn", root / negatives, params, threads=1, tf=negatives)
-    return load_network(root / negatives / "model.ckpt"), data, metrics["test_auroc"]
+    return load_network(root / negatives / "model.ckpt"), data, metrics["test_auroc"], root
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +162,7 @@ def grammar_models(tmp_path_factory):
 
 @pytest.mark.slow
 def test_grammar_order_model_interacts_at_the_planted_gap_and_order(grammar_models):
-    net, data, auroc = grammar_models["order"]
+    net, data, auroc, _ = grammar_models["order"]
     assert auroc > 0.95  # only the order separates the classes: the model learnt it
     X = co.background_sequences(data, 16, seed=0)
     table = co.cooperativity(net, X, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ), max_spacing=20)
@@ -177,8 +177,37 @@ def test_grammar_order_model_interacts_at_the_planted_gap_and_order(grammar_mode
 
 @pytest.mark.slow
 def test_shuffle_control_model_stays_within_the_null(grammar_models):
-    net, data, auroc = grammar_models["shuffle"]
+    net, data, auroc, _ = grammar_models["shuffle"]
     assert auroc > 0.95  # one motif suffices
     X = co.background_sequences(data, 16, seed=0)
     table = co.cooperativity(net, X, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ), max_spacing=20)
     assert not table["significant"].any() and table["interaction"].abs().max() < 1.0
+
+
+@pytest.mark.slow
+def test_cooperativity_command_table_figure_summary_and_index(grammar_models, tmp_path):
+    from deepmotif.cli import main
+    from deepmotif.interpret.cooperativity import SUMMARY_COLUMNS, read_table
+    from deepmotif.report.dashboard import render_index
+
+    root = grammar_models["order"][3]
+    out, figure, summary = tmp_path / "cooperativity.tsv", tmp_path / "figure.png", tmp_path / "summary.tsv"
+    settings = '{"motifs": ["%s", "%s"], "n_backgrounds": 8, "max_spacing": 10}' % (A_SEQ, B_SEQ)
+    assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
+                 "--figure", str(figure), "--tf", "order", "--arch", "cnn", "--settings", settings,
+                 "--n-null", "4"]) == 0
+    table = read_table(out)
+    assert len(table) == 4 * 11 and (table["n_backgrounds"] == 8).all() and set(table["tf"]) == {"order"}
+    assert (table["source_a"] == "given").all() and figure.read_bytes()[:4] == b"\x89PNG"
+    assert main(["summarize-cooperativity", str(out), "-o", str(summary)]) == 0
+    rows = pd.read_csv(summary, sep="\t", keep_default_na=False)
+    assert list(rows.columns) == SUMMARY_COLUMNS
+    assert "B+ A+, gap 5 bp: -" in rows["strongest"].iloc[0]  # with 4 shuffles of B the q-value may not pass
+    html = render_index(pd.DataFrame({"tf": ["order"], "arch": ["cnn"], "test_auroc": [0.99], "test_auprc": [0.99]}),
+                        {"order": "order/dashboard.html"}, top=10, max_q=0.01, cooperativity=rows)
+    assert "Motif dependencies" in html and rows["strongest"].iloc[0] in html
+    # a key the section does not have, and a pair that is not two motifs: one line, status 2
+    assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
+                 "--settings", '{"n_shuffles": 3}']) == 2
+    assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
+                 "--motifs", "MA0035.4"]) == 2

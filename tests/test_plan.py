@@ -328,7 +328,26 @@ def test_interpretation_plan(tmp_path):
     assert "results/X/rnn/metrics.json" in outputs and "results/summary/ground_truth.tsv" in outputs
     args = plan.dashboard_args(plan.dashboard_inputs("A"))
     assert args[:3] == ["--metrics", "rnn=results/A/rnn/metrics.json", "cnn=results/A/cnn/metrics.json"]
-    assert args[-2:] == ["--temporal", "results/A/figures/temporal"]
+    assert args[args.index("--temporal") + 1] == "results/A/figures/temporal"
+    assert args[args.index("--cooperativity") + 1:][:2] == ["rnn=results/A/rnn/cooperativity.tsv",
+                                                           "cnn=results/A/cnn/cooperativity.tsv"]
+    assert "cnn=results/A/figures/cooperativity/cnn.png" in args
+
+
+def test_cooperativity_plan(tmp_path):
+    sheet = "tf|source|motifs|description\nA|simulated|MA0091.1,MA0035.4|-\n"
+    plan = make_plan(tmp_path, sheet, architectures=["cnn"])
+    assert plan.cooperativity_files(["A"]) == ["results/A/cnn/cooperativity.tsv"]
+    assert "results/summary/cooperativity.tsv" in plan.final_outputs(["A"])
+    assert plan.sheet_motifs("A") == "MA0091.1,MA0035.4" and plan.sheet_motifs("X") == ""
+    assert plan.cooperativity_settings() == {key: schema_default(f"interpret.cooperativity.{key}") for key in
+                                             ("motifs", "n_backgrounds", "n_null", "max_spacing", "max_q",
+                                              "min_interaction", "seed")}
+    (tmp_path / "off").mkdir()
+    off = make_plan(tmp_path / "off", sheet, architectures=["cnn"], interpret={"cooperativity": {"enabled": False}})
+    assert off.cooperativity_files(["A"]) == [] and off.cooperativity_summary() == []
+    assert "--cooperativity" not in off.dashboard_args(off.dashboard_inputs("A"))
+    assert not any("cooperativity" in path for path in off.final_outputs(["A"]))
 
 
 # --- Snakemake: building the DAG imports no torch ----------------------------------------------------

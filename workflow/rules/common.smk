@@ -98,6 +98,18 @@ def cooperativity_files(wildcards=None):
     return PLAN.cooperativity_files(all_tfs())
 
 
+def cooperativity_dashboard_inputs(wildcards):
+    return PLAN.cooperativity_dashboard_inputs(wildcards.tf)
+
+
+def cooperativity_dashboard_args(wildcards, input):
+    return " ".join(map(shlex.quote, PLAN.cooperativity_dashboard_args(dict(input.items()))))
+
+
+def cooperativity_index_args(wildcards, input):
+    return f"--cooperativity={shlex.quote(input.cooperativity[0])}" if input.cooperativity else ""
+
+
 def dashboard_files(wildcards=None):
     return [f"results/{tf}/dashboard.html" for tf in all_tfs()]
 

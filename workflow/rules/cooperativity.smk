@@ -2,6 +2,7 @@
 # cooperativity, README "Motif dependencies"). One job per (TF, architecture) loads the model once and inserts
 # its two motifs (config interpret.cooperativity.motifs, else the model's MoDISco / JASPAR matches, else the
 # sheet's motifs) into shuffled backgrounds in every arrangement; a summary row per model feeds the index.
+# Its input functions are in common.smk.
 
 
 rule measure_cooperativity:

@@ -69,6 +69,7 @@ rule build_dashboard:
     input:
         unpack(planted_inputs),
         unpack(variant_dashboard_inputs),  # variants.smk
+        unpack(cooperativity_dashboard_inputs),  # cooperativity.smk
         **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
     output:
@@ -156,8 +157,10 @@ rule build_dashboard:
         top=INTERPRET["ground_truth"]["top"],
         pass_rate=INTERPRET["ground_truth"]["pass_rate"],
         variants=variant_dashboard_args,  # variants.smk
+        cooperativity=cooperativity_dashboard_args,  # cooperativity.smk
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
+        " {params.cooperativity}"
         " {params.planted} --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
         " --n-restarts={params.n_restarts} --max-q={params.max_q} --top={params.top}"
         " --pass-rate={params.pass_rate} --settings={params.settings:q}"
@@ -192,6 +195,7 @@ rule build_index:
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
+        cooperativity=PLAN.cooperativity_summary(),
     output:
         report("results/index.html", caption="../report/index.rst", category="Summary"),
     log:
@@ -207,7 +211,9 @@ rule build_index:
         top=INTERPRET["ground_truth"]["top"],
         max_q=INTERPRET["jaspar"]["max_q"],
         variants=variant_index_args,  # variants.smk
+        cooperativity=cooperativity_index_args,  # cooperativity.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
-        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"
+        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} {params.cooperativity}"
+        " -o {output:q} 2> {log:q}"

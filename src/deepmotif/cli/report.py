@@ -63,6 +63,10 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     for name in MODISCO_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
                             help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
+    inputs.add_argument("--cooperativity", nargs="*", type=key_path, default=[], metavar="ARCH=TSV",
+                        help="motif dependencies: cooperativity.tsv per architecture (deepmotif cooperativity)")
+    inputs.add_argument("--cooperativity-figures", nargs="*", type=key_path, default=[], metavar="ARCH=PNG",
+                        help="motif dependencies: the figure per architecture (deepmotif cooperativity --figure)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
     variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
@@ -134,9 +138,16 @@ def run_dashboard(args: argparse.Namespace) -> None:
             raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
                              f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
+    cooperativity = None
+    if args.cooperativity:
+        from deepmotif.report.tf_report import cooperativity_rows
+
+        section = args.settings.get("cooperativity", {})
+        cooperativity = cooperativity_rows(dict(args.cooperativity), dict(args.cooperativity_figures),
+                                           section.get("max_q"), section.get("min_interaction"))
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants)
+                    variants=variants, cooperativity=cooperativity)
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -150,6 +161,7 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
     p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
+    p.add_argument("--cooperativity", help="results/summary/cooperativity.tsv (deepmotif summarize-cooperativity)")
     p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
     p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
     p.add_argument("-o", "--output", required=True, help="output HTML")
@@ -171,10 +183,12 @@ def run_index(args: argparse.Namespace) -> None:
                 if args.variants else None)
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    cooperativity = (pd.read_csv(args.cooperativity, sep="\t", dtype={"tf": str, "arch": str}, keep_default_na=False)
+                     if args.cooperativity else None)
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.top, max_q=args.max_q, figures=figures,
                                          variants=variants, variant_truth=variant_truth,
-                                         n_variants=args.n_variants))
+                                         n_variants=args.n_variants, cooperativity=cooperativity))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:

@@ -380,6 +380,25 @@ class Plan:
         """What ``deepmotif cooperativity --settings`` gets: the section without ``enabled``."""
         return {k: v for k, v in self.cooperativity.items() if k != "enabled"}
 
+    def cooperativity_dashboard_inputs(self, tf: str) -> dict[str, list[str]]:
+        """Every model's ``cooperativity.tsv`` and figure for a TF's dashboard (none when switched off)."""
+        if not self.cooperativity["enabled"]:
+            return {}
+        return {"cooperativity": self.cooperativity_files([tf]),
+                "cooperativity_figures": [f"results/{tf}/figures/cooperativity/{arch}.png" for arch in self.archs]}
+
+    def cooperativity_dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--cooperativity`` and ``--cooperativity-figures`` of ``deepmotif dashboard`` (ARCH=PATH each)."""
+        args = []
+        for name in ("cooperativity", "cooperativity_figures"):
+            if len(inputs.get(name, ())):
+                args += [f"--{name.replace('_', '-')}", *pairs(self.archs, inputs[name])]
+        return args
+
+    def cooperativity_summary(self) -> list[str]:
+        """``results/summary/cooperativity.tsv`` for the index (none when switched off)."""
+        return ["results/summary/cooperativity.tsv"] if self.cooperativity["enabled"] else []
+
     def sheet_motifs(self, tf: str) -> str:
         """The sheet's ``motifs`` of a TF (comma-separated JASPAR ids), or ""."""
         value = self.value(tf, "motifs")
@@ -399,6 +418,7 @@ class Plan:
         }
         if self.temporal_archs:
             inputs["temporal"] = f"results/{tf}/figures/temporal"
+        inputs.update(self.cooperativity_dashboard_inputs(tf))
         return inputs
 
     def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
@@ -407,7 +427,7 @@ class Plan:
                 "--motifs", *pairs(self.archs, inputs["motifs"]), "--ground-truth", *inputs["ground_truth"]]
         if "temporal" in inputs:
             args += ["--temporal", inputs["temporal"]]
-        return args
+        return args + self.cooperativity_dashboard_args(inputs)
 
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
@@ -415,7 +435,7 @@ class Plan:
 
     def interpret_settings(self) -> dict[str, Any]:
         """Interpretation settings printed in the dashboards' footers."""
-        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar", "modisco")
+        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar", "modisco", "cooperativity")
         return {k: self.interpret[k] for k in keys}
 
     def summary_axes(self) -> tuple[str, str]:
@@ -432,7 +452,7 @@ class Plan:
             *[f"results/{tf}/dashboard.html" for tf in tfs],
             "results/index.html",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
-            *(["results/summary/cooperativity.tsv"] if self.cooperativity["enabled"] else []),
+            *self.cooperativity_summary(),
         ]
 
 

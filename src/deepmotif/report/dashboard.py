@@ -110,6 +110,7 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
 {% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
+{% if cooperativity %}<a href="#cooperativity">motif dependencies</a>{% endif %}
 {% if variants %}<a href="#variants">variants</a>{% endif %}</nav>
 </header>
 <main>
@@ -249,6 +250,28 @@ pairs in the same sequence (the learned arrangement; same pattern: two sites in 
 {% endfor %}
 </section>
 {% endif %}
+{% if cooperativity %}
+<section id="cooperativity">
+<h2>Motif dependencies</h2>
+<p class="how">Does the model read two motifs together? Motifs A and B are inserted into dinucleotide-shuffled
+backgrounds (the TF's own test negatives) at gaps of 0 to {{ cooperativity[0].max_spacing }} bp in four arrangements
+(A+ B+: A then B on one strand; B+ A+; A+ B- and A- B+: opposite strands). Interaction = logit(A+B) − logit(A) −
+logit(B) + logit(background): 0 when the model adds up the two motifs' effects, positive when the pair counts
+more than its parts (cooperation), negative when less (the second motif adds nothing once the first is there, or
+the arrangement is read as unbound). The null replaces B by shuffles of B; dotted lines are its 95 % interval, and
+an arrangement is significant (dots) when its Benjamini–Hochberg q over the arrangements is below
+{{ cooperativity[0].max_q }} and |interaction| ≥ {{ cooperativity[0].min_interaction }} logit.</p>
+<table><tr><th class="l">model</th><th class="l">A</th><th class="l">B</th><th>significant arrangements</th>
+<th class="l">strongest interaction (arrangement, gap, logit, q)</th></tr>
+{% for c in cooperativity %}<tr><td class="l">{{ c.arch }}</td><td class="l">{{ c.motif_a }} <small>({{ c.source_a }})</small></td>
+<td class="l">{{ c.motif_b }} <small>({{ c.source_b }})</small></td><td>{{ c.n_significant }} of {{ c.n_arrangements }}</td>
+<td class="l">{{ c.strongest }}</td></tr>
+{% endfor %}</table>
+<div class="grid">
+{% for c in cooperativity %}{% if c.figure %}<img src="{{ c.figure|uri }}" alt="motif dependencies of {{ c.arch }}">{% endif %}{% endfor %}
+</div>
+</section>
+{% endif %}
 {% if variants %}
 <section id="variants">
 <h2>Variants</h2>
@@ -350,6 +373,22 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 {% endfor %}
 </table>
 </section>
+{% if cooperativity is not none and cooperativity|length %}
+<section id="cooperativity">
+<h2>Motif dependencies: strongest interaction per model</h2>
+<p class="how">deepmotif cooperativity: two motifs inserted into shuffled backgrounds in four arrangements
+(A+ B+, B+ A+, A+ B-, A- B+) at every gap; the interaction (logit) of the significant arrangement with the largest
+|interaction| (Benjamini–Hochberg q over the arrangements, against shuffles of B), or "none" with the largest one.
+Details on each TF's dashboard.</p>
+<table>
+<tr><th class="l">TF</th>{% for arch in archs %}<th class="l">{{ arch }}: strongest interaction (arrangement, gap, q)</th>{% endfor %}</tr>
+{% for tf, row in cooperativity.items() %}
+<tr><td class="l"><a href="{{ hrefs.get(tf, '') }}#cooperativity">{{ tf }}</a></td>
+{% for arch in archs %}<td class="l">{{ row.get(arch, '') }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
 {% if figures %}
 <section id="comparison">
 <h2>Architectures compared across TFs</h2>
@@ -462,6 +501,7 @@ def render_dashboard(
     settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
     variants: Mapping[str, object] | None = None,
+    cooperativity: Sequence[Mapping[str, object]] = (),
 ) -> str:
     """The dashboard page of one TF as HTML text.
 
@@ -495,6 +535,9 @@ def render_dashboard(
     variants: mapping, optional
         The variants section: ``figures`` (folder of :func:`deepmotif.report.tf_report.variant_figures`),
         ``n_scored`` and ``top`` (rows of :func:`deepmotif.report.tf_report.variant_rows`); None: no section.
+    cooperativity: sequence of mapping, optional
+        The motif-dependency section, one row per architecture (:func:`deepmotif.report.tf_report.cooperativity_rows`);
+        empty: no section.
     """
     saliency = read_figure_index(saliency_dir)
     extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
@@ -536,6 +579,7 @@ def render_dashboard(
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
         variants=variants, variant_figures=variant_figures, variant_archs=variant_archs,
+        cooperativity=list(cooperativity),
     )
 
 
@@ -565,6 +609,7 @@ def render_index(
     variants: pd.DataFrame | None = None,
     variant_truth: pd.DataFrame | None = None,
     n_variants: int = 20,
+    cooperativity: pd.DataFrame | None = None,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
 
@@ -587,6 +632,8 @@ def render_index(
         ``results/summary/variants_ground_truth.tsv``.
     n_variants: int, optional
         Default 20.
+    cooperativity: pandas.DataFrame, optional
+        ``results/summary/cooperativity.tsv`` (:data:`deepmotif.interpret.cooperativity.SUMMARY_COLUMNS`).
     """
     archs = list(dict.fromkeys(auc_table["arch"]))
     tfs = []
@@ -598,10 +645,13 @@ def render_index(
         ground_truth = ground_truth.assign(n_planted=ground_truth["jaspar_planted"].fillna("").map(
             lambda s: len([p for p in str(s).split(",") if p])))
     variants_top = variants.head(n_variants).to_dict("records") if variants is not None else []
+    by_tf: dict[str, dict[str, str]] = {}
+    for row in (cooperativity.itertuples(index=False) if cooperativity is not None else ()):
+        by_tf.setdefault(row.tf, {})[row.arch] = row.strongest
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
                         hrefs=dict(dashboards), figures=dict(figures or {}), variants=variants,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
-                        variant_truth=variant_truth)
+                        variant_truth=variant_truth, cooperativity=by_tf if cooperativity is not None else None)
 
 
 def write_html(path: str | os.PathLike, html: str) -> None:
