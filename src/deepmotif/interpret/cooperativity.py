@@ -200,8 +200,12 @@ def shuffled_motifs(seq: str, n: int, seed: int = 0) -> torch.Tensor:
 
 
 def _reverse_complement(X: torch.Tensor) -> torch.Tensor:
-    """Reverse complement of one-hot ``X`` ``(n, 4, k)`` with rows A, C, G, T."""
-    return X.flip(1).flip(2)
+    """:func:`deepmotif.data.encoding.reverse_complement` of a tensor."""
+    import torch
+
+    from deepmotif.data.encoding import reverse_complement
+
+    return torch.from_numpy(reverse_complement(X.numpy()))
 
 
 def _onehot(seq: str) -> torch.Tensor:
