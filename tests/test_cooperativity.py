@@ -117,8 +117,10 @@ def test_default_motifs_prefer_modisco_then_learned_motifs_then_the_sheet():
     assert (a.source, b.source) == ("sheet", "sheet")
     a, b = co.default_motifs(patterns.iloc[[0]].assign(sub_matches=""), None, ["MA0091.2", "MA0035.4"])
     assert (a.name, b.name) == ("TAL1::TCF3 (MA0091.1)", "GATA1 (MA0035.4)")  # another version is the same motif
-    with pytest.raises(InputError, match="found 1 motif"):
-        co.default_motifs(None, matches.iloc[:0], ["MA0091.1"])
+    a, b = co.default_motifs(None, matches.iloc[:0], ["MA0139.1"])  # one motif: a homotypic pair
+    assert a == b and a.name == "CTCF (MA0139.1)"
+    with pytest.raises(InputError, match="found no motif"):
+        co.default_motifs(None, matches.iloc[:0], [])
 
 
 def test_motifs_too_wide_for_the_sequences_are_an_error(backgrounds):

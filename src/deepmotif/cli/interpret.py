@@ -288,7 +288,7 @@ def run_cooperativity(args: argparse.Namespace) -> None:
         from deepmotif.report.cooperativity_figures import cooperativity_figure
         from deepmotif.report.figures import save_figure
 
-        title = " ".join(filter(None, (args.tf, args.arch, f"A = {table['motif_a'].iloc[0]}",
+        title = " · ".join(filter(None, (args.tf, args.arch, f"A = {table['motif_a'].iloc[0]}",
                                        f"B = {table['motif_b'].iloc[0]}")))
         save_figure(cooperativity_figure(table, title), args.figure)
     log.info("%s: %d arrangements in %.1f s; strongest: %s -> %s", args.model, len(table), seconds,

@@ -133,12 +133,13 @@ def default_motifs(
     """The two motifs a model is asked about: the first two distinct JASPAR ids of, in turn, its
     MoDISco patterns (significant matches, most seqlets first), its learned motifs' significant JASPAR
     hits (smallest q first) and the sheet's ``motifs``; each inserted as the JASPAR consensus. Versions
-    of one matrix (``MA0091.1``, ``MA0091.2``) count as one motif.
+    of one matrix (``MA0091.1``, ``MA0091.2``) count as one motif; with only one motif found, B is a
+    second copy of A (a homotypic pair).
 
     Raises
     ------
     InputError
-        When fewer than two distinct motifs are found.
+        When no motif is found.
     """
     sources = [("modisco", _modisco_ids(modisco_patterns) if modisco_patterns is not None else []),
                ("jaspar_matches", _match_ids(jaspar_matches, max_q) if jaspar_matches is not None else []),
@@ -149,11 +150,14 @@ def default_motifs(
             base = motif_id.split(".")[0]  # MA0091.1 and MA0091.2 are one motif
             if len(chosen) < 2 and base not in {c.split(".")[0] for c in chosen}:
                 chosen[motif_id] = source
-    if len(chosen) < 2:
-        raise InputError(f"found {len(chosen)} motif(s) ({', '.join(chosen) or 'none'}) in the MoDISco patterns, "
-                         "JASPAR matches and the sheet; give two with --motifs A,B (JASPAR ids or sequences)")
-    a, b = (resolve_motif(motif_id, source) for motif_id, source in chosen.items())
-    return a, b
+    if not chosen:
+        raise InputError("found no motif in the MoDISco patterns, JASPAR matches or the sheet; give two with "
+                         "--motifs A,B (JASPAR ids or sequences)")
+    motifs = [resolve_motif(motif_id, source) for motif_id, source in chosen.items()]
+    if len(motifs) == 1:  # a TF of one motif: two copies of it (homotypic spacing)
+        log.info("one motif found (%s): measuring it against a second copy of itself", motifs[0].name)
+        motifs.append(motifs[0])
+    return motifs[0], motifs[1]
 
 
 def background_sequences(sequences: pd.DataFrame, n: int, seed: int = 0) -> torch.Tensor:
