@@ -106,6 +106,12 @@ def trained_tf() -> dict[str, Path]:
                                "matches": f["matches"], "ground-truth": f["ground_truth"], "modisco": f["modisco"],
                                "modisco-patterns": f["modisco_patterns"], "modisco-meme": f["modisco_meme"],
                                "modisco-distances": f["modisco_distances"]}))
+    f.update(cooperativity=out / "cooperativity.tsv", cooperativity_figure=root / TF / "figures" / "cooperativity.png",
+             cooperativity_summary=root / "cooperativity.tsv")
+    _run("cooperativity", model, seqs, "-o", f["cooperativity"], "--figure", f["cooperativity_figure"], "--tf", TF,
+         "--arch", "cnn", "--modisco-patterns", f["modisco_patterns"], "--jaspar-matches", f["matches"],
+         "--sheet-motifs", MOTIF, "--settings", json.dumps({"n_backgrounds": 8, "max_spacing": 10}))
+    _run("summarize-cooperativity", f["cooperativity"], "-o", f["cooperativity_summary"])
     figures = f["figures"]
     per_arch = {"metrics": "metrics", "predictions": "predictions", "history": "history", "saliency": "saliency",
                 "ism": "ism", "temporal": "temporal", "class-optimization": "class_optimization",
@@ -119,8 +125,10 @@ def trained_tf() -> dict[str, Path]:
          "--settings", json.dumps({"saliency": "grad_x_input", "modisco": {"method": "grad_x_input", "max_q": 0.01}}), "--performance-out", figures / "roc_pr.png",
          "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
-         "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])
+         "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"],
+         "--cooperativity", f"cnn={f['cooperativity']}", "--cooperativity-figures", f"cnn={f['cooperativity_figure']}")
     _run("summarize", f["metrics"], "-o", f["auc_table"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"])
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"],
+         "--cooperativity", f["cooperativity_summary"])
     return f

@@ -107,8 +107,8 @@ def test_default_motifs_prefer_modisco_then_learned_motifs_then_the_sheet():
                              "sign": [1, 1, -1], "n_seqlets": [50, 80, 90],
                              "match_id": ["MA0091.1", "", "MA0139.1"], "match_name": ["TAL1::TCF3", "", "CTCF"],
                              "sub_matches": ["0-12:TAL1::TCF3(MA0091.1);18-29:GATA1(MA0035.4)", "", ""]})
-    matches = pd.DataFrame({"query": ["f1", "f2"], "target_id": ["MA0138.2", "MA0035.4"], "rank": [1, 1],
-                            "q_value": [0.001, 0.0001]})
+    matches = pd.DataFrame({"query": ["f1", "f2", "f3"], "target_id": ["MA0138.2", "MA0035.4", "MA0091.2"],
+                            "rank": [1, 1, 1], "q_value": [0.001, 0.0001, 1e-5]})
     a, b = co.default_motifs(patterns, matches, ["MA0139.1"])
     assert (a.name, a.source, b.name, b.source) == ("TAL1::TCF3 (MA0091.1)", "modisco", "GATA1 (MA0035.4)", "modisco")
     a, b = co.default_motifs(patterns.iloc[[0]].assign(sub_matches=""), matches, [])
@@ -119,6 +119,9 @@ def test_default_motifs_prefer_modisco_then_learned_motifs_then_the_sheet():
     assert (a.name, b.name) == ("TAL1::TCF3 (MA0091.1)", "GATA1 (MA0035.4)")  # another version is the same motif
     a, b = co.default_motifs(None, matches.iloc[:0], ["MA0139.1"])  # one motif: a homotypic pair
     assert a == b and a.name == "CTCF (MA0139.1)"
+    other_ctcf = pd.DataFrame({"query": ["f1"], "target_id": ["MA1929.2"], "rank": [1], "q_value": [1e-4]})
+    a, b = co.default_motifs(None, other_ctcf, ["MA0139.1"])  # two matrices of one TF are one motif
+    assert a == b and a.name == "CTCF (MA1929.2)"
     with pytest.raises(InputError, match="found no motif"):
         co.default_motifs(None, matches.iloc[:0], [])
 
@@ -213,3 +216,23 @@ def test_cooperativity_command_table_figure_summary_and_index(grammar_models, tm
                  "--settings", '{"n_shuffles": 3}']) == 2
     assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
                  "--motifs", "MA0035.4"]) == 2
+
+
+@pytest.mark.slow
+def test_dashboard_and_index_of_a_trained_tf_show_motif_dependencies():
+    from _trained_tf import TF, trained_tf
+
+    from deepmotif.interpret.cooperativity import read_table
+
+    files = trained_tf()
+    table = read_table(files["cooperativity"])
+    # A: CTCF, the planted motif, from MoDISco; B: the best learned motif's JASPAR hit of another TF (not CTCF's
+    # second matrix, MA1929)
+    first = table.iloc[0]
+    assert (first["motif_a"], first["source_a"], first["source_b"]) == ("CTCF (MA0139.2)", "modisco", "jaspar_matches")
+    assert not first["motif_b"].upper().startswith("CTCF")
+    dashboard = files["dashboard"].read_text()
+    assert 'id="cooperativity"' in dashboard and "strongest interaction" in dashboard
+    assert dashboard.count("motif dependencies of cnn") == 1  # the figure, inlined
+    index = files["index"].read_text()
+    assert "Motif dependencies: strongest interaction per model" in index and f"{TF}</a>" in index

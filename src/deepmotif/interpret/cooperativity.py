@@ -133,7 +133,8 @@ def default_motifs(
     """The two motifs a model is asked about: the first two distinct JASPAR ids of, in turn, its
     MoDISco patterns (significant matches, most seqlets first), its learned motifs' significant JASPAR
     hits (smallest q first) and the sheet's ``motifs``; each inserted as the JASPAR consensus. Versions
-    of one matrix (``MA0091.1``, ``MA0091.2``) count as one motif; with only one motif found, B is a
+    of one matrix (``MA0091.1``, ``MA0091.2``) and matrices of one TF name (``CTCF``: MA0139, MA1929) count as one
+    motif; with only one motif found, B is a
     second copy of A (a homotypic pair).
 
     Raises
@@ -144,16 +145,20 @@ def default_motifs(
     sources = [("modisco", _modisco_ids(modisco_patterns) if modisco_patterns is not None else []),
                ("jaspar_matches", _match_ids(jaspar_matches, max_q) if jaspar_matches is not None else []),
                ("sheet", [m for m in sheet_motifs if m])]
-    chosen: dict[str, str] = {}
+    motifs: list[PairMotif] = []
+    seen: set[str] = set()
     for source, ids in sources:
         for motif_id in ids:
-            base = motif_id.split(".")[0]  # MA0091.1 and MA0091.2 are one motif
-            if len(chosen) < 2 and base not in {c.split(".")[0] for c in chosen}:
-                chosen[motif_id] = source
-    if not chosen:
+            if len(motifs) == 2 or motif_id.split(".")[0] in seen:  # MA0091.1 and MA0091.2 are one motif
+                continue
+            motif = resolve_motif(motif_id, source)
+            tf_name = motif.name.rsplit(" (", 1)[0].upper()  # CTCF (MA0139.2) and CTCF (MA1929.2): one TF
+            if tf_name not in seen:
+                motifs.append(motif)
+            seen |= {motif_id.split(".")[0], tf_name}
+    if not motifs:
         raise InputError("found no motif in the MoDISco patterns, JASPAR matches or the sheet; give two with "
                          "--motifs A,B (JASPAR ids or sequences)")
-    motifs = [resolve_motif(motif_id, source) for motif_id, source in chosen.items()]
     if len(motifs) == 1:  # a TF of one motif: two copies of it (homotypic spacing)
         log.info("one motif found (%s): measuring it against a second copy of itself", motifs[0].name)
         motifs.append(motifs[0])
