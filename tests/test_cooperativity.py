@@ -63,6 +63,7 @@ def test_interaction_peaks_at_the_built_arrangement_and_gap(backgrounds):
     others = table[~((table["arrangement"] == "A+ B+") & (table["spacing"] == 5))]
     assert np.allclose(others["interaction"], 0, atol=1e-5) and (others["q_value"] > 0.05).all()
     assert table["significant"].sum() == 1 and co.describe_interaction(top).startswith("A+ B+, gap 5 bp: +3.00 (q ")
+    assert top["vs_median"] == pytest.approx(3.0)  # the other 51 arrangements: 0
     # the network reads the + strand only: a motif on the - strand has no effect
     assert np.allclose(table["effect_a"], np.where(table["strand_a"] == "+", 1.0, 0.0))
     assert np.allclose(table["effect_b"], np.where(table["strand_b"] == "+", 1.5, 0.0))
@@ -173,7 +174,7 @@ def test_grammar_order_model_interacts_at_the_planted_gap_and_order(grammar_mode
     table = co.cooperativity(net, X, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ), max_spacing=20)
     top = co.strongest_interaction(table)
     assert top["significant"] and top["arrangement"] in ("A+ B+", "B+ A+") and abs(top["spacing"] - GAP) <= 2
-    assert abs(top["interaction"]) > 3
+    assert abs(top["interaction"]) > 3 and abs(top["vs_median"]) > 3  # a peak, not the same everywhere
     at_gap = table[table["spacing"] == GAP].set_index("arrangement")["interaction"]
     assert at_gap["A+ B+"] - at_gap["B+ A+"] > 3  # the planted order is read as bound, the other as not
     far = table[table["spacing"] >= 15]

@@ -227,7 +227,8 @@ COOPERATIVITY_SETTINGS = ("motifs", "n_backgrounds", "n_null", "max_spacing", "m
 
 def _cooperativity_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split): backgrounds are shuffles of its test negatives")
+    p.add_argument("sequences", help="sequences.tsv (id seq label split): the backgrounds are shuffles of its "
+                                     "test negatives")
     p.add_argument("-o", "--output", required=True, help="output TSV: one row per arrangement and gap")
     p.add_argument("--figure", help="output PNG: interaction against gap, one line per arrangement")
     p.add_argument("--tf", default="", help="TF name (a column of the TSV, the figure's title)")

@@ -50,10 +50,10 @@ log = logging.getLogger(__name__)
 # (order, strand of A, strand of B): every arrangement of two motifs up to the reverse complement
 ARRANGEMENTS: tuple[tuple[str, str, str], ...] = (("AB", "+", "+"), ("BA", "+", "+"), ("AB", "+", "-"),
                                                   ("AB", "-", "+"))
-COLUMNS = ["motif_a", "motif_b", "seq_a", "seq_b", "source_a", "source_b", "arrangement", "order", "strand_a", "strand_b", "spacing",
-           "n_backgrounds", "background", "effect_a", "effect_a_sd", "effect_b", "effect_b_sd", "effect_ab",
-           "effect_ab_sd", "interaction", "interaction_sd", "null_mean", "null_sd", "null_low", "null_high",
-           "p_rank", "p_value", "q_value", "significant"]
+COLUMNS = ["motif_a", "motif_b", "seq_a", "seq_b", "source_a", "source_b", "arrangement", "order", "strand_a",
+           "strand_b", "spacing", "n_backgrounds", "background", "effect_a", "effect_a_sd", "effect_b", "effect_b_sd",
+           "effect_ab", "effect_ab_sd", "interaction", "interaction_sd", "vs_median", "null_mean", "null_sd",
+           "null_low", "null_high", "p_rank", "p_value", "q_value", "significant"]
 JASPAR_ID = re.compile(r"M[A-Z]\d{4}\.\d+")
 SEQUENCE = re.compile(r"[ACGT]+")
 
@@ -299,7 +299,8 @@ def arrangement_logits(
     n, n_null = len(X_bg), len(B_null)
     blocks = []
     for gap in spacings:
-        blocks += [arrangement_inputs(X_bg, motif_a, motif_b, order, strand_a, strand_b, gap, w) for w in ("a", "b", "ab")]
+        blocks += [arrangement_inputs(X_bg, motif_a, motif_b, order, strand_a, strand_b, gap, w)
+                   for w in ("a", "b", "ab")]
         blocks += [arrangement_inputs(X_bg, motif_a, B_null[k:k + 1], order, strand_a, strand_b, gap, w)
                    for k in range(n_null) for w in ("b", "ab")]
     y_hat = predict_logits(model, torch.cat(blocks), batch_size=batch_size).numpy().reshape(len(spacings), -1, n)
@@ -383,7 +384,10 @@ def cooperativity(
     -------
     pandas.DataFrame
         :data:`COLUMNS`, one row per arrangement and gap; effects are logit differences to the
-        background, mean and standard deviation (``_sd``) over backgrounds.
+        background, mean and standard deviation (``_sd``) over backgrounds; ``vs_median`` is the interaction
+        minus its median over all arrangements: near 0 where the interaction is the same at every gap and
+        orientation (two copies of one strong motif saturate the model), large at an arrangement the model
+        reads specially.
     """
     import torch
 
@@ -413,10 +417,12 @@ def cooperativity(
         label = f"A{strand_a} B{strand_b}" if order == "AB" else f"B{strand_b} A{strand_a}"
         for s, gap in enumerate(spacings):
             effects = [y[w][s] - bg for w in ("a", "b", "ab")]
-            rows.append([motif_a.name, motif_b.name, motif_a.seq, motif_b.seq, motif_a.source, motif_b.source, label, order, strand_a, strand_b, gap,
+            rows.append([motif_a.name, motif_b.name, motif_a.seq, motif_b.seq, motif_a.source, motif_b.source, label,
+                         order, strand_a, strand_b, gap,
                          n, float(bg.mean()), *(v for e in effects for v in (e.mean(), e.std(ddof=1))),
                          inter[s].mean(), inter[s].std(ddof=1)])
-    table = pd.DataFrame(rows, columns=COLUMNS[:COLUMNS.index("null_mean")])
+    table = pd.DataFrame(rows, columns=COLUMNS[:COLUMNS.index("vs_median")])
+    table["vs_median"] = table["interaction"] - table["interaction"].median()
     test = shuffle_test(np.concatenate(observed), np.concatenate(null))
     for key in ("null_mean", "null_sd", "null_low", "null_high", "p_rank", "p_value"):
         table[key] = test[key]
@@ -431,25 +437,27 @@ def strongest_interaction(table: pd.DataFrame) -> dict:
     Returns
     -------
     dict
-        ``motif_a motif_b arrangement order strand_a strand_b spacing interaction q_value significant``
-        (empty for an empty table).
+        ``motif_a motif_b arrangement order strand_a strand_b spacing interaction vs_median q_value
+        significant`` (empty for an empty table).
     """
     if table.empty:
         return {}
     significant = table[table["significant"].astype(bool)]
     pool = significant if len(significant) else table
     row = pool.loc[pool["interaction"].abs().idxmax()]
-    keys = ("motif_a", "motif_b", "arrangement", "order", "strand_a", "strand_b", "spacing", "interaction", "q_value")
+    keys = ("motif_a", "motif_b", "arrangement", "order", "strand_a", "strand_b", "spacing", "interaction",
+            "vs_median", "q_value")
     return {**{k: row[k].item() if hasattr(row[k], "item") else row[k] for k in keys},
             "significant": bool(len(significant))}
 
 
 def describe_interaction(strongest: dict) -> str:
-    """One line for the index: ``B+ A+, gap 5 bp: -7.65 (q 0.0068)``, ``n.s.`` when nothing is significant."""
+    """One line for the index: ``B+ A+, gap 5 bp: -7.65 (q 0.0068; -7.9 vs median)``; ``none (..., n.s.)``
+    when nothing is significant."""
     if not strongest:
         return ""
     text = (f"{strongest['arrangement']}, gap {strongest['spacing']} bp: {strongest['interaction']:+.2f} "
-            f"(q {strongest['q_value']:.2g})")
+            f"(q {strongest['q_value']:.2g}; {strongest['vs_median']:+.1f} vs median)")
     return text if strongest["significant"] else f"none ({text}, n.s.)"
 
 
@@ -492,7 +500,7 @@ def measure_model(
 
 
 SUMMARY_COLUMNS = ["tf", "arch", "motif_a", "motif_b", "n_significant", "arrangement", "spacing", "interaction",
-                   "q_value", "significant", "strongest"]
+                   "vs_median", "q_value", "significant", "strongest"]
 
 
 def summarize(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
@@ -511,7 +519,8 @@ def summarize(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
         top = strongest_interaction(table)
         rows.append([table["tf"].iloc[0], table["arch"].iloc[0], top["motif_a"], top["motif_b"],
                      int(table["significant"].astype(bool).sum()), top["arrangement"], top["spacing"],
-                     top["interaction"], top["q_value"], top["significant"], describe_interaction(top)])
+                     top["interaction"], top["vs_median"], top["q_value"], top["significant"],
+                     describe_interaction(top)])
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
 
 

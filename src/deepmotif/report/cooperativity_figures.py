@@ -53,14 +53,15 @@ def plot_cooperativity(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
 
 
 def plot_single_effects(table: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """The reference: effects of A alone, B alone and A+B (logit minus background) against gap, arrangement ``A+ B+``."""
+    """The reference: effects of A alone, B alone and A+B (logit minus background) against gap (in ``A+ B+``)."""
     if ax is None:
         ax = new_figure((6.0, 2.0)).subplots()
     rows = table[table["arrangement"] == table["arrangement"].iloc[0]].sort_values("spacing")
     x = rows["spacing"].to_numpy()
     names = {"effect_a": f"A: {rows['motif_a'].iloc[0]}", "effect_b": f"B: {rows['motif_b'].iloc[0]}",
              "effect_ab": "A+B"}
-    for key, colour, style in (("effect_a", "#555555", "-"), ("effect_b", "#999999", "-"), ("effect_ab", "#1d3557", "--")):
+    lines = (("effect_a", "#555555", "-"), ("effect_b", "#999999", "-"), ("effect_ab", "#1d3557", "--"))
+    for key, colour, style in lines:
         y, sd = rows[key].to_numpy(), rows[f"{key}_sd"].to_numpy()
         ax.plot(x, y, color=colour, ls=style, lw=1.2, label=names[key])
         ax.fill_between(x, y - sd, y + sd, color=colour, alpha=0.12, lw=0)

@@ -260,7 +260,9 @@ logit(B) + logit(background): 0 when the model adds up the two motifs' effects, 
 more than its parts (cooperation), negative when less (the second motif adds nothing once the first is there, or
 the arrangement is read as unbound). The null replaces B by shuffles of B; dotted lines are its 95 % interval, and
 an arrangement is significant (dots) when its Benjamini–Hochberg q over the arrangements is below
-{{ cooperativity[0].max_q }} and |interaction| ≥ {{ cooperativity[0].min_interaction }} logit.</p>
+{{ cooperativity[0].max_q }} and |interaction| ≥ {{ cooperativity[0].min_interaction }} logit. "vs median" is the
+interaction minus its median over all arrangements: near 0 when it is the same at every gap and orientation (two
+copies of one strong motif saturate the model: not a grammar), large where one arrangement is read specially.</p>
 <table><tr><th class="l">model</th><th class="l">A</th><th class="l">B</th><th>significant arrangements</th>
 <th class="l">strongest interaction (arrangement, gap, logit, q)</th></tr>
 {% for c in cooperativity %}<tr><td class="l">{{ c.arch }}</td><td class="l">{{ c.motif_a }} <small>({{ c.source_a }})</small></td>
@@ -378,8 +380,9 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 <h2>Motif dependencies: strongest interaction per model</h2>
 <p class="how">deepmotif cooperativity: two motifs inserted into shuffled backgrounds in four arrangements
 (A+ B+, B+ A+, A+ B-, A- B+) at every gap; the interaction (logit) of the significant arrangement with the largest
-|interaction| (Benjamini–Hochberg q over the arrangements, against shuffles of B), or "none" with the largest one.
-Details on each TF's dashboard.</p>
+|interaction| (Benjamini–Hochberg q over the arrangements, against shuffles of B), or "none" with the largest one;
+"vs median": the same minus the model's median interaction over all arrangements (near 0: the same everywhere, as
+when two copies of one strong motif saturate the model). Details on each TF's dashboard.</p>
 <table>
 <tr><th class="l">TF</th>{% for arch in archs %}<th class="l">{{ arch }}: strongest interaction (arrangement, gap, q)</th>{% endfor %}</tr>
 {% for tf, row in cooperativity.items() %}
@@ -651,7 +654,8 @@ def render_index(
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
                         hrefs=dict(dashboards), figures=dict(figures or {}), variants=variants,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
-                        variant_truth=variant_truth, cooperativity=by_tf if cooperativity is not None else None)
+                        variant_truth=variant_truth,
+                        cooperativity=by_tf if cooperativity is not None else None)
 
 
 def write_html(path: str | os.PathLike, html: str) -> None:
