@@ -23,9 +23,10 @@ N_SEQUENCES = 4              # figures per panel (the pipeline's default is 20)
 STEPS = 300                  # class optimization (the pipeline's default is 500)
 
 
-def _simulate(root: Path) -> tuple[Path, Path, Path]:
-    """positives.tsv, planted.tsv and sequences.tsv of the simulated TF."""
+def _simulate(root: Path) -> tuple[Path, Path, Path, Path]:
+    """positives.tsv, planted.tsv, sequences.tsv and genome.fa (+ .fai) of the simulated TF."""
     from deepmotif.data.dataset import build_dataset
+    from deepmotif.data.genome import write_fasta
     from deepmotif.data.peaks import summit_windows
     from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
 
@@ -35,7 +36,8 @@ def _simulate(root: Path) -> tuple[Path, Path, Path]:
     windows["seq"] = [genome[c][s:e] for c, s, e in windows[["chrom", "start", "end"]].to_numpy()]
     data = root / "data"
     data.mkdir(parents=True)
-    paths = data / "positives.tsv", data / "planted.tsv", data / "sequences.tsv"
+    paths = data / "positives.tsv", data / "planted.tsv", data / "sequences.tsv", data / "genome.fa"
+    write_fasta(paths[3], genome)
     windows.to_csv(paths[0], sep="\t", index=False)
     planted.to_csv(paths[1], sep="\t", index=False)
     build_dataset(windows, valid_chroms=["chr4"], test_chroms=["chr5"]).to_csv(paths[2], sep="\t", index=False)
@@ -50,12 +52,9 @@ def interpret_args(folder: Path, outputs: dict[str, Path] | None = None) -> list
     """Options of ``deepmotif interpret`` after the model and sequences: the settings (the config's,
     with few test positives and steps) and the output files (``folder/out.<name>`` unless given)."""
     outputs = outputs or {name: folder / f"out.{name}" for name in OUTPUTS}
-    settings = {"tf": TF, "arch": "cnn", "n-sequences": N_SEQUENCES, "n-evaluate": 0, "saliency": "grad_x_input",
-                "temporal": "true", "restarts": 4, "steps": STEPS, "lr": 0.05, "l2": 0.009, "seed": 0,
-                "init": "onehot", "window": 20, "filter-threshold": 0.5, "min-sites": 10, "release": "JASPAR2024",
-                "collection": "CORE", "tax-group": "vertebrates", "top-k": 5, "max-q": 0.01, "top": 10, "threads": 1,
-                "modisco": "true", "modisco-method": "grad_x_input", "modisco-n-shuffles": 5, "modisco-n-sequences": 0,
-                "modisco-n-leiden-runs": 2, "modisco-max-q": 0.01}
+    settings = {"n_sequences": N_SEQUENCES, "n_evaluate": 0, "class_optimization": {"restarts": 4, "steps": STEPS},
+                "modisco": {"n_shuffles": 5, "n_sequences": 0}}  # the rest: the schema's defaults
+    settings = {"tf": TF, "arch": "cnn", "threads": 1, "settings": json.dumps(settings)}
     return [f"--{k}={v}" for k, v in settings.items()] + [f"--{k}-out={v}" for k, v in outputs.items()]
 
 
@@ -81,12 +80,12 @@ def trained_tf() -> dict[str, Path]:
     torch.set_num_threads(1)
     root = Path(tempfile.mkdtemp(prefix="deepmotif-trained-tf-"))
     atexit.register(shutil.rmtree, root, ignore_errors=True)
-    positives, planted, sequences = _simulate(root / TF)
+    positives, planted, sequences, genome = _simulate(root / TF)
     out = root / TF / "cnn"
     params = {"preset": "small", "max_epochs": 8, "patience": 8, "lr_halve_every": 0, "lr": 1e-2,
               "batch_size": 256, "rc_augment": False}
     train_model(sequences, "cnn", out, params, threads=1, tf=TF)
-    f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences,
+    f = {"root": root, "positives": positives, "planted": planted, "sequences": sequences, "genome": genome,
          "model": out / "model.ckpt", "metrics": out / "metrics.json", "predictions": out / "predictions.tsv",
          "history": out / "training.csv"}
     for name in ("saliency", "ism", "temporal", "class_optimization"):
@@ -110,7 +109,8 @@ def trained_tf() -> dict[str, Path]:
              cooperativity_summary=root / "cooperativity.tsv")
     _run("cooperativity", model, seqs, "-o", f["cooperativity"], "--figure", f["cooperativity_figure"], "--tf", TF,
          "--arch", "cnn", "--modisco-patterns", f["modisco_patterns"], "--jaspar-matches", f["matches"],
-         "--sheet-motifs", MOTIF, "--settings", json.dumps({"n_backgrounds": 8, "max_spacing": 10}))
+         "--sheet-motifs", MOTIF, "--settings",
+         json.dumps({"cooperativity": {"n_backgrounds": 8, "max_spacing": 10}}))
     _run("summarize-cooperativity", f["cooperativity"], "-o", f["cooperativity_summary"])
     figures = f["figures"]
     per_arch = {"metrics": "metrics", "predictions": "predictions", "history": "history", "saliency": "saliency",
@@ -120,15 +120,17 @@ def trained_tf() -> dict[str, Path]:
                 "modisco-patterns": "modisco_patterns", "modisco-distances": "modisco_distances"}
     _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends",
          *(arg for option, key in per_arch.items() for arg in (f"--{option}", f"cnn={f[key]}")),
-         "--positives", positives, "--planted", planted, "--n-sequences", N_SEQUENCES, "--n-filters", 12,
-         "--n-restarts", 4, "--max-q", 0.01, "--top", 10, "--pass-rate", 0.8,
-         "--settings", json.dumps({"saliency": "grad_x_input", "modisco": {"method": "grad_x_input", "max_q": 0.01}}), "--performance-out", figures / "roc_pr.png",
+         "--positives", positives, "--planted", planted, "--settings", json.dumps({"n_sequences": N_SEQUENCES}),
+         "--performance-out", figures / "roc_pr.png",
          "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
          "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"],
          "--cooperativity", f"cnn={f['cooperativity']}", "--cooperativity-figures", f"cnn={f['cooperativity_figure']}")
     _run("summarize", f["metrics"], "-o", f["auc_table"])
+    f.update(known_motifs=root / "known_motifs.tsv", known_figures=root / "known_motifs")
+    _run("summarize-known-motifs", f["ground_truth"], "-o", f["known_motifs"], "--figures", f["known_figures"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"],
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--known-motifs", f["known_motifs"],
+         "--known-motif-figures", f["known_figures"], "-o", f["index"],
          "--cooperativity", f["cooperativity_summary"])
     return f

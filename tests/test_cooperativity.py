@@ -198,7 +198,7 @@ def test_cooperativity_command_table_figure_summary_and_index(grammar_models, tm
 
     root = grammar_models["order"][3]
     out, figure, summary = tmp_path / "cooperativity.tsv", tmp_path / "figure.png", tmp_path / "summary.tsv"
-    settings = '{"motifs": ["%s", "%s"], "n_backgrounds": 8, "max_spacing": 10}' % (A_SEQ, B_SEQ)
+    settings = '{"cooperativity": {"motifs": ["%s", "%s"], "n_backgrounds": 8, "max_spacing": 10}}' % (A_SEQ, B_SEQ)
     assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
                  "--figure", str(figure), "--tf", "order", "--arch", "cnn", "--settings", settings,
                  "--n-null", "4"]) == 0
@@ -213,8 +213,9 @@ def test_cooperativity_command_table_figure_summary_and_index(grammar_models, tm
                         {"order": "order/dashboard.html"}, top=10, max_q=0.01, cooperativity=rows)
     assert "Motif dependencies" in html and rows["strongest"].iloc[0] in html
     # a key the section does not have, and a pair that is not two motifs: one line, status 2
-    assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
-                 "--settings", '{"n_shuffles": 3}']) == 2
+    with pytest.raises(SystemExit, match="2"):
+        main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
+              "--settings", '{"cooperativity": {"n_shuffles": 3}}'])
     assert main(["cooperativity", str(root / "order" / "model.ckpt"), str(root / "order.tsv"), "-o", str(out),
                  "--motifs", "MA0035.4"]) == 2
 

@@ -29,11 +29,10 @@ rule measure_cooperativity:
     params:
         settings=cooperativity_settings(),
         sheet=lambda wc: shlex.quote(PLAN.sheet_motifs(wc.tf)),
-        max_q=INTERPRET["jaspar"]["max_q"],
     shell:
         "python -m deepmotif cooperativity {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
         " --arch={wildcards.arch:q} --modisco-patterns={input.patterns:q} --jaspar-matches={input.matches:q}"
-        " --sheet-motifs={params.sheet} --match-max-q={params.max_q} --settings={params.settings:q}"
+        " --sheet-motifs={params.sheet} --settings={params.settings:q}"
         " --threads={threads} -o {output.table:q} --figure={output.figure:q} 2> {log:q}"
 
 

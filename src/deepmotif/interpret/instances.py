@@ -1,0 +1,430 @@
+"""Motif instances at genome coordinates: ``deepmotif instances`` (Fi-NeMo hit calling on attribution tracks).
+
+TF-MoDISco finds the patterns a model uses, not every place it uses them. Here every instance is
+called, as Fi-NeMo does (the ``finemo`` package, Kundaje lab): the attribution of the reference base
+along each region (the bigWig of ``deepmotif tracks``) is fitted as a sparse, non-negative sum of the
+patterns' contribution weight matrices (CWMs) placed on the sequence, and each non-zero coefficient
+whose local correlation with the CWM passes ``lambda`` is an instance.
+
+Patterns come from a TF-MoDISco result (``modisco.h5``: the positive patterns' CWMs, trimmed by
+Fi-NeMo's rule, both strands; JASPAR names from ``modisco_patterns.tsv``, and a composite pattern
+whose halves each match a JASPAR matrix is split into one pattern per half) or from JASPAR matrices
+given by id (their probability matrices weighted by information content, as a CWM would be).
+
+Regions longer than ``tile`` bp are cut into tiles that overlap by the widest pattern, so an instance
+lies whole in some tile; tiles are padded with zeros to one length and fitted ``batch`` at a time, so
+memory does not grow with the number of regions. Output: BED (sorted) with columns
+:data:`BED_COLUMNS`: ``score`` is Fi-NeMo's coefficient on the scale of the attributions,
+``attribution`` the sum of the attribution track over the instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from deepmotif.errors import InputError
+
+log = logging.getLogger(__name__)
+
+BED_COLUMNS = ["chrom", "start", "end", "pattern", "score", "strand", "attribution", "jaspar"]
+HIT_COLUMNS = ["chrom", "start", "end", "row", "score", "similarity", "attribution"]
+
+
+@dataclass
+class Patterns:
+    """CWMs to call, one row per pattern and strand.
+
+    Attributes
+    ----------
+    names: list of str
+        Pattern name of each row (the same for its two strands).
+    strands: list of str
+        ``+`` or ``-``.
+    jaspar: list of str
+        JASPAR name of each row's pattern ('' when it matches none).
+    cwms: numpy.ndarray, shape=(m, 4, width), float32
+        Each row's CWM (unit norm).
+    masks: numpy.ndarray, shape=(m, width), int8
+        Columns of each CWM that count (the trimmed motif).
+    """
+
+    names: list[str]
+    strands: list[str]
+    jaspar: list[str]
+    cwms: np.ndarray
+    masks: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def span(self, row: int) -> tuple[int, int]:
+        """``[start, end)`` of the trimmed motif inside row ``row``'s CWM."""
+        cols = np.flatnonzero(self.masks[row])
+        return int(cols[0]), int(cols[-1]) + 1
+
+
+def _both_strands(names: Sequence[str], jaspar: Sequence[str], cwms: Sequence[np.ndarray],
+                  masks: Sequence[np.ndarray]) -> Patterns:
+    """Patterns of forward CWMs ``(4, w_i)`` and masks, padded to one width, each with its reverse complement."""
+    width = max(c.shape[1] for c in cwms)
+    rows: list[tuple] = []
+    for name, label, cwm, mask in zip(names, jaspar, cwms, masks):
+        cwm = np.pad(cwm / np.sqrt((cwm ** 2).sum()), ((0, 0), (0, width - cwm.shape[1])))
+        mask = np.pad(np.asarray(mask, dtype=np.int8), (0, width - len(mask)))
+        rows.append((name, "+", label, cwm, mask))
+        rows.append((name, "-", label, cwm[::-1, ::-1], mask[::-1]))
+    return Patterns([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
+                    np.ascontiguousarray(np.stack([r[3] for r in rows]), dtype=np.float32),
+                    np.stack([r[4] for r in rows]).astype(np.int8))
+
+
+def trim_mask(cwm: np.ndarray, threshold: float = 0.3) -> np.ndarray:
+    """Fi-NeMo's trimming: the columns from the first to the last whose total |contribution| reaches
+    ``threshold`` times the largest, as a 0/1 mask of shape ``(width,)``."""
+    from finemo.data_io import trim_motif
+
+    start, end = trim_motif(np.asarray(cwm, dtype=np.float64), threshold)
+    mask = np.zeros(cwm.shape[1], dtype=np.int8)
+    mask[start:end] = 1
+    return mask
+
+
+def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = None, trim: float = 0.3,
+                     split_composites: bool = True) -> Patterns:
+    """The positive patterns of a TF-MoDISco result as CWMs to call.
+
+    Parameters
+    ----------
+    h5: path
+        ``modisco.h5`` (modisco-lite).
+    table: path or None, optional
+        ``modisco_patterns.tsv`` (``pattern match_name sub_matches``): JASPAR names of the patterns and
+        of the halves of composites. Default None: no names, no splitting.
+    trim: float, optional
+        Fi-NeMo's trimming threshold (fraction of the largest column). Default 0.3.
+    split_composites: bool, optional
+        A pattern with two or more significantly matched halves (``sub_matches``) is called as one
+        pattern per half, named ``pattern[start:end]``. Default True.
+
+    Returns
+    -------
+    Patterns
+    """
+    import h5py
+
+    if not Path(h5).is_file():
+        raise InputError(f"{h5}: TF-MoDISco result not found")
+    info = pd.DataFrame(columns=["pattern", "match_name", "sub_matches"])
+    if table is not None:
+        info = pd.read_csv(table, sep="\t", dtype=str, keep_default_na=False)
+    names, jaspar, cwms, masks = [], [], [], []
+    with h5py.File(h5, "r") as f:
+        group = f.get("pos_patterns", {})
+        for key in sorted(group, key=lambda k: int(k.rsplit("_", 1)[-1])):
+            name = f"pos_patterns.{key}"
+            cwm = np.asarray(group[key]["contrib_scores"][:], dtype=np.float64).T
+            row = info[info["pattern"] == name]
+            subs = _sub_matches(row["sub_matches"].iloc[0]) if len(row) and "sub_matches" in row else []
+            if split_composites and len(subs) >= 2:
+                for start, end, label in subs:
+                    part = cwm[:, start:end]
+                    names.append(f"{name}[{start}:{end}]")
+                    jaspar.append(label)
+                    cwms.append(part)
+                    masks.append(trim_mask(part, trim))
+                continue
+            names.append(name)
+            jaspar.append(row["match_name"].iloc[0] if len(row) else "")
+            cwms.append(cwm)
+            masks.append(trim_mask(cwm, trim))
+    if not names:
+        raise InputError(f"{h5}: TF-MoDISco found no positive pattern; there is nothing to call "
+                         "(give JASPAR matrices with --jaspar instead)")
+    return _both_strands(names, jaspar, cwms, masks)
+
+
+def _sub_matches(text: str) -> list[tuple[int, int, str]]:
+    """``start-end:NAME(ID);...`` of ``modisco_patterns.tsv`` as ``(start, end, NAME)``."""
+    out = []
+    for item in filter(None, str(text).split(";")):
+        span, _, label = item.partition(":")
+        start, _, end = span.partition("-")
+        out.append((int(start), int(end), label.split("(")[0]))
+    return out
+
+
+def jaspar_patterns(ids: Sequence[str], release: str = "JASPAR2024", collection: str = "CORE",
+                    tax_group: str | None = "vertebrates") -> Patterns:
+    """JASPAR matrices by id as CWMs: each probability times the information of its column.
+
+    Raises
+    ------
+    InputError
+        An id the release does not have (the error names the closest versions).
+    """
+    from deepmotif.interpret.motifs import information_content, jaspar_motifs
+
+    db = jaspar_motifs(release, collection, tax_group)
+    names, jaspar, cwms, masks = [], [], [], []
+    for motif_id in ids:
+        if motif_id not in db.ids:
+            near = [i for i in db.ids if i.split(".")[0] == motif_id.split(".")[0]]
+            raise InputError(f"JASPAR id {motif_id!r} is not in {release} {collection} {tax_group or ''}"
+                             + (f"; it has {', '.join(near)}" if near else ""))
+        i = db.ids.index(motif_id)
+        ppm = np.asarray(db.pwms[i], dtype=np.float64)
+        names.append(motif_id)
+        jaspar.append(db.names[i])
+        cwms.append(ppm * information_content(ppm))
+        masks.append(np.ones(ppm.shape[1], dtype=np.int8))
+    if not names:
+        raise InputError("no pattern to call: give a TF-MoDISco result or JASPAR ids")
+    return _both_strands(names, jaspar, cwms, masks)
+
+
+def combine(*groups: Patterns) -> Patterns:
+    """Patterns of several sources in one set (CWMs padded to the widest)."""
+    width = max(g.cwms.shape[2] for g in groups)
+    pad = [((0, 0), (0, 0), (0, width - g.cwms.shape[2])) for g in groups]
+    return Patterns(sum((g.names for g in groups), []), sum((g.strands for g in groups), []),
+                    sum((g.jaspar for g in groups), []),
+                    np.concatenate([np.pad(g.cwms, p) for g, p in zip(groups, pad)]),
+                    np.concatenate([np.pad(g.masks, p[1:]) for g, p in zip(groups, pad)]))
+
+
+# --- tiles and calling -------------------------------------------------------------------------------
+
+def tile_starts(size: int, tile: int, overlap: int) -> np.ndarray:
+    """Starts of tiles of at most ``tile`` bp over ``size`` bp, consecutive tiles overlapping by ``overlap``.
+
+    Examples
+    --------
+    >>> tile_starts(250, 100, 20).tolist()
+    [0, 80, 160]
+    >>> tile_starts(90, 100, 20).tolist()
+    [0]
+    """
+    if size <= tile:
+        return np.array([0])
+    step = tile - overlap
+    starts = np.arange(0, size - overlap, step)
+    return starts[starts + overlap < size] if len(starts) > 1 else starts
+
+
+def iter_tiles(regions: pd.DataFrame, genome, attribution_bw: str | os.PathLike, tile: int, overlap: int
+               ) -> Iterator[tuple[str, int, str, np.ndarray]]:
+    """``(chrom, start, seq, attribution)`` of each tile of each region (attribution from the bigWig)."""
+    import pyBigWig
+
+    bw = pyBigWig.open(str(attribution_bw))
+    try:
+        bw_chroms = bw.chroms()
+        for chrom, start, end in regions[["chrom", "start", "end"]].itertuples(index=False):
+            if chrom not in bw_chroms:
+                raise InputError(f"{attribution_bw}: has no chromosome {chrom!r}; is it the attribution track "
+                                 "of these regions (deepmotif tracks)?")
+            for offset in tile_starts(int(end - start), tile, overlap):
+                a = int(start + offset)
+                b = min(a + tile, int(end))
+                values = np.nan_to_num(np.asarray(bw.values(chrom, a, b, numpy=True), dtype=np.float32))
+                yield chrom, a, genome[chrom][a:b], values
+    finally:
+        bw.close()
+
+
+def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patterns, lambdas: np.ndarray,
+              device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
+    """Fi-NeMo's ``fit_contribs`` on one batch of tiles (padded with zeros to the longest); hits in genome
+    coordinates (the trimmed motif's span).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``chrom start end row score similarity attribution`` (``row``: the pattern row; ``attribution``:
+        the sum of the track over the instance).
+    """
+    import torch
+    from finemo.hitcaller import fit_contribs
+
+    from deepmotif.data.encoding import one_hot
+
+    tile = max(len(seq) for _, _, seq, _ in tiles)
+    seqs = one_hot([seq.ljust(tile, "N") for _, _, seq, _ in tiles], tile).astype(np.int8)
+    contribs = np.zeros((len(tiles), 4, tile), dtype=np.float32)
+    for i, (_, _, seq, values) in enumerate(tiles):
+        contribs[i, :, :len(values)] = values
+    contribs *= seqs  # projected: the reference base's attribution in its row
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "No GPU available", RuntimeWarning)
+        hits, qc = fit_contribs(patterns.cwms, contribs, seqs, patterns.masks.astype(np.float32),
+                                use_hypothetical=False, lambdas=lambdas.astype(np.float32),
+                                device=torch.device(device or "cpu"),
+                                **{"batch_size": len(tiles), **finemo_kwargs})  # its buffers are batch_size long
+    hits = pd.DataFrame({c: hits[c].to_numpy() for c in hits.columns})  # polars' to_pandas wants pyarrow
+    qc = pd.DataFrame({c: qc[c].to_numpy() for c in qc.columns})
+    scale = pd.Series(qc["global_scale"].to_numpy(), index=qc["peak_id"].to_numpy())
+    if hits.empty:
+        return pd.DataFrame(columns=HIT_COLUMNS)
+    spans = np.array([patterns.span(r) for r in range(len(patterns))])
+    row = hits["motif_id"].to_numpy().astype(int)
+    tile_id = hits["peak_id"].to_numpy().astype(int)
+    local = hits["hit_start"].to_numpy().astype(int) + spans[row, 0]
+    width = spans[row, 1] - spans[row, 0]
+    origin = np.array([tiles[i][1] for i in tile_id])
+    attribution = [float(tiles[i][3][a:a + w].sum()) for i, a, w in zip(tile_id, local, width)]
+    return pd.DataFrame({"chrom": [tiles[i][0] for i in tile_id], "start": origin + local,
+                         "end": origin + local + width, "row": row,
+                         "score": hits["hit_coefficient"].to_numpy() * scale.loc[tile_id].to_numpy() ** 2,
+                         "similarity": hits["hit_similarity"].to_numpy(), "attribution": attribution})
+
+
+def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attribution_bw: str | os.PathLike,
+                   patterns: Patterns, lam: float = 0.7, tile: int = 1000, batch: int = 500,
+                   device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
+    """Instances of ``patterns`` in ``regions`` (Fi-NeMo on the attribution track ``attribution_bw``).
+
+    Parameters
+    ----------
+    regions: pandas.DataFrame
+        ``chrom start end`` (merged, as for the tracks).
+    genome_path: path
+        Genome FASTA.
+    attribution_bw: path
+        Reference-base attribution per base (``deepmotif tracks``).
+    patterns: Patterns
+    lam: float, optional
+        Fi-NeMo's ``lambda``: the L1 penalty and the minimum correlation of an instance with its CWM
+        (0.7, Fi-NeMo's default). Default 0.7.
+    tile: int, optional
+        Longest stretch fitted at once; longer regions are cut into overlapping tiles. Default 1000.
+    batch: int, optional
+        Tiles per Fi-NeMo call (memory bound). Default 500.
+    device: str or None, optional
+        Torch device (None: the CPU).
+    **finemo_kwargs
+        Other keywords of ``finemo.hitcaller.fit_contribs``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`BED_COLUMNS`, sorted by chromosome (the genome's order) and start; overlapping hits of a
+        pattern reduced to the best (:func:`drop_overlapping`).
+    """
+    from deepmotif.apply.predict import open_genome
+
+    if not Path(attribution_bw).is_file():
+        raise InputError(f"{attribution_bw}: attribution track not found (make it with deepmotif tracks)")
+    genome = open_genome(genome_path)
+    width = patterns.cwms.shape[2]
+    if tile < 2 * width:
+        raise InputError(f"tile ({tile} bp) must be at least twice the widest pattern ({width} bp)")
+    lambdas = np.full(len(patterns), lam, dtype=np.float32)
+    found, pending = [], []
+    for piece in iter_tiles(regions, genome, attribution_bw, tile, width):
+        if len(piece[2]) < width:
+            continue
+        pending.append(piece)
+        if len(pending) == batch:
+            found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
+            pending = []
+    if pending:
+        found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
+    hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
+    hits = drop_overlapping(hits, [patterns.names[r] for r in hits["row"].astype(int)])
+    rows = hits["row"].to_numpy().astype(int)
+    out = pd.DataFrame({"chrom": hits["chrom"].astype(str), "start": hits["start"].astype("int64"),
+                        "end": hits["end"].astype("int64"),
+                        "pattern": [patterns.names[r] for r in rows],
+                        "score": hits["score"].astype(float).round(6),
+                        "strand": [patterns.strands[r] for r in rows],
+                        "attribution": hits["attribution"].astype(float),
+                        "jaspar": [patterns.jaspar[r] or "." for r in rows]})
+    out["attribution"] = out["attribution"].round(6)
+    order = {c: i for i, c in enumerate(genome.keys())}
+    out = out.assign(_c=out["chrom"].map(order)).sort_values(["_c", "start", "end", "pattern"], kind="stable")
+    return out.drop(columns="_c").reset_index(drop=True)
+
+
+def drop_overlapping(hits: pd.DataFrame, names: Sequence[str], max_overlap: float = 0.5) -> pd.DataFrame:
+    """The hits left when each overlaps no better-scoring hit of the same pattern (either strand) by more
+    than ``max_overlap`` of its width: one instance per site, also of a palindrome (both strands) or one
+    seen in two overlapping tiles.
+    """
+    hits = hits.assign(_name=list(names)).sort_values("score", ascending=False, kind="stable")
+    kept: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    keep = []
+    for chrom, start, end, name in hits[["chrom", "start", "end", "_name"]].itertuples(index=False):
+        spans = kept.setdefault((chrom, name), [])
+        clash = any(min(end, b) - max(start, a) > max_overlap * (end - start) for a, b in spans)
+        keep.append(not clash)
+        if not clash:
+            spans.append((start, end))
+    return hits[keep].drop(columns="_name").reset_index(drop=True)
+
+
+def write_instances(instances: pd.DataFrame, path: str | os.PathLike) -> None:
+    """The instances as BED (no header; :data:`BED_COLUMNS`), written atomically."""
+    from deepmotif.apply.tracks import check_output
+    from deepmotif.data.io import atomic_path
+
+    check_output(path, "instances BED")
+    with atomic_path(path) as tmp:
+        instances[BED_COLUMNS].to_csv(tmp, sep="\t", header=False, index=False)
+
+
+def read_instances(path: str | os.PathLike) -> pd.DataFrame:
+    """A BED of :func:`write_instances`."""
+    return pd.read_csv(path, sep="\t", header=None, names=BED_COLUMNS, dtype={"chrom": str, "jaspar": str},
+                       keep_default_na=False)
+
+
+# --- ground truth ------------------------------------------------------------------------------------
+
+def planted_recovery(instances: pd.DataFrame, planted: pd.DataFrame, regions: pd.DataFrame,
+                     min_overlap: float = 0.5) -> pd.DataFrame:
+    """Precision and recall of the instances against the planted motif sites inside ``regions``.
+
+    An instance and a planted site agree when they overlap by at least ``min_overlap`` of the shorter
+    of the two. Precision: the share of instances that agree with some planted site; recall: the
+    share of planted sites (lying whole inside a region) that some instance agrees with, per planted
+    matrix and in all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``motif n_sites n_found recall n_instances n_true precision``; ``motif`` ``all`` first, then per
+        planted matrix (``motif_name``), precision there over the instances whose JASPAR name is it.
+    """
+    inside = np.zeros(len(planted), dtype=bool)
+    for chrom, start, end in regions[["chrom", "start", "end"]].itertuples(index=False):
+        inside |= ((planted["chrom"] == chrom) & (planted["start"] >= start) & (planted["end"] <= end)).to_numpy()
+    sites = planted[inside].reset_index(drop=True)
+    agree = np.zeros((len(instances), len(sites)), dtype=bool)
+    for j, site in enumerate(sites.itertuples(index=False)):
+        same = (instances["chrom"] == site.chrom).to_numpy()
+        overlap = (np.minimum(instances["end"].to_numpy(), site.end)
+                   - np.maximum(instances["start"].to_numpy(), site.start))
+        shorter = np.minimum(instances["end"].to_numpy() - instances["start"].to_numpy(), site.end - site.start)
+        agree[:, j] = same & (overlap >= min_overlap * shorter)
+    rows = [_recovery_row("all", agree, np.ones(len(instances), bool), np.ones(len(sites), bool))]
+    for name in sorted(sites["motif_name"].unique()):
+        mine = (instances["jaspar"].str.upper() == str(name).upper()).to_numpy()
+        rows.append(_recovery_row(name, agree, mine, (sites["motif_name"] == name).to_numpy()))
+    return pd.DataFrame(rows)
+
+
+def _recovery_row(name: str, agree: np.ndarray, instances: np.ndarray, sites: np.ndarray) -> dict:
+    n_sites, n_instances = int(sites.sum()), int(instances.sum())
+    found = int(agree[:, sites].any(axis=0).sum()) if n_sites else 0
+    true = int(agree[instances].any(axis=1).sum()) if n_instances else 0
+    return {"motif": name, "n_sites": n_sites, "n_found": found,
+            "recall": found / n_sites if n_sites else np.nan, "n_instances": n_instances, "n_true": true,
+            "precision": true / n_instances if n_instances else np.nan}
