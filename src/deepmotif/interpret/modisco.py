@@ -157,6 +157,9 @@ def run_modisco(X: np.ndarray, X_hyp: np.ndarray, **kwargs: Any) -> tuple[list, 
     pos_patterns, neg_patterns: list of modiscolite.core.SeqletSet
         Patterns of positive and of negative contributions (empty lists when none).
     """
+    from deepmotif.interpret.motifs import ensure_compiled
+
+    ensure_compiled()  # this CPU type's kernels compiled once, under the cache's lock
     use_modisco_cache()
     from modiscolite.tfmodisco import TFMoDISco
 
