@@ -185,6 +185,14 @@ def regions_long_enough(regions: pd.DataFrame, length: int) -> pd.DataFrame:
     return regions[keep].reset_index(drop=True)
 
 
+def write_regions(regions: pd.DataFrame, path: str | os.PathLike) -> None:
+    """``chrom start end`` as BED, atomically."""
+    from deepmotif.data.intervals import write_peaks
+
+    check_output(path, "regions BED")
+    write_peaks(regions[REGION_COLUMNS], path)
+
+
 # --- attribution and scores of windows ---------------------------------------------------------------
 
 def reference_attribution(net: nn.Module, X: torch.Tensor, method: str = "grad_x_input", rc: bool = True,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import bool_arg, command
+from deepmotif.cli import bool_arg, command, split_list
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -220,3 +220,74 @@ def run_modisco(args: argparse.Namespace) -> None:
     log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
              args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
              args.max_q, os.fspath(args.output))
+
+
+def _instances_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.plan.config import schema_default
+
+    p.add_argument("--attribution", required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
+    p.add_argument("--regions", required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", required=True, help="genome FASTA")
+    p.add_argument("--modisco", help="modisco.h5: its positive patterns' CWMs are called")
+    p.add_argument("--modisco-patterns", help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
+                   "halves (a composite with two matched halves is called as two patterns)")
+    p.add_argument("--jaspar", type=split_list, default=[], help="comma-separated JASPAR ids also called")
+    p.add_argument("--release", default=schema_default("interpret.jaspar.release"), help="JASPAR release (pyjaspar)")
+    p.add_argument("--collection", default=schema_default("interpret.jaspar.collection"))
+    p.add_argument("--tax-group", default=schema_default("interpret.jaspar.tax_group"), help="or 'all'")
+    p.add_argument("--lambda", dest="lam", type=float, default=schema_default("tracks.instances.lambda"),
+                   help="Fi-NeMo's L1 penalty / minimum correlation with the pattern")
+    p.add_argument("--min-attribution", type=float, default=schema_default("tracks.instances.min_attribution"),
+                   help="fraction of a MoDISco pattern's typical attribution an instance needs (0: off)")
+    p.add_argument("--trim", type=float, default=schema_default("tracks.instances.trim"),
+                   help="CWM trimming threshold (fraction of the largest column)")
+    p.add_argument("--tile", type=int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+    p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
+    p.add_argument("-o", "--output", required=True, help="BED: chrom start end pattern score strand attribution jaspar")
+    truth = p.add_argument_group("ground truth (simulated TFs)")
+    truth.add_argument("--planted", help="planted.tsv of the simulation")
+    truth.add_argument("--positives", help="positives.tsv: the model-length windows of the peaks (the test sequences)")
+    truth.add_argument("--tf", default="", help="TF name recorded in the ground-truth table")
+    truth.add_argument("--arch", default="", help="architecture recorded in the ground-truth table")
+    truth.add_argument("--ground-truth-out", help="TSV: precision and recall of the planted sites, in the model-length "
+                       "windows of the peaks and in the whole regions")
+
+
+@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
+    _instances_args)
+def run_instances(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.apply.tracks import check_output, read_regions
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.data.io import atomic_path
+    from deepmotif.interpret import instances as inst
+
+    check_output(args.output, "instances BED")
+    if bool(args.planted) != bool(args.ground_truth_out):
+        raise InputError("instances: --planted and --ground-truth-out go together")
+    torch.set_num_threads(args.threads)
+    groups = []
+    if args.modisco:
+        groups.append(inst.modisco_patterns(args.modisco, args.modisco_patterns, args.trim))
+    if args.jaspar:
+        groups.append(inst.jaspar_patterns(args.jaspar, args.release, args.collection,
+                                           None if args.tax_group == "all" else args.tax_group))
+    if not groups:
+        raise InputError("instances: no pattern to call; give --modisco modisco.h5 and/or --jaspar IDS")
+    patterns = inst.combine(*groups)
+    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
+    hits = inst.call_instances(regions, args.genome, args.attribution, patterns, args.lam, args.min_attribution,
+                               args.tile, device=args.device)
+    inst.write_instances(hits, args.output)
+    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(regions),
+             args.output)
+    if args.planted:
+        table = inst.instance_ground_truth(hits, args.planted, args.positives, regions, args.tf, args.arch)
+        with atomic_path(args.ground_truth_out) as tmp:
+            table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+        log.info("ground truth:\n%s", table.to_string(index=False))
