@@ -245,13 +245,6 @@ def _instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
     p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
     p.add_argument("-o", "--output", required=True, help="BED: chrom start end pattern score strand attribution jaspar")
-    truth = p.add_argument_group("ground truth (simulated TFs)")
-    truth.add_argument("--planted", help="planted.tsv of the simulation")
-    truth.add_argument("--positives", help="positives.tsv: the model-length windows of the peaks (the test sequences)")
-    truth.add_argument("--tf", default="", help="TF name recorded in the ground-truth table")
-    truth.add_argument("--arch", default="", help="architecture recorded in the ground-truth table")
-    truth.add_argument("--ground-truth-out", help="TSV: precision and recall of the planted sites, in the model-length "
-                       "windows of the peaks and in the whole regions")
 
 
 @command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
@@ -264,12 +257,9 @@ def run_instances(args: argparse.Namespace) -> None:
 
     from deepmotif.apply.tracks import check_output, read_regions
     from deepmotif.data.genome import chrom_sizes
-    from deepmotif.data.io import atomic_path
     from deepmotif.interpret import instances as inst
 
     check_output(args.output, "instances BED")
-    if bool(args.planted) != bool(args.ground_truth_out):
-        raise InputError("instances: --planted and --ground-truth-out go together")
     torch.set_num_threads(args.threads)
     groups = []
     if args.modisco:
@@ -286,8 +276,47 @@ def run_instances(args: argparse.Namespace) -> None:
     inst.write_instances(hits, args.output)
     log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(regions),
              args.output)
-    if args.planted:
-        table = inst.instance_ground_truth(hits, args.planted, args.positives, regions, args.tf, args.arch)
-        with atomic_path(args.ground_truth_out) as tmp:
-            table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-        log.info("ground truth:\n%s", table.to_string(index=False))
+
+
+def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("instances", help="BED of deepmotif instances")
+    p.add_argument("--regions", required=True, help="BED of the regions the instances were called in")
+    p.add_argument("--planted", required=True, help="planted.tsv of the simulation")
+    p.add_argument("--positives", help="positives.tsv: the model-length windows of the peaks (the test sequences)")
+    p.add_argument("--tf", default="", help="TF name recorded in the table")
+    p.add_argument("--arch", default="", help="architecture recorded in the table")
+    p.add_argument("-o", "--output", required=True, help="TSV: precision and recall of the planted sites, in the "
+                   "model-length windows of the peaks and in the whole regions, in all and per planted matrix")
+
+
+@command("instances-ground-truth", "precision and recall of the planted sites of a simulated TF by its instances")(
+    _instances_ground_truth_args)
+def run_instances_ground_truth(args: argparse.Namespace) -> None:
+    from deepmotif.data.intervals import read_bed
+    from deepmotif.data.io import atomic_path
+    from deepmotif.interpret import instances as inst
+
+    regions = read_bed(args.regions)
+    table = inst.instance_ground_truth(inst.read_instances(args.instances), args.planted, args.positives, regions,
+                                       args.tf, args.arch)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    log.info("instances ground truth of %s %s:\n%s", args.tf, args.arch, table.to_string(index=False))
+
+
+def _summarize_instances_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tables", nargs="+", help="ground-truth tables of deepmotif instances (--ground-truth-out)")
+    p.add_argument("-o", "--output", required=True, help="TSV: every TF × architecture × scope × motif")
+
+
+@command("summarize-instances", "the instances' precision and recall of planted sites, all simulated TFs in one "
+         "table")(_summarize_instances_args)
+def run_summarize_instances(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.data.io import atomic_path
+
+    table = pd.concat([pd.read_csv(t, sep="\t") for t in args.tables], ignore_index=True)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    log.info("instances ground truth: %d rows → %s", len(table), args.output)

@@ -196,3 +196,50 @@ def run_plot_summary(args: argparse.Namespace) -> None:
             fig.savefig(tmp, dpi=150, format=Path(path).suffix.lstrip(".") or "png")
         plt.close(fig)
     log.info("%s: %s and %s", args.table, args.scatter, args.box)
+
+
+def _bundle_igv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", required=True, help="igv.min.js to write (its LICENSE goes beside it)")
+
+
+@command("bundle-igv", "copy igv.js (npm package igv, fetched once per machine into the user cache) beside the "
+         "results, so genome views open offline")(_bundle_igv_args)
+def run_bundle_igv(args: argparse.Namespace) -> None:
+    from deepmotif.report.genome_view import IGV_FILES, IGV_VERSION, bundle_igv
+
+    if Path(args.output).name != IGV_FILES[0]:
+        raise InputError(f"bundle-igv: -o must name a file {IGV_FILES[0]}, got {args.output}")
+    path = bundle_igv(Path(args.output).parent)
+    log.info("igv.js %s → %s", IGV_VERSION, path)
+
+
+def _genome_view_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tf", required=True)
+    p.add_argument("--genome", required=True, help="genome FASTA of the tracks")
+    p.add_argument("--regions", required=True, help="BED of the tracked regions (deepmotif tracks --regions-out)")
+    for name, help in (("logit", "logit bigWig"), ("attribution", "attribution bigWig"),
+                       ("instances", "instances BED")):
+        p.add_argument(f"--{name}", nargs="+", type=key_path, required=True, metavar="ARCH=PATH",
+                       help=f"{help} of each architecture (the first ranks the peaks shown)")
+    p.add_argument("--igv", required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
+    p.add_argument("--n-peaks", type=int, default=3, help="strongest tracked peaks shown")
+    p.add_argument("--length", type=int, default=101, help="the models' input length (for the page's text)")
+    p.add_argument("-o", "--output", required=True, help="HTML page (opens from file://, igv.js by relative path)")
+    p.add_argument("--session-out", help="IGV desktop session XML loading the genome and every track")
+
+
+@command("genome-view", "a genome browser view (igv.js, offline) of a TF's tracks and instances at its top peaks, "
+         "and an IGV session")(_genome_view_args)
+def run_genome_view(args: argparse.Namespace) -> None:
+    from deepmotif.apply.tracks import read_regions
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.report.genome_view import ModelTracks, write_genome_view
+
+    logit, attribution, instances = dict(args.logit), dict(args.attribution), dict(args.instances)
+    if not set(logit) == set(attribution) == set(instances):
+        raise InputError("genome-view: --logit, --attribution and --instances must name the same architectures")
+    models = {arch: ModelTracks(logit[arch], attribution[arch], instances[arch]) for arch in logit}
+    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
+    loci = write_genome_view(args.tf, args.genome, regions, models, args.igv, args.output, args.session_out,
+                             args.n_peaks, args.length)
+    log.info("genome view of %s: %d peaks, %d architectures → %s", args.tf, len(loci), len(models), args.output)

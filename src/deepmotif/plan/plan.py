@@ -389,6 +389,27 @@ class Plan:
             args += ["--temporal", inputs["temporal"]]
         return args
 
+    # --- tracks, instances, genome views ------------------------------------------------------------
+    @property
+    def track_tfs(self) -> list[str]:
+        """TFs with tracks (peaks and a genome), when ``tracks.enabled``."""
+        return self.peak_tfs if self.section("tracks")["enabled"] else []
+
+    def track_outputs(self) -> list[str]:
+        """Instances of every tracked TF × architecture, the genome views and the instances' ground truth."""
+        tfs = self.track_tfs
+        out = [f"results/{tf}/{arch}/tracks/instances.bed" for tf in tfs for arch in self.archs]
+        if self.section("tracks")["view"]["n_peaks"] > 0:
+            out += [f"results/{tf}/genome_view.html" for tf in tfs]
+        if any(tf in self.simulated_tfs for tf in tfs):
+            out.append("results/summary/instances_ground_truth.tsv")
+        return out
+
+    def instance_truth_files(self) -> list[str]:
+        """The instances' ground-truth tables of the tracked simulated TFs."""
+        return [f"results/{tf}/{arch}/tracks/instances_truth.tsv" for tf in self.track_tfs
+                if tf in self.simulated_tfs for arch in self.archs]
+
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
         return "" if value is None else str(value)
@@ -412,6 +433,7 @@ class Plan:
             *[f"results/{tf}/dashboard.html" for tf in tfs],
             "results/index.html",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
+            *self.track_outputs(),
         ]
 
 
