@@ -66,6 +66,7 @@ negative_inputs = by_tf(PLAN.negative_inputs)
 local_genome_source = by_tf(PLAN.local_genome_source)
 planted_inputs = by_tf(PLAN.planted_inputs)
 dashboard_inputs = by_tf(PLAN.dashboard_inputs)
+genome_view_inputs = by_tf(PLAN.genome_view_inputs)
 n_evaluate, tf_description, ground_truth_files = PLAN.n_evaluate, PLAN.tf_description, PLAN.ground_truth_files
 
 
@@ -80,6 +81,10 @@ def motif_memes(wildcards):
 
 def planted_args(wildcards, input):
     return " ".join(map(shlex.quote, PLAN.planted_args(dict(input.items()))))
+
+
+def genome_view_args(wildcards, input):
+    return " ".join(map(shlex.quote, PLAN.genome_view_args(dict(input.items()))))
 
 
 def dashboard_args(wildcards, input):

@@ -69,6 +69,7 @@ rule build_dashboard:
     input:
         unpack(planted_inputs),
         unpack(variant_dashboard_inputs),  # variants.smk
+        unpack(genome_view_inputs),  # tracks.smk
         **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
         ground_truth=lambda wc: ground_truth_files([wc.tf]),
     output:
@@ -156,6 +157,7 @@ rule build_dashboard:
         top=INTERPRET["ground_truth"]["top"],
         pass_rate=INTERPRET["ground_truth"]["pass_rate"],
         variants=variant_dashboard_args,  # variants.smk
+        genome_view=genome_view_args,
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
         " {params.planted} --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
@@ -164,7 +166,8 @@ rule build_dashboard:
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
-        " {params.variants} --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
+        " {params.variants} --variant-figures={output.variants:q} {params.genome_view} -o {output.dashboard:q}"
+        " 2> {log:q}"
 
 
 rule summarize_ground_truth:

@@ -55,6 +55,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                           help="REF windows of the strongest variants per architecture (explain-variants)")
     variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
                           help="ALT windows, as --variant-ref")
+    p.add_argument("--genome-view", help="the TF's genome view page (deepmotif genome-view), shown in a frame")
+    p.add_argument("--igv-session", help="its IGV session file, linked")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
     variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
     settings = p.add_argument_group("settings (config section interpret)")
@@ -120,7 +122,18 @@ def run_dashboard(args: argparse.Namespace) -> None:
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants)
+                    variants=variants, genome_view=_genome_view_links(args))
+
+
+def _genome_view_links(args: argparse.Namespace) -> dict[str, str] | None:
+    """Links of the genome view page and IGV session, relative to the dashboard; None without a view."""
+    import os
+
+    if not args.genome_view:
+        return None
+    here = Path(args.output).parent
+    return {name: Path(os.path.relpath(path, here)).as_posix() if path else ""
+            for name, path in (("page", args.genome_view), ("session", args.igv_session))}
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:

@@ -405,6 +405,16 @@ class Plan:
             out.append("results/summary/instances_ground_truth.tsv")
         return out
 
+    def genome_view_inputs(self, tf: str) -> dict[str, str]:
+        """The genome view page and IGV session a TF's dashboard shows (none when untracked or ``n_peaks`` 0)."""
+        if tf not in self.track_tfs or self.section("tracks")["view"]["n_peaks"] == 0:
+            return {}
+        return {"genome_view": f"results/{tf}/genome_view.html", "igv_session": f"results/{tf}/igv_session.xml"}
+
+    def genome_view_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--genome-view=`` and ``--igv-session=`` of ``deepmotif dashboard``, given :meth:`genome_view_inputs`."""
+        return [f"--{key.replace('_', '-')}={inputs[key]}" for key in ("genome_view", "igv_session") if key in inputs]
+
     def instance_truth_files(self) -> list[str]:
         """The instances' ground-truth tables of the tracked simulated TFs."""
         return [f"results/{tf}/{arch}/tracks/instances_truth.tsv" for tf in self.track_tfs

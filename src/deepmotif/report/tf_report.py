@@ -166,6 +166,7 @@ def build_tf_report(
     interpret_settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
     variants: VariantFiles | None = None,
+    genome_view: Mapping[str, str] | None = None,
 ) -> int:
     """Draw every figure of a TF and write its dashboard page.
 
@@ -187,6 +188,8 @@ def build_tf_report(
         Link back to the index page.
     variants: VariantFiles, optional
         Scored variants: a section with the strongest, drawn as REF vs ALT saliency and ISM.
+    genome_view: mapping, optional
+        ``page`` and ``session`` links of the genome view (relative to the dashboard).
 
     Returns
     -------
@@ -255,7 +258,7 @@ def build_tf_report(
         motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
-        index_href=index_href, variants=variant_section,
+        index_href=index_href, variants=variant_section, genome_view=genome_view,
     )
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
