@@ -13,7 +13,7 @@ include: "workflow/rules/cluster.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
-include: "workflow/rules/variants.smk"  # before report.smk: the dashboards take its input functions
+include: "workflow/rules/variants.smk"  # before report.smk: the index takes its input functions
 include: "workflow/rules/tracks.smk"
 include: "workflow/rules/report.smk"
 
@@ -24,5 +24,4 @@ size_cluster_jobs()  # runtime, memory of each cluster job (workflow/rules/clust
 rule all:
     default_target: True
     input:
-        final_outputs,
-        variant_outputs,  # variants.smk
+        final_outputs,  # Plan.final_outputs: summaries, dashboards, index, variant tables

@@ -52,12 +52,9 @@ def interpret_args(folder: Path, outputs: dict[str, Path] | None = None) -> list
     """Options of ``deepmotif interpret`` after the model and sequences: the settings (the config's,
     with few test positives and steps) and the output files (``folder/out.<name>`` unless given)."""
     outputs = outputs or {name: folder / f"out.{name}" for name in OUTPUTS}
-    settings = {"tf": TF, "arch": "cnn", "n-sequences": N_SEQUENCES, "n-evaluate": 0, "saliency": "grad_x_input",
-                "temporal": "true", "restarts": 4, "steps": STEPS, "lr": 0.05, "l2": 0.009, "seed": 0,
-                "init": "onehot", "window": 20, "filter-threshold": 0.5, "min-sites": 10, "release": "JASPAR2024",
-                "collection": "CORE", "tax-group": "vertebrates", "top-k": 5, "max-q": 0.01, "top": 10, "threads": 1,
-                "modisco": "true", "modisco-method": "grad_x_input", "modisco-n-shuffles": 5, "modisco-n-sequences": 0,
-                "modisco-n-leiden-runs": 2, "modisco-max-q": 0.01}
+    settings = {"n_sequences": N_SEQUENCES, "n_evaluate": 0, "class_optimization": {"restarts": 4, "steps": STEPS},
+                "modisco": {"n_shuffles": 5, "n_sequences": 0}}  # the rest: the schema's defaults
+    settings = {"tf": TF, "arch": "cnn", "threads": 1, "settings": json.dumps(settings)}
     return [f"--{k}={v}" for k, v in settings.items()] + [f"--{k}-out={v}" for k, v in outputs.items()]
 
 
@@ -116,13 +113,15 @@ def trained_tf() -> dict[str, Path]:
                 "modisco-patterns": "modisco_patterns", "modisco-distances": "modisco_distances"}
     _run("dashboard", "--tf", TF, "--description", "simulated <CTCF> & friends",
          *(arg for option, key in per_arch.items() for arg in (f"--{option}", f"cnn={f[key]}")),
-         "--positives", positives, "--planted", planted, "--n-sequences", N_SEQUENCES, "--n-filters", 12,
-         "--n-restarts", 4, "--max-q", 0.01, "--top", 10, "--pass-rate", 0.8,
-         "--settings", json.dumps({"saliency": "grad_x_input", "modisco": {"method": "grad_x_input", "max_q": 0.01}}), "--performance-out", figures / "roc_pr.png",
+         "--positives", positives, "--planted", planted, "--settings", json.dumps({"n_sequences": N_SEQUENCES}),
+         "--performance-out", figures / "roc_pr.png",
          "--training-out", figures / "training.png", "--saliency-figures", figures / "saliency",
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
          "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"], "-o", f["dashboard"])
     _run("summarize", f["metrics"], "-o", f["auc_table"])
+    f.update(known_motifs=root / "known_motifs.tsv", known_figures=root / "known_motifs")
+    _run("summarize-known-motifs", f["ground_truth"], "-o", f["known_motifs"], "--figures", f["known_figures"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
-         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--top", 10, "--max-q", 0.01, "-o", f["index"])
+         "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--known-motifs", f["known_motifs"],
+         "--known-motif-figures", f["known_figures"], "-o", f["index"])
     return f

@@ -1,8 +1,11 @@
-"""Shared test set-up: one torch thread (LSTMs crawl under OpenMP spin-wait on a busy 2-core box)."""
+"""Shared test set-up: one torch thread (LSTMs crawl under OpenMP spin-wait on a busy 2-core box), the
+repository root (:data:`ROOT`, fixture ``repo_root``) and the one Snakemake runner (:func:`run_snakemake`,
+fixture ``snakemake``)."""
 
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -14,6 +17,24 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
+
+
+def run_snakemake(workdir: Path, *args: str, configfile: str = ".test/config.yaml", cores: int = 1,
+                  timeout: float = 1200, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run this checkout's Snakefile in ``workdir`` (``--directory``) with ``configfile`` (relative to it).
+
+    Returns the finished process; stdout and stderr together in ``.stdout``.
+    """
+    return subprocess.run(
+        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
+         "--configfile", configfile, "--cores", str(cores), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="session")
+def snakemake():
+    """:func:`run_snakemake`."""
+    return run_snakemake
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -43,10 +64,8 @@ def tiny_run(repo_root, tmp_path_factory):
     """The tiny config (.test/) run end to end once per session: (workdir, result)."""
     import shutil
 
-    from _pipeline import snakemake
-
     workdir = tmp_path_factory.mktemp("pipeline")
     shutil.copytree(repo_root / ".test", workdir / ".test")
-    result = snakemake(repo_root, workdir)
+    result = run_snakemake(workdir, cores=2)
     assert result.returncode == 0, result.stdout[-5000:]
     return workdir, result

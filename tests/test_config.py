@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 
 import pytest
 import yaml
+from conftest import run_snakemake
 
 from deepmotif.plan.config import check_config
 from deepmotif.errors import InputError
@@ -110,10 +109,7 @@ def dry_run(repo_root, workdir, config: dict, sheet: str | None = None):
     if sheet is not None:
         (workdir / "tfs.tsv").write_text(sheet.replace("|", "\t"))
     (workdir / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", **config}))
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory",
-         str(workdir), "--configfile", "c.yaml", "-n", "--cores", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=workdir, timeout=300)
+    return run_snakemake(workdir, "-n", configfile="c.yaml", timeout=300)
 
 
 def test_snakemake_reports_unknown_architecture_and_sheet_errors(repo_root, tmp_path):

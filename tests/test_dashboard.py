@@ -104,12 +104,11 @@ def test_browser_tests_fail_under_ci_without_chromium(monkeypatch):
 def test_dashboard_takes_a_description_starting_with_a_dash():
     # the rule passes --description={params.description:q}: a value starting with "-" is not an option
     from deepmotif.cli import build_parser
-    from deepmotif.cli.report import MODEL_FILES
+    from deepmotif.plan.results import MODEL_FILES
 
     files = [arg for name in MODEL_FILES for arg in (f"--{name.replace('_', '-')}", f"cnn={name}")]
     args = build_parser().parse_args([
-        "dashboard", "--tf=CTCF", "--description=-x: a leading dash", *files, "--n-sequences=2", "--n-filters=1",
-        "--n-restarts=1", "--max-q=0.01", "--top=10", "--pass-rate=0.8", "--settings={}", "--performance-out=a.png",
+        "dashboard", "--tf=CTCF", "--description=-x: a leading dash", *files, "--settings={}", "--performance-out=a.png",
         "--training-out=b.png", "--saliency-figures=s", "--temporal-figures=t", "--ism-figures=i",
         "--motif-figures", "cnn=m", "--index-page=index.html", "-o", "d.html"])
     assert args.description == "-x: a leading dash" and args.metrics == [("cnn", "metrics")]

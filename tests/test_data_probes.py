@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import bz2
-import gzip
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROOT
 
 from deepmotif.cli import main
 from deepmotif.data.genome import download_genome
@@ -18,7 +17,6 @@ from deepmotif.data.http import DownloadError, download
 from deepmotif.data.readers import read_labelled_table, read_sequences, sniff_format
 from deepmotif.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
 RNG = np.random.default_rng(0)
 
 

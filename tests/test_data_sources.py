@@ -28,11 +28,12 @@ from deepmotif.errors import InputError
 from deepmotif.plan.sheet import read_sheet
 
 try:
+    from conftest import ROOT, run_snakemake
     from httpserver import FixtureServer, gz
 except ModuleNotFoundError:  # tests/ turned into a package
+    from tests.conftest import ROOT, run_snakemake
     from tests.httpserver import FixtureServer, gz
 
-ROOT = Path(__file__).resolve().parents[1]
 ACC = "ENCFF618VMC"
 # chromosomes of the ENCODE fixture: the first 1.5 Mb of each (train, train, train, valid, test)
 CHROMS = {"chr19": "train", "chr16": "train", "chr11": "train", "chr7": "valid", "chr1": "test"}
@@ -47,11 +48,9 @@ def deepmotif(*args: str, cwd: Path | None = None) -> subprocess.CompletedProces
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=120)
 
 
-def snakemake(workdir: Path, *targets: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(ROOT / "Snakefile"), "--directory", str(workdir),
-         "--configfile", "config.yaml", "--cores", "2", *targets],
-        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+def snakemake(workdir: Path, *targets: str) -> subprocess.CompletedProcess:
+    """The workflow in ``workdir`` with its ``config.yaml`` (:func:`conftest.run_snakemake`)."""
+    return run_snakemake(workdir, *targets, configfile="config.yaml", cores=2, timeout=600)
 
 
 def write_config(workdir: Path, config: dict, sheet: str | None = None) -> None:

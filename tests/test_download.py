@@ -14,7 +14,7 @@ import pytest
 
 from deepmotif.data.archive import list_deepbind_datasets, safe_extract_tar
 from deepmotif.data.encode import download_encode_peaks, encode_file_metadata, same_assembly
-from deepmotif.data.genome import download_genome, write_fai
+from deepmotif.data.genome import download_genome
 from deepmotif.data.http import DownloadError, download
 from deepmotif.data.io import gzip_ok
 from deepmotif.errors import InputError
@@ -429,8 +429,9 @@ def test_fai_matches_pyfaidx_on_awkward_fasta(tmp_path):
         pyfaidx.Faidx(str(tmp_path / f"{i}.fa"))
         theirs = (tmp_path / f"{i}.fa.fai").read_text()
         assert "".join("\t".join(map(str, r)) + "\n" for r in ours) == theirs
-    (tmp_path / "crlf.fa").write_bytes(b">a\r\nACG\r\nAC\r\n")
-    assert write_fai(tmp_path / "crlf.fa").read_text() == "a\t5\t4\t3\t5\n"
+    (tmp_path / "crlf.fa").write_bytes(b">a\r\nACG\r\nAC\r\n")  # Windows line ends: 4 bytes per line of 3 bp
+    download_genome(str(tmp_path / "crlf.fa"), tmp_path / "out" / "crlf.fa")
+    assert (tmp_path / "out" / "crlf.fa.fai").read_text() == "a\t5\t4\t3\t5\n"
 
 
 @pytest.mark.parametrize(

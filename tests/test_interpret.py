@@ -108,8 +108,39 @@ def test_saliency_loss_variant_is_scaled_absolute_gradient(X):
     plain = saliency_map(net, X)
     loss = saliency_map(net, X, method="loss_grad_x_input")
     p = torch.from_numpy(predict_proba(net, X)).view(-1, 1, 1)
-    assert torch.all(loss >= 0)
     torch.testing.assert_close(loss, (1 - p) * plain.abs(), rtol=1e-4, atol=1e-7)
+
+
+class CudnnLikeNet(AdditiveNet):
+    """AdditiveNet that, like a cuDNN LSTM, cannot backpropagate in eval mode while cuDNN is on."""
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        y_hat = super().forward(X)
+        if not self.training and torch.backends.cudnn.enabled and y_hat.requires_grad:
+            def refuse(grad):
+                raise RuntimeError("cudnn RNN backward can only be called in training mode")
+
+            y_hat.register_hook(refuse)
+        return y_hat
+
+
+def test_every_gradient_method_works_on_a_net_that_backpropagates_only_without_cudnn_in_eval_mode():
+    """cuDNN LSTMs cannot backpropagate in eval mode (docs/models.md): every method that takes gradients
+    does so inside ``input_gradients_enabled`` (cuDNN off), also when called under ``torch.no_grad()``."""
+    from deepmotif.interpret.modisco import hypothetical_contributions
+
+    net, X = CudnnLikeNet().eval(), X_of(random_seqs(3, 12))
+    with torch.backends.cudnn.flags(enabled=True), torch.no_grad():
+        with pytest.raises(RuntimeError, match="training mode"):  # the net refuses outside the context
+            with torch.enable_grad():
+                X_grad = X.clone().requires_grad_()
+                net(X_grad).sum().backward()
+        assert torch.allclose(saliency_map(net, X), X * AdditiveNet().values.detach()[None, :, None])
+        optimized, _ = optimize_class_input(net, 12, n_restarts=2, steps=3, lr=0.05, l2=0.0, seed=0, init="onehot")
+        assert optimized.shape == (2, 4, 12)
+        for method in ("grad_x_input", "deep_lift_shap"):
+            assert hypothetical_contributions(net, X, method, 2, seed=0).shape == X.shape
+    assert not net.training  # left in the caller's mode
 
 
 def test_saliency_rejects_bad_input():

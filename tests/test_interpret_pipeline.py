@@ -158,7 +158,8 @@ def test_interpret_reports_user_errors(tf, tmp_path, capsys):
     assert main(["interpret", str(missing), str(tf["sequences"]), *interpret_args(tmp_path)]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
     assert not list(tmp_path.glob("out*"))  # nothing half-written
-    bad = [a.replace("JASPAR2024", "JASPAR1999") for a in interpret_args(tmp_path)]
+    bad = [a.replace('"n_evaluate": 0', '"n_evaluate": 0, "jaspar": {"release": "JASPAR2001"}')
+           for a in interpret_args(tmp_path)]
     assert main(["interpret", str(ckpt), str(tf["sequences"]), *bad]) == 2
-    assert "JASPAR release 'JASPAR1999'" in capsys.readouterr().err
+    assert "JASPAR release 'JASPAR2001'" in capsys.readouterr().err
     assert not list(tmp_path.glob("out*"))

@@ -16,7 +16,6 @@ import torch
 
 from _interpret_fixtures import AdditiveNet, X_of, random_seqs
 from deepmotif.interpret.modisco import (
-    distance_modes,
     hypothetical_contributions,
     pattern_table,
     seqlet_distances,
@@ -62,9 +61,6 @@ def test_seqlet_distances_and_modes_by_hand():
     assert dict(zip(ab["distance"], ab["count"])) == {20.0: 1, 25.0: 1, -10.0: 1}
     bb = d[(d["pattern_a"] == "pos_patterns.pattern_1") & (d["pattern_b"] == "pos_patterns.pattern_1")]
     assert bb["distance"].abs().tolist() == [35.0]  # the two b seqlets of example 1, counted once
-    modes = distance_modes(pd.concat([d, d[d["distance"] == 20.0]])).set_index(["pattern_a", "pattern_b"])
-    assert modes.loc[("pos_patterns.pattern_0", "pos_patterns.pattern_1"), "mode"] == 20.0
-    assert modes.loc[("pos_patterns.pattern_0", "pos_patterns.pattern_1"), "total"] == 4
 
 
 def test_only_significant_tomtom_hits_are_matches():

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import copy
 import inspect
+import re
 import subprocess
 import sys
 import zlib
-from pathlib import Path
 
 import pytest
 import yaml
 
 from deepmotif.plan.config import apply_defaults, load_schema, schema_default, training_defaults
 from deepmotif.errors import InputError
-from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, n_evaluate, tf_seed
+from deepmotif.plan import Plan, alternatives, check_dataset_names, download_name, tf_seed
 from deepmotif.plan.architectures import ARCHITECTURES, PRESET_NAMES, net_schema
 
 GENOMES = {"hg38": {"url": "https://x/hg38.fa.gz", "blacklist": "https://x/hg38.bl.bed.gz"},
@@ -64,11 +64,6 @@ def test_download_name(url, name):
     assert download_name(url) == name
 
 
-@pytest.mark.parametrize("n, shown, expected", [(200, 20, 200), (5, 20, 20), (0, 20, 0)])
-def test_n_evaluate_is_at_least_the_sequences_shown_and_0_means_all(n, shown, expected):
-    assert n_evaluate(n, shown) == expected
-
-
 def test_alternatives_match_exactly_the_names():
     import re
 
@@ -94,7 +89,8 @@ def test_peak_inputs_by_source(sources_plan, tmp_path):
                                        "fasta": "resources/simulated/SIM/genome.fa"}
     assert plan.peak_inputs("ENC") == {"peaks": "resources/encode/ENCFF618VMC.bed.gz",
                                        "fasta": "resources/genomes/hg38.fa"}  # GRCh38 is hg38
-    assert plan.peak_inputs("LOC") == {"peaks": str(tmp_path / "p.bed"), "fasta": "resources/local/LOC/genome.fa"}
+    genome = f"resources/local/genomes/g_x-{zlib.crc32(b'https://h/g%20x.fa.gz'):08x}.fa"
+    assert plan.peak_inputs("LOC") == {"peaks": str(tmp_path / "p.bed"), "fasta": genome}
     with pytest.raises(InputError, match="source 'deepbind' has no peaks"):
         plan.peak_inputs("DB")
 
@@ -135,11 +131,38 @@ def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_p
     plan = sources_plan
     assert plan.local_file("OWN", "train") == "resources/downloads/OWN/train/train.tsv"
     assert plan.local_file("OWN", "test") == str(tmp_path / "t.tsv")
-    assert plan.local_genome_source("LOC") == []  # a URL: downloaded by prepare_genome itself
+    assert plan.local_file("LOC", "fasta") == "resources/downloads/LOC/fasta/g_x.fa.gz"  # percent-decoded, safe
     assert plan.import_inputs("OWN", {}) == {"train": "resources/downloads/OWN/train/train.tsv",
                                              "test": str(tmp_path / "t.tsv")}
     assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
         "train": "a/train.fa", "test": "a/test.fa", "datasets": "resources/archive/datasets.tsv"}
+
+
+def test_a_fasta_is_prepared_and_downloaded_once_however_many_tfs_use_it(tmp_path):
+    url = "https://h/hg38.fa.gz"
+    plan = make_plan(tmp_path, "tf|source|peaks|fasta\nA|local|a.bed|" + url + "\nB|local|b.bed|" + url +
+                     "\nC|local|c.bed|/data/mm10.fa\nD|local|d.bed|/data/mm10.fa.gz\n")
+    assert plan.local_genome("A") == plan.local_genome("B") != plan.local_genome("C") != plan.local_genome("D")
+    sources = plan.local_genome_sources()
+    assert list(sources) == [plan.local_genome_key(tf) for tf in ("A", "C", "D")]
+    assert plan.local_genome_key("C").startswith("mm10-") and plan.local_genome_key("A").startswith("hg38-")
+    # the URL is downloaded once, under the first row that gives it
+    assert sources[plan.local_genome_key("B")] == plan.local_file("B", "fasta") == \
+        "resources/downloads/A/fasta/hg38.fa.gz"
+    assert sources[plan.local_genome_key("C")] == "/data/mm10.fa"
+
+
+def test_snakemake_plans_one_genome_preparation_for_two_tfs_on_one_fasta(snakemake, tmp_path):
+    for name in ("a.bed", "b.bed", "genome.fa.gz"):
+        (tmp_path / name).write_text("")
+    (tmp_path / "tfs.tsv").write_text("tf\tsource\tpeaks\tfasta\nA\tlocal\ta.bed\tgenome.fa.gz\n"
+                                      "B\tlocal\tb.bed\tgenome.fa.gz\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", "architectures": ["cnn"]}))
+    result = snakemake(tmp_path, "-n", "results/A/data/positives.tsv", "results/B/data/positives.tsv",
+                       configfile="c.yaml", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"^prepare_genome\s+1$", result.stdout, re.M), result.stdout[-3000:]
+    assert re.search(r"^extract_positives\s+2$", result.stdout, re.M)
 
 
 def test_genome_and_download_arguments(sources_plan):
@@ -316,9 +339,7 @@ def test_apply_defaults_fills_nested_sections_without_overwriting():
 def test_interpretation_plan(tmp_path):
     plan = make_plan(tmp_path, "tf|source|motifs|description\nA|simulated|MA0139.1|-x\n",
                      architectures=["rnn", "cnn"], interpret={"temporal_archs": ["cnn"], "n_evaluate": 5})
-    assert plan.filter_archs == ["cnn"] and plan.temporal_archs == ["cnn"] and plan.n_evaluate() == 20
-    assert plan.motif_memes("A", "rnn") == ["results/A/rnn/class_optimization.meme"]
-    assert plan.motif_memes("A", "cnn")[1] == "results/A/cnn/filters.meme"
+    assert plan.filter_archs == ["cnn"] and plan.temporal_archs == ["cnn"]
     assert plan.planted_args(plan.planted_inputs("A")) == ["--positives=results/A/data/positives.tsv",
                                                            "--planted=resources/simulated/A/planted.tsv"]
     assert plan.planted_inputs("X") == {}
@@ -326,9 +347,107 @@ def test_interpretation_plan(tmp_path):
     assert plan.summary_axes() == ("cnn", "cnn")
     outputs = plan.final_outputs(["A", "X"])
     assert "results/X/rnn/metrics.json" in outputs and "results/summary/ground_truth.tsv" in outputs
-    args = plan.dashboard_args(plan.dashboard_inputs("A"))
-    assert args[:3] == ["--metrics", "rnn=results/A/rnn/metrics.json", "cnn=results/A/cnn/metrics.json"]
-    assert args[-2:] == ["--temporal", "results/A/figures/temporal"]
+    assert "results/A/variants.tsv" in outputs and "results/summary/variants_ground_truth.tsv" in outputs
+
+
+def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tmp_path):
+    from deepmotif.cli import build_parser
+    from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
+
+    plan = make_plan(tmp_path, "tf|source|motifs|train|test\nA|simulated|MA0139.1||\nB|deepbind||a.seq|b.seq\n",
+                     architectures=["rnn", "cnn"])
+    outputs = ["--settings={}", "--performance-out=p.png", "--training-out=t.png", "--saliency-figures=s",
+               "--temporal-figures=t", "--ism-figures=i", "--motif-figures", "rnn=m", "cnn=n", "--index-page=x.html",
+               "-o", "d.html"]
+    for tf, simulated in (("A", True), ("B", False)):
+        inputs = plan.dashboard_inputs(tf)
+        args = build_parser().parse_args(["dashboard", f"--tf={tf}", "--description=", *plan.dashboard_args(inputs),
+                                          *outputs])
+        for name, file in {**MODEL_FILES, **MODISCO_FILES}.items():  # every file, by architecture, in config order
+            assert getattr(args, name) == [("rnn", f"results/{tf}/rnn/{file}"), ("cnn", f"results/{tf}/cnn/{file}")]
+        assert [arch for arch, _ in args.ground_truth] == (["rnn", "cnn"] if simulated else [])
+        assert (args.planted == "resources/simulated/A/planted.tsv") == simulated
+        # simulated TFs are scored against their ground-truth VCF (simulation.variants), the others against none
+        assert (args.variants == f"results/{tf}/variants.tsv") == simulated
+        refs = [("rnn", "results/A/variants/rnn.ref.npz"), ("cnn", "results/A/variants/cnn.ref.npz")]
+        assert args.variant_ref == (refs if simulated else [])
+
+
+def test_a_models_interpretation_job_gets_what_changes_its_outputs(tmp_path):
+    from deepmotif.interpret.interpretation import InterpretSettings
+    from deepmotif.plan.config import config_section
+
+    plan = make_plan(tmp_path, "tf|source|motifs\nA|simulated|MA0139.1\n", architectures=["rnn", "cnn"],
+                     interpret={"temporal_archs": ["cnn"], "n_evaluate": 5, "ground_truth": {"pass_rate": 0.5}})
+    def settings(section, arch):  # as deepmotif interpret builds them
+        return InterpretSettings.from_config(section, temporal=arch in section["temporal_archs"])
+
+    for arch in plan.archs:
+        job = config_section("interpret", plan.interpret_job_settings(arch))
+        assert settings(job, arch) == settings(plan.interpret, arch)
+    # a dashboard count or another architecture's temporal scores do not change the job's settings
+    assert "pass_rate" not in plan.interpret_job_settings("cnn")["ground_truth"]
+    assert plan.interpret_job_settings("rnn")["temporal_archs"] == []
+    cnn = settings(plan.interpret, "cnn")
+    assert cnn.temporal and not settings(plan.interpret, "rnn").temporal
+    assert cnn.n_scored == 20  # n_evaluate 5, at least the 20 test positives shown
+    assert (cnn.steps, cnn.release) == (schema_default("interpret.class_optimization.steps"),
+                                                  schema_default("interpret.jaspar.release"))
+
+
+@pytest.mark.parametrize("n_evaluate, expected", [(200, 200), (5, 20), (0, 0)])
+def test_n_scored_is_at_least_the_sequences_shown_and_0_means_all(n_evaluate, expected):
+    from deepmotif.interpret.interpretation import InterpretSettings
+    from deepmotif.plan.config import config_section
+
+    section = config_section("interpret", {"n_evaluate": n_evaluate, "n_sequences": 20})
+    assert InterpretSettings.from_config(section, temporal=False).n_scored == expected
+
+
+def test_settings_option_names_a_wrong_key(capsys):
+    from deepmotif.cli import build_parser
+
+    with pytest.raises(SystemExit) as stop:
+        build_parser().parse_args(["index", "--auc-table=a", "--dashboards", "A=a.html", "--descriptions={}",
+                                   "-o", "i.html", "--settings", '{"jaspar": {"max_qq": 0.1}}'])
+    assert stop.value.code == 2
+    assert "unknown key 'jaspar.max_qq'; did you mean 'max_q'?" in capsys.readouterr().err
+
+
+# --- variant sets --------------------------------------------------------------------------------------
+
+VARIANT_SHEET = "tf|source|motifs|peaks|fasta\nS1|simulated|MA0139.1||\nS2|simulated|MA0138.2||\nL|local||p.bed|g.fa\n"
+
+
+def test_variant_sets_by_default_and_an_entry_replacing_a_ground_truth(tmp_path):
+    plan = make_plan(tmp_path, VARIANT_SHEET, genomes=copy.deepcopy(GENOMES), variants={"vcfs": [
+        {"name": "mine", "vcf": "mine.vcf", "genome": "simulated", "tfs": ["S1"]},
+        {"name": "gwas", "vcf": "gwas.vcf.gz", "genome": "hg38"}]})
+    sets = plan.variant_sets
+    assert sets["S1"] == {"name": "mine", "vcf": "mine.vcf", "genome": "resources/simulated/S1/genome.fa",
+                          "info": "", "truth": False}
+    assert sets["S2"]["vcf"] == "resources/simulated/S2/variants.vcf.gz" and sets["S2"]["info"] == "CLASS,MOTIF"
+    assert sets["L"]["genome"] == "resources/genomes/hg38.fa"  # no `tfs`: every TF that is not simulated
+    assert plan.variant_truth_tfs == ["S2"]
+    assert plan.variant_summaries() == {"variants": "results/summary/variants.tsv",
+                                        "variants_truth": "results/summary/variants_ground_truth.tsv"}
+    off = make_plan(tmp_path, VARIANT_SHEET, simulation={"variants": False})
+    assert off.variant_sets == {} and off.variant_summaries() == {}
+    assert "--variants" not in " ".join(off.dashboard_args(off.dashboard_inputs("S1")))
+
+
+@pytest.mark.parametrize("entries, message", [
+    ([{"name": "a", "vcf": "a.vcf", "genome": "g.fa", "tfs": ["L"]}, {"name": "b", "vcf": "b.vcf", "genome": "g.fa",
+                                                                      "tfs": ["L"]}],
+     "entry 'b': TF 'L' is also scored against entry 'a'; one VCF per TF"),
+    ([{"name": "a", "vcf": "a.vcf", "genome": "g.fa", "tfs": ["NOPE"]}], "entry 'a': TF 'NOPE' is not in .*tfs.tsv"),
+    ([{"name": "a", "vcf": "a.vcf", "genome": "simulated", "tfs": ["L"]}],
+     "genome `simulated` but TF 'L' is not a simulated TF"),
+    ([{"name": "a", "vcf": "a.vcf"}], "'genome' is a required property"),
+])
+def test_variant_config_errors_name_the_entry(tmp_path, entries, message):
+    with pytest.raises(InputError, match=message):
+        make_plan(tmp_path, VARIANT_SHEET, variants={"vcfs": entries}).variant_sets
 
 
 # --- Snakemake: building the DAG imports no torch ----------------------------------------------------
@@ -337,7 +456,7 @@ JOB_ONLY_PACKAGES = ("torch", "lightning", "matplotlib", "sklearn", "scipy", "nu
                      "pyjaspar", "logomaker", "pybedtools", "pyfaidx")
 
 
-def test_dry_run_works_without_torch(repo_root, tmp_path):
+def test_dry_run_works_without_torch(snakemake, tmp_path):
     """Packages only the jobs need (torch first), made unimportable by modules first on PYTHONPATH, do not
     stop `snakemake -n`: the environment launching Snakemake (also on a cluster, with --sdm conda) needs
     Snakemake, pandas, PyYAML and jsonschema only."""
@@ -352,17 +471,14 @@ def test_dry_run_works_without_torch(repo_root, tmp_path):
            "HOME": str(tmp_path)}
     check = subprocess.run([sys.executable, "-c", "import torch"], env=env, capture_output=True, text=True)
     assert "torch is blocked" in check.stderr  # the blocker works
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory", str(tmp_path),
-         "--configfile", "c.yaml", "-n", "--cores", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, env=env, timeout=300)
+    result = snakemake(tmp_path, "-n", configfile="c.yaml", env=env, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "train_model" in result.stdout and "interpret_model" in result.stdout
 
 
-def test_plan_from_files_merges_overlays_as_snakemake_configfile(tmp_path):
+def test_plan_from_files_merges_overlays_as_snakemake_configfile(repo_root, tmp_path):
     # the benchmarks train outside the workflow: their parameters must be the pipeline's
-    root = Path(__file__).resolve().parents[1]
+    root = repo_root
     plan = Plan.from_files(root / "config/config.yaml", root / "config/authors_training.yaml", base_dir=root)
     rnn = plan.training_params("rnn")
     assert (rnn["lr"], rnn["batch_size"], rnn["rc_augment"]) == (0.01, 256, False)

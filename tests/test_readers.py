@@ -12,7 +12,6 @@ from deepmotif.data.readers import (
     drop_n,
     read_deepbind_seq,
     read_demo_fasta,
-    read_fasta,
     read_labelled_table,
     read_narrowpeak,
     read_sequences,
@@ -199,27 +198,6 @@ def test_demo_bad_input(tmp_path, text, match):
 
 
 # ------------------------------------------------------------------------- users' FASTA / tables
-
-
-def test_read_fasta_names_any_length(tmp_path):
-    path = write(tmp_path / "mine.fa", ">a desc\nACGTN\nacg\n>b\nGG\n")
-    df = read_fasta(path)
-    assert df.to_dict("list") == {"id": ["a", "b"], "seq": ["ACGTNACG", "GG"]}
-    with pytest.raises(InputError, match=r"mine\.fa line 4: sequence has 2 bp, expected 8"):
-        read_fasta(path, length=8)
-
-
-@pytest.mark.parametrize(
-    "text, match",
-    [
-        (">a\nACGT\n>a\nACGT\n", r"f\.fa line 3: duplicate id 'a'"),
-        (">\nACGT\n", r"f\.fa line 1: empty header"),
-        (">a\nAC-GT\n", r"f\.fa line 2: invalid character '-' at position 3"),
-    ],
-)
-def test_read_fasta_bad_input(tmp_path, text, match):
-    with pytest.raises(InputError, match=match):
-        read_fasta(write(tmp_path / "f.fa", text))
 
 
 def test_labelled_table_tsv_csv_and_split(tmp_path):

@@ -23,13 +23,8 @@ from deepmotif.plan import Plan, alternatives, pairs  # noqa: E402
 
 PLAN = Plan.load(config, base_dir=workflow.basedir)  # fills in the schema's defaults
 ARCHS = PLAN.archs
-INTERPRET = PLAN.interpret
 SIMULATED_TFS = PLAN.simulated_tfs
-FILTER_ARCHS = PLAN.filter_archs
-TEMPORAL_ARCHS = PLAN.temporal_archs
 SIMULATED_TF_WILDCARD = alternatives(SIMULATED_TFS)
-FILTER_ARCH_WILDCARD = alternatives(FILTER_ARCHS)
-TEMPORAL_ARCH_WILDCARD = alternatives(TEMPORAL_ARCHS)
 
 
 wildcard_constraints:
@@ -37,8 +32,10 @@ wildcard_constraints:
     arch=alternatives(ARCHS),
 
 
-def interpret_settings():
-    return json.dumps(PLAN.interpret_settings(), separators=(",", ":"))
+def interpret_settings(wildcards=None):
+    """The config section interpret as JSON: a model's job gets what changes its outputs, the dashboards all."""
+    section = PLAN.interpret_job_settings(wildcards.arch) if wildcards else PLAN.interpret
+    return json.dumps(section, separators=(",", ":"))
 
 
 def by_tf(method):
@@ -63,11 +60,9 @@ def all_tfs():
 sequences_file = by_tf(PLAN.sequences_file)
 peak_inputs = by_tf(PLAN.peak_inputs)
 negative_inputs = by_tf(PLAN.negative_inputs)
-local_genome_source = by_tf(PLAN.local_genome_source)
 planted_inputs = by_tf(PLAN.planted_inputs)
 dashboard_inputs = by_tf(PLAN.dashboard_inputs)
-genome_view_inputs = by_tf(PLAN.genome_view_inputs)
-n_evaluate, tf_description, ground_truth_files = PLAN.n_evaluate, PLAN.tf_description, PLAN.ground_truth_files
+tf_description, ground_truth_files = PLAN.tf_description, PLAN.ground_truth_files
 
 
 def import_inputs(wildcards):
@@ -75,20 +70,17 @@ def import_inputs(wildcards):
     return PLAN.import_inputs(wildcards.tf, datasets)
 
 
-def motif_memes(wildcards):
-    return PLAN.motif_memes(wildcards.tf, wildcards.arch)
+def shell_args(args):
+    """Arguments of the plan as one string for `shell:`, each quoted."""
+    return " ".join(map(shlex.quote, args))
 
 
 def planted_args(wildcards, input):
-    return " ".join(map(shlex.quote, PLAN.planted_args(dict(input.items()))))
-
-
-def genome_view_args(wildcards, input):
-    return " ".join(map(shlex.quote, PLAN.genome_view_args(dict(input.items()))))
+    return shell_args(PLAN.planted_args(dict(input.items())))
 
 
 def dashboard_args(wildcards, input):
-    return " ".join(map(shlex.quote, PLAN.dashboard_args(dict(input.items()))))
+    return shell_args(PLAN.dashboard_args(dict(input.items())))
 
 
 def metrics_files(wildcards=None):
@@ -97,6 +89,14 @@ def metrics_files(wildcards=None):
 
 def dashboard_files(wildcards=None):
     return [f"results/{tf}/dashboard.html" for tf in all_tfs()]
+
+
+def known_motif_files(wildcards=None):
+    return PLAN.known_motif_files(all_tfs())
+
+
+def known_motif_args(wildcards):
+    return shell_args(PLAN.known_motif_args(wildcards.tf))
 
 
 def final_outputs(wildcards=None):

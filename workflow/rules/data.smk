@@ -168,12 +168,15 @@ rule download_file:
 
 rule prepare_genome:
     input:
-        lambda wc: PLAN.local_file(wc.tf, "fasta"),  # a URL is fetched first by the local rule download_file
+        # a URL is fetched first by the local rule download_file; one genome however many TFs use it
+        lambda wc: PLAN.local_genome_sources()[wc.genome],
     output:
-        fasta="resources/local/{tf}/genome.fa",
-        fai="resources/local/{tf}/genome.fa.fai",
+        fasta="resources/local/genomes/{genome}.fa",
+        fai="resources/local/genomes/{genome}.fa.fai",
     log:
-        "logs/prepare_genome/{tf}.log",
+        "logs/prepare_genome/{genome}.log",
+    wildcard_constraints:
+        genome=alternatives(PLAN.local_genome_sources()),
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -48,38 +48,17 @@ rule interpret_model:
         "../../envs/deepmotif.yaml"
     threads: 1
     params:
-        planted=lambda wc, input: (
-            f"--positives={shlex.quote(input.positives)} --planted={shlex.quote(input.planted)}"
-            if "planted" in input.keys()
-            else ""
-        ),
-        temporal=lambda wc: wc.arch in TEMPORAL_ARCHS,
-        n_sequences=INTERPRET["n_sequences"],
-        n_evaluate=INTERPRET["n_evaluate"],
-        saliency=INTERPRET["saliency"],
-        opt=INTERPRET["class_optimization"],
-        filters=INTERPRET["filters"],
-        jaspar=INTERPRET["jaspar"],
-        top=INTERPRET["ground_truth"]["top"],
-        modisco=INTERPRET["modisco"],
+        planted=planted_args,
+        motifs=known_motif_args,  # the sheet's JASPAR ids of a real TF, for the known-motif check
+        settings=interpret_settings,  # the config section interpret, once (InterpretSettings.from_config)
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
-        " --arch={wildcards.arch:q} {params.planted} --n-sequences={params.n_sequences}"
-        " --n-evaluate={params.n_evaluate} --saliency={params.saliency:q} --temporal={params.temporal}"
-        " --restarts={params.opt[restarts]} --steps={params.opt[steps]} --lr={params.opt[lr]}"
-        " --l2={params.opt[l2]} --seed={params.opt[seed]} --init={params.opt[init]:q}"
-        " --window={params.opt[window]} --filter-threshold={params.filters[threshold]}"
-        " --min-sites={params.filters[min_sites]} --release={params.jaspar[release]:q}"
-        " --collection={params.jaspar[collection]:q} --tax-group={params.jaspar[tax_group]:q}"
-        " --top-k={params.jaspar[top_k]} --max-q={params.jaspar[max_q]} --top={params.top}"
-        " --threads={threads} --saliency-out={output.saliency:q} --ism-out={output.ism:q}"
+        " --arch={wildcards.arch:q} {params.planted} {params.motifs} --settings={params.settings:q}"
+        " --threads={threads}"
+        " --saliency-out={output.saliency:q} --ism-out={output.ism:q}"
         " --temporal-out={output.temporal:q} --class-optimization-out={output.class_optimization:q}"
         " --class-meme-out={output.class_meme:q} --filter-meme-out={output.filter_meme:q}"
         " --filter-table-out={output.filter_table:q} --matches-out={output.matches:q}"
-        " --ground-truth-out={output.ground_truth:q} --modisco={params.modisco[enabled]}"
-        " --modisco-method={params.modisco[method]:q} --modisco-n-shuffles={params.modisco[n_shuffles]}"
-        " --modisco-n-sequences={params.modisco[n_sequences]}"
-        " --modisco-n-leiden-runs={params.modisco[n_leiden_runs]}"
-        " --modisco-max-q={params.modisco[max_q]} --modisco-out={output.modisco:q}"
+        " --ground-truth-out={output.ground_truth:q} --modisco-out={output.modisco:q}"
         " --modisco-patterns-out={output.modisco_patterns:q} --modisco-meme-out={output.modisco_meme:q}"
         " --modisco-distances-out={output.modisco_distances:q} 2> {log:q}"

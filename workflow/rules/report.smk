@@ -37,41 +37,15 @@ rule plot_summary:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        # the paper's comparison, CNN vs CNN-RNN, when both are trained; else the first and last
-        x="cnn" if "cnn" in ARCHS else ARCHS[0],
-        y="cnn_rnn" if "cnn_rnn" in ARCHS else ARCHS[-1],
+        axes=PLAN.summary_axes(),  # the paper's comparison, CNN vs CNN-RNN, when both are trained
     shell:
         "python -m deepmotif plot-summary {input:q} --scatter {output.scatter:q} --box {output.box:q}"
-        " --x={params.x:q} --y={params.y:q} 2> {log:q}"
-
-
-# results/{tf}/{arch}/ files the dashboard of a TF reads, by the option of `deepmotif dashboard` that takes them
-# (`--metrics cnn=... rnn=...`, architectures in the order of ARCHS)
-MODEL_FILES = {
-    "metrics": "metrics.json",
-    "predictions": "predictions.tsv",
-    "history": "training.csv",
-    "saliency": "saliency.npz",
-    "ism": "ism.npz",
-    "temporal": "temporal.npz",
-    "class_optimization": "class_optimization.npz",
-    "class_meme": "class_optimization.meme",
-    "filter_meme": "filters.meme",
-    "filter_table": "filters.tsv",
-    "matches": "jaspar_matches.tsv",
-    "modisco": "modisco.h5",
-    "modisco_patterns": "modisco_patterns.tsv",
-    "modisco_distances": "modisco_distances.tsv",
-}
+        " --x={params.axes[0]:q} --y={params.axes[1]:q} 2> {log:q}"
 
 
 rule build_dashboard:
     input:
-        unpack(planted_inputs),
-        unpack(variant_dashboard_inputs),  # variants.smk
-        unpack(genome_view_inputs),  # tracks.smk
-        **{name: expand(f"results/{{{{tf}}}}/{{arch}}/{file}", arch=ARCHS) for name, file in MODEL_FILES.items()},
-        ground_truth=lambda wc: ground_truth_files([wc.tf]),
+        unpack(dashboard_inputs),  # every model's files, planted motifs, variants (Plan.dashboard_inputs)
     output:
         performance=report(
             "results/{tf}/figures/roc_pr.png",
@@ -136,38 +110,17 @@ rule build_dashboard:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        files=lambda wc, input: " ".join(
-            shlex.quote(arg)
-            for name in [*MODEL_FILES, "ground_truth"]
-            if input[name]
-            for arg in [f"--{name.replace('_', '-')}", *pairs(ARCHS, input[name])]
-        ),
-        planted=lambda wc, input: (
-            f"--positives={shlex.quote(input.positives)} --planted={shlex.quote(input.planted)}"
-            if "planted" in input.keys()
-            else ""
-        ),
+        files=dashboard_args,
         motifs=lambda wc, output: pairs(ARCHS, output.motifs),
         description=lambda wc: tf_description(wc.tf),
-        settings=interpret_settings(),
-        n_sequences=INTERPRET["n_sequences"],
-        n_filters=INTERPRET["filters"]["n_shown"],
-        n_restarts=INTERPRET["class_optimization"]["n_shown"],
-        max_q=INTERPRET["jaspar"]["max_q"],
-        top=INTERPRET["ground_truth"]["top"],
-        pass_rate=INTERPRET["ground_truth"]["pass_rate"],
-        variants=variant_dashboard_args,  # variants.smk
-        genome_view=genome_view_args,
+        settings=interpret_settings(),  # the config section interpret (DashboardSettings.from_config)
     shell:
         "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
-        " {params.planted} --n-sequences={params.n_sequences} --n-filters={params.n_filters}"
-        " --n-restarts={params.n_restarts} --max-q={params.max_q} --top={params.top}"
-        " --pass-rate={params.pass_rate} --settings={params.settings:q}"
+        " --settings={params.settings:q}"
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
-        " {params.variants} --variant-figures={output.variants:q} {params.genome_view} -o {output.dashboard:q}"
-        " 2> {log:q}"
+        " --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
 
 
 rule summarize_ground_truth:
@@ -187,12 +140,33 @@ rule summarize_ground_truth:
         "python -m deepmotif summarize-ground-truth {input:q} -o {output:q} 2> {log:q}"
 
 
+rule summarize_known_motifs:
+    input:
+        known_motif_files,
+    output:
+        table=report(
+            "results/summary/known_motifs.tsv",
+            caption="../report/known_motifs.rst",
+            category="Summary",
+        ),
+        figures=directory("results/summary/known_motifs"),
+    log:
+        "logs/summarize_known_motifs/all.log",
+    conda:
+        "../../envs/deepmotif.yaml"
+    shell:
+        "python -m deepmotif summarize-known-motifs {input:q} -o {output.table:q} --figures={output.figures:q}"
+        " 2> {log:q}"
+
+
 rule build_index:
     input:
         unpack(variant_index_inputs),  # variants.smk
         auc="results/summary/auc_table.tsv",
         dashboards=dashboard_files,
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
+        known="results/summary/known_motifs.tsv",
+        known_figures="results/summary/known_motifs",
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
     output:
@@ -207,10 +181,10 @@ rule build_index:
             f"--ground-truth={shlex.quote(input.ground_truth[0])}" if input.ground_truth else ""
         ),
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
-        top=INTERPRET["ground_truth"]["top"],
-        max_q=INTERPRET["jaspar"]["max_q"],
+        settings=interpret_settings(),
         variants=variant_index_args,  # variants.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
-        " {params.ground_truth} --descriptions={params.descriptions:q} --top={params.top} --max-q={params.max_q}"
+        " {params.ground_truth} --descriptions={params.descriptions:q} --settings={params.settings:q}"
+        " --known-motifs={input.known:q} --known-motif-figures={input.known_figures:q}"
         " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"

@@ -58,7 +58,7 @@ rule call_instances:
     params:
         i=TRACKS["instances"],
         jaspar=",".join(TRACKS["instances"]["jaspar"]),
-        db=INTERPRET["jaspar"],
+        db=PLAN.interpret["jaspar"],
     shell:
         "python -m deepmotif instances --attribution={input.attribution:q} --regions={input.regions:q}"
         " --genome={input.fasta:q} --modisco={input.modisco:q} --modisco-patterns={input.patterns:q}"

@@ -4,7 +4,7 @@
 # dashboard), and the summaries across TFs. Simulated TFs also get a ground-truth VCF
 # (simulation.variants) whose classes (break / create / neutral, per planted matrix) are scored against
 # |Δlogit| in results/summary/variants_ground_truth.tsv.
-# Included before report.smk: build_dashboard and build_index take the functions of variants_common.smk.
+# Included before report.smk: build_index takes the functions of variants_common.smk.
 
 
 include: "variants_common.smk"
@@ -41,7 +41,7 @@ rule score_variants:
     output:
         table="results/{tf}/variants.tsv",
         skipped="results/{tf}/variants.skipped.tsv",
-        ref=expand("results/{{tf}}/variants/{arch}.ref.npz", arch=ARCHS),
+        ref=expand("results/{{tf}}/variants/{arch}.ref.npz", arch=ARCHS),  # Plan.variant_explanations
         alt=expand("results/{{tf}}/variants/{arch}.alt.npz", arch=ARCHS),
     log:
         "logs/score_variants/{tf}.log",

@@ -23,6 +23,7 @@ header, no records, records out of order or repeated, invalid alleles.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import logging
 import os
@@ -420,6 +421,12 @@ def score_vcf(
     from deepmotif.data.io import atomic_path
 
     length = models[0].length
+    taken = [key for key in info_fields if key in (*VARIANT_COLUMNS, "tf", "arch", *SCORE_COLUMNS)]
+    if taken:
+        raise InputError(f"--info {taken[0]}: INFO key {taken[0]!r} is also an output column; it would overwrite "
+                         f"it; leave it out (output columns: {', '.join((*VARIANT_COLUMNS, 'tf', 'arch'))}, ...)")
+    if n_explained < 0:
+        raise InputError(f"--n-explained / n_explained must be >= 0, got {n_explained}")
     if not 0 < max_allele <= length // 2:
         raise InputError(f"--max-allele must be in 1..{length // 2} for {length}-bp models, got {max_allele}")
     if explanations and len(explanations) != len(models):
@@ -432,9 +439,11 @@ def score_vcf(
     strongest: pd.DataFrame | None = None
     with ExitStack() as stack:
         out = stack.enter_context(open(stack.enter_context(atomic_path(output)), "w"))
-        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w"))
+        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w", newline=""))
         explained = [tuple(stack.enter_context(atomic_path(p)) for p in pair) for pair in explanations]
-        skip_out.write("\t".join(SKIPPED_COLUMNS) + "\n")
+        # the quoting of pandas' to_csv (the scored table): an id with '"' is written alike in both
+        skip_rows = csv.writer(skip_out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
+        skip_rows.writerow(SKIPPED_COLUMNS)
         header = True
         chunk: list[Window] = []
 
@@ -455,8 +464,7 @@ def score_vcf(
                 item = make_window(item, genome, sizes, length, max_allele)
             if isinstance(item, Skip):
                 a = item.allele
-                skip_out.write("\t".join(map(str, (a.chrom, a.pos, a.id, a.ref, a.alt, item.reason,
-                                                   item.detail, a.line))) + "\n")
+                skip_rows.writerow((a.chrom, a.pos, a.id, a.ref, a.alt, item.reason, item.detail, a.line))
                 counts[item.reason] += 1
                 if len(examples.setdefault(item.reason, [])) < 3:
                     examples[item.reason].append(f"line {a.line} {a.chrom}:{a.pos} {a.ref}>{a.alt} ({item.detail})")
@@ -554,31 +562,6 @@ def write_explanation(path: str | os.PathLike, arrays: dict) -> None:
 
 
 # --- tables across TFs and the simulated ground truth ------------------------------------------------
-
-def read_variant_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A table written by :func:`score_vcf` (ids and alleles kept as text)."""
-    return pd.read_csv(path, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str, "tf": str,
-                                               "arch": str}, keep_default_na=False)
-
-
-def combine_tf_tables(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """Per-TF variant tables (one per architecture, or already combined) in one table of that TF.
-
-    Raises
-    ------
-    InputError
-        Tables of different TFs or an architecture twice.
-    """
-    table = pd.concat(tables, ignore_index=True)
-    if table["tf"].nunique() > 1:
-        raise InputError(f"variant tables of several TFs ({', '.join(table['tf'].unique())}) given as one TF")
-    twice = table.duplicated([*VARIANT_COLUMNS, "arch"])
-    if twice.any():
-        row = table[twice].iloc[0]
-        raise InputError(f"architecture {row['arch']!r} scored {row['chrom']}:{row['pos']} {row['ref']}>"
-                         f"{row['alt']} twice; give each architecture's table once")
-    return table
-
 
 def summarize_variants(tables: Sequence[pd.DataFrame], top: int | None = None) -> pd.DataFrame:
     """Variant × TF, scores averaged over architectures, ranked by |mean Δlogit| (largest first).

@@ -4,62 +4,52 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 
-from deepmotif.cli import bool_arg, command, split_list
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
+                           seed, split_list)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
 
 
+def jaspar_ids(text: str) -> tuple[str, ...]:
+    """``MA0139.2,MA1929.2`` → a tuple of JASPAR matrix ids (the sheet's ``motifs`` column)."""
+    ids = tuple(i.strip() for i in text.split(",") if i.strip())
+    bad = [i for i in ids if not re.fullmatch(r"M[A-Z][0-9]{4}\.[0-9]+", i)]
+    if bad:
+        raise argparse.ArgumentTypeError(f"{bad[0]!r} is not a JASPAR matrix id such as MA0139.2")
+    return ids
+
+
 def _interpret_args(p: argparse.ArgumentParser) -> None:
-    # Every setting comes from the config (src/deepmotif/plan/schemas/config.schema.yaml holds the defaults).
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split): test positives are explained")
+    # Every setting comes from the config section interpret, defaults in deepmotif/plan/schemas/config.schema.yaml
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split): test positives are explained")
     p.add_argument("--tf", required=True, help="TF name (recorded in ground_truth.json)")
     p.add_argument("--arch", required=True, help="architecture name (recorded in ground_truth.json)")
     p.add_argument("--positives", help="simulated TFs: positives.tsv (the windows) for the ground-truth check")
     p.add_argument("--planted", help="simulated TFs: planted.tsv of the simulation")
-    settings = p.add_argument_group("settings (config section interpret)")
-    for name, kind, help in (
-            ("n-sequences", int, "test positives shown (ISM)"),
-            ("n-evaluate", int, "test positives scored by saliency and temporal scores (0: all)"),
-            ("saliency", str, "grad_x_input or loss_grad_x_input"),
-            ("temporal", bool_arg, "true: temporal output scores (architecture in temporal_archs)"),
-            ("restarts", int, "class optimization: random starts"),
-            ("steps", int, "class optimization: RMSprop steps"),
-            ("lr", float, "class optimization: RMSprop learning rate"),
-            ("l2", float, "class optimization: weight of the squared L2 norm of the input"),
-            ("seed", int, "class optimization: seed of the starts"),
-            ("init", str, "class optimization: uniform or onehot starts"),
-            ("window", int, "class optimization: bp cut out as motifs"),
-            ("filter-threshold", float, "fraction of a filter's maximum activation that makes a site"),
-            ("min-sites", int, "filters with fewer sites are not motifs"),
-            ("release", str, "JASPAR release bundled with pyjaspar"),
-            ("collection", str, "JASPAR collection"),
-            ("tax-group", str, "JASPAR taxonomic group, or all"),
-            ("top-k", int, "JASPAR hits kept per learned motif"),
-            ("max-q", float, "q-value a JASPAR top hit must stay below (ground truth)"),
-            ("top", int, "most salient positions per sequence (ground truth)"),
-            ("modisco", bool_arg, "true: TF-MoDISco on the test positives (interpret.modisco.enabled)"),
-            ("modisco-method", str, "TF-MoDISco attributions: grad_x_input or deep_lift_shap"),
-            ("modisco-n-shuffles", int, "deep_lift_shap: dinucleotide-shuffled references per sequence"),
-            ("modisco-n-sequences", int, "TF-MoDISco: first N test positives (0: all)"),
-            ("modisco-n-leiden-runs", int, "TF-MoDISco: Leiden restarts per clustering"),
-            ("modisco-max-q", float, "q-value below which a pattern's top JASPAR hit is a match")):
-        settings.add_argument(f"--{name}", type=kind, required=True, help=help)
-    p.add_argument("--threads", type=int, required=True)
+    p.add_argument("--motifs", type=jaspar_ids, default=(),
+                   help="the TF's JASPAR ids, comma-separated (the sheet's motifs) for the known-motif check; "
+                        "default: the planted ones of a simulated TF, else the JASPAR matrices named like the TF")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (keys left out take the schema's defaults)")
+    p.add_argument("--threads", type=positive_int, required=True)
     out = p.add_argument_group("outputs")
     for name, help in (("saliency-out", "saliency.npz: ids seqs X_attr (n, 4, length) prob method"),
                        ("ism-out", "ism.npz: ids seqs X_ism (n, 4, length)"),
                        ("temporal-out", "temporal.npz: ids seqs forward backward (n, length); empty if not computed"),
                        ("class-optimization-out", "class_optimization.npz: pwms scores names restart window start end"),
                        ("class-meme-out", "class_optimization.meme: the windows (opt<restart>.w<window>)"),
-                       ("filter-meme-out", "filters.meme: filters with enough sites (none without a first convolution)"),
+                       ("filter-meme-out",
+                        "filters.meme: filters with enough sites (none without a first convolution)"),
                        ("filter-table-out", "filters.tsv: name n_sites information motif"),
                        ("matches-out", "jaspar_matches.tsv: Tomtom hits of every learned motif"),
                        ("ground-truth-out", "ground_truth.json: the checks against planted motifs")):
         out.add_argument(f"--{name}", required=True, help=help)
-    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with --modisco=true)"),
+    for name, help in (("modisco-out", "modisco.h5: modisco-lite's patterns (with modisco.enabled)"),
                        ("modisco-patterns-out", "modisco_patterns.tsv: pattern sign n_seqlets ... match_q sub_matches"),
                        ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
                        ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
@@ -69,36 +59,26 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
 @command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
                       "optimization, filter motifs, JASPAR matches, ground truth")(_interpret_args)
 def run_interpret(args: argparse.Namespace) -> None:
-    import pandas as pd
     import torch
 
     from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.tables import read_planted, read_positives
     from deepmotif.interpret.interpretation import InterpretSettings, interpret_model, write_interpretation
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
-    settings = InterpretSettings(
-        n_shown=args.n_sequences, n_evaluate=args.n_evaluate, saliency=args.saliency, temporal=args.temporal,
-        restarts=args.restarts, steps=args.steps, lr=args.lr, l2=args.l2, seed=args.seed, init=args.init,
-        window=args.window, filter_threshold=args.filter_threshold, min_sites=args.min_sites, release=args.release,
-        collection=args.collection, tax_group=args.tax_group, top_k=args.top_k, max_q=args.max_q, top=args.top,
-        modisco=args.modisco, modisco_method=args.modisco_method, modisco_n_shuffles=args.modisco_n_shuffles,
-        modisco_n_sequences=args.modisco_n_sequences, modisco_n_leiden_runs=args.modisco_n_leiden_runs,
-        modisco_max_q=args.modisco_max_q)
+    settings = InterpretSettings.from_config(args.settings, temporal=args.arch in args.settings["temporal_archs"])
     modisco_outs = (args.modisco_out, args.modisco_patterns_out, args.modisco_meme_out, args.modisco_distances_out)
-    if args.modisco and not all(modisco_outs):
-        raise InputError("--modisco=true needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
+    if settings.modisco and not all(modisco_outs):
+        raise InputError("modisco.enabled needs --modisco-out, --modisco-patterns-out, --modisco-meme-out and "
                          "--modisco-distances-out")
-    if args.modisco_method not in ("grad_x_input", "deep_lift_shap"):
-        raise InputError(f"--modisco-method={args.modisco_method}: use grad_x_input or deep_lift_shap")
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the ground truth of a simulated TF)")
     simulated = {}
     if args.planted:
-        simulated = {"positives": pd.read_csv(args.positives, sep="\t", dtype={"id": str, "chrom": str}),
-                     "planted": pd.read_csv(args.planted, sep="\t", dtype={"peak": str, "chrom": str})}
+        simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
     result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
-                             source=args.sequences, **simulated)
+                             source=args.sequences, motifs=args.motifs, **simulated)
     write_interpretation(result, {
         "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
         "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
@@ -109,7 +89,8 @@ def run_interpret(args: argparse.Namespace) -> None:
 
 
 def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, help="file written once Tomtom is compiled (a marker)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="file written once Tomtom is compiled (a marker)")
 
 
 @command("compile-tomtom", "compile memelite's Tomtom and modisco-lite's kernels into numba's disk cache once, "
@@ -145,10 +126,11 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
         return schema_default(key)
 
-    p.add_argument("model", help="model.ckpt written by deepmotif train")
-    p.add_argument("sequences", help="sequences.tsv (id seq label split); the test positives are explained")
-    p.add_argument("-o", "--output", required=True, help="output modisco-lite HDF5 (modisco.h5)")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath,
+                   help="sequences.tsv (id seq label split); the test positives are explained")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
     p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
     p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
@@ -158,21 +140,23 @@ def _modisco_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
                    help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
                         "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
-    p.add_argument("--n-shuffles", type=int, default=default("interpret.modisco.n_shuffles"),
+    p.add_argument("--n-shuffles", type=positive_int, default=default("interpret.modisco.n_shuffles"),
                    help="deep_lift_shap references per sequence")
-    p.add_argument("-n", "--n-sequences", type=int, default=default("interpret.modisco.n_sequences"),
+    p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
                    help="first N test positives (0: all)")
-    p.add_argument("--window", type=int, default=15, help="modisco sliding window (bp; modisco-lite's default)")
-    p.add_argument("--max-seqlets", type=int, default=2000,
+    p.add_argument("--window", type=positive_int, default=15,
+                   help="modisco sliding window (bp; modisco-lite's default)")
+    p.add_argument("--max-seqlets", type=positive_int, default=2000,
                    help="seqlets per metacluster at most (modisco-lite's default)")
-    p.add_argument("--max-q", type=float, default=default("interpret.modisco.max_q"),
+    p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
                    help="a Tomtom hit is a match below this q-value")
     p.add_argument("--release", default=default("interpret.jaspar.release"))
     p.add_argument("--collection", default=default("interpret.jaspar.collection"))
     p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
                    help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=int, default=default("interpret.jaspar.top_k"), help="Tomtom hits kept per pattern")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"),
+                   help="Tomtom hits kept per pattern")
+    p.add_argument("--seed", type=seed, default=0)
 
 
 @command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(
@@ -188,7 +172,7 @@ def run_modisco(args: argparse.Namespace) -> None:
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.interpretation import split_positives
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
@@ -206,12 +190,9 @@ def run_modisco(args: argparse.Namespace) -> None:
     table = md.pattern_table(pos, neg, hits, args.max_q)
     write_meme(args.meme, pwms, names)
     if args.matches:
-        with atomic_path(args.matches) as tmp:
-            hits.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with atomic_path(args.distances) as tmp:
-        md.seqlet_distances(pos, neg).to_csv(tmp, sep="\t", index=False)
-    with atomic_path(args.patterns) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+        write_table(hits, args.matches, float_format="%.4g")
+    write_table(md.seqlet_distances(pos, neg), args.distances)
+    write_table(table, args.patterns, float_format="%.4g")
     if args.logos:
         from deepmotif.report.modisco_figures import write_pattern_logos
 
@@ -225,11 +206,11 @@ def run_modisco(args: argparse.Namespace) -> None:
 def _instances_args(p: argparse.ArgumentParser) -> None:
     from deepmotif.plan.config import schema_default
 
-    p.add_argument("--attribution", required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
-    p.add_argument("--regions", required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
-    p.add_argument("--genome", required=True, help="genome FASTA")
-    p.add_argument("--modisco", help="modisco.h5: its positive patterns' CWMs are called")
-    p.add_argument("--modisco-patterns", help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
+    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
+    p.add_argument("--modisco", type=InputPath, help="modisco.h5: its positive patterns' CWMs are called")
+    p.add_argument("--modisco-patterns", type=InputPath, help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
                    "halves (a composite with two matched halves is called as two patterns)")
     p.add_argument("--jaspar", type=split_list, default=[], help="comma-separated JASPAR ids also called")
     p.add_argument("--release", default=schema_default("interpret.jaspar.release"), help="JASPAR release (pyjaspar)")
@@ -244,7 +225,7 @@ def _instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tile", type=int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
     p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
     p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
-    p.add_argument("-o", "--output", required=True, help="BED: chrom start end pattern score strand attribution jaspar")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="BED: chrom start end pattern score strand attribution jaspar")
 
 
 @command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
@@ -279,13 +260,13 @@ def run_instances(args: argparse.Namespace) -> None:
 
 
 def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("instances", help="BED of deepmotif instances")
-    p.add_argument("--regions", required=True, help="BED of the regions the instances were called in")
-    p.add_argument("--planted", required=True, help="planted.tsv of the simulation")
-    p.add_argument("--positives", help="positives.tsv: the model-length windows of the peaks (the test sequences)")
+    p.add_argument("instances", type=InputPath, help="BED of deepmotif instances")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions the instances were called in")
+    p.add_argument("--planted", type=InputPath, required=True, help="planted.tsv of the simulation")
+    p.add_argument("--positives", type=InputPath, help="positives.tsv: the model-length windows of the peaks (the test sequences)")
     p.add_argument("--tf", default="", help="TF name recorded in the table")
     p.add_argument("--arch", default="", help="architecture recorded in the table")
-    p.add_argument("-o", "--output", required=True, help="TSV: precision and recall of the planted sites, in the "
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: precision and recall of the planted sites, in the "
                    "model-length windows of the peaks and in the whole regions, in all and per planted matrix")
 
 
@@ -306,7 +287,7 @@ def run_instances_ground_truth(args: argparse.Namespace) -> None:
 
 def _summarize_instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("tables", nargs="+", help="ground-truth tables of deepmotif instances (--ground-truth-out)")
-    p.add_argument("-o", "--output", required=True, help="TSV: every TF × architecture × scope × motif")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: every TF × architecture × scope × motif")
 
 
 @command("summarize-instances", "the instances' precision and recall of planted sites, all simulated TFs in one "

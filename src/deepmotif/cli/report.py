@@ -7,8 +7,9 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import command, json_arg, key_path
+from deepmotif.cli import InputPath, OutputPath, command, config_section_arg, json_arg, key_path, non_negative_int
 from deepmotif.errors import InputError
+from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
 log = logging.getLogger(__name__)
 
@@ -23,16 +24,11 @@ def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
 def run_summarize_ground_truth(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
-    table = pd.DataFrame([json.loads(Path(p).read_text()) for p in args.reports])
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-
-
-MODEL_FILES = ("metrics", "predictions", "history", "saliency", "ism", "temporal", "class_optimization",
-               "class_meme", "filter_meme", "filter_table", "matches")
-MODISCO_FILES = ("modisco", "modisco_patterns", "modisco_distances")
+    reports = [json.loads(Path(p).read_text()) for p in args.reports]
+    table = pd.DataFrame([{k: v for k, v in r.items() if k != "known_motifs"} for r in reports])  # its own table
+    write_table(table, args.output, float_format="%.4g")
 
 
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
@@ -41,12 +37,12 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     inputs = p.add_argument_group("inputs: one ARCH=PATH per architecture, in display order")
     for name in MODEL_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="+", type=key_path, required=True,
-                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/ file: {name}")
+                            metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/{MODEL_FILES[name]}")
     inputs.add_argument("--ground-truth", nargs="*", type=key_path, default=[], metavar="ARCH=JSON",
                         help="simulated TFs: ground_truth.json per architecture")
     for name in MODISCO_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
-                            help=f"TF-MoDISco: {name} file per architecture (deepmotif interpret)")
+                            help=f"TF-MoDISco: {MODISCO_FILES[name]} per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
     variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
@@ -58,15 +54,9 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--genome-view", help="the TF's genome view page (deepmotif genome-view), shown in a frame")
     p.add_argument("--igv-session", help="its IGV session file, linked")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
-    variants.add_argument("--n-variants", type=int, default=10, help="strongest variants listed and drawn")
-    settings = p.add_argument_group("settings (config section interpret)")
-    settings.add_argument("--n-sequences", type=int, required=True, help="sequences drawn per panel")
-    settings.add_argument("--n-filters", type=int, required=True, help="filter logos per model")
-    settings.add_argument("--n-restarts", type=int, required=True, help="optimized inputs drawn per model")
-    settings.add_argument("--max-q", type=float, required=True, help="q-value below which a hit counts")
-    settings.add_argument("--top", type=int, required=True, help="most salient positions (ground truth)")
-    settings.add_argument("--pass-rate", type=float, required=True, help="saliency hit rate that passes")
-    settings.add_argument("--settings", type=json_arg, required=True, help="settings shown in the footer (JSON)")
+    variants.add_argument("--n-variants", type=non_negative_int, default=10, help="strongest variants listed and drawn")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (keys left out take the schema's defaults)")
     out = p.add_argument_group("outputs")
     out.add_argument("--performance-out", required=True, help="PNG: ROC and precision-recall curves")
     out.add_argument("--training-out", required=True, help="PNG: training curves")
@@ -89,6 +79,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
         TFReportFiles,
         VariantFiles,
         build_tf_report,
+        footer_settings,
     )
 
     files = {name: dict(getattr(args, name)) for name in MODEL_FILES}
@@ -107,8 +98,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
     out = TFReportFiles(performance=args.performance_out, training=args.training_out,
                         saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
                         motifs=dict(args.motif_figures), dashboard=args.output)
-    settings = DashboardSettings(n_sequences=args.n_sequences, n_filters=args.n_filters, n_restarts=args.n_restarts,
-                                 max_q=args.max_q, top=args.top, pass_rate=args.pass_rate)
+    settings = DashboardSettings.from_config(args.settings)
     variants = None
     if args.variant_figures and not args.variants:  # a TF without variants: an empty figure folder
         from deepmotif.report.figures import write_figure_folder
@@ -120,7 +110,8 @@ def run_dashboard(args: argparse.Namespace) -> None:
             raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
                              f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
-    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted, args.settings,
+    build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted,
+                    footer_settings(args.settings),
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
                     variants=variants, genome_view=_genome_view_links(args))
 
@@ -146,9 +137,11 @@ def _index_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--auc-box", help="results/summary/auc_box.png (shown on the page)")
     p.add_argument("--variants", help="results/summary/variants.tsv (deepmotif summarize-variants)")
     p.add_argument("--variants-ground-truth", help="results/summary/variants_ground_truth.tsv (simulated TFs)")
-    p.add_argument("--n-variants", type=int, default=20, help="strongest variants listed")
-    p.add_argument("--top", type=int, required=True, help="most salient positions of the ground-truth check")
-    p.add_argument("--max-q", type=float, required=True, help="q-value below which a JASPAR hit counts")
+    p.add_argument("--n-variants", type=non_negative_int, default=20, help="strongest variants listed")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
+    p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
+    p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
     p.add_argument("-o", "--output", required=True, help="output HTML")
 
 
@@ -158,20 +151,23 @@ def run_index(args: argparse.Namespace) -> None:
 
     import pandas as pd
 
+    from deepmotif.data.tables import read_variant_table
     from deepmotif.report.dashboard import render_index, write_html
 
     base = Path(args.output).parent
     dashboards = {tf: Path(os.path.relpath(path, base)).as_posix() for tf, path in args.dashboards}
     ground_truth = pd.read_csv(args.ground_truth, sep="\t") if args.ground_truth else None
-    variants = (pd.read_csv(args.variants, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str,
-                                                           "tf": str}, keep_default_na=False)
-                if args.variants else None)
+    variants = read_variant_table(args.variants) if args.variants else None
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    known = pd.read_csv(args.known_motifs, sep="\t", dtype={"tf": str}) if args.known_motifs else None
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
-                                         ground_truth, top=args.top, max_q=args.max_q, figures=figures,
+                                         ground_truth, top=args.settings["ground_truth"]["top"],
+                                         max_q=args.settings["jaspar"]["max_q"], figures=figures,
                                          variants=variants, variant_truth=variant_truth,
-                                         n_variants=args.n_variants))
+                                         n_variants=args.n_variants, known_motifs=known,
+                                         known_figures=args.known_motif_figures,
+                                         min_information=args.settings["jaspar"]["min_information"]))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
@@ -211,8 +207,37 @@ def run_plot_summary(args: argparse.Namespace) -> None:
     log.info("%s: %s and %s", args.table, args.scatter, args.box)
 
 
+def _summarize_known_motifs_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("reports", nargs="+", help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
+    p.add_argument("-o", "--output", required=True, help="output TSV (results/summary/known_motifs.tsv)")
+    p.add_argument("--figures", required=True,
+                   help="output folder: per TF and architecture the best learned motif above its JASPAR match")
+
+
+@command("summarize-known-motifs", "did each model learn its TF's known motif: one table (exact / family / none "
+                                   "per source of learned motifs, decoy calibration) and a logo per model")(
+    _summarize_known_motifs_args)
+def run_summarize_known_motifs(args: argparse.Namespace) -> None:
+    from deepmotif.data.tables import write_table
+    from deepmotif.report.known_motifs import known_motif_table, pooled_false_match_rate, write_known_motif_figures
+
+    reports = []
+    for path in args.reports:
+        report = json.loads(Path(path).read_text())
+        if "known_motifs" not in report:
+            raise InputError(f"{path}: no known_motifs entry (written by an older deepmotif interpret); rerun it")
+        reports.append(report)
+    table = known_motif_table(reports)
+    write_table(table, args.output, float_format="%.4g")
+    n = write_known_motif_figures(args.figures, reports)
+    rate = pooled_false_match_rate(table)
+    log.info("%d models: %s; %d logos; decoy false-match rate %d of %d learned motifs", len(table),
+             ", ".join(f"{v} {c}" for v, c in table["verdict"].value_counts().items()), n, rate["n_decoy"],
+             rate["n_queries"])
+
+
 def _bundle_igv_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-o", "--output", required=True, help="igv.min.js to write (its LICENSE goes beside it)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="igv.min.js to write (its LICENSE goes beside it)")
 
 
 @command("bundle-igv", "copy igv.js (npm package igv, fetched once per machine into the user cache) beside the "
@@ -228,17 +253,17 @@ def run_bundle_igv(args: argparse.Namespace) -> None:
 
 def _genome_view_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tf", required=True)
-    p.add_argument("--genome", required=True, help="genome FASTA of the tracks")
-    p.add_argument("--regions", required=True, help="BED of the tracked regions (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA of the tracks")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the tracked regions (deepmotif tracks --regions-out)")
     for name, help in (("logit", "logit bigWig"), ("attribution", "attribution bigWig"),
                        ("instances", "instances BED")):
         p.add_argument(f"--{name}", nargs="+", type=key_path, required=True, metavar="ARCH=PATH",
                        help=f"{help} of each architecture (the first ranks the peaks shown)")
-    p.add_argument("--igv", required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
+    p.add_argument("--igv", type=InputPath, required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
     p.add_argument("--n-peaks", type=int, default=3, help="strongest tracked peaks shown")
     p.add_argument("--length", type=int, default=101, help="the models' input length (for the page's text)")
-    p.add_argument("-o", "--output", required=True, help="HTML page (opens from file://, igv.js by relative path)")
-    p.add_argument("--session-out", help="IGV desktop session XML loading the genome and every track")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="HTML page (opens from file://, igv.js by relative path)")
+    p.add_argument("--session-out", type=OutputPath, help="IGV desktop session XML loading the genome and every track")
 
 
 @command("genome-view", "a genome browser view (igv.js, offline) of a TF's tracks and instances at its top peaks, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import command, json_arg
+from deepmotif.cli import command, json_arg, non_negative_int, positive_int
 
 log = logging.getLogger(__name__)
 
@@ -15,9 +15,9 @@ def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--arch", required=True, help="registered architecture: cnn, rnn, cnn_rnn, ...")
     p.add_argument("-o", "--out-dir", required=True)
     p.add_argument("--params", type=json_arg, default={}, help="JSON object of training parameters")
-    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--threads", type=positive_int, default=1)
     p.add_argument("--tf", default="", help="TF name recorded in metrics.json")
-    p.add_argument("--gpus", type=int, default=0,
+    p.add_argument("--gpus", type=non_negative_int, default=0,
                    help="GPUs this job was given: > 0 trains on a GPU and fails at once when torch sees none")
 
 
@@ -39,9 +39,8 @@ def _summarize_args(p: argparse.ArgumentParser) -> None:
 
 @command("summarize", "the paper's AUC table across TFs and architectures")(_summarize_args)
 def run_summarize(args: argparse.Namespace) -> None:
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
     from deepmotif.models.train import summarize_metrics
 
     table = summarize_metrics(args.metrics)
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
+    write_table(table, args.output, float_format="%.4f")

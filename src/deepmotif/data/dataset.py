@@ -11,7 +11,7 @@ import pandas as pd
 
 from deepmotif.data.negatives import dinucleotide_shuffles
 from deepmotif.errors import InputError
-from deepmotif.data.io import open_text
+from deepmotif.data.tables import read_positives
 
 log = logging.getLogger(__name__)
 
@@ -129,20 +129,6 @@ def read_dataset(path: str) -> pd.DataFrame:
     missing = {"id", "seq", "label", "split"} - set(df.columns)
     if missing:
         raise InputError(f"{path}: missing columns {sorted(missing)}; expected id, seq, label, split")
-    return df
-
-
-def read_positives(path: str | os.PathLike) -> pd.DataFrame:
-    """Read ``positives.tsv`` of ``deepmotif extract``: ``id seq`` (+ ``chrom start end``)."""
-    try:
-        df = pd.read_csv(open_text(path), sep="\t", dtype={"id": str, "chrom": str, "seq": str})
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as e:
-        raise InputError(f"{path}: not a positives table ({e}); expected a TSV with id and seq (and chrom "
-                         "start end), as written by deepmotif extract") from None
-    missing = {"id", "seq"} - set(df.columns)
-    if missing:
-        raise InputError(f"{path}: missing columns {sorted(missing)}; expected a TSV with id and seq "
-                         "(and chrom start end), as written by deepmotif extract")
     return df
 
 

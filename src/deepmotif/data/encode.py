@@ -12,7 +12,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from deepmotif.data.http import USER_AGENT, DownloadError, _http_error, _reason, download
+from deepmotif.data.http import USER_AGENT, DownloadError, download, error_reason, http_error
 from deepmotif.errors import InputError
 from deepmotif.data.io import gzip_ok
 
@@ -79,10 +79,10 @@ def _get_bytes(url: str, retries: int, backoff: float, timeout: float, accession
                     f"(it must name a file, ENCFF..., that exists on the portal)", status=404
                 ) from e
             if e.code < 500 and e.code not in (408, 429):
-                raise _http_error(url, e.code, e.reason) from e
+                raise http_error(url, e.code, e.reason) from e
             error = f"HTTP {e.code} {e.reason}"
         except (OSError, http.client.HTTPException) as e:
-            error = _reason(e)
+            error = error_reason(e)
         if attempt < retries:
             wait = min(backoff * 2**attempt, 60.0)
             log.warning("fetching %s failed (%s); retry %d/%d in %.1f s", url, error, attempt + 1, retries,

@@ -67,7 +67,3 @@ def decode(X: np.ndarray) -> list[str]:
     idx[X.max(axis=1) <= 0] = 4
     return ["".join(row) for row in letters[idx]]
 
-
-def reverse_complement(X: np.ndarray) -> np.ndarray:
-    """Reverse complement of one-hot sequences, shape ``(n, 4, length)`` (ACGT order)."""
-    return np.ascontiguousarray(X[:, ::-1, ::-1])

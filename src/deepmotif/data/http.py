@@ -240,9 +240,9 @@ def _fetch_once(url: str, part: Path, timeout: float, show: bool) -> bool:
             raise _Restart(f"the server refused to resume at byte {offset} of {part}") from e
         if e.code >= 500 or e.code in (408, 429):
             raise _Transient(f"HTTP {e.code} {e.reason}") from e
-        raise _http_error(url, e.code, e.reason) from e
+        raise http_error(url, e.code, e.reason) from e
     except (OSError, http.client.HTTPException) as e:  # URLError, refused, reset, time-out, DNS
-        raise _Transient(_reason(e)) from e
+        raise _Transient(error_reason(e)) from e
 
     with response:
         status = getattr(response, "status", 200)
@@ -280,7 +280,7 @@ def _stream(response, part: Path, mode: str, offset: int, total: int | None, url
                 try:
                     chunk = response.read(CHUNK)
                 except (OSError, http.client.HTTPException) as e:
-                    raise _Transient(f"{_reason(e)} after {received} bytes") from e
+                    raise _Transient(f"{error_reason(e)} after {received} bytes") from e
                 if not chunk:
                     break
                 try:
@@ -323,7 +323,8 @@ def _verify(url: str, part: Path, md5: str | None, sha256: str | None) -> None:
                 )
 
 
-def _http_error(url: str, code: int, reason: str) -> DownloadError:
+def http_error(url: str, code: int, reason: str) -> DownloadError:
+    """The :class:`DownloadError` of an HTTP error status, with what to check."""
     if code in (404, 410):
         hint = "check the URL (typo, moved or deleted file)"
     elif code in (401, 403):
@@ -341,7 +342,8 @@ def _content_range(value: str) -> tuple[int | None, int | None]:
     return int(match.group(1)), int(total) if total.isdigit() else None
 
 
-def _reason(e: BaseException) -> str:
+def error_reason(e: BaseException) -> str:
+    """A network error's reason as text (``URLError.reason``, else the error)."""
     reason = getattr(e, "reason", None)
     return str(reason if reason is not None else e) or type(e).__name__
 

@@ -50,14 +50,6 @@ def dinucleotide_shuffles(seqs: Sequence[str], seed: int = 0) -> list[str]:
     return decode(shuffled.numpy())
 
 
-def dinucleotide_counts(seq: str) -> dict[str, int]:
-    """Counts of each overlapping dinucleotide in ``seq``."""
-    counts: dict[str, int] = {}
-    for i in range(len(seq) - 1):
-        counts[seq[i:i + 2]] = counts.get(seq[i:i + 2], 0) + 1
-    return counts
-
-
 def gc_content(seqs: Sequence[str]) -> np.ndarray:
     """Fraction of G or C per sequence."""
     return np.array([(s.count("G") + s.count("C")) / max(len(s), 1) for s in seqs])

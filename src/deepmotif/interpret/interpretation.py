@@ -35,7 +35,11 @@ class InterpretSettings:
 
     ``n_shown`` test positives get ISM (the ones drawn); ``n_evaluate`` get saliency and temporal
     scores (0: all test positives; at least ``n_shown``). ``modisco``: TF-MoDISco
-    (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives.
+    (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives
+    (0: all) and the first ``modisco_n_train_sequences`` training positives, with modisco-lite's
+    ``sliding_window_size`` (``modisco_window``), ``flank_size`` (``modisco_flank``) and
+    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``). ``min_information``: bits a learned motif
+    needs for its JASPAR match to count in the known-motif check.
     """
 
     n_shown: int
@@ -56,6 +60,7 @@ class InterpretSettings:
     tax_group: str
     top_k: int
     max_q: float
+    min_information: float
     top: int
     modisco: bool
     modisco_method: str
@@ -63,6 +68,27 @@ class InterpretSettings:
     modisco_n_sequences: int
     modisco_n_leiden_runs: int
     modisco_max_q: float
+    modisco_n_train_sequences: int
+    modisco_window: int
+    modisco_flank: int
+    modisco_max_seqlets: int
+
+    @classmethod
+    def from_config(cls, interpret: Mapping, temporal: bool) -> InterpretSettings:
+        """The settings from the config section ``interpret`` (with the schema's defaults applied)."""
+        opt, filters, jaspar, modisco = (interpret[k] for k in ("class_optimization", "filters", "jaspar", "modisco"))
+        return cls(
+            n_shown=interpret["n_sequences"], n_evaluate=interpret["n_evaluate"], saliency=interpret["saliency"],
+            temporal=temporal, restarts=opt["restarts"], steps=opt["steps"], lr=opt["lr"], l2=opt["l2"],
+            seed=opt["seed"], init=opt["init"], window=opt["window"], filter_threshold=filters["threshold"],
+            min_sites=filters["min_sites"], release=jaspar["release"], collection=jaspar["collection"],
+            tax_group=jaspar["tax_group"], top_k=jaspar["top_k"], max_q=jaspar["max_q"],
+            min_information=jaspar["min_information"], top=interpret["ground_truth"]["top"],
+            modisco=modisco["enabled"], modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
+            modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
+            modisco_max_q=modisco["max_q"], modisco_n_train_sequences=modisco["n_train_sequences"],
+            modisco_window=modisco["window"], modisco_flank=modisco["flank"],
+            modisco_max_seqlets=modisco["max_seqlets"])
 
     @property
     def n_scored(self) -> int:
@@ -121,6 +147,7 @@ def interpret_model(
     positives: pd.DataFrame | None = None,
     planted: pd.DataFrame | None = None,
     source: str = "sequences.tsv",
+    motifs: tuple[str, ...] = (),
 ) -> Interpretation:
     """Interpret one trained network: every method of the dashboard, the JASPAR matches, the ground truth.
 
@@ -138,14 +165,21 @@ def interpret_model(
         them the ground truth is checked, without them ``ground_truth`` says there is none.
     source: str, optional
         The file ``sequences`` came from, for error messages.
+    motifs: tuple of str, optional
+        The TF's JASPAR ids (the sheet's ``motifs``) for the known-motif check
+        (:func:`deepmotif.interpret.known_motifs.known_motif_check`); simulated TFs use the planted
+        matrices; empty: the matrices named like the TF. Default ().
 
     Returns
     -------
     Interpretation
+        ``ground_truth`` holds the ``known_motifs`` check for every TF, and the planted-motif checks
+        for simulated ones.
     """
     from deepmotif.data.encoding import one_hot
     from deepmotif.simulation import groundtruth
     from deepmotif.interpret.filters import filter_pwms, filter_table
+    from deepmotif.interpret.known_motifs import decoy_motifs, jaspar_annotations, known_motif_check
     from deepmotif.interpret.mutagenesis import ism
     from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
     from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
@@ -203,7 +237,8 @@ def interpret_model(
         raise InputError(f"JASPAR release {settings.release!r} collection {settings.collection!r} tax group "
                          f"{settings.tax_group!r}: {err}; set interpret.jaspar in the config to a release "
                          "pyjaspar ships") from None
-    matches = match_jaspar(*queries, targets, top_k=settings.top_k)
+    decoys = decoy_motifs(targets, settings.seed)
+    matches = match_jaspar(*queries, targets, top_k=settings.top_k, decoys=decoys)
     matches["source"] = ["filter" if q.startswith("filter") else "class_optimization" for q in matches["query"]]
     log.info("%s %s: %d JASPAR hits of %d learned motifs", tf, arch, len(matches), matches["query"].nunique())
 
@@ -212,21 +247,42 @@ def interpret_model(
         from deepmotif.interpret.modisco import discover
 
         shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
+        n_test = len(shown)
+        if settings.modisco_n_train_sequences:
+            shown = pd.concat([shown, split_positives(sequences, settings.modisco_n_train_sequences, "train", source)],
+                              ignore_index=True)
+        tfmodisco = {"sliding_window_size": settings.modisco_window, "flank_size": settings.modisco_flank,
+                     "max_seqlets_per_metacluster": settings.modisco_max_seqlets}
         modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
                            settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
-                           settings.modisco_max_q, settings.seed)
+                           settings.modisco_max_q, settings.seed, decoys=decoys, tfmodisco=tfmodisco)
         modisco["ids"] = shown["id"].to_numpy()
-        log.info("%s %s: TF-MoDISco on %s of %d test positives: %d patterns (%d seqlets), %d matched (q < %g)",
-                 tf, arch, settings.modisco_method, len(shown), len(modisco["table"]),
-                 int(modisco["table"]["n_seqlets"].sum()), int((modisco["table"]["match_id"] != "").sum()),
-                 settings.modisco_max_q)
+        log.info("%s %s: TF-MoDISco on %s of %d test + %d training positives: %d patterns (%d seqlets), %d matched "
+                 "(q < %g); attributions %.1f s, MoDISco %.1f s", tf, arch, settings.modisco_method, n_test,
+                 len(shown) - n_test, len(modisco["table"]), int(modisco["table"]["n_seqlets"].sum()),
+                 int((modisco["table"]["match_id"] != "").sum()), settings.modisco_max_q,
+                 modisco["seconds"]["attribution"], modisco["seconds"]["modisco"])
 
     if positives is not None and planted is not None:
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,
                                                  positives, planted, settings.top, settings.max_q, arch, modisco)
         ground_truth = {"tf": tf, "arch": arch, **truth}
+        motifs = tuple(dict.fromkeys(planted["motif_id"]))
     else:
         ground_truth = {"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF"}
+    learned = pd.concat([matches] + ([modisco["matches"].assign(source="modisco")] if modisco is not None else []),
+                        ignore_index=True)
+    annotations = jaspar_annotations(settings.release, settings.collection,
+                                     None if settings.tax_group == "all" else settings.tax_group)
+    pwms = dict(zip(queries[1], queries[0]))
+    if modisco is not None:
+        pwms.update(zip(modisco["queries"]["query"], modisco["query_pwms"]))
+    ground_truth["known_motifs"] = known_motif_check(learned, tf, motifs, annotations, settings.max_q,
+                                                     settings.min_information, pwms=pwms, targets=targets)
+    log.info("%s %s: known motif (%s): %s; decoy false-match rate %.3f of %d learned motifs", tf, arch,
+             ground_truth["known_motifs"]["origin"],
+             ", ".join(f"{v['source']} {v['verdict']}" for v in ground_truth["known_motifs"]["verdicts"]),
+             ground_truth["known_motifs"]["false_match_rate"], ground_truth["known_motifs"]["n_queries"])
     return Interpretation(saliency, result, temporal, class_optimization, class_motifs, filters, filter_motifs,
                           matches, ground_truth, modisco)
 
@@ -256,6 +312,7 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     from deepmotif.interpret.arrays import save_arrays
     from deepmotif.interpret.motifs import write_meme
     from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     save_arrays(paths["saliency"], **result.saliency)
     save_arrays(paths["ism"], **result.ism)
@@ -263,10 +320,8 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
     save_arrays(paths["class_optimization"], **result.class_optimization)
     write_meme(paths["class_meme"], *result.class_motifs)
     write_meme(paths["filter_meme"], *result.filter_motifs)
-    with atomic_path(paths["filters"]) as tmp:
-        result.filters.to_csv(tmp, sep="\t", index=False, float_format="%.4f")
-    with atomic_path(paths["matches"]) as tmp:
-        result.matches.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    write_table(result.filters, paths["filters"], float_format="%.4f")
+    write_table(result.matches, paths["matches"], float_format="%.4g")
     if result.modisco is not None:
         write_modisco(result.modisco, paths)
     elif paths.get("modisco"):  # MoDISco switched off: the files exist, empty
@@ -274,9 +329,19 @@ def write_interpretation(result: Interpretation, paths: Mapping[str, str | os.Pa
 
         write_modisco({"pos": [], "neg": [], "pwms": [], "names": [], "distances": seqlet_distances([], []),
                        "table": pattern_table([], []).assign(sub_matches=[])}, paths)
-    row = {k: None if isinstance(v, float) and v != v else v for k, v in result.ground_truth.items()}  # NaN → null
     with atomic_path(paths["ground_truth"]) as tmp:
-        tmp.write_text(json.dumps(row, indent=2, default=float))
+        tmp.write_text(json.dumps(_json_ready(result.ground_truth), indent=2, default=float))
+
+
+def _json_ready(value: object) -> object:
+    """``value`` with NaN as None (JSON null), also inside dicts and lists."""
+    if isinstance(value, dict):
+        return {k: _json_ready(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, float) and value != value:
+        return None
+    return value
 
 
 def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> None:
@@ -288,11 +353,10 @@ def write_modisco(modisco: Mapping, paths: Mapping[str, str | os.PathLike]) -> N
     """
     from deepmotif.interpret.modisco import DEFAULTS, save_modisco
     from deepmotif.interpret.motifs import write_meme
-    from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
-    save_modisco(paths["modisco"], modisco["pos"], modisco["neg"], DEFAULTS["sliding_window_size"])
+    save_modisco(paths["modisco"], modisco["pos"], modisco["neg"],
+                 modisco.get("window", DEFAULTS["sliding_window_size"]))
     write_meme(paths["modisco_meme"], modisco["pwms"], modisco["names"])
-    with atomic_path(paths["modisco_patterns"]) as tmp:
-        modisco["table"].to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    with atomic_path(paths["modisco_distances"]) as tmp:
-        modisco["distances"].to_csv(tmp, sep="\t", index=False)
+    write_table(modisco["table"], paths["modisco_patterns"], float_format="%.4g")
+    write_table(modisco["distances"], paths["modisco_distances"])

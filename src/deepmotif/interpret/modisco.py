@@ -271,19 +271,6 @@ def seqlet_distances(pos: list, neg: list) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "distance", "count"])
 
 
-def distance_modes(distances: pd.DataFrame) -> pd.DataFrame:
-    """The most frequent absolute distance per pattern pair: ``pattern_a pattern_b mode count total``."""
-    if distances.empty:
-        return pd.DataFrame(columns=["pattern_a", "pattern_b", "mode", "count", "total"])
-    d = distances.assign(distance=distances["distance"].abs())
-    d = d.groupby(["pattern_a", "pattern_b", "distance"], as_index=False)["count"].sum()
-    rows = []
-    for (a, b), g in d.groupby(["pattern_a", "pattern_b"], sort=False):
-        top = g.sort_values(["count", "distance"], ascending=[False, True]).iloc[0]
-        rows.append((a, b, float(top["distance"]), int(top["count"]), int(g["count"].sum())))
-    return pd.DataFrame(rows, columns=["pattern_a", "pattern_b", "mode", "count", "total"])
-
-
 def save_modisco(path: str, pos: list, neg: list, window_size: int) -> None:
     """modisco-lite's HDF5 results file (readable by ``modisco report``), written atomically."""
     from modiscolite.io import save_hdf5
@@ -381,6 +368,8 @@ def discover(
     top_k: int = 3,
     max_q: float = 0.01,
     seed: int = 0,
+    decoys: Any = None,
+    tfmodisco: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """TF-MoDISco of one model on sequences ``X``, its patterns matched against JASPAR ``targets``.
 
@@ -399,21 +388,33 @@ def discover(
         Tomtom hits kept per query. Default 3.
     max_q: float, optional
         A top hit below this q-value is a match. Default 0.01.
+    decoys: Motifs or None, optional
+        Decoy matrices for the calibration columns of the matches
+        (:func:`~deepmotif.interpret.motifs.match_jaspar`). Default None.
+    tfmodisco: dict or None, optional
+        modisco-lite ``TFMoDISco`` keywords over :data:`DEFAULTS` (:func:`run_modisco`). Default None.
 
     Returns
     -------
     dict
         ``pos neg`` (modisco-lite's patterns), ``table`` (:func:`pattern_table`, with ``sub_matches``),
-        ``pwms names`` (trimmed pattern matrices), ``queries matches centres`` (every window
-        matched, its Tomtom hits, where it lies) and ``distances`` (:func:`seqlet_distances`).
+        ``pwms names`` (trimmed pattern matrices), ``queries query_pwms matches centres`` (every window
+        matched, its matrix, its Tomtom hits, where it lies), ``distances`` (:func:`seqlet_distances`), ``window``
+        (modisco-lite's sliding window) and ``seconds`` (wall time of ``attribution`` and ``modisco``).
     """
+    import time
+
     from deepmotif.interpret.motifs import MATCH_COLUMNS, match_jaspar
 
+    start = time.perf_counter()
     X_hyp = hypothetical_contributions(model, X, method, n_shuffles, seed=seed)
-    pos, neg = run_modisco(X.numpy(), X_hyp.numpy(), n_leiden_runs=n_leiden_runs)
+    attributed = time.perf_counter()
+    params = {**DEFAULTS, **(tfmodisco or {}), "n_leiden_runs": n_leiden_runs}
+    pos, neg = run_modisco(X.numpy(), X_hyp.numpy(), **params)
+    seconds = {"attribution": attributed - start, "modisco": time.perf_counter() - attributed}
     pwms, names = pattern_ppms(pos, neg)
     q_pwms, queries = pattern_queries(pos, neg)
-    matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k) if q_pwms
+    matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k, decoys=decoys) if q_pwms
                else pd.DataFrame(columns=MATCH_COLUMNS))
     table = pattern_table(pos, neg, matches[matches["query"].isin(names)], max_q)
     significant = matches[(matches["rank"] == 1) & (matches["q_value"] < max_q)]
@@ -421,8 +422,9 @@ def discover(
     table["sub_matches"] = [";".join(f"{r.start}-{r.end}:{r.target_name}({r.target_id})"
                                      for r in sub[sub["pattern"] == p].itertuples()) for p in table["pattern"]]
     return {"pos": pos, "neg": neg, "table": table, "pwms": pwms, "names": names, "queries": queries,
+            "query_pwms": q_pwms,
             "matches": matches, "centres": query_centres(pos, neg, queries),
-            "distances": seqlet_distances(pos, neg)}
+            "distances": seqlet_distances(pos, neg), "window": params["sliding_window_size"], "seconds": seconds}
 
 
 def _listed_kernels() -> list[tuple[Any, Any]]:

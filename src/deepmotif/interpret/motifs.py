@@ -31,7 +31,8 @@ logger = logging.getLogger(__name__)
 
 ALPHABET = "ACGT"
 MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_value", "offset",
-                 "overlap", "orientation", "rank", "query_start", "query_end"]
+                 "overlap", "orientation", "rank", "query_start", "query_end", "information"]
+DECOY_COLUMNS = ["decoy_id", "decoy_p_value", "decoy_q_value"]
 
 
 def check_pwms(
@@ -228,6 +229,7 @@ def match_jaspar(
     top_k: int = 5,
     min_information: float | None = 0.5,
     n_jobs: int = 1,
+    decoys: Motifs | None = None,
 ) -> pd.DataFrame:
     """Compare query PWMs to a motif database with Tomtom (memelite) and keep the best hits per query.
 
@@ -251,12 +253,17 @@ def match_jaspar(
         Trimming threshold in bits; None disables trimming. Default 0.5.
     n_jobs: int, optional
         Threads of memelite's Tomtom (-1 for all). Default 1.
+    decoys: Motifs or None, optional
+        Null matrices (:func:`deepmotif.interpret.known_motifs.decoy_motifs`), matched separately (so the
+        real hits' q-values do not change); each row then also gets its query's best decoy
+        ``decoy_id decoy_p_value decoy_q_value`` (BH over the decoys). Default None.
 
     Returns
     -------
     pandas.DataFrame
         One row per hit, columns ``query target_id target_name p_value e_value q_value offset
-        overlap orientation rank query_start query_end``. ``orientation`` is ``+`` or ``-`` (hit to
+        overlap orientation rank query_start query_end information`` (``information``: bits of the
+        trimmed query), and with ``decoys`` the decoy columns. ``orientation`` is ``+`` or ``-`` (hit to
         the target's reverse complement); ``offset`` and ``overlap`` are Tomtom's alignment offset
         and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
         as ``pwm[:, query_start:query_end]``.
@@ -272,18 +279,26 @@ def match_jaspar(
     if len(kept) < len(pwms):
         logger.info("skipped %d of %d queries without a position of >= %s bits",
                     len(pwms) - len(kept), len(pwms), min_information)
+    columns = MATCH_COLUMNS + (DECOY_COLUMNS if decoys is not None else [])
     if not kept:
-        return pd.DataFrame(columns=MATCH_COLUMNS)
+        return pd.DataFrame(columns=columns)
     queries = [pwms[i][:, spans[i][0]:spans[i][1]] for i in kept]
     p, _, offsets, overlaps, strands = tomtom(queries, [np.asarray(t) for t in targets.pwms], n_jobs=n_jobs)
     q = benjamini_hochberg(p)
+    decoy = []
+    if decoys is not None:
+        p_decoy = tomtom(queries, [np.asarray(t) for t in decoys.pwms], n_jobs=n_jobs)[0]
+        q_decoy, best = benjamini_hochberg(p_decoy), np.argmin(p_decoy, axis=1)
+        decoy = [(decoys.ids[b], p_decoy[row, b], q_decoy[row, b]) for row, b in enumerate(best)]
     rows = []
     for row, i in enumerate(kept):
+        bits = float(information_content(queries[row]).sum())
         for rank, t in enumerate(np.argsort(p[row], kind="stable")[:top_k], start=1):
             rows.append((names[i], targets.ids[t], targets.names[t], p[row, t], p[row, t] * len(targets.ids),
                          q[row, t], int(offsets[row, t]), int(overlaps[row, t]),
-                         "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1]))
-    return pd.DataFrame(rows, columns=MATCH_COLUMNS)
+                         "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1], bits,
+                         *(decoy[row] if decoy else ())))
+    return pd.DataFrame(rows, columns=columns)
 
 
 def compile_tomtom() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
     """
     from jsonschema import Draft202012Validator
 
+    check_finite(config, source)
     validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if not errors:
@@ -72,6 +74,34 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
             raise InputError(f"{source}: unknown key {full!r}{suggestion} Known keys here: "
                              f"{', '.join(known) or '(none)'}")
     raise InputError(f"{source}: key {where!r}: {err.message}")
+
+
+def check_finite(config: Any, source: str = "config") -> None:
+    """Raise :class:`InputError` naming the first key whose value is NaN or infinite.
+
+    JSON schema cannot say "finite": NaN passes every ``minimum`` (comparisons with NaN are false),
+    and YAML writes it ``.nan`` (infinity ``.inf``). No setting of deepmotif means anything with them.
+    """
+    stack: list[tuple[tuple, Any]] = [((), config)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{source}: key {_key_path(path)!r}: {value} is not a finite number; give a number "
+                             "(YAML .nan and .inf are not allowed here)")
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(((*path, key), sub) for key, sub in reversed(list(items)))
+
+
+def check_training_params(params: dict[str, Any], source: str) -> None:
+    """Check training parameters (``training.<arch>`` of the config, or ``deepmotif train --params``).
+
+    Raises
+    ------
+    InputError
+        Naming the key: unknown keys, wrong types, values out of range, NaN or infinity.
+    """
+    root = load_schema("config")
+    check_config(params, {**root["$defs"]["training"], "$defs": root["$defs"]}, source)
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -112,6 +142,39 @@ def apply_defaults(config: dict[str, Any], schema: dict[str, Any], _root: dict[s
         for key, value in config.items():
             if key not in properties and isinstance(value, dict):
                 apply_defaults(value, extra, root)
+
+
+def config_section(name: str, values: dict[str, Any], source: str = "settings") -> dict[str, Any]:
+    """A section of the config as a command receives it: checked against the schema, defaults filled in.
+
+    A rule hands a command its config section once (``--settings`` JSON); keys left out take the schema's
+    defaults, so the command also runs alone with ``--settings '{}'``.
+
+    Parameters
+    ----------
+    name: str
+        A top-level key of the config (``interpret``, ...).
+    values: dict
+        The section's values; not modified.
+    source: str, optional
+        Where the values come from, for messages.
+
+    Returns
+    -------
+    dict
+        A copy of ``values`` with every schema default filled in.
+
+    Raises
+    ------
+    InputError
+        For the first schema violation, naming the key (unknown keys get a "did you mean").
+    """
+    root = load_schema("config")
+    schema = {**_resolve(root["properties"][name], root), "$defs": root.get("$defs", {})}
+    section = copy.deepcopy(values)
+    check_config(section, schema, f"{source} (config section {name!r})")
+    apply_defaults(section, schema, root)
+    return section
 
 
 def training_defaults() -> dict[str, Any]:

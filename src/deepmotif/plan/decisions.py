@@ -28,9 +28,9 @@ def tf_seed(tf: str, seed: int = 0) -> int:
     Returns
     -------
     int
-        ``seed + crc32(tf) % 100000``.
+        ``seed + crc32(tf) % 100000``, modulo 2**32 (the range numpy and Lightning accept).
     """
-    return seed + zlib.crc32(tf.encode()) % 100_000
+    return (seed + zlib.crc32(tf.encode()) % 100_000) % 2**32
 
 
 def download_name(url: str) -> str:
@@ -45,11 +45,6 @@ def download_name(url: str) -> str:
 def alternatives(names: Iterable[str]) -> str:
     """A regular expression matching exactly the given names (none: matches nothing)."""
     return "|".join(map(re.escape, names)) or "(?!)"
-
-
-def n_evaluate(n: int, n_sequences: int) -> int:
-    """Test positives scored per model: ``n``, at least the ``n_sequences`` shown (0: all)."""
-    return max(n, n_sequences) if n else 0
 
 
 def pairs(names: Iterable[str], paths: Iterable[str]) -> list[str]:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+import re
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,7 +13,6 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.plan.config import apply_defaults, check_config, load_schema
 from deepmotif.errors import InputError
 from deepmotif.plan.architectures import ARCHITECTURES, has_first_conv, net_schema, with_architectures
 from deepmotif.plan.decisions import (
@@ -18,11 +21,13 @@ from deepmotif.plan.decisions import (
     alternatives,
     check_dataset_names,
     download_name,
-    n_evaluate,
     pairs,
     tf_seed,
 )
+from deepmotif.plan.config import apply_defaults, check_config, load_schema
+from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 from deepmotif.plan.sheet import URL, read_sheet
+
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
     """Check ``config`` against the schema and the registered architectures; fill in the defaults.
@@ -199,7 +204,7 @@ class Plan:
                 peaks = self.encode_peaks(tf)
             return {"peaks": peaks, "fasta": f"resources/genomes/{self.genome_key(tf)}.fa"}
         if source == "local" and self.value(tf, "peaks"):
-            return {"peaks": self.local_file(tf, "peaks"), "fasta": f"resources/local/{tf}/genome.fa"}
+            return {"peaks": self.local_file(tf, "peaks"), "fasta": self.local_genome(tf)}
         raise InputError(f"TF {tf!r}: source {source!r} has no peaks")
 
     def encode_peaks(self, tf: str) -> str:
@@ -263,16 +268,33 @@ class Plan:
 
     # --- own files, URLs and imports ------------------------------------------------------------------
     def local_file(self, tf: str, column: str) -> str:
-        """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``)."""
+        """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``).
+
+        A URL several rows give in the column is downloaded once, under the first of them.
+        """
         value = self.value(tf, column)
         if not URL.match(value):
             return value
-        return f"resources/downloads/{tf}/{column}/{download_name(value)}"
+        first = next(t for t in self.tfs.index if self.value(t, column) == value)
+        return f"resources/downloads/{first}/{column}/{download_name(value)}"
 
-    def local_genome_source(self, tf: str) -> list[str]:
-        """The FASTA of a local row as a file input when it is a path (its changes rerun the copy)."""
+    def local_genome_key(self, tf: str) -> str:
+        """Name of a ``local`` row's genome: its file name and a hash of its path or URL (one per FASTA)."""
         value = self.value(tf, "fasta")
-        return [] if URL.match(value) else [value]
+        stem = re.sub(r"(\.(fa|fasta|fna))?(\.gz)?$", "", download_name(value), flags=re.IGNORECASE)
+        return f"{stem or 'genome'}-{zlib.crc32(value.encode()):08x}"
+
+    def local_genome(self, tf: str) -> str:
+        """The decompressed, indexed FASTA of a ``local`` row: one per FASTA, however many rows use it."""
+        return f"resources/local/genomes/{self.local_genome_key(tf)}.fa"
+
+    def local_genome_sources(self) -> dict[str, str]:
+        """Genome name (:meth:`local_genome_key`) → the file ``prepare_genome`` decompresses and indexes."""
+        sources: dict[str, str] = {}
+        for tf in self.tfs.index:
+            if self.source(tf) == "local" and self.value(tf, "peaks") and self.value(tf, "fasta"):
+                sources.setdefault(self.local_genome_key(tf), self.local_file(tf, "fasta"))
+        return sources
 
     def import_inputs(self, tf: str, datasets: Mapping[str, tuple[str, str]]) -> dict[str, str]:
         """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
@@ -341,15 +363,6 @@ class Plan:
     def temporal_archs(self) -> list[str]:
         return [a for a in self.archs if a in self.interpret["temporal_archs"]]
 
-    def n_evaluate(self) -> int:
-        """Test positives scored per model (see :func:`n_evaluate`)."""
-        return n_evaluate(self.interpret["n_evaluate"], self.interpret["n_sequences"])
-
-    def motif_memes(self, tf: str, arch: str) -> list[str]:
-        """Learned motifs of a model: class optimization, plus first-layer filters when it has them."""
-        base = f"results/{tf}/{arch}"
-        return [f"{base}/class_optimization.meme", *([f"{base}/filters.meme"] if arch in self.filter_archs else [])]
-
     def planted_inputs(self, tf: str) -> dict[str, str]:
         """Windows and planted motifs of a simulated TF (marks and checks); nothing for other TFs."""
         if tf not in self.simulated_tfs:
@@ -365,28 +378,46 @@ class Plan:
         tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
 
+    def known_motif_args(self, tf: str) -> list[str]:
+        """``--motifs=`` of ``deepmotif interpret``: the sheet's JASPAR ids of a TF that is not simulated (a
+        simulated TF's expected matrices are its planted ones; none: the command looks the TF's name up)."""
+        motifs = self.value(tf, "motifs")
+        return [f"--motifs={motifs}"] if motifs and tf not in self.simulated_tfs else []
+
+    def known_motif_files(self, tfs: Iterable[str]) -> list[str]:
+        """``ground_truth.json`` of every model of ``tfs``: the known-motif check is made for every TF."""
+        return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
+
     def dashboard_inputs(self, tf: str) -> dict[str, Any]:
-        """Files of a TF's dashboard."""
-        inputs = {
-            "metrics": [f"results/{tf}/{arch}/metrics.json" for arch in self.archs],
-            "matches": [f"results/{tf}/{arch}/jaspar_matches.tsv" for arch in self.archs],
-            "motifs": [f"results/{tf}/figures/motifs/{arch}" for arch in self.archs],
-            "performance": f"results/{tf}/figures/roc_pr.png",
-            "training": f"results/{tf}/figures/training.png",
-            "saliency": f"results/{tf}/figures/saliency",
-            "ism": f"results/{tf}/figures/ism",
-            "ground_truth": self.ground_truth_files([tf]),
-        }
-        if self.temporal_archs:
-            inputs["temporal"] = f"results/{tf}/figures/temporal"
+        """Files of a TF's dashboard, named by the option of ``deepmotif dashboard`` that takes them.
+
+        Every model's files (:data:`~deepmotif.plan.results.MODEL_FILES`, TF-MoDISco's), one per
+        architecture in config order; ground-truth checks and planted motifs of a simulated TF; the variant
+        table and the REF/ALT explanations of a TF with a variant set.
+        """
+        inputs: dict[str, Any] = {name: [f"results/{tf}/{arch}/{file}" for arch in self.archs]
+                                  for name, file in {**MODEL_FILES, **MODISCO_FILES}.items()}
+        inputs["ground_truth"] = self.ground_truth_files([tf])
+        inputs.update(self.planted_inputs(tf))
+        if tf in self.variant_sets:
+            explained = self.variant_explanations(tf)
+            inputs.update(variants=f"results/{tf}/variants.tsv", variant_ref=explained["ref"],
+                          variant_alt=explained["alt"])
+        inputs.update(self.genome_view_inputs(tf))
         return inputs
 
     def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
-        """Arguments of ``deepmotif dashboard`` naming each file by its architecture."""
-        args = ["--metrics", *pairs(self.archs, inputs["metrics"]), "--matches", *pairs(self.archs, inputs["matches"]),
-                "--motifs", *pairs(self.archs, inputs["motifs"]), "--ground-truth", *inputs["ground_truth"]]
-        if "temporal" in inputs:
-            args += ["--temporal", inputs["temporal"]]
+        """Arguments of ``deepmotif dashboard`` for :meth:`dashboard_inputs` (``--metrics cnn=... rnn=...``)."""
+        args = []
+        for name in (*MODEL_FILES, *MODISCO_FILES, "ground_truth"):
+            if len(inputs.get(name, ())):
+                args += [f"--{name.replace('_', '-')}", *pairs(self.archs, inputs[name])]
+        args += self.planted_args(inputs)
+        if "variants" in inputs:
+            args += [f"--variants={inputs['variants']}", f"--n-variants={self.section('variants')['n_shown']}",
+                     "--variant-ref", *pairs(self.archs, inputs["variant_ref"]),
+                     "--variant-alt", *pairs(self.archs, inputs["variant_alt"])]
+        args += self.genome_view_args(inputs)
         return args
 
     # --- tracks, instances, genome views ------------------------------------------------------------
@@ -424,10 +455,18 @@ class Plan:
         value = self.value(tf, "description")
         return "" if value is None else str(value)
 
-    def interpret_settings(self) -> dict[str, Any]:
-        """Interpretation settings printed in the dashboards' footers."""
-        keys = ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar", "modisco")
-        return {k: self.interpret[k] for k in keys}
+    def interpret_job_settings(self, arch: str) -> dict[str, Any]:
+        """The config section ``interpret`` as the interpretation job of one model gets it (``--settings``).
+
+        Only what changes its outputs, so that Snakemake reruns no model when a dashboard count changes:
+        without the dashboard's ``n_shown`` and ``pass_rate``, and ``temporal_archs`` cut down to ``arch``
+        (the command fills in the schema's defaults).
+        """
+        settings = copy.deepcopy(self.interpret)
+        for section, key in (("class_optimization", "n_shown"), ("filters", "n_shown"), ("ground_truth", "pass_rate")):
+            settings[section].pop(key, None)
+        settings["temporal_archs"] = [arch] if arch in self.temporal_archs else []
+        return settings
 
     def summary_axes(self) -> tuple[str, str]:
         """Architectures compared in the summary scatter: CNN vs CNN-RNN (the paper's), else first and last."""
@@ -441,10 +480,88 @@ class Plan:
             "results/summary/auc_table.tsv", "results/summary/auc_scatter.png", "results/summary/auc_box.png",
             *[f"results/{tf}/{arch}/metrics.json" for tf in tfs for arch in self.archs],
             *[f"results/{tf}/dashboard.html" for tf in tfs],
-            "results/index.html",
+            "results/index.html", "results/summary/known_motifs.tsv",
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
+            *[f"results/{tf}/variants.tsv" for tf in self.variant_sets],
+            *self.variant_summaries().values(),
             *self.track_outputs(),
         ]
+
+    # --- variants ----------------------------------------------------------------------------------------
+    def variant_genome(self, entry: Mapping[str, Any], tf: str) -> str:
+        """FASTA of a ``variants.vcfs`` entry for a TF: ``simulated`` (the TF's), a ``genomes`` key, or a path."""
+        genome = entry["genome"]
+        if genome == "simulated":
+            return f"resources/simulated/{tf}/genome.fa"
+        if genome in self.section("genomes"):
+            return f"resources/genomes/{genome}.fa"
+        return genome
+
+    @functools.cached_property
+    def variant_sets(self) -> dict[str, dict[str, Any]]:
+        """TF → the VCF it is scored against: ``{name, vcf, genome, info, truth}``.
+
+        ``info``: INFO keys copied into the table; ``truth``: the simulated ground-truth VCF (summarized by
+        ``variants-ground-truth``). An entry without ``tfs`` applies to every sheet TF that is not simulated
+        (genome ``simulated``: to every simulated TF); with ``simulation.variants``, every simulated TF no
+        entry names gets its ground-truth VCF.
+
+        Raises
+        ------
+        InputError
+            A TF in two entries, a TF that is neither a sheet row nor (with an archive) a dataset, or genome
+            ``simulated`` for a TF that is not simulated.
+        """
+        sets: dict[str, dict[str, Any]] = {}
+        simulated_tfs = self.simulated_tfs
+        for entry in self.section("variants")["vcfs"]:
+            name, simulated = entry["name"], entry["genome"] == "simulated"
+            tfs = entry.get("tfs") or [tf for tf in self.tfs.index if (tf in simulated_tfs) == simulated]
+            where = f"config variants.vcfs entry {name!r}"
+            for tf in tfs:
+                if tf in sets:
+                    raise InputError(f"{where}: TF {tf!r} is also scored against entry {sets[tf]['name']!r}; one "
+                                     "VCF per TF (merge them with bcftools concat, or give the entries `tfs:` lists)")
+                if tf not in self.tfs.index and not self.has_archive:
+                    raise InputError(f"{where}: TF {tf!r} is not in {self.sheet}; known: {', '.join(self.tfs.index)}")
+                if simulated and tf not in simulated_tfs:
+                    raise InputError(f"{where}: genome `simulated` but TF {tf!r} is not a simulated TF; name the "
+                                     "FASTA the VCF refers to")
+                sets[tf] = {"name": name, "vcf": entry["vcf"], "genome": self.variant_genome(entry, tf), "info": "",
+                            "truth": False}
+        if self.section("simulation")["variants"]:
+            for tf in simulated_tfs:  # a `variants.vcfs` entry naming a simulated TF replaces its ground truth
+                sets.setdefault(tf, {"name": "simulated", "vcf": f"resources/simulated/{tf}/variants.vcf.gz",
+                                     "genome": f"resources/simulated/{tf}/genome.fa", "info": "CLASS,MOTIF",
+                                     "truth": True})
+        return sets
+
+    @property
+    def variant_truth_tfs(self) -> list[str]:
+        """TFs scored against their simulated ground-truth VCF."""
+        return [tf for tf, entry in self.variant_sets.items() if entry["truth"]]
+
+    def variant_explanations(self, tf: str) -> dict[str, list[str]]:
+        """REF and ALT arrays of a TF's strongest variants, one per architecture (``score-variants``)."""
+        return {side: [f"results/{tf}/variants/{arch}.{side}.npz" for arch in self.archs] for side in ("ref", "alt")}
+
+    def variant_summaries(self) -> dict[str, str]:
+        """Tables across TFs: ``variants`` (any variant set), ``variants_truth`` (simulated ground truth)."""
+        summaries = {}
+        if self.variant_sets:
+            summaries["variants"] = "results/summary/variants.tsv"
+        if self.variant_truth_tfs:
+            summaries["variants_truth"] = "results/summary/variants_ground_truth.tsv"
+        return summaries
+
+    def index_variant_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """Arguments of ``deepmotif index`` for its variant tables, given :meth:`variant_summaries` as inputs."""
+        args = [f"--n-variants={self.section('variants')['n_index']}"]
+        if "variants" in inputs:
+            args.append(f"--variants={inputs['variants']}")
+        if "variants_truth" in inputs:
+            args.append(f"--variants-ground-truth={inputs['variants_truth']}")
+        return args
 
 
 def _update_nested(config: dict[str, Any], overlay: Mapping[str, Any]) -> None:

@@ -345,14 +345,47 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 <h2>Transcription factors</h2>
 <table>
 <tr><th class="l">TF</th><th class="l">dashboard</th>{% for arch in archs %}<th>{{ arch }} AUROC</th>{% endfor %}
+{% if known %}<th class="l"><a href="#known-motifs">known motif</a> ({{ archs|join(' / ') }})</th>{% endif %}
 <th class="l">description</th></tr>
 {% for t in tfs %}
 <tr><td class="l">{{ t.tf }}</td><td class="l"><a href="{{ t.href }}">dashboard</a></td>
 {% for arch in archs %}<td>{{ t.auroc.get(arch)|fmt(4) }}</td>{% endfor %}
+{% if known %}<td class="l">{% for arch in archs %}{{ known_by.get((t.tf, arch), {}).get('verdict', '–') }}{% if not loop.last %} / {% endif %}{% endfor %}</td>{% endif %}
 <td class="l">{{ t.description }}</td></tr>
 {% endfor %}
 </table>
 </section>
+{% if known %}
+<section id="known-motifs">
+<h2>Known motifs: did each model learn the TF's motif?</h2>
+<p class="how">Expected: the sheet's <code>motifs</code> (simulated TFs: the planted matrices), else the JASPAR
+matrices named like the TF (name lookup). Every learned motif (first-layer filters, class-optimized windows,
+TF-MoDISco patterns) is matched with Tomtom; its top hit counts when q &lt; {{ known_max_q }}, the motif has at
+least {{ known_bits }} bits, and it matches none of the column-shuffled JASPAR decoys at q &lt; {{ known_max_q }}
+(unspecific motifs such as poly-C do). <b>exact</b>: a counting top hit is the TF's matrix; <b>family</b>: a
+matrix of the same JASPAR <code>tf_family</code>; <b>none</b>; family share: the share of JASPAR's matrices that
+would say exact or family (the chance level of a random call). <b>Calibration</b>: the same
+{{ calibration.n_queries }} learned motifs against as many column-shuffled decoys as JASPAR matrices:
+{{ calibration.n_decoy }} match a decoy at q &lt; {{ known_max_q }}, a false-match rate of
+{{ calibration.rate|fmt }} per learned motif, against {{ calibration.n_real }} that match a real matrix
+(decoy-estimated FDR {{ calibration.fdr|fmt }}). Logo: the best learned motif above its JASPAR match.</p>
+<table>
+<tr><th class="l">TF</th><th class="l">architecture</th><th class="l">expected</th><th class="l">filters</th>
+<th class="l">class optimization</th><th class="l">TF-MoDISco</th><th class="l">best learned motif and match</th>
+<th>family share</th><th>decoy matches</th><th class="l">other matrices called</th></tr>
+{% for k in known %}
+<tr><td class="l"><a href="{{ hrefs.get(k.tf, '#') }}">{{ k.tf }}</a></td><td class="l">{{ k.arch }}</td>
+<td class="l">{{ k.expected }}<br><small>{{ k.origin }}</small></td>
+{% for source in ('filter', 'class_optimization', 'modisco') %}
+<td class="l"><b>{{ k.get(source ~ '_verdict', '') }}</b><br><small>{{ k.get(source ~ '_match', '')|fmt }}</small></td>
+{% endfor %}
+<td class="l">{% if k.figure %}<img src="{{ k.figure|uri }}" alt="best learned motif of {{ k.tf }} {{ k.arch }} and its JASPAR match" style="max-width: 18em">{% else %}no learned motif matched{% endif %}</td>
+<td>{{ k.family_share|fmt }}</td><td>{{ k.n_decoy|fmt }} of {{ k.n_queries|fmt }}</td>
+<td class="l"><small>{{ k.unexpected|fmt }}</small></td></tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
 <section>
 <h2>Test AUROC / AUPRC (the paper's table)</h2>
 <table>
@@ -365,12 +398,13 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 {% if figures %}
 <section id="comparison">
 <h2>Architectures compared across TFs</h2>
-<p class="how">Left: one point per TF, test AUROC of one architecture against another (the paper's CNN vs
+{% if figures.get('auc_scatter') %}<p class="how">Left: one point per TF, test AUROC of one architecture against another (the paper's CNN vs
 CNN-RNN comparison when both are trained); points above the diagonal are TFs where the vertical one wins.
 Right: the test AUROC of every TF per architecture.</p>
+{% else %}<p class="how">One architecture trained: nothing to compare; the test AUROC of every TF.</p>{% endif %}
 <div class="grid">
-{% if figures.auc_scatter %}<img src="{{ figures.auc_scatter|uri }}" alt="test AUROC scatter, one point per TF">{% endif %}
-{% if figures.auc_box %}<img src="{{ figures.auc_box|uri }}" alt="test AUROC per architecture over TFs">{% endif %}
+{% if figures.get('auc_scatter') %}<img src="{{ figures.auc_scatter|uri }}" alt="test AUROC scatter, one point per TF">{% endif %}
+{% if figures.get('auc_box') %}<img src="{{ figures.auc_box|uri }}" alt="test AUROC per architecture over TFs">{% endif %}
 </div>
 </section>
 {% endif %}
@@ -581,6 +615,9 @@ def render_index(
     variants: pd.DataFrame | None = None,
     variant_truth: pd.DataFrame | None = None,
     n_variants: int = 20,
+    known_motifs: pd.DataFrame | None = None,
+    known_figures: str | os.PathLike | None = None,
+    min_information: float | None = None,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
 
@@ -603,8 +640,31 @@ def render_index(
         ``results/summary/variants_ground_truth.tsv``.
     n_variants: int, optional
         Default 20.
+    known_motifs: pandas.DataFrame, optional
+        ``results/summary/known_motifs.tsv`` (:func:`deepmotif.report.known_motifs.known_motif_table`):
+        a verdict column in the TF table and a section with the calibration.
+    known_figures: path, optional
+        Folder of :func:`deepmotif.report.known_motifs.write_known_motif_figures`.
+    min_information: float, optional
+        The known-motif check's information threshold, for the text.
     """
+    from deepmotif.report.known_motifs import pooled_false_match_rate
+
     archs = list(dict.fromkeys(auc_table["arch"]))
+    figures = dict(figures or {})
+    if len(archs) < 2:  # one architecture: nothing to compare
+        figures.pop("auc_scatter", None)
+    known, known_by, calibration = [], {}, {}
+    if known_motifs is not None and len(known_motifs):
+        paths = {}
+        if known_figures is not None:
+            index = read_figure_index(known_figures)
+            if "tf" in index:
+                paths = {(str(r.tf), str(r.arch)): r.path for r in index.itertuples(index=False)}
+        known = [{**r, "figure": paths.get((str(r["tf"]), str(r["arch"])))}
+                 for r in known_motifs.astype({"tf": str, "arch": str}).to_dict("records")]
+        known_by = {(k["tf"], k["arch"]): k for k in known}
+        calibration = pooled_false_match_rate(known_motifs)
     tfs = []
     for tf, href in dashboards.items():
         rows = auc_table[auc_table["tf"] == tf]
@@ -615,7 +675,8 @@ def render_index(
             lambda s: len([p for p in str(s).split(",") if p])))
     variants_top = variants.head(n_variants).to_dict("records") if variants is not None else []
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
-                        hrefs=dict(dashboards), figures=dict(figures or {}), variants=variants,
+                        hrefs=dict(dashboards), figures=figures, variants=variants, known=known,
+                        known_by=known_by, calibration=calibration, known_max_q=max_q, known_bits=min_information,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
                         variant_truth=variant_truth)
 

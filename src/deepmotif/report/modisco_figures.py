@@ -112,6 +112,7 @@ def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: 
     """One PNG per pattern (CWM and information logo) and ``index.tsv`` (``name n_seqlets match file``)."""
     from deepmotif.interpret.modisco import pattern_names
     from deepmotif.data.io import atomic_path
+    from deepmotif.data.tables import write_table
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -126,6 +127,5 @@ def write_pattern_logos(folder: str | os.PathLike, pos: list, neg: list, table: 
         with atomic_path(folder / file) as tmp:
             fig.savefig(tmp, dpi=110, format="png")
         rows.append((name, row.n_seqlets, row.match_name, file))
-    with atomic_path(folder / "index.tsv") as tmp:
-        pd.DataFrame(rows, columns=["name", "n_seqlets", "match", "file"]).to_csv(tmp, sep="\t", index=False)
+    write_table(pd.DataFrame(rows, columns=["name", "n_seqlets", "match", "file"]), folder / "index.tsv")
     return len(rows)

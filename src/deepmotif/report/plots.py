@@ -214,19 +214,28 @@ def plot_auc_scatter(
     Returns
     -------
     matplotlib.axes.Axes
-        Points above the diagonal are TFs where ``y`` beats ``x``; the title counts them.
+        Points above the diagonal are TFs where ``y`` beats ``x``; the title counts them. With ``x == y``
+        (one architecture trained) there is nothing to compare: one point per TF, its ``metric``
+        against the TF, and the title says so.
     """
     M = _auc_matrix(table, metric)
     absent = [a for a in (x, y) if a not in M.columns]
     if absent:
         raise ValueError(f"architecture(s) {absent} not in the table; it has {list(M.columns)}")
-    pairs = pd.DataFrame({"x": M[x], "y": M[y]}).dropna()  # x == y is allowed (one architecture)
     if ax is None:
         _, ax = _pyplot().subplots(figsize=(4.5, 4.5))
+    label = metric.replace("test_", "test ").replace("auroc", "AUROC").replace("auprc", "AUPRC")
+    if x == y:
+        values = M[x].dropna()
+        ax.scatter(range(len(values)), values, s=25, color="#255C99", zorder=3)
+        ax.set_xticks(range(len(values)), [str(tf).split("_")[0] for tf in values.index], rotation=90)
+        ax.set(ylim=(min(0.5, float(values.min()) - 0.02) if len(values) else 0.5, 1), xlabel="TF",
+               ylabel=f"{x} {label}", title=f"only {x} trained: no architecture comparison")
+        return ax
+    pairs = pd.DataFrame({"x": M[x], "y": M[y]}).dropna()
     lo = min(0.5, float(pairs.min().min()) - 0.02)
     ax.plot([lo, 1], [lo, 1], color="grey", linestyle="--", linewidth=0.8)
     ax.scatter(pairs["x"], pairs["y"], s=25, color="#255C99", zorder=3)
-    label = metric.replace("test_", "test ").replace("auroc", "AUROC").replace("auprc", "AUPRC")
     wins = int((pairs["y"] > pairs["x"]).sum())
     ax.set(xlim=(lo, 1), ylim=(lo, 1), xlabel=f"{x} {label}", ylabel=f"{y} {label}",
            title=f"{y} better on {wins} of {len(pairs)} TFs", aspect="equal")

@@ -13,6 +13,7 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,19 @@ class DashboardSettings:
     max_q: float
     top: int
     pass_rate: float
+
+    @classmethod
+    def from_config(cls, interpret: Mapping[str, Any]) -> DashboardSettings:
+        """From the config section ``interpret`` (schema defaults filled in)."""
+        return cls(n_sequences=interpret["n_sequences"], n_filters=interpret["filters"]["n_shown"],
+                   n_restarts=interpret["class_optimization"]["n_shown"], max_q=interpret["jaspar"]["max_q"],
+                   top=interpret["ground_truth"]["top"], pass_rate=interpret["ground_truth"]["pass_rate"])
+
+
+def footer_settings(interpret: Mapping[str, Any]) -> dict[str, Any]:
+    """The interpretation settings a dashboard prints in its footer, from the config section ``interpret``."""
+    return {k: interpret[k] for k in ("saliency", "n_sequences", "n_evaluate", "class_optimization", "jaspar",
+                                      "modisco")}
 
 
 @dataclass(frozen=True)
@@ -196,9 +210,10 @@ def build_tf_report(
     int
         Number of figures drawn.
     """
+    from deepmotif.data.tables import read_planted, read_positives, read_variant_table
     from deepmotif.interpret.arrays import load_arrays
-    from deepmotif.simulation.groundtruth import planted_sites
     from deepmotif.interpret.motifs import read_meme
+    from deepmotif.simulation.groundtruth import planted_sites
     from deepmotif.report.dashboard import MotifPanel, render_dashboard, write_html
     from deepmotif.report.figures import (
         motif_figures,
@@ -215,8 +230,7 @@ def build_tf_report(
     n = 2
     sites = None
     if positives is not None and planted is not None:
-        sites = planted_sites(pd.read_csv(positives, sep="\t", dtype={"id": str, "chrom": str}),
-                              pd.read_csv(planted, sep="\t", dtype={"peak": str, "chrom": str}))
+        sites = planted_sites(read_positives(positives), read_planted(planted))
     folders = {"saliency": out.saliency, "temporal": out.temporal, "ism": out.ism}
     drawn = {}
     for kind, folder in folders.items():
@@ -246,8 +260,7 @@ def build_tf_report(
         alt = {a: load_arrays(p) for a, p in variants.alt.items()}
         drawn["variants"] = write_figure_folder(variants.figures, variant_figures(ref, alt, variants.n_shown))
         n += drawn["variants"]
-        table = pd.read_csv(variants.table, sep="\t", dtype={"chrom": str, "id": str, "ref": str, "alt": str},
-                            keep_default_na=False)
+        table = read_variant_table(variants.table)
         variant_section = {"figures": variants.figures, "n_scored": len(table.drop_duplicates(
             ["chrom", "pos", "ref", "alt"])), "top": variant_rows(table, variants.n_shown)}
     html = render_dashboard(

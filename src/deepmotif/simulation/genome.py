@@ -37,6 +37,17 @@ class Motif:
     pwm: np.ndarray
 
 
+def log_odds(pwm: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
+    """log2(p / 0.25) of a probability matrix ``(4, k)`` (rows ACGT) against a uniform background.
+
+    ``pseudocount`` is added to every entry and the columns renormalized; probabilities below 1e-6 are
+    clipped (no -inf for a base a matrix never saw).
+    """
+    p = np.asarray(pwm, dtype=np.float64) + pseudocount
+    p = p / p.sum(axis=0, keepdims=True)
+    return np.log2(np.clip(p, 1e-6, None) / 0.25)
+
+
 @lru_cache(maxsize=None)
 def _jaspar_db():
     from pyjaspar import jaspardb

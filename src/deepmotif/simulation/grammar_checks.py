@@ -20,11 +20,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from deepmotif.simulation.genome import log_odds
+from deepmotif.simulation.groundtruth import check_scores
 
-def log_odds(pwm: np.ndarray, pseudocount: float = 1e-3) -> np.ndarray:
-    """log2(p / 0.25) of a probability matrix ``(4, k)`` (rows ACGT), with a pseudocount."""
-    p = np.asarray(pwm, dtype=np.float64) + pseudocount
-    return np.log2(p / p.sum(axis=0, keepdims=True) / 0.25)
+PSEUDOCOUNT = 1e-3  # of the learned matrices and class-optimized inputs, which may hold zeros
 
 
 def motif_scores(P: np.ndarray, pwm: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +43,7 @@ def motif_scores(P: np.ndarray, pwm: np.ndarray) -> tuple[np.ndarray, np.ndarray
         with the motif's reverse complement (a site on the minus strand starting at ``i``).
     """
     P = np.asarray(P, dtype=np.float64)
-    W = log_odds(pwm)
+    W = log_odds(pwm, PSEUDOCOUNT)
     k = W.shape[1]
     if P.ndim != 3 or P.shape[1] != 4 or P.shape[2] < k:
         raise ValueError(f"P must have shape (n, 4, length >= {k}), got {P.shape}")
@@ -57,7 +56,7 @@ def motif_scores(P: np.ndarray, pwm: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def motif_hits(P: np.ndarray, pwm: np.ndarray, min_score_fraction: float = 0.7) -> list[list[tuple[int, str]]]:
     """Sites ``(start, strand)`` per input whose score is at least ``min_score_fraction`` of the
     motif's best possible score (its consensus)."""
-    W = log_odds(pwm)
+    W = log_odds(pwm, PSEUDOCOUNT)
     cutoff = min_score_fraction * W.max(axis=0).sum()
     plus, minus = motif_scores(P, pwm)
     return [[(int(i), "+") for i in np.flatnonzero(p >= cutoff)] + [(int(i), "-") for i in np.flatnonzero(m >= cutoff)]
@@ -162,10 +161,9 @@ def temporal_grammar_check(
         ``switch`` is the first prefix end with ``forward >= threshold`` (-1: never) and
         ``switch_offset = switch - (e2 - 1)`` (negative: on before the second motif was complete).
     """
-    forward, backward = np.asarray(forward, dtype=np.float64), np.asarray(backward, dtype=np.float64)
-    if forward.shape != backward.shape or forward.ndim != 2 or len(forward) != len(ids):
-        raise ValueError(f"forward and backward must have shape (n={len(ids)}, length), "
-                         f"got {forward.shape} and {backward.shape}")
+    forward, backward = check_scores(forward, ids, "forward", 2), check_scores(backward, ids, "backward", 2)
+    if forward.shape != backward.shape:
+        raise ValueError(f"forward and backward must have the same shape, got {forward.shape} and {backward.shape}")
     row = {sid: i for i, sid in enumerate(ids)}
     rows = []
     for sid, (s1, e1, s2, e2) in _two_sites(ids, sites).iterrows():

@@ -28,11 +28,12 @@ import pandas as pd
 SITE_COLUMNS = ["id", "motif_id", "motif_name", "start", "end", "strand"]
 
 
-def _check_scores(M: np.ndarray, ids: Sequence[str], name: str, ndim: int) -> np.ndarray:
+def check_scores(M: np.ndarray, ids: Sequence[str], name: str, ndim: int) -> np.ndarray:
+    """``M`` as float64 after checking it has ``ndim`` dimensions and one row per id; else ValueError."""
     M = np.asarray(M, dtype=np.float64)
     if M.ndim != ndim or len(M) != len(ids):
-        raise ValueError(f"{name} must have {ndim} dimensions and one row per id ({len(ids)}), "
-                         f"got shape {M.shape}")
+        shape = ", ".join([f"n={len(ids)}", *["..."] * (ndim - 1)])
+        raise ValueError(f"{name} must have shape ({shape}) (one row per id), got {M.shape}")
     return M
 
 
@@ -102,7 +103,7 @@ def saliency_overlap(
         chance_precision``. ``hit``: some top position is in a motif; ``precision``: the fraction of
         them that is; the chance levels are those of ``top`` positions drawn at random.
     """
-    X_attr = _check_scores(X_attr, ids, "X_attr", 3)
+    X_attr = check_scores(X_attr, ids, "X_attr", 3)
     length = X_attr.shape[-1]
     if not 1 <= top <= length:
         raise ValueError(f"top must be in [1, {length}], got {top}")
@@ -149,8 +150,8 @@ def temporal_check(
         backward_ok jump jump_offset``: ``jump`` is the position of the largest one-step increase of
         the forward score and ``jump_offset = jump - (end - 1)`` (negative: before the element ends).
     """
-    forward = _check_scores(forward, ids, "forward", 2)
-    backward = _check_scores(backward, ids, "backward", 2)
+    forward = check_scores(forward, ids, "forward", 2)
+    backward = check_scores(backward, ids, "backward", 2)
     length = forward.shape[1]
     row = {sid: i for i, sid in enumerate(ids)}
     elements = sites[sites["id"].isin(row)].groupby("id", sort=False).agg(start=("start", "min"),

@@ -46,7 +46,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from deepmotif.simulation.genome import Motif
+from deepmotif.simulation.genome import Motif, log_odds
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -57,11 +57,6 @@ for _i, _b in enumerate("ACGT"):
     CODE[ord(_b)] = _i
     CODE[ord(_b.lower())] = _i
 COMPLEMENT = np.array([3, 2, 1, 0])
-
-
-def log_odds(pwm: np.ndarray) -> np.ndarray:
-    """log2(p / 0.25) of a probability matrix ``(4, k)``."""
-    return np.log2(np.clip(pwm, 1e-6, None) / 0.25)
 
 
 def information_bits(pwm: np.ndarray) -> np.ndarray:
