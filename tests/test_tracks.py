@@ -9,6 +9,8 @@ chromosome (precision and recall >= 0.9).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -268,3 +270,38 @@ def test_genome_view_renders_offline_in_chromium(trained_tracks, tmp_path):
     paths = [r.get("path") for r in root.iter("Resource")]
     assert len(paths) == 3 and all((session.parent / p).resolve().is_file() for p in paths)
     assert Path(root.get("genome")).is_file()
+
+
+def _cli(*argv: str) -> subprocess.CompletedProcess:
+    root = Path(__file__).parents[1]
+    return subprocess.run([sys.executable, "-m", "deepmotif", *map(str, argv)], capture_output=True, text=True,
+                          cwd=root, env={"PYTHONPATH": str(root / "src"), "PATH": "/usr/bin:/bin",
+                                         "OMP_NUM_THREADS": "1"})
+
+
+def test_tracks_and_instances_commands_end_to_end_and_their_one_line_errors(genome, tmp_path):
+    from test_predict import save_checkpoint
+
+    ckpt = save_checkpoint(tmp_path / "TF" / "cnn" / "model.ckpt", "cnn")
+    bed = tmp_path / "regions.bed"
+    bed.write_text("chrA\t0\t150\nchrA\t140\t260\nchrB\t0\t80\n")  # the first two overlap: merged
+    short = _cli("tracks", "--model", ckpt, "--genome", genome, "--regions", bed, "--logit-out", tmp_path / "l.bw")
+    assert short.returncode == 2 and "line 3" in short.stderr and "shorter than the model's 101-bp" in short.stderr
+    assert "Traceback" not in short.stderr and not (tmp_path / "l.bw").exists()
+    bed.write_text("chrA\t0\t150\nchrA\t140\t260\n")
+    out = tmp_path / "out"
+    done = _cli("tracks", "--model", ckpt, "--genome", genome, "--regions", bed, "--stride", 10,
+                "--logit-out", out / "logit.bw", "--attribution-out", out / "attr.bw", "--regions-out", out / "r.bed")
+    assert done.returncode == 0, done.stderr
+    assert (out / "r.bed").read_text() == "chrA\t0\t260\n"
+    assert np.isfinite(tracks.read_track(out / "logit.bw", "chrA", 0, 260)).all()
+    calls = _cli("instances", "--attribution", out / "attr.bw", "--regions", out / "r.bed", "--genome", genome,
+                 "--jaspar", "MA0139.2", "-o", out / "instances.bed")
+    assert calls.returncode == 0, calls.stderr
+    assert (out / "instances.bed").exists()  # random weights: few or no instances, but a BED
+    folder = _cli("instances", "--attribution", out / "attr.bw", "--regions", out / "r.bed", "--genome", genome,
+                  "--jaspar", "MA0139.2", "-o", out)
+    assert folder.returncode == 2 and "is a folder" in folder.stderr and "Traceback" not in folder.stderr
+    unknown = _cli("instances", "--attribution", out / "attr.bw", "--regions", out / "r.bed", "--genome", genome,
+                   "--jaspar", "MA0035.4", "-o", out / "x.bed")
+    assert unknown.returncode == 2 and "MA0035.5" in unknown.stderr  # the version the release has

@@ -385,7 +385,7 @@ def drop_overlapping(hits: pd.DataFrame, names: Sequence[str], max_overlap: floa
         keep.append(not clash)
         if not clash:
             spans.append((start, end))
-    return hits[keep].drop(columns="_name").reset_index(drop=True)
+    return hits[np.asarray(keep, dtype=bool)].drop(columns="_name").reset_index(drop=True)
 
 
 def write_instances(instances: pd.DataFrame, path: str | os.PathLike) -> None:
