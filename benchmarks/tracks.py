@@ -11,7 +11,8 @@ it, and a CNN of the config's preset, randomly initialized (speed does not depen
   before it): flat over ``n`` means the regions are streamed;
 - ``instances``: :func:`deepmotif.interpret.instances.call_instances` on that attribution track with
   JASPAR's CTCF matrix (MA0139.2), instances/s and regions/s (random weights give few instances: the
-  rate per region is the number that transfers).
+  rate per region is the number that transfers); with ``--results``, also on the pipeline's own tracks of
+  trained models (``results/{tf}/{arch}/tracks/``, their TF-MoDISco patterns): ``real_instances``.
 
 The machine may be shared: the load average (``os.getloadavg``) is recorded before and after each
 measurement; compare numbers only from quiet runs. No GPU here: ``--device cuda`` where there is one.
@@ -84,6 +85,26 @@ print(json.dumps(result))
 """
 
 
+REAL = r"""
+import json, os, sys, time
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+results, tf, arch, genome, threads = sys.argv[1:]
+import pandas as pd, torch
+torch.set_num_threads(int(threads))
+from deepmotif.data.intervals import read_bed
+from deepmotif.interpret import instances
+folder = f"{results}/{tf}/{arch}"
+regions = read_bed(f"{folder}/tracks/regions.bed")
+patterns = instances.modisco_patterns(f"{folder}/modisco.h5", f"{folder}/modisco_patterns.tsv")
+load0, t0 = os.getloadavg()[0], time.perf_counter()
+hits = instances.call_instances(regions, genome, f"{folder}/tracks/attribution.bw", patterns)
+wall = time.perf_counter() - t0
+print(json.dumps({"tf": tf, "arch": arch, "n_regions": len(regions), "n_instances": len(hits), "seconds": wall,
+                  "instances_per_second": len(hits) / wall, "regions_per_second": len(regions) / wall,
+                  "load_before": load0, "load_after": os.getloadavg()[0]}))
+"""
+
+
 def make_inputs(folder: Path, chroms: int, chrom_size: int, arch: str, model: str | None) -> tuple[Path, Path]:
     """A random genome FASTA (+ .fai) and a checkpoint (``model`` or a fresh net of the config's preset)."""
     import numpy as np
@@ -117,6 +138,8 @@ def main() -> None:
     parser.add_argument("--attribution", default="grad_x_input", choices=("grad_x_input", "deep_lift_shap"))
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--results", help="also time instances on the pipeline's tracks of these results")
+    parser.add_argument("--tfs", default="CTCF,REST,TAL1-GATA1", help="with --results: simulated TFs")
     parser.add_argument("-o", "--output", help="JSON file (default: print)")
     args = parser.parse_args()
     sizes = [int(n) for n in args.sizes.split(",")]
@@ -128,7 +151,7 @@ def main() -> None:
     runs = []
     with tempfile.TemporaryDirectory(prefix="deepmotif-bench-tracks-") as tmp:
         genome, ckpt = make_inputs(Path(tmp), args.chroms, args.chrom_size, args.arch, args.model)
-        for n in sizes:
+        for n in [n for n in sizes if n]:
             out = Path(tmp) / f"n{n}"
             out.mkdir()
             done = subprocess.run([sys.executable, "-c", WORKER, str(genome), str(ckpt), str(out), str(args.threads),
@@ -136,10 +159,17 @@ def main() -> None:
                                   env=env, capture_output=True, text=True, check=True)
             runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
             print(json.dumps(runs[-1]), file=sys.stderr)
+    real = []
+    for tf in (args.tfs.split(",") if args.results else []):
+        genome = ROOT / "resources" / "simulated" / tf / "genome.fa"
+        done = subprocess.run([sys.executable, "-c", REAL, args.results, tf, args.arch, str(genome), str(args.threads)],
+                              env=env, capture_output=True, text=True, check=True)
+        real.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        print(json.dumps(real[-1]), file=sys.stderr)
     report = {"benchmark": "tracks", "date": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
               "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "python": platform.python_version()},
               "threads": args.threads, "arch": args.arch, "model": args.model or "random weights",
-              "width": args.width, "gpu": "none available on this machine", "runs": runs}
+              "width": args.width, "gpu": "none available on this machine", "runs": runs, "real_instances": real}
     text = json.dumps(report, indent=2)
     if args.output:
         Path(args.output).parent.mkdir(parents=True, exist_ok=True)
