@@ -384,8 +384,11 @@ def test_tracks_for_tfs_with_peaks_unless_switched_off(tmp_path):
     assert {"results/A/cnn/tracks/instances.bed", "results/A/rnn/tracks/instances.bed", "results/A/genome_view.html",
             "results/summary/instances_ground_truth.tsv"} <= set(outputs)
     assert not [o for o in outputs if o.startswith("results/B/") and ("tracks" in o or "genome_view" in o)]
-    assert plan.instance_truth_files() == ["results/A/cnn/tracks/instances_truth.tsv",
-                                           "results/A/rnn/tracks/instances_truth.tsv"]
+    assert plan.instance_truth_args() == [
+        "--model", "A", "cnn", "results/A/cnn/tracks/instances.bed", "results/A/cnn/tracks/regions.bed",
+        "resources/simulated/A/planted.tsv", "results/A/data/positives.tsv",
+        "--model", "A", "rnn", "results/A/rnn/tracks/instances.bed", "results/A/rnn/tracks/regions.bed",
+        "resources/simulated/A/planted.tsv", "results/A/data/positives.tsv"]
     no_view = make_plan(tmp_path, sheet, tracks={"view": {"n_peaks": 0}})
     assert "results/A/genome_view.html" not in no_view.final_outputs(["A", "B"])
     assert no_view.dashboard_inputs("A").get("genome_view") is None

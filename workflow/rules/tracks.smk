@@ -1,7 +1,7 @@
 # Along the genome (docs/tracks.md): per TF with peaks and a genome × architecture, bigWig tracks of the logit
 # and of the reference-base attribution over the strongest test peaks (config `tracks`), motif instances called
 # on the attribution (Fi-NeMo, the model's TF-MoDISco patterns), and per TF a genome view (igv.js, offline) with
-# an IGV session. Simulated TFs: the instances' precision and recall of the planted sites.
+# an IGV session. Simulated TFs: the instances' precision and recall of the planted sites, in one job.
 
 TRACKS = PLAN.section("tracks")
 TRACK_TF_WILDCARD = alternatives(PLAN.track_tfs)
@@ -68,28 +68,9 @@ rule call_instances:
         " --threads={threads} -o {output:q} 2> {log:q}"
 
 
-rule check_instances:
-    input:
-        unpack(planted_inputs),
-        instances="results/{tf}/{arch}/tracks/instances.bed",
-        regions="results/{tf}/{arch}/tracks/regions.bed",
-    output:
-        "results/{tf}/{arch}/tracks/instances_truth.tsv",
-    log:
-        "logs/check_instances/{tf}.{arch}.log",
-    wildcard_constraints:
-        tf=SIMULATED_TF_WILDCARD,
-    conda:
-        "../../envs/deepmotif.yaml"
-    shell:
-        "python -m deepmotif instances-ground-truth {input.instances:q} --regions={input.regions:q}"
-        " --planted={input.planted:q} --positives={input.positives:q} --tf={wildcards.tf:q}"
-        " --arch={wildcards.arch:q} -o {output:q} 2> {log:q}"
-
-
 rule summarize_instances:
     input:
-        PLAN.instance_truth_files(),
+        **PLAN.instance_truth_inputs(),
     output:
         report(
             "results/summary/instances_ground_truth.tsv",
@@ -100,8 +81,10 @@ rule summarize_instances:
         "logs/summarize_instances/all.log",
     conda:
         "../../envs/deepmotif.yaml"
+    params:
+        models=shell_args(PLAN.instance_truth_args()),
     shell:
-        "python -m deepmotif summarize-instances {input:q} -o {output:q} 2> {log:q}"
+        "python -m deepmotif instances-ground-truth {params.models} -o {output:q} 2> {log:q}"
 
 
 rule bundle_igv:

@@ -260,44 +260,27 @@ def run_instances(args: argparse.Namespace) -> None:
 
 
 def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("instances", type=InputPath, help="BED of deepmotif instances")
-    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions the instances were called in")
-    p.add_argument("--planted", type=InputPath, required=True, help="planted.tsv of the simulation")
-    p.add_argument("--positives", type=InputPath, help="positives.tsv: the model-length windows of the peaks (the test sequences)")
-    p.add_argument("--tf", default="", help="TF name recorded in the table")
-    p.add_argument("--arch", default="", help="architecture recorded in the table")
-    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: precision and recall of the planted sites, in the "
-                   "model-length windows of the peaks and in the whole regions, in all and per planted matrix")
+    p.add_argument("--model", dest="models", action="append", nargs=6, required=True,
+                   metavar=("TF", "ARCH", "INSTANCES", "REGIONS", "PLANTED", "POSITIVES"),
+                   help="one model: its TF and architecture, its instances BED, the regions BED they were called in, "
+                   "the simulation's planted.tsv and positives.tsv (the model-length windows of the peaks); repeated")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: per model, precision and recall of the "
+                   "planted sites in the model-length windows of the peaks and in the whole regions, in all and per "
+                   "planted matrix")
 
 
-@command("instances-ground-truth", "precision and recall of the planted sites of a simulated TF by its instances")(
-    _instances_ground_truth_args)
+@command("instances-ground-truth", "precision and recall of the planted sites of simulated TFs by their instances, "
+         "one table")(_instances_ground_truth_args)
 def run_instances_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
     from deepmotif.data.intervals import read_bed
     from deepmotif.data.io import atomic_path
     from deepmotif.interpret import instances as inst
 
-    regions = read_bed(args.regions)
-    table = inst.instance_ground_truth(inst.read_instances(args.instances), args.planted, args.positives, regions,
-                                       args.tf, args.arch)
+    tables = [inst.instance_ground_truth(inst.read_instances(bed), planted, positives, read_bed(regions), tf, arch)
+              for tf, arch, bed, regions, planted, positives in args.models]
+    table = pd.concat(tables, ignore_index=True)
     with atomic_path(args.output) as tmp:
         table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    log.info("instances ground truth of %s %s:\n%s", args.tf, args.arch, table.to_string(index=False))
-
-
-def _summarize_instances_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("tables", nargs="+", help="ground-truth tables of deepmotif instances (--ground-truth-out)")
-    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: every TF × architecture × scope × motif")
-
-
-@command("summarize-instances", "the instances' precision and recall of planted sites, all simulated TFs in one "
-         "table")(_summarize_instances_args)
-def run_summarize_instances(args: argparse.Namespace) -> None:
-    import pandas as pd
-
-    from deepmotif.data.io import atomic_path
-
-    table = pd.concat([pd.read_csv(t, sep="\t") for t in args.tables], ignore_index=True)
-    with atomic_path(args.output) as tmp:
-        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
-    log.info("instances ground truth: %d rows → %s", len(table), args.output)
+    log.info("instances ground truth:\n%s", table[table["motif"] == "all"].to_string(index=False))

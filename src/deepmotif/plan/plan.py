@@ -446,10 +446,20 @@ class Plan:
         """``--genome-view=`` and ``--igv-session=`` of ``deepmotif dashboard``, given :meth:`genome_view_inputs`."""
         return [f"--{key.replace('_', '-')}={inputs[key]}" for key in ("genome_view", "igv_session") if key in inputs]
 
-    def instance_truth_files(self) -> list[str]:
-        """The instances' ground-truth tables of the tracked simulated TFs."""
-        return [f"results/{tf}/{arch}/tracks/instances_truth.tsv" for tf in self.track_tfs
-                if tf in self.simulated_tfs for arch in self.archs]
+    def instance_truth_inputs(self) -> dict[str, list[str]]:
+        """Files of the instances' ground truth, one per tracked simulated TF × architecture in each list."""
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return {"instances": [f"results/{tf}/{arch}/tracks/instances.bed" for tf, arch in models],
+                "regions": [f"results/{tf}/{arch}/tracks/regions.bed" for tf, arch in models],
+                "planted": [self.planted_inputs(tf)["planted"] for tf, _ in models],
+                "positives": [self.planted_inputs(tf)["positives"] for tf, _ in models]}
+
+    def instance_truth_args(self) -> list[str]:
+        """``--model TF ARCH INSTANCES REGIONS PLANTED POSITIVES`` of ``deepmotif instances-ground-truth``."""
+        inputs = self.instance_truth_inputs()
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return [arg for i, (tf, arch) in enumerate(models) for arg in
+                ("--model", tf, arch, *(inputs[key][i] for key in ("instances", "regions", "planted", "positives")))]
 
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
