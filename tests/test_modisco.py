@@ -7,6 +7,7 @@ CTCF as a significant TF-MoDISco pattern from both kinds of attributions.
 
 from __future__ import annotations
 
+import json
 from types import SimpleNamespace
 
 import numpy as np
@@ -81,16 +82,20 @@ def test_modisco_command_recovers_the_planted_motif(tmp_path, method):
 
     sequences, model = trained_tf()["sequences"], trained_tf()["model"]
     out = {k: tmp_path / f"{k}" for k in ("modisco.h5", "patterns.tsv", "patterns.meme", "distances.tsv")}
+    settings = {"modisco": {"method": method, "n_shuffles": 5, "n_sequences": 150}}
     status = main(["modisco", str(model), str(sequences), f"--output={out['modisco.h5']}",
                    f"--patterns={out['patterns.tsv']}", f"--meme={out['patterns.meme']}",
                    f"--distances={out['distances.tsv']}", f"--logos={tmp_path / 'logos'}",
-                   f"--method={method}", "--n-shuffles=5", "-n", "150"])
+                   f"--attributions={tmp_path / 'attributions.npz'}", "--settings", json.dumps(settings)])
     assert status == 0
     table = pd.read_csv(out["patterns.tsv"], sep="\t", keep_default_na=False)
     assert len(table) >= 1
     top = table[table["sign"] == 1].sort_values("n_seqlets", ascending=False).iloc[0]
     assert top["match_id"].split(".")[0] == "MA0139", table.to_string()  # CTCF, q < 0.05
     assert float(top["match_q"]) < 0.05
+    assert "sub_matches" in table.columns  # the pipeline's table: one implementation (interpret's)
+    attributions = np.load(tmp_path / "attributions.npz")
+    assert attributions["X_hyp"].shape == (150, 4, 101) and str(attributions["method"]) == method
     assert "MOTIF pos_patterns.pattern_0" in out["patterns.meme"].read_text()
     import h5py
 

@@ -312,17 +312,17 @@ def test_schema_default_of_a_dotted_key():
         schema_default("architectures")
 
 
-def test_standalone_modisco_command_defaults_are_the_pipelines():
-    # `deepmotif modisco` had its own numbers (deep_lift_shap, 20 shuffles, 500 sequences, q 0.05, top 3)
+def test_standalone_modisco_command_takes_the_pipelines_settings():
+    # `deepmotif modisco` had its own numbers and its own pipeline (no sub_matches); now it takes the section
     from deepmotif.cli import build_parser
+    from deepmotif.plan.config import config_section
 
     args = build_parser().parse_args(["modisco", "m.ckpt", "s.tsv", "-o", "x.h5", "--patterns", "p.tsv",
-                                      "--meme", "p.meme", "--distances", "d.tsv"])
-    for option, key in [("method", "modisco.method"), ("n_shuffles", "modisco.n_shuffles"),
-                        ("n_sequences", "modisco.n_sequences"), ("max_q", "modisco.max_q"),
-                        ("release", "jaspar.release"), ("collection", "jaspar.collection"),
-                        ("tax_group", "jaspar.tax_group"), ("top_k", "jaspar.top_k")]:
-        assert getattr(args, option) == schema_default(f"interpret.{key}"), option
+                                      "--meme", "p.meme", "--distances", "d.tsv",
+                                      "--settings", '{"modisco": {"method": "deep_lift_shap"}}'])
+    expected = config_section("interpret", {})
+    expected["modisco"]["method"] = "deep_lift_shap"
+    assert args.settings == expected
 
 
 def test_apply_defaults_fills_nested_sections_without_overwriting():

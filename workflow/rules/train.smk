@@ -29,7 +29,7 @@ rule train_model:
     threads: PLAN.train_resource("threads")
     resources:
         **train_slurm_gpu(),
-        mem_mb=PLAN.train_resource("mem_mb"),
+        mem_mb=train_mem_mb,
         runtime=train_runtime,
     params:
         out_dir=subpath(output.model, parent=True),

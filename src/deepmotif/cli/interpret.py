@@ -6,8 +6,7 @@ import argparse
 import logging
 import re
 
-from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
-                           seed, split_list)
+from deepmotif.cli import InputPath, OutputPath, command, config_section_arg, positive_int, split_list
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -121,86 +120,53 @@ def run_compile_tomtom(args: argparse.Namespace) -> None:
 
 
 def _modisco_args(p: argparse.ArgumentParser) -> None:
-    from deepmotif.plan.config import schema_default
-
-    def default(key: str) -> str:  # the pipeline's setting (src/deepmotif/plan/schemas/config.schema.yaml), one home
-        return schema_default(key)
-
     p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
     p.add_argument("sequences", type=InputPath,
                    help="sequences.tsv (id seq label split); the test positives are explained")
-    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output modisco-lite HDF5 (modisco.h5)")
+    p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                   help="JSON object: the config section interpret, as the pipeline's (modisco: method, n_shuffles, "
+                        "n_sequences, window, ...; jaspar: release, top_k, ...); keys left out take the schema's "
+                        "defaults")
     p.add_argument("--threads", type=positive_int, default=1)
-    p.add_argument("--patterns", required=True, help="output TSV: one row per pattern with its JASPAR match")
-    p.add_argument("--meme", required=True, help="output MEME file of the patterns (trimmed)")
-    p.add_argument("--distances", required=True, help="output TSV: pattern_a pattern_b distance count")
-    p.add_argument("--matches", help="output TSV: every Tomtom hit (top-k per pattern, significant or not)")
-    p.add_argument("--logos", help="output folder: one logo PNG per pattern + index.tsv")
-    p.add_argument("--attributions", help="output .npz: ids seqs X_hyp (n, 4, length) method")
-    p.add_argument("--method", choices=("deep_lift_shap", "grad_x_input"), default=default("interpret.modisco.method"),
-                   help="hypothetical contributions: DeepLIFT/SHAP (dinucleotide-shuffled references) or "
-                        "the base-centred gradient (default: the pipeline's interpret.modisco.method)")
-    p.add_argument("--n-shuffles", type=positive_int, default=default("interpret.modisco.n_shuffles"),
-                   help="deep_lift_shap references per sequence")
-    p.add_argument("-n", "--n-sequences", type=non_negative_int, default=default("interpret.modisco.n_sequences"),
-                   help="first N test positives (0: all)")
-    p.add_argument("--window", type=positive_int, default=15,
-                   help="modisco sliding window (bp; modisco-lite's default)")
-    p.add_argument("--max-seqlets", type=positive_int, default=2000,
-                   help="seqlets per metacluster at most (modisco-lite's default)")
-    p.add_argument("--max-q", type=q_value, default=default("interpret.modisco.max_q"),
-                   help="a Tomtom hit is a match below this q-value")
-    p.add_argument("--release", default=default("interpret.jaspar.release"))
-    p.add_argument("--collection", default=default("interpret.jaspar.collection"))
-    p.add_argument("--tax-group", default=default("interpret.jaspar.tax_group"),
-                   help="JASPAR taxonomic group ('all' for every group)")
-    p.add_argument("--top-k", type=positive_int, default=default("interpret.jaspar.top_k"),
-                   help="Tomtom hits kept per pattern")
-    p.add_argument("--seed", type=seed, default=0)
+    out = p.add_argument_group("outputs (as deepmotif interpret's --modisco-*-out)")
+    out.add_argument("-o", "--output", type=OutputPath, required=True, help="modisco-lite HDF5 (modisco.h5)")
+    out.add_argument("--patterns", type=OutputPath, required=True,
+                     help="TSV: one row per pattern with its JASPAR match and those of its sub-windows")
+    out.add_argument("--meme", type=OutputPath, required=True, help="MEME file of the patterns (trimmed)")
+    out.add_argument("--distances", type=OutputPath, required=True, help="TSV: pattern_a pattern_b distance count")
+    out.add_argument("--matches", type=OutputPath, help="TSV: every Tomtom hit of every pattern and sub-window")
+    out.add_argument("--logos", type=OutputPath, help="folder: one logo PNG per pattern + index.tsv")
+    out.add_argument("--attributions", type=OutputPath, help=".npz: ids seqs X_hyp (n, 4, length) method")
 
 
-@command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches")(
-    _modisco_args)
+@command("modisco", "TF-MoDISco (modisco-lite) patterns of the test positives' attributions, JASPAR matches: "
+                    "the pipeline's, alone")(_modisco_args)
 def run_modisco(args: argparse.Namespace) -> None:
-    import os
-
     import torch
 
     from deepmotif.data.dataset import read_dataset
-    from deepmotif.data.encoding import one_hot
-    from deepmotif.interpret import modisco as md
-    from deepmotif.interpret.arrays import save_arrays
-    from deepmotif.interpret.interpretation import split_positives
-    from deepmotif.interpret.motifs import write_meme
     from deepmotif.data.tables import write_table
+    from deepmotif.interpret.arrays import save_arrays
+    from deepmotif.interpret.interpretation import InterpretSettings, discover_positives, jaspar_targets, write_modisco
+    from deepmotif.interpret.known_motifs import decoy_motifs
     from deepmotif.models.inference import load_network
 
     torch.set_num_threads(args.threads)
-    net = load_network(args.model)
-    seqs = split_positives(read_dataset(args.sequences), args.n_sequences, source=args.sequences)
-    X = torch.from_numpy(one_hot(list(seqs["seq"])))
-    X_hyp = md.hypothetical_contributions(net, X, args.method, args.n_shuffles, seed=args.seed)
-    if args.attributions:
-        save_arrays(args.attributions, ids=seqs["id"], seqs=seqs["seq"], X_hyp=X_hyp.numpy(), method=args.method)
-    pos, neg = md.run_modisco(X.numpy(), X_hyp.numpy(), sliding_window_size=args.window,
-                              max_seqlets_per_metacluster=args.max_seqlets)
-    pwms, names = md.pattern_ppms(pos, neg)
-    hits = md.match_patterns(pwms, names, args.release, args.collection,
-                             None if args.tax_group == "all" else args.tax_group, args.top_k)
-    table = md.pattern_table(pos, neg, hits, args.max_q)
-    write_meme(args.meme, pwms, names)
+    settings = InterpretSettings.from_config(args.settings, temporal=False)
+    targets = jaspar_targets(settings)
+    found = discover_positives(load_network(args.model), read_dataset(args.sequences), settings, targets,
+                               decoy_motifs(targets, settings.seed), source=args.sequences)
+    write_modisco(found, {"modisco": args.output, "modisco_patterns": args.patterns, "modisco_meme": args.meme,
+                          "modisco_distances": args.distances})
     if args.matches:
-        write_table(hits, args.matches, float_format="%.4g")
-    write_table(md.seqlet_distances(pos, neg), args.distances)
-    write_table(table, args.patterns, float_format="%.4g")
+        write_table(found["matches"], args.matches, float_format="%.4g")
+    if args.attributions:
+        save_arrays(args.attributions, ids=found["ids"], seqs=found["seqs"], X_hyp=found["X_hyp"].numpy(),
+                    method=settings.modisco_method)
     if args.logos:
         from deepmotif.report.modisco_figures import write_pattern_logos
 
-        write_pattern_logos(args.logos, pos, neg, table)
-    md.save_modisco(args.output, pos, neg, args.window)
-    log.info("%s: %s attributions of %d test positives -> %d patterns (%d matched in %s, q < %g) -> %s",
-             args.model, args.method, len(seqs), len(table), int((table["match_id"] != "").sum()), args.release,
-             args.max_q, os.fspath(args.output))
+        write_pattern_logos(args.logos, found["pos"], found["neg"], found["table"])
 
 
 def _instances_args(p: argparse.ArgumentParser) -> None:

@@ -15,8 +15,8 @@ log = logging.getLogger(__name__)
 
 
 def _summarize_ground_truth_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("reports", nargs="+", help="ground_truth.json files (deepmotif interpret)")
-    p.add_argument("-o", "--output", required=True, help="output TSV, one row per TF and architecture")
+    p.add_argument("reports", nargs="+", type=InputPath, help="ground_truth.json files (deepmotif interpret)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV, one row per TF and architecture")
 
 
 @command("summarize-ground-truth", "the ground-truth checks of all simulated TFs in one table")(
@@ -45,6 +45,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                             help=f"TF-MoDISco: {MODISCO_FILES[name]} per architecture (deepmotif interpret)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
+    inputs.add_argument("--sequences", help="the models' sequences.tsv: the negative-set check (GC, CpG and a "
+                        "composition-only baseline); needs --composition-out and --composition-table")
     variants = p.add_argument_group("variants (optional: a section with the strongest variants)")
     variants.add_argument("--variants", help="results/{tf}/variants.tsv (deepmotif score-variants)")
     variants.add_argument("--variant-ref", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
@@ -65,7 +67,9 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     out.add_argument("--motif-figures", nargs="+", type=key_path, required=True, metavar="ARCH=FOLDER",
                      help="folder per architecture: its motif logos + index.tsv")
     out.add_argument("--index-page", required=True, help="the index page to link back to")
-    out.add_argument("-o", "--output", required=True, help="output HTML (self-contained)")
+    out.add_argument("--composition-out", type=OutputPath, help="PNG: GC and CpG of positives vs negatives (with --sequences)")
+    out.add_argument("--composition-table", type=OutputPath, help="JSON: the composition-only baseline (with --sequences)")
+    out.add_argument("-o", "--output", type=OutputPath, required=True, help="output HTML (self-contained)")
 
 
 @command("dashboard", "the figures and the HTML dashboard of one TF (self-contained, opens from file://)")(
@@ -95,9 +99,13 @@ def run_dashboard(args: argparse.Namespace) -> None:
               for a in archs}
     if bool(args.positives) != bool(args.planted):
         raise InputError("--positives and --planted go together (the planted motifs of a simulated TF)")
+    if len({bool(args.sequences), bool(args.composition_out), bool(args.composition_table)}) > 1:
+        raise InputError("--sequences, --composition-out and --composition-table go together (the negative-set "
+                         "check reads the sequences and writes the figure and the table)")
     out = TFReportFiles(performance=args.performance_out, training=args.training_out,
                         saliency=args.saliency_figures, temporal=args.temporal_figures, ism=args.ism_figures,
-                        motifs=dict(args.motif_figures), dashboard=args.output)
+                        motifs=dict(args.motif_figures), dashboard=args.output,
+                        composition=args.composition_out, composition_json=args.composition_table)
     settings = DashboardSettings.from_config(args.settings)
     variants = None
     if args.variant_figures and not args.variants:  # a TF without variants: an empty figure folder
@@ -113,7 +121,7 @@ def run_dashboard(args: argparse.Namespace) -> None:
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted,
                     footer_settings(args.settings),
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants, genome_view=_genome_view_links(args))
+                    variants=variants, sequences=args.sequences, genome_view=_genome_view_links(args))
 
 
 def _genome_view_links(args: argparse.Namespace) -> dict[str, str] | None:
@@ -128,7 +136,7 @@ def _genome_view_links(args: argparse.Namespace) -> dict[str, str] | None:
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--auc-table", required=True, help="results/summary/auc_table.tsv")
+    p.add_argument("--auc-table", type=InputPath, required=True, help="results/summary/auc_table.tsv")
     p.add_argument("--dashboards", nargs="+", type=key_path, required=True, metavar="TF=HTML",
                    help="dashboard per TF")
     p.add_argument("--ground-truth", help="results/summary/ground_truth.tsv (simulated TFs)")
@@ -142,7 +150,10 @@ def _index_args(p: argparse.ArgumentParser) -> None:
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
     p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
     p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
-    p.add_argument("-o", "--output", required=True, help="output HTML")
+    p.add_argument("--composition", nargs="*", type=key_path, default=[], metavar="TF=JSON",
+                   help="results/{tf}/composition.json per TF (deepmotif dashboard --composition-table): "
+                   "the composition-only baseline's test AUROC as a column")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output HTML")
 
 
 @command("index", "the index page: every TF, the AUC table, the ground-truth checks")(_index_args)
@@ -160,6 +171,7 @@ def run_index(args: argparse.Namespace) -> None:
     variants = read_variant_table(args.variants) if args.variants else None
     variant_truth = pd.read_csv(args.variants_ground_truth, sep="\t") if args.variants_ground_truth else None
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
+    composition = {tf: json.loads(Path(path).read_text())["test_auroc"] for tf, path in args.composition}
     known = pd.read_csv(args.known_motifs, sep="\t", dtype={"tf": str}) if args.known_motifs else None
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.settings["ground_truth"]["top"],
@@ -167,13 +179,14 @@ def run_index(args: argparse.Namespace) -> None:
                                          variants=variants, variant_truth=variant_truth,
                                          n_variants=args.n_variants, known_motifs=known,
                                          known_figures=args.known_motif_figures,
-                                         min_information=args.settings["jaspar"]["min_information"]))
+                                         min_information=args.settings["jaspar"]["min_information"],
+                                         composition=composition))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("table", help="auc_table.tsv written by 'deepmotif summarize'")
-    p.add_argument("--scatter", required=True, help="output figure: one point per TF, --x vs --y")
-    p.add_argument("--box", required=True, help="output figure: one box per architecture")
+    p.add_argument("table", type=InputPath, help="auc_table.tsv written by 'deepmotif summarize'")
+    p.add_argument("--scatter", type=OutputPath, required=True, help="output figure: one point per TF, --x vs --y")
+    p.add_argument("--box", type=OutputPath, required=True, help="output figure: one box per architecture")
     p.add_argument("--x", required=True, help="architecture on the scatter's horizontal axis")
     p.add_argument("--y", required=True, help="architecture on the scatter's vertical axis")
     p.add_argument("--metric", default="test_auroc", choices=["test_auroc", "test_auprc"])
@@ -208,8 +221,10 @@ def run_plot_summary(args: argparse.Namespace) -> None:
 
 
 def _summarize_known_motifs_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("reports", nargs="+", help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
-    p.add_argument("-o", "--output", required=True, help="output TSV (results/summary/known_motifs.tsv)")
+    p.add_argument("reports", nargs="+", type=InputPath,
+                   help="ground_truth.json files of every TF and architecture (deepmotif interpret)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV (results/summary/known_motifs.tsv)")
     p.add_argument("--figures", required=True,
                    help="output folder: per TF and architecture the best learned motif above its JASPAR match")
 

@@ -70,6 +70,21 @@ def download_genome(
     return dest_fa
 
 
+def write_fai(fasta: str | os.PathLike) -> Path:
+    """Write ``<fasta>.fai`` (samtools faidx format) for an uncompressed FASTA file; return its path.
+
+    The file is indexed first and the index written only then, so a FASTA that cannot be indexed
+    (duplicate record names, uneven lines, an empty record) leaves no ``.fai`` beside it.
+    """
+    fasta = Path(fasta)
+    fai = fasta.with_name(fasta.name + ".fai")
+    with open(fasta, "rb") as f:
+        index = _index_stream(f, None, str(fasta))
+    with atomic_path(fai) as tmp:
+        _write_fai(index, tmp)
+    return fai
+
+
 def _decompress_and_index(raw: Path, dest: Path, source: str) -> list[tuple]:
     with open(raw, "rb") as f:
         compressed = f.read(2) == GZIP_MAGIC

@@ -35,6 +35,11 @@ MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_v
 DECOY_COLUMNS = ["decoy_id", "decoy_p_value", "decoy_q_value"]
 
 
+def base_id(matrix_id: str) -> str:
+    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
+    return str(matrix_id).split(".")[0]
+
+
 def check_pwms(
     pwms: Sequence[np.ndarray] | np.ndarray, names: Sequence[str] | None = None
 ) -> list[np.ndarray]:
@@ -268,7 +273,7 @@ def match_jaspar(
         and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
         as ``pwm[:, query_start:query_end]``.
     """
-    _share_numba_cache()
+    ensure_compiled()
     from memelite import tomtom
 
     pwms = check_pwms(pwms, names)
@@ -299,6 +304,19 @@ def match_jaspar(
                          "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1], bits,
                          *(decoy[row] if decoy else ())))
     return pd.DataFrame(rows, columns=columns)
+
+
+def ensure_compiled() -> bool:
+    """Fill numba's cache for this CPU type once (Tomtom and modisco-lite's kernels), before any is used.
+
+    The first process of a CPU type compiles under the cache folder's lock; later ones, on any node of
+    that CPU type, load (:func:`~deepmotif.runtime.numba_cache.compile_once`). True if this one compiled.
+    """
+    _share_numba_cache()
+    from deepmotif.interpret.modisco import compile_modisco
+    from deepmotif.runtime.numba_cache import compile_once
+
+    return compile_once(lambda: (compile_tomtom(), compile_modisco()))
 
 
 def compile_tomtom() -> None:
