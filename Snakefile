@@ -15,6 +15,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
 include: "workflow/rules/variants.smk"  # before report.smk: the index takes its input functions
+include: "workflow/rules/tracks.smk"
 include: "workflow/rules/report.smk"
 
 

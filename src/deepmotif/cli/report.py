@@ -53,6 +53,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                           help="REF windows of the strongest variants per architecture (explain-variants)")
     variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
                           help="ALT windows, as --variant-ref")
+    p.add_argument("--genome-view", help="the TF's genome view page (deepmotif genome-view), shown in a frame")
+    p.add_argument("--igv-session", help="its IGV session file, linked")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
     variants.add_argument("--n-variants", type=non_negative_int, default=10, help="strongest variants listed and drawn")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
@@ -119,7 +121,18 @@ def run_dashboard(args: argparse.Namespace) -> None:
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted,
                     footer_settings(args.settings),
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants, sequences=args.sequences)
+                    variants=variants, sequences=args.sequences, genome_view=_genome_view_links(args))
+
+
+def _genome_view_links(args: argparse.Namespace) -> dict[str, str] | None:
+    """Links of the genome view page and IGV session, relative to the dashboard; None without a view."""
+    import os
+
+    if not args.genome_view:
+        return None
+    here = Path(args.output).parent
+    return {name: Path(os.path.relpath(path, here)).as_posix() if path else ""
+            for name, path in (("page", args.genome_view), ("session", args.igv_session))}
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -236,3 +249,50 @@ def run_summarize_known_motifs(args: argparse.Namespace) -> None:
     log.info("%d models: %s; %d logos; decoy false-match rate %d of %d learned motifs", len(table),
              ", ".join(f"{v} {c}" for v, c in table["verdict"].value_counts().items()), n, rate["n_decoy"],
              rate["n_queries"])
+
+
+def _bundle_igv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="igv.min.js to write (its LICENSE goes beside it)")
+
+
+@command("bundle-igv", "copy igv.js (npm package igv, fetched once per machine into the user cache) beside the "
+         "results, so genome views open offline")(_bundle_igv_args)
+def run_bundle_igv(args: argparse.Namespace) -> None:
+    from deepmotif.report.genome_view import IGV_FILES, IGV_VERSION, bundle_igv
+
+    if Path(args.output).name != IGV_FILES[0]:
+        raise InputError(f"bundle-igv: -o must name a file {IGV_FILES[0]}, got {args.output}")
+    path = bundle_igv(Path(args.output).parent)
+    log.info("igv.js %s → %s", IGV_VERSION, path)
+
+
+def _genome_view_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tf", required=True)
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA of the tracks")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the tracked regions (deepmotif tracks --regions-out)")
+    for name, help in (("logit", "logit bigWig"), ("attribution", "attribution bigWig"),
+                       ("instances", "instances BED")):
+        p.add_argument(f"--{name}", nargs="+", type=key_path, required=True, metavar="ARCH=PATH",
+                       help=f"{help} of each architecture (the first ranks the peaks shown)")
+    p.add_argument("--igv", type=InputPath, required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
+    p.add_argument("--n-peaks", type=int, default=3, help="strongest tracked peaks shown")
+    p.add_argument("--length", type=int, default=101, help="the models' input length (for the page's text)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="HTML page (opens from file://, igv.js by relative path)")
+    p.add_argument("--session-out", type=OutputPath, help="IGV desktop session XML loading the genome and every track")
+
+
+@command("genome-view", "a genome browser view (igv.js, offline) of a TF's tracks and instances at its top peaks, "
+         "and an IGV session")(_genome_view_args)
+def run_genome_view(args: argparse.Namespace) -> None:
+    from deepmotif.apply.tracks import read_regions
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.report.genome_view import ModelTracks, write_genome_view
+
+    logit, attribution, instances = dict(args.logit), dict(args.attribution), dict(args.instances)
+    if not set(logit) == set(attribution) == set(instances):
+        raise InputError("genome-view: --logit, --attribution and --instances must name the same architectures")
+    models = {arch: ModelTracks(logit[arch], attribution[arch], instances[arch]) for arch in logit}
+    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
+    loci = write_genome_view(args.tf, args.genome, regions, models, args.igv, args.output, args.session_out,
+                             args.n_peaks, args.length)
+    log.info("genome view of %s: %d peaks, %d architectures → %s", args.tf, len(loci), len(models), args.output)

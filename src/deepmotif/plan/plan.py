@@ -436,6 +436,7 @@ class Plan:
             explained = self.variant_explanations(tf)
             inputs.update(variants=f"results/{tf}/variants.tsv", variant_ref=explained["ref"],
                           variant_alt=explained["alt"])
+        inputs.update(self.genome_view_inputs(tf))
         return inputs
 
     def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
@@ -451,7 +452,49 @@ class Plan:
             args += [f"--variants={inputs['variants']}", f"--n-variants={self.section('variants')['n_shown']}",
                      "--variant-ref", *pairs(self.archs, inputs["variant_ref"]),
                      "--variant-alt", *pairs(self.archs, inputs["variant_alt"])]
+        args += self.genome_view_args(inputs)
         return args
+
+    # --- tracks, instances, genome views ------------------------------------------------------------
+    @property
+    def track_tfs(self) -> list[str]:
+        """TFs with tracks (peaks and a genome), when ``tracks.enabled``."""
+        return self.peak_tfs if self.section("tracks")["enabled"] else []
+
+    def track_outputs(self) -> list[str]:
+        """Instances of every tracked TF × architecture, the genome views and the instances' ground truth."""
+        tfs = self.track_tfs
+        out = [f"results/{tf}/{arch}/tracks/instances.bed" for tf in tfs for arch in self.archs]
+        if self.section("tracks")["view"]["n_peaks"] > 0:
+            out += [f"results/{tf}/genome_view.html" for tf in tfs]
+        if any(tf in self.simulated_tfs for tf in tfs):
+            out.append("results/summary/instances_ground_truth.tsv")
+        return out
+
+    def genome_view_inputs(self, tf: str) -> dict[str, str]:
+        """The genome view page and IGV session a TF's dashboard shows (none when untracked or ``n_peaks`` 0)."""
+        if tf not in self.track_tfs or self.section("tracks")["view"]["n_peaks"] == 0:
+            return {}
+        return {"genome_view": f"results/{tf}/genome_view.html", "igv_session": f"results/{tf}/igv_session.xml"}
+
+    def genome_view_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--genome-view=`` and ``--igv-session=`` of ``deepmotif dashboard``, given :meth:`genome_view_inputs`."""
+        return [f"--{key.replace('_', '-')}={inputs[key]}" for key in ("genome_view", "igv_session") if key in inputs]
+
+    def instance_truth_inputs(self) -> dict[str, list[str]]:
+        """Files of the instances' ground truth, one per tracked simulated TF × architecture in each list."""
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return {"instances": [f"results/{tf}/{arch}/tracks/instances.bed" for tf, arch in models],
+                "regions": [f"results/{tf}/{arch}/tracks/regions.bed" for tf, arch in models],
+                "planted": [self.planted_inputs(tf)["planted"] for tf, _ in models],
+                "positives": [self.planted_inputs(tf)["positives"] for tf, _ in models]}
+
+    def instance_truth_args(self) -> list[str]:
+        """``--model TF ARCH INSTANCES REGIONS PLANTED POSITIVES`` of ``deepmotif instances-ground-truth``."""
+        inputs = self.instance_truth_inputs()
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return [arg for i, (tf, arch) in enumerate(models) for arg in
+                ("--model", tf, arch, *(inputs[key][i] for key in ("instances", "regions", "planted", "positives")))]
 
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
@@ -486,6 +529,7 @@ class Plan:
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
             *[f"results/{tf}/variants.tsv" for tf in self.variant_sets],
             *self.variant_summaries().values(),
+            *self.track_outputs(),
         ]
 
     # --- variants ----------------------------------------------------------------------------------------

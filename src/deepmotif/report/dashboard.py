@@ -110,7 +110,8 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
 {% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
-{% if variants %}<a href="#variants">variants</a>{% endif %}</nav>
+{% if variants %}<a href="#variants">variants</a>{% endif %}
+{% if genome_view %}<a href="#genome-view">genome view</a>{% endif %}</nav>
 </header>
 <main>
 <section id="performance">
@@ -295,6 +296,17 @@ Full table: <code>results/{{ tf }}/variants.tsv</code>; all TFs: <code>results/s
 </div>
 {% endfor %}
 {% endif %}
+</section>
+{% endif %}
+{% if genome_view %}
+<section id="genome-view">
+<h2>Genome view</h2>
+<p class="how">The strongest tracked test peaks in igv.js (offline): per architecture the logit per base (mean over
+the windows covering it, both strands), the attribution of the reference base and the motif instances called on it
+(Fi-NeMo on the model's TF-MoDISco patterns). <a href="{{ genome_view.page }}">Open the view alone</a>;
+{% if genome_view.session %}<a href="{{ genome_view.session }}">IGV desktop session</a> (File › Open Session: the
+genome, every bigWig and instance BED);{% endif %} the files: <code>results/{{ tf }}/&lt;arch&gt;/tracks/</code>.</p>
+<iframe src="{{ genome_view.page }}" title="genome view of {{ tf }}" style="width: 100%; height: 640px; border: 1px solid #ddd;"></iframe>
 </section>
 {% endif %}
 <footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
@@ -515,6 +527,7 @@ def render_dashboard(
     index_href: str = "../index.html",
     variants: Mapping[str, object] | None = None,
     composition: Mapping[str, object] | None = None,
+    genome_view: Mapping[str, str] | None = None,
 ) -> str:
     """The dashboard page of one TF as HTML text.
 
@@ -551,6 +564,9 @@ def render_dashboard(
     composition: mapping, optional
         The negative-set check: :func:`deepmotif.data.composition.composition_baseline`'s result with
         ``figure`` (the PNG of :func:`deepmotif.report.figures.composition_figure`); None: not shown.
+    genome_view: mapping, optional
+        ``page`` (and ``session``): links, relative to the dashboard, of the genome view
+        (:mod:`deepmotif.report.genome_view`) shown in a frame and of its IGV session; None: no section.
     """
     saliency = read_figure_index(saliency_dir)
     extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
@@ -592,6 +608,7 @@ def render_dashboard(
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
         variants=variants, variant_figures=variant_figures, variant_archs=variant_archs, composition=composition,
+        genome_view=genome_view,
     )
 
 

@@ -183,6 +183,7 @@ def build_tf_report(
     index_href: str = "../index.html",
     variants: VariantFiles | None = None,
     sequences: str | os.PathLike | None = None,
+    genome_view: Mapping[str, str] | None = None,
 ) -> int:
     """Draw every figure of a TF and write its dashboard page.
 
@@ -207,6 +208,8 @@ def build_tf_report(
     sequences: path, optional
         The models' ``sequences.tsv``: with ``out.composition`` and ``out.composition_json``, the
         negative-set check (:func:`composition_check`) is drawn, written and shown.
+    genome_view: mapping, optional
+        ``page`` and ``session`` links of the genome view (relative to the dashboard).
 
     Returns
     -------
@@ -278,7 +281,7 @@ def build_tf_report(
         motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
-        index_href=index_href, variants=variant_section, composition=composition,
+        index_href=index_href, variants=variant_section, composition=composition, genome_view=genome_view,
     )
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
