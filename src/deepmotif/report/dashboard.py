@@ -111,7 +111,8 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
 {% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
 {% if cooperativity %}<a href="#cooperativity">motif dependencies</a>{% endif %}
-{% if variants %}<a href="#variants">variants</a>{% endif %}</nav>
+{% if variants %}<a href="#variants">variants</a>{% endif %}
+{% if genome_view %}<a href="#genome-view">genome view</a>{% endif %}</nav>
 </header>
 <main>
 <section id="performance">
@@ -126,9 +127,22 @@ best validation AUROC.</p>
 <td>{{ m.valid_auroc|fmt(4) }}</td><td>{{ m.epochs|fmt }}</td><td>{{ m.best_epoch|fmt }}</td>
 <td>{{ m.n_parameters|fmt }}</td><td>{{ m.n_train|fmt }}</td><td>{{ m.n_test|fmt }}</td><td>{{ m.seconds|fmt(1) }}</td></tr>
 {% endfor %}
+{% if composition %}<tr><td class="l">composition only (GC + CpG)</td><td>{{ composition.test_auroc|fmt(4) }}</td>
+<td></td><td></td><td></td><td></td><td>3</td><td>{{ composition.n_train|fmt }}</td><td>{{ composition.n_test|fmt }}</td>
+<td></td></tr>{% endif %}
 </table>
 <img src="{{ performance|uri }}" alt="ROC and precision-recall curves of {{ tf }}">
 <img src="{{ training|uri }}" alt="training curves of {{ tf }}">
+{% if composition %}
+<h3 id="composition">Negative-set check: how much does composition alone separate the classes?</h3>
+<p class="how">GC fraction and CpG observed/expected (CpG count × length / (C count × G count)) of the
+positives and negatives, all splits. A logistic regression on these two numbers, fitted on the training split and
+scored on the test split the models are scored on, reaches test AUROC <b>{{ composition.test_auroc|fmt(3) }}</b>
+(last row of the table). 0.5: composition alone does not separate positives from negatives (dinucleotide
+shuffles keep both exactly); above it, the negatives differ in composition and only a model's AUROC beyond
+this baseline is more than GC and CpG.</p>
+<img src="{{ composition.figure|uri }}" alt="GC content and CpG observed/expected of positives and negatives of {{ tf }}">
+{% endif %}
 </section>
 
 {% if ground_truth %}
@@ -309,6 +323,17 @@ Full table: <code>results/{{ tf }}/variants.tsv</code>; all TFs: <code>results/s
 {% endif %}
 </section>
 {% endif %}
+{% if genome_view %}
+<section id="genome-view">
+<h2>Genome view</h2>
+<p class="how">The strongest tracked test peaks in igv.js (offline): per architecture the logit per base (mean over
+the windows covering it, both strands), the attribution of the reference base and the motif instances called on it
+(Fi-NeMo on the model's TF-MoDISco patterns). <a href="{{ genome_view.page }}">Open the view alone</a>;
+{% if genome_view.session %}<a href="{{ genome_view.session }}">IGV desktop session</a> (File › Open Session: the
+genome, every bigWig and instance BED);{% endif %} the files: <code>results/{{ tf }}/&lt;arch&gt;/tracks/</code>.</p>
+<iframe src="{{ genome_view.page }}" title="genome view of {{ tf }}" style="width: 100%; height: 640px; border: 1px solid #ddd;"></iframe>
+</section>
+{% endif %}
 <footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
 </main>
 <script>
@@ -358,15 +383,20 @@ INDEX = ENV.from_string("""<!DOCTYPE html>
 <h2>Transcription factors</h2>
 <table>
 <tr><th class="l">TF</th><th class="l">dashboard</th>{% for arch in archs %}<th>{{ arch }} AUROC</th>{% endfor %}
+{% if composition %}<th title="test AUROC of a logistic regression on GC content and CpG observed/expected alone">composition AUROC</th>{% endif %}
 {% if known %}<th class="l"><a href="#known-motifs">known motif</a> ({{ archs|join(' / ') }})</th>{% endif %}
 <th class="l">description</th></tr>
 {% for t in tfs %}
 <tr><td class="l">{{ t.tf }}</td><td class="l"><a href="{{ t.href }}">dashboard</a></td>
 {% for arch in archs %}<td>{{ t.auroc.get(arch)|fmt(4) }}</td>{% endfor %}
+{% if composition %}<td>{{ composition.get(t.tf)|fmt(4) }}</td>{% endif %}
 {% if known %}<td class="l">{% for arch in archs %}{{ known_by.get((t.tf, arch), {}).get('verdict', '–') }}{% if not loop.last %} / {% endif %}{% endfor %}</td>{% endif %}
 <td class="l">{{ t.description }}</td></tr>
 {% endfor %}
 </table>
+{% if composition %}<p class="how">composition AUROC: the test AUROC of a logistic regression on GC content and CpG
+observed/expected alone, fitted on the same training split (0.5: the negatives have the positives' composition);
+a model has learned more than composition only by the margin above it.</p>{% endif %}
 </section>
 {% if known %}
 <section id="known-motifs">
@@ -538,6 +568,8 @@ def render_dashboard(
     settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
     variants: Mapping[str, object] | None = None,
+    composition: Mapping[str, object] | None = None,
+    genome_view: Mapping[str, str] | None = None,
     cooperativity: Sequence[Mapping[str, object]] = (),
 ) -> str:
     """The dashboard page of one TF as HTML text.
@@ -572,6 +604,12 @@ def render_dashboard(
     variants: mapping, optional
         The variants section: ``figures`` (folder of :func:`deepmotif.report.tf_report.variant_figures`),
         ``n_scored`` and ``top`` (rows of :func:`deepmotif.report.tf_report.variant_rows`); None: no section.
+    composition: mapping, optional
+        The negative-set check: :func:`deepmotif.data.composition.composition_baseline`'s result with
+        ``figure`` (the PNG of :func:`deepmotif.report.figures.composition_figure`); None: not shown.
+    genome_view: mapping, optional
+        ``page`` (and ``session``): links, relative to the dashboard, of the genome view
+        (:mod:`deepmotif.report.genome_view`) shown in a frame and of its IGV session; None: no section.
     cooperativity: sequence of mapping, optional
         The motif-dependency section, one row per architecture (:func:`deepmotif.report.tf_report.cooperativity_rows`);
         empty: no section.
@@ -615,7 +653,8 @@ def render_dashboard(
         class_optimization=class_panels, filters=filter_panels, motif_box=motif_box, settings=settings_text,
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
-        variants=variants, variant_figures=variant_figures, variant_archs=variant_archs,
+        variants=variants, variant_figures=variant_figures, variant_archs=variant_archs, composition=composition,
+        genome_view=genome_view,
         cooperativity=list(cooperativity),
     )
 
@@ -646,6 +685,7 @@ def render_index(
     variants: pd.DataFrame | None = None,
     variant_truth: pd.DataFrame | None = None,
     n_variants: int = 20,
+    composition: Mapping[str, float] | None = None,
     known_motifs: pd.DataFrame | None = None,
     known_figures: str | os.PathLike | None = None,
     min_information: float | None = None,
@@ -672,6 +712,9 @@ def render_index(
         ``results/summary/variants_ground_truth.tsv``.
     n_variants: int, optional
         Default 20.
+    composition: mapping of str to float, optional
+        TF → test AUROC of the composition-only baseline (``results/{tf}/composition.json``); a column of
+        the TF table when given.
     known_motifs: pandas.DataFrame, optional
         ``results/summary/known_motifs.tsv`` (:func:`deepmotif.report.known_motifs.known_motif_table`):
         a verdict column in the TF table and a section with the calibration.
@@ -715,7 +758,7 @@ def render_index(
                         hrefs=dict(dashboards), figures=figures, variants=variants, known=known,
                         known_by=known_by, calibration=calibration, known_max_q=max_q, known_bits=min_information,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
-                        variant_truth=variant_truth,
+                        variant_truth=variant_truth, composition=dict(composition or {}),
                         cooperativity=by_tf if cooperativity is not None else None)
 
 
