@@ -74,7 +74,8 @@ def dag_scale(n_tfs: int, kind: str) -> dict:
         "niceness": os.nice(0),
         "jobs": int(total.group(1)) if total else None,
         "slurm_submissions": len(first),
-        "submissions_by_group": dict(collections.Counter(s["group"] or "(single job)" for s in first)),
+        "submissions_by_group": dict(collections.Counter(  # data0, data1, ...: group data
+            re.sub(r"\d+$", "", s["group"]) if s["group"] else "(single job)" for s in first)),
         "max_runtime_minutes": {f"attempt {a}": max(s["runtime"] for s in subs if s["attempt"] == a) for a in (1, 2)},
         "max_mem_mb": {f"attempt {a}": max(s["mem_mb"] for s in subs if s["attempt"] == a) for a in (1, 2)},
         "gpu_submissions": sum(1 for s in first if s["gpus"]),

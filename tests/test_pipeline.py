@@ -64,6 +64,21 @@ def test_modisco_runs_in_every_interpretation_and_reaches_the_ground_truth(tiny_
 
 
 @pytest.mark.slow
+def test_known_motif_table_covers_every_model_and_reaches_the_index(tiny_run):
+    workdir, _ = tiny_run
+    known = pd.read_csv(workdir / "results/summary/known_motifs.tsv", sep="\t").set_index(["tf", "arch"])
+    assert sorted(known.index) == sorted((t, a) for t in ["CTCF", "TAL1-GATA1(test)"] for a in ["cnn", "rnn"])
+    assert set(known["expected"]) == {"MA0139.1", "MA0091.1,MA0035.4"} and set(known["origin"]) == {"sheet"}
+    assert known["verdict"].isin(["exact", "family", "none"]).all()
+    assert known.loc[("CTCF", "cnn"), "verdict"] == "exact"  # as the ground truth's MoDISco check above
+    assert known["unexpected"].isna().all()  # no matrix that was not planted is called
+    logos = pd.read_csv(workdir / "results/summary/known_motifs/index.tsv", sep="\t")
+    assert ("CTCF", "cnn") in set(zip(logos["tf"], logos["arch"]))
+    html = (workdir / "results/index.html").read_text()
+    assert 'id="known-motifs"' in html and f"{int(known['n_decoy'].sum())} match a decoy" in html
+
+
+@pytest.mark.slow
 def test_dataset_is_balanced_and_split_by_chromosome(tiny_run):
     workdir, _ = tiny_run
     df = pd.read_csv(workdir / "results/CTCF/data/sequences.tsv", sep="\t")

@@ -3,8 +3,8 @@
 # the GPU, runtime and memory of the training jobs (config `resources.train`, used by train.smk) and the
 # size of every other job, set by size_cluster_jobs() (called by the Snakefile once all rules exist) as if
 # each rule declared it in `resources`, so a site's `--default-resources` cannot strip it and
-# `--set-resources` still wins. Groups and group-components: profiles/default/config.yaml (Snakemake's
-# default workflow profile); docs/slurm.md.
+# `--set-resources` still wins; the group each per-TF rule joins (grouped(), below), cut by group-components
+# of profiles/default/config.yaml (Snakemake's default workflow profile); docs/slurm.md.
 import functools
 import re
 
@@ -39,7 +39,7 @@ def group_limits():
     retries only after reading this file. Refuses (InputError) settings that make a job too long.
     """
     components = workflow.group_settings.group_components
-    if not workflow.remote_exec:  # the submitting snakemake
+    if CLUSTER_RUN and not workflow.remote_exec:  # the submitting snakemake of a cluster run (or its dry run)
         check_group_budget(components, MAX_RUNTIME, 1 + workflow.execution_settings.retries, SET_RESOURCES)
     return train_runtime_limits(train_setting("runtime"), TRAIN_ON_GPU, int(components.get("train", 1)), MAX_RUNTIME)
 
@@ -102,6 +102,41 @@ def job_gpus(wildcards, resources):
 
 def train_env(wildcards, params):
     return "../../envs/deepmotif-cuda.yaml" if int(params.gpus) else "../../envs/deepmotif.yaml"
+
+
+# --- group jobs ----------------------------------------------------------------------------------------
+# Rules that run per TF or per model join a group, cut into group jobs of `group-components` pieces
+# (profiles/default/config.yaml): pieces 0..N-1 in the group <parent>0, N..2N-1 in <parent>1, ... by their
+# place in the sheet (then the archive's datasets). Snakemake's own cutting (one group id, N components per
+# job) is applied again to its own result each time the DAG is updated, as after the archive's
+# list_datasets checkpoint: 12 x 12 interpretations in one job asked for 36 hours. Each id here holds at
+# most N pieces, so cutting again changes nothing. Cluster runs only: local runs ignore groups.
+
+
+@functools.cache
+def _archive_index():
+    """Archive dataset → its place after the sheet's TFs (evaluates the checkpoint; cached once done)."""
+    return {name: len(PLAN.tfs.index) + i for i, name in enumerate(archive_datasets())}
+
+
+SHEET_INDEX = {tf: i for i, tf in enumerate(PLAN.tfs.index)}
+
+
+def grouped(parent, per_model=False):
+    """A rule's `group:`: `parent` cut into ids of at most group-components[parent] pieces (one TF's chain,
+    or one model with per_model)."""
+
+    def group(wildcards):
+        size = max(1, int(workflow.group_settings.group_components.get(parent, 1)))
+        index = SHEET_INDEX.get(wildcards.tf)
+        index = _archive_index()[wildcards.tf] if index is None else index
+        if per_model:
+            index = index * len(ARCHS) + ARCHS.index(wildcards.arch)
+        bucket = f"{parent}{index // size}"
+        workflow.parent_groupids[bucket] = parent  # group-components[parent] applies to the bucket
+        return bucket
+
+    return group
 
 
 # --- every other cluster job ----------------------------------------------------------------------------

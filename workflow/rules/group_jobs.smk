@@ -67,12 +67,21 @@ def inner_snakemake_args(args, finished=()):
 
 
 def restart_in_slurm_job():
-    """In the snakemake inside a Slurm job: restart with inner_snakemake_args (exit when all is done)."""
-    if not (workflow.remote_exec and Path(sys.argv[0]).parent.name == "snakemake"):  # python -m snakemake
+    """In the snakemake a Slurm job runs: restart with inner_snakemake_args (exit when all is done).
+
+    That snakemake (`python -m snakemake ... --executor slurm-jobstep`) runs the job's jobs, each in a
+    snakemake of its own started with srun, which is left as it is.
+    """
+    args = sys.argv[1:]
+    if not (
+        workflow.remote_exec
+        and Path(sys.argv[0]).parent.name == "snakemake"
+        and option_values(args, "--executor") == ["slurm-jobstep"]
+    ):
         return
-    args, finished = sys.argv[1:], []
+    finished = []
     group_id = option_values(args, "--local-groupid")
-    if option_values(args, "--executor") == ["slurm-jobstep"] and group_id:  # the group job's snakemake
+    if group_id:  # a group job
         marker = GROUP_MARKERS / group_id[0]
         if int((option_values(args, "--attempt") or ["1"])[0]) == 1 or not marker.exists():
             marker.parent.mkdir(parents=True, exist_ok=True)

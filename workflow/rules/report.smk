@@ -114,6 +114,8 @@ rule build_dashboard:
         "logs/build_dashboard/{tf}.log",
     benchmark:
         "results/benchmarks/build_dashboard/{tf}.tsv"
+    group:
+        grouped("figures")
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -23,7 +23,7 @@ rule train_model:
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
     group:
-        "train" if TRAIN_ON_GPU else None
+        grouped("train", per_model=True) if TRAIN_ON_GPU else None
     conda:
         train_env
     threads: PLAN.train_resource("threads")

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from deepmotif.errors import InputError
 
 if TYPE_CHECKING:  # torch is imported where attributions are computed: reading patterns needs no torch
     import torch

@@ -56,12 +56,12 @@ JOB_SIZES: dict[str, dict[str, int]] = {
 FALLBACK_SIZE = {"runtime": 20, "mem_mb": 4000}
 TRAIN_RULE = "train_model"
 
-# The pieces a group job is made of (connected chains of grouped jobs of one TF or model): the longest
-# decides how many fit in one Slurm job (group-components). train: one training per piece.
+# The pieces a group job is made of (the chain of grouped jobs of one TF, or one model): the longest decides
+# how many fit in one Slurm job (group-components). The rules name their group (workflow/rules/*.smk).
 GROUP_PIECES: dict[str, list[list[str]]] = {
     "data": [["simulate_data", "extract_positives", "build_dataset", "simulate_variants"],
-             ["prepare_genome", "extract_positives", "build_dataset"],
              ["filter_peaks", "extract_positives", "build_dataset"],
+             ["extract_positives", "build_dataset"],  # a local row (its genome: prepare_genome, a job of its own)
              ["import_sequences"]],
     "interpret": [["interpret_model"]],
     "figures": [["score_variants", "build_dashboard"]],
