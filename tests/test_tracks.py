@@ -305,3 +305,28 @@ def test_tracks_and_instances_commands_end_to_end_and_their_one_line_errors(geno
     unknown = _cli("instances", "--attribution", out / "attr.bw", "--regions", out / "r.bed", "--genome", genome,
                    "--jaspar", "MA0035.4", "-o", out / "x.bed")
     assert unknown.returncode == 2 and "MA0035.5" in unknown.stderr  # the version the release has
+
+
+def test_modisco_patterns_keep_what_the_model_uses_of_either_sign(tmp_path):
+    """Positive and negative patterns are called; the half of a composite whose CWM has the other sign is not."""
+    import h5py
+
+    from deepmotif.interpret import instances
+
+    rng = np.random.default_rng(0)
+    cwm = np.zeros((30, 4))
+    cwm[5:12, :] = np.eye(4)[rng.integers(0, 4, 7)] * 2.0   # the half the model uses
+    cwm[18:25, :] = np.eye(4)[rng.integers(0, 4, 7)] * -0.3  # the half it does not (attribution below zero)
+    negative = np.zeros((30, 4))
+    negative[10:20, :] = np.eye(4)[rng.integers(0, 4, 10)] * -1.5
+    with h5py.File(tmp_path / "modisco.h5", "w") as f:
+        f.create_dataset("pos_patterns/pattern_0/contrib_scores", data=cwm)
+        f.create_dataset("neg_patterns/pattern_0/contrib_scores", data=negative)
+    table = tmp_path / "patterns.tsv"
+    pd.DataFrame({"pattern": ["pos_patterns.pattern_0", "neg_patterns.pattern_0"], "match_name": ["A::B", "C"],
+                  "sub_matches": ["5-12:A(MA1.1);18-25:B(MA2.1)", ""]}).to_csv(table, sep="\t", index=False)
+    patterns = instances.modisco_patterns(tmp_path / "modisco.h5", table)
+    assert patterns.names == ["pos_patterns.pattern_0[5:12]"] * 2 + ["neg_patterns.pattern_0"] * 2
+    assert patterns.jaspar == ["A", "A", "C", "C"] and patterns.strands == ["+", "-", "+", "-"]
+    assert patterns.expected[0] == pytest.approx(14.0) and patterns.expected[2] == pytest.approx(-15.0)
+    assert patterns.cwms.shape == (4, 4, 30) and np.allclose(np.sqrt((patterns.cwms ** 2).sum(axis=(1, 2))), 1)

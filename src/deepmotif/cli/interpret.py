@@ -218,6 +218,8 @@ def run_instances(args: argparse.Namespace) -> None:
     if not groups:
         raise InputError("instances: no pattern to call; give --modisco modisco.h5 and/or --jaspar IDS")
     patterns = inst.combine(*groups)
+    if len(patterns) == 0:
+        log.warning("no pattern to call: the instances BED is empty")
     regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
     hits = inst.call_instances(regions, args.genome, args.attribution, patterns, args.lam, args.min_attribution,
                                args.tile, device=args.device)

@@ -9,7 +9,7 @@ an instance when its attribution reaches ``min_attribution`` of the pattern's ty
 sum of the CWM): chance matches of a motif in a peak's flanks get some attribution from the windows
 where they are the best the model sees, less than a site the model scores as a peak.
 
-Patterns come from a TF-MoDISco result (``modisco.h5``: the positive patterns' CWMs, trimmed by
+Patterns come from a TF-MoDISco result (``modisco.h5``: the CWMs of its patterns, positive and negative, trimmed by
 Fi-NeMo's rule, both strands; JASPAR names from ``modisco_patterns.tsv``, and a composite pattern
 whose halves each match a JASPAR matrix is split into one pattern per half) or from JASPAR matrices
 given by id (their probability matrices weighted by information content, as a CWM would be).
@@ -108,7 +108,12 @@ def trim_mask(cwm: np.ndarray, threshold: float = 0.3) -> np.ndarray:
 
 def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = None, trim: float = 0.3,
                      split_composites: bool = True) -> Patterns:
-    """The positive patterns of a TF-MoDISco result as CWMs to call.
+    """The patterns of a TF-MoDISco result as CWMs to call, positive and negative.
+
+    A negative pattern (bases that lower the logit; the RNN's CTCF attributions come out with this sign)
+    is called like a positive one: its CWM and the track are both negative there. A (part of a) pattern
+    whose CWM sums to the other sign than its pattern's (the half of a composite the model does not use)
+    is left out, logged.
 
     Parameters
     ----------
@@ -126,6 +131,7 @@ def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = No
     Returns
     -------
     Patterns
+        Possibly empty (TF-MoDISco found no pattern).
     """
     import h5py
 
@@ -136,27 +142,30 @@ def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = No
         info = pd.read_csv(table, sep="\t", dtype=str, keep_default_na=False)
     names, jaspar, cwms, masks = [], [], [], []
     with h5py.File(h5, "r") as f:
-        group = f.get("pos_patterns", {})
-        for key in sorted(group, key=lambda k: int(k.rsplit("_", 1)[-1])):
-            name = f"pos_patterns.{key}"
-            cwm = np.asarray(group[key]["contrib_scores"][:], dtype=np.float64).T
-            row = info[info["pattern"] == name]
-            subs = _sub_matches(row["sub_matches"].iloc[0]) if len(row) and "sub_matches" in row else []
-            if split_composites and len(subs) >= 2:
-                for start, end, label in subs:
-                    part = cwm[:, start:end]
-                    names.append(f"{name}[{start}:{end}]")
+        for group_name, sign in (("pos_patterns", 1), ("neg_patterns", -1)):
+            group = f.get(group_name, {})
+            for key in sorted(group, key=lambda k: int(k.rsplit("_", 1)[-1])):
+                name = f"{group_name}.{key}"
+                cwm = np.asarray(group[key]["contrib_scores"][:], dtype=np.float64).T
+                row = info[info["pattern"] == name]
+                subs = _sub_matches(row["sub_matches"].iloc[0]) if len(row) and "sub_matches" in row else []
+                parts = ([(f"{name}[{a}:{b}]", cwm[:, a:b], label) for a, b, label in subs]
+                         if split_composites and len(subs) >= 2
+                         else [(name, cwm, row["match_name"].iloc[0] if len(row) else "")])
+                for part_name, part, label in parts:
+                    mask = trim_mask(part, trim)
+                    if sign * (part * mask).sum() <= 0:
+                        log.info("%s: %s (%s) carries no %s attribution; not called", h5, part_name,
+                                 label or "no JASPAR match", "positive" if sign > 0 else "negative")
+                        continue
+                    names.append(part_name)
                     jaspar.append(label)
                     cwms.append(part)
-                    masks.append(trim_mask(part, trim))
-                continue
-            names.append(name)
-            jaspar.append(row["match_name"].iloc[0] if len(row) else "")
-            cwms.append(cwm)
-            masks.append(trim_mask(cwm, trim))
+                    masks.append(mask)
     if not names:
-        raise InputError(f"{h5}: TF-MoDISco found no positive pattern; there is nothing to call "
-                         "(give JASPAR matrices with --jaspar instead)")
+        log.warning("%s: TF-MoDISco found no pattern to call", h5)
+        return Patterns([], [], [], np.zeros((0, 4, 1), dtype=np.float32), np.zeros((0, 1), dtype=np.int8),
+                        np.zeros(0))
     return _both_strands(names, jaspar, cwms, masks, expected=True)
 
 
@@ -200,7 +209,8 @@ def jaspar_patterns(ids: Sequence[str], release: str = "JASPAR2024", collection:
 
 
 def combine(*groups: Patterns) -> Patterns:
-    """Patterns of several sources in one set (CWMs padded to the widest)."""
+    """Patterns of several sources in one set (CWMs padded to the widest; empty sets skipped)."""
+    groups = tuple(g for g in groups if len(g)) or groups[:1]
     width = max(g.cwms.shape[2] for g in groups)
     pad = [((0, 0), (0, 0), (0, width - g.cwms.shape[2])) for g in groups]
     return Patterns(sum((g.names for g in groups), []), sum((g.strands for g in groups), []),
@@ -336,6 +346,9 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     if not Path(attribution_bw).is_file():
         raise InputError(f"{attribution_bw}: attribution track not found (make it with deepmotif tracks)")
     genome = open_genome(genome_path)
+    if len(patterns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("chrom", "pattern", "strand", "jaspar") else float)
+                             for c in BED_COLUMNS})
     width = patterns.cwms.shape[2]
     if tile < 2 * width:
         raise InputError(f"tile ({tile} bp) must be at least twice the widest pattern ({width} bp)")
@@ -351,7 +364,8 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     if pending:
         found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
     hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
-    weak = hits["attribution"].to_numpy(dtype=float) < min_attribution * patterns.expected[hits["row"].astype(int)]
+    # the share of the pattern's typical attribution (of either sign; NaN for JASPAR matrices: kept)
+    weak = hits["attribution"].to_numpy(dtype=float) / patterns.expected[hits["row"].astype(int)] < min_attribution
     if weak.any():
         log.info("%d of %d hits below %.2f of their pattern's typical attribution dropped", int(weak.sum()),
                  len(hits), min_attribution)

@@ -331,7 +331,7 @@ the windows covering it, both strands), the attribution of the reference base an
 (Fi-NeMo on the model's TF-MoDISco patterns). <a href="{{ genome_view.page }}">Open the view alone</a>;
 {% if genome_view.session %}<a href="{{ genome_view.session }}">IGV desktop session</a> (File › Open Session: the
 genome, every bigWig and instance BED);{% endif %} the files: <code>results/{{ tf }}/&lt;arch&gt;/tracks/</code>.</p>
-<iframe src="{{ genome_view.page }}" title="genome view of {{ tf }}" style="width: 100%; height: 640px; border: 1px solid #ddd;"></iframe>
+<iframe src="{{ genome_view.page }}" title="genome view of {{ tf }}" style="width: 100%; height: 960px; border: 1px solid #ddd;"></iframe>
 </section>
 {% endif %}
 <footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
