@@ -65,16 +65,18 @@ def setting_params(setting: str, arch: str, max_epochs: int = 20, max_patience: 
     return params
 
 
-def build_sequences(name: str, data: Path, work: Path, max_train: int) -> Path:
-    """``work/<name>/sequences.tsv`` (built once)."""
+def build_sequences(name: str, data: Path, work: Path, max_train: int, seed: int = 0,
+                    out: Path | None = None) -> Path:
+    """``out`` (default ``work/<name>/sequences.tsv``), built once as the pipeline imports a DeepBind
+    experiment; ``seed`` draws the validation split and the dinucleotide shuffles."""
     from deepmotif.data.imports import import_dataset, read_labelled
     from deepmotif.data.io import atomic_path
 
-    out = work / name / "sequences.tsv"
+    out = out or work / name / "sequences.tsv"
     if not out.exists():
         train = read_labelled(data / f"{name}_AC.seq.gz")
         test = read_labelled(data / f"{name}_B.seq.gz")
-        df = import_dataset(train, test, valid_fraction=0.1, seed=0, max_train=max_train)
+        df = import_dataset(train, test, valid_fraction=0.1, seed=seed, max_train=max_train)
         with atomic_path(out) as tmp:
             df.to_csv(tmp, sep="\t", index=False)
     return out

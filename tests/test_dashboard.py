@@ -112,3 +112,33 @@ def test_dashboard_takes_a_description_starting_with_a_dash():
         "--training-out=b.png", "--saliency-figures=s", "--temporal-figures=t", "--ism-figures=i",
         "--motif-figures", "cnn=m", "--index-page=index.html", "-o", "d.html"])
     assert args.description == "-x: a leading dash" and args.metrics == [("cnn", "metrics")]
+
+
+def test_dashboard_and_index_show_the_composition_baseline():
+    # the trained TF's negatives are dinucleotide shuffles: composition alone is worth exactly chance
+    import json
+
+    f = trained_tf()
+    check = json.loads(f["composition"].read_text())
+    assert check["test_auroc"] == 0.5 and check["positives"]["gc"] == check["negatives"]["gc"]
+    page = f["dashboard"].read_text()
+    assert '<td class="l">composition only (GC + CpG)</td><td>0.5000</td>' in page
+    assert 'alt="GC content and CpG observed/expected of positives and negatives' in page
+    assert (f["figures"] / "composition.png").stat().st_size > 1000
+    index = f["index"].read_text()
+    assert "composition AUROC</th>" in index
+    row = index[index.index('dashboard.html">dashboard</a>'):].split("</tr>")[0]
+    assert row.count("<td>") == 2 and "<td>0.5000</td>" in row  # the cnn AUROC, then the baseline's
+
+
+def test_dashboard_composition_options_go_together(capsys):
+    from deepmotif.cli import main
+    from deepmotif.plan.results import MODEL_FILES
+
+    files = [arg for name in MODEL_FILES for arg in (f"--{name.replace('_', '-')}", f"cnn={name}")]
+    status = main(["dashboard", "--tf=CTCF", "--description=", *files, "--settings={}", "--performance-out=a.png",
+                   "--training-out=b.png", "--saliency-figures=s", "--temporal-figures=t", "--ism-figures=i",
+                   "--motif-figures", "cnn=m", "--index-page=index.html", "-o", "d.html",
+                   "--sequences=sequences.tsv", "--composition-out=c.png"])
+    assert status == 2
+    assert "--sequences, --composition-out and --composition-table go together" in capsys.readouterr().err

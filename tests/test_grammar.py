@@ -157,6 +157,7 @@ def test_simulate_grammar_command_writes_a_trainable_dataset(tmp_path, capsys):
     sites = pd.read_csv(planted, sep="\t")
     assert sites.groupby("id").size().eq(2).all() and sites["motif_id"].value_counts().eq(80).all()
     bad = tmp_path / "bad.tsv"
-    assert main([*argv[:2], "--negatives=sideways", f"--output={bad}", f"--planted={bad}"]) == 2
+    bad_planted = tmp_path / "bad_planted.tsv"
+    assert main([*argv[:2], "--negatives=sideways", f"--output={bad}", f"--planted={bad_planted}"]) == 2
     assert "negatives must be one of" in capsys.readouterr().err
-    assert not bad.exists()
+    assert not bad.exists() and not bad_planted.exists()

@@ -273,7 +273,7 @@ def test_killed_training_resumes_from_last_checkpoint(planted, tmp_path, trained
         proc.wait()
     assert last.exists(), (tmp_path / "first.log").read_text()[-3000:]
     assert not (out_dir / "metrics.json").exists()  # nothing that looks finished
-    done = torch.load(last, map_location="cpu", weights_only=False)["epoch"] + 1
+    done = torch.load(last, map_location="cpu", weights_only=True)["epoch"] + 1
     assert done < params["max_epochs"]
 
     rerun = subprocess.run(cmd, stderr=subprocess.PIPE, text=True, env=env, timeout=600)

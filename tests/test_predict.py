@@ -244,3 +244,47 @@ def test_scan_of_a_long_sequence_spans_several_blocks(results, tmp_path):
     logits, _ = strand_scores(models[0].net, X_of([seq[s:s + 101] for s in range(4200)]))
     assert row["cnn_logit"] == pytest.approx(logits.max(), rel=1e-5)
     assert row["cnn_pos"] == int(logits.argmax())
+
+
+# --- the readers, alone -------------------------------------------------------------------------------
+
+def test_fasta_records_stream_with_their_header_line(tmp_path):
+    import gzip
+
+    from deepmotif.apply.predict import iter_fasta
+
+    path = tmp_path / "x.fa.gz"
+    with gzip.open(path, "wt") as f:
+        f.write(">a first one\nACGT\nAC\n\n>b\nGG\n")
+    assert [(r.id, r.seq, r.line) for r in iter_fasta(path)] == [("a", "ACGTAC", 1), ("b", "GG", 5)]
+    for text, match in ((">a\nAC\n> \nGG\n", r"line 3: FASTA header without a name"),
+                        ("ACGT\n>a\nAC\n", r"line 1: sequence before the first '>' header"),
+                        ("\n\n", r"no FASTA record")):
+        (tmp_path / "bad.fa").write_text(text)
+        with pytest.raises(InputError, match=match):
+            list(iter_fasta(tmp_path / "bad.fa"))
+
+
+def test_table_records_take_id_and_seq_by_name(tmp_path):
+    from deepmotif.apply.predict import iter_table
+
+    (tmp_path / "t.tsv").write_text("seq\tnote\tid\nACGT\tx\t007\n\nGG\ty\tb\n")
+    assert [(r.id, r.seq, r.line) for r in iter_table(tmp_path / "t.tsv")] == [("007", "ACGT", 2), ("b", "GG", 4)]
+    (tmp_path / "short.tsv").write_text("id\tseq\nA\tACGT\nB\n")
+    with pytest.raises(InputError, match=r"short\.tsv line 3: 1 columns, the header has 2"):
+        list(iter_table(tmp_path / "short.tsv"))
+    (tmp_path / "nohead.tsv").write_text("name\tsequence\nA\tACGT\n")
+    with pytest.raises(InputError, match="must name columns 'id' and 'seq'"):
+        list(iter_table(tmp_path / "nohead.tsv"))
+
+
+def test_format_from_the_name_else_the_first_line(tmp_path):
+    from deepmotif.apply.predict import sniff_format, window_starts
+
+    for name, fmt in (("a.fa.gz", "fasta"), ("a.FASTA", "fasta"), ("p.narrowPeak.gz", "bed"), ("t.txt", "table")):
+        assert sniff_format(tmp_path / name) == fmt  # no need to open the file
+    (tmp_path / "seqs").write_text(">a\nACGT\n")
+    (tmp_path / "rows").write_text("id\tseq\n")
+    assert (sniff_format(tmp_path / "seqs"), sniff_format(tmp_path / "rows")) == ("fasta", "table")
+    assert window_starts(10, 4, 3).tolist() == [0, 3, 6]     # the last window flush with the end
+    assert window_starts(11, 4, 3).tolist() == [0, 3, 6, 7]

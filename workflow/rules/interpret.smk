@@ -44,6 +44,8 @@ rule interpret_model:
         "logs/interpret_model/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/interpret_model/{tf}.{arch}.tsv"
+    group:
+        grouped("interpret", per_model=True)
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1

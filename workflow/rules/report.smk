@@ -97,6 +97,13 @@ rule build_dashboard:
             category="{tf}",
             subcategory="variants",
         ),
+        composition=report(
+            "results/{tf}/figures/composition.png",
+            caption="../report/composition.rst",
+            category="{tf}",
+            subcategory="performance",
+        ),
+        composition_table="results/{tf}/composition.json",
         dashboard=report(
             "results/{tf}/dashboard.html",
             caption="../report/dashboard.rst",
@@ -107,6 +114,8 @@ rule build_dashboard:
         "logs/build_dashboard/{tf}.log",
     benchmark:
         "results/benchmarks/build_dashboard/{tf}.tsv"
+    group:
+        grouped("figures")
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -120,6 +129,7 @@ rule build_dashboard:
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
         " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
+        " --composition-out={output.composition:q} --composition-table={output.composition_table:q}"
         " --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
 
 
@@ -164,11 +174,13 @@ rule build_index:
         unpack(variant_index_inputs),  # variants.smk
         auc="results/summary/auc_table.tsv",
         dashboards=dashboard_files,
+        composition=lambda wc: [f"results/{tf}/composition.json" for tf in all_tfs()],
         ground_truth=["results/summary/ground_truth.tsv"] if SIMULATED_TFS else [],
         known="results/summary/known_motifs.tsv",
         known_figures="results/summary/known_motifs",
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
+        cooperativity=PLAN.cooperativity_summary(),
     output:
         report("results/index.html", caption="../report/index.rst", category="Summary"),
     log:
@@ -177,14 +189,18 @@ rule build_index:
         "../../envs/deepmotif.yaml"
     params:
         dashboards=lambda wc, input: pairs(all_tfs(), input.dashboards),
+        composition=lambda wc, input: pairs(all_tfs(), input.composition),
         ground_truth=lambda wc, input: (
             f"--ground-truth={shlex.quote(input.ground_truth[0])}" if input.ground_truth else ""
         ),
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
         settings=interpret_settings(),
         variants=variant_index_args,  # variants.smk
+        cooperativity=cooperativity_index_args,  # cooperativity.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
+        " --composition {params.composition:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --settings={params.settings:q}"
         " --known-motifs={input.known:q} --known-motif-figures={input.known_figures:q}"
-        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"
+        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants}"
+        " {params.cooperativity} -o {output:q} 2> {log:q}"

@@ -13,16 +13,20 @@ Conventions (``docs/variants.md``):
   an odd difference goes to the right), or, with ``--scan``, on every window at ``stride`` and the
   maximum is reported with its 0-based start. A shorter sequence is an error naming the record:
   padding with ``N`` would feed the network inputs it never saw in training.
-* **N and other letters.** ``N`` (and any IUPAC code) is an all-zero column, as in training.
+* **Letters.** ``N`` is an all-zero column, as in training; any other character of a FASTA or TSV
+  sequence (IUPAC codes, digits, spaces, ``-``) is an error naming the line, as in the training
+  readers. Genome windows (BED input) may hold IUPAC codes (all-zero columns, as ``N``).
+* **Strands of intervals.** A BED/narrowPeak interval on the ``-`` strand (column 6) is scored as the
+  reverse complement of the genome; its ``--scan`` position counts from its 5' end (``end``).
 * **Streaming.** Records are read, scored and written in chunks; the output is written to a
   temporary file beside the target and renamed at the end, so a failure leaves no partial table.
 """
 
 from __future__ import annotations
 
-import gzip
 import logging
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +36,9 @@ import pandas as pd
 from typing import TYPE_CHECKING
 
 from deepmotif.data.encoding import one_hot
-from deepmotif.errors import InputError, where
+from deepmotif.data.io import iter_lines
+from deepmotif.data.readers import check_bases
+from deepmotif.errors import InputError, excerpt, where
 
 if TYPE_CHECKING:  # torch is imported by the functions that run models: reading tables needs no torch
     import torch
@@ -41,6 +47,8 @@ if TYPE_CHECKING:  # torch is imported by the functions that run models: reading
 log = logging.getLogger(__name__)
 
 DEFAULT_LENGTH = 101
+ASCII_INT = re.compile(r"[0-9]+")  # str.isdigit() and int() accept other scripts' digits ('²', '٣')
+GENOME_BAD = re.compile(r"[^ACGTNRYKMSWBDHV]")  # genome windows: IUPAC codes are N columns, others wrong
 ARCH_ORDER = ("cnn", "rnn", "cnn_rnn")
 
 
@@ -111,22 +119,16 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         names (``results/{tf}/cnn/model.ckpt`` holding an rnn), or whose length differs from
         ``length`` or from the other checkpoints'.
     """
-    import torch
-
+    from deepmotif.models.checkpoint import load_checkpoint
     from deepmotif.models.nets import NETS
-    from deepmotif.models.inference import load_network
+    from deepmotif.models.inference import network_from_checkpoint
 
     if not paths:
         raise InputError("no model given: name checkpoints or use --tf NAME --results DIR")
     models = []
     for path in map(Path, paths):
-        try:
-            ckpt = torch.load(path, map_location="cpu", weights_only=True)
-        except FileNotFoundError:
-            raise InputError(f"{path}: checkpoint not found") from None
-        except Exception as err:  # noqa: BLE001 - any unpickling failure means "not a checkpoint"
-            raise InputError(f"{path}: not a PyTorch checkpoint ({type(err).__name__})") from None
-        hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+        ckpt = load_checkpoint(path)  # weights_only: a checkpoint is data, never code
+        hparams = ckpt.get("hyper_parameters") or {}
         arch = hparams.get("arch")
         folder = path.parent.name
         if arch and folder in NETS and folder != arch:
@@ -135,7 +137,7 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         recorded = hparams.get("input_length")
         if recorded is not None and length is not None and int(recorded) != length:
             raise InputError(f"{path}: model trained on {recorded}-bp sequences, but --length is {length}")
-        net = load_network(path)
+        net = network_from_checkpoint(ckpt, path)  # the file read once
         tf = path.parent.parent.name if folder == arch else ""
         models.append(LoadedModel(path, tf, arch, int(recorded or length or DEFAULT_LENGTH), net))
     first = models[0]
@@ -224,14 +226,6 @@ class Record:
     extra: dict = field(default_factory=dict)
 
 
-def _open_text(path: str | os.PathLike):
-    with open(path, "rb") as handle:
-        magic = handle.read(2)
-    if magic == b"\x1f\x8b":
-        return gzip.open(path, "rt")
-    return open(path)
-
-
 def sniff_format(path: str | os.PathLike) -> str:
     """``fasta``, ``bed`` or ``table`` from the file name, else from the first line."""
     name = str(path).lower().removesuffix(".gz")
@@ -239,47 +233,53 @@ def sniff_format(path: str | os.PathLike) -> str:
                           ("table", (".tsv", ".txt"))):
         if name.endswith(suffixes):
             return fmt
-    with _open_text(path) as handle:
-        first = handle.readline()
+    first = next((text for _, text in iter_lines(path) if text.strip()), "")
     return "fasta" if first.startswith(">") else "table"
 
 
 def iter_fasta(path: str | os.PathLike) -> Iterator[Record]:
-    """Stream the records of a FASTA file (gzip or plain), one at a time."""
+    """Stream the records of a FASTA file (gzip or plain, UTF-8), one at a time.
+
+    Raises
+    ------
+    InputError
+        A character other than A, C, G, T, N (any case) in a sequence line, naming the line and
+        position, as the training readers do (IUPAC codes: replace them by N).
+    """
     name, line_no, parts = None, 0, []
-    with _open_text(path) as handle:
-        for n, line in enumerate(handle, start=1):
-            line = line.strip()
-            if line.startswith(">"):
-                if name is not None:
-                    yield Record(name, "".join(parts), line_no)
-                name, line_no, parts = line[1:].split()[0] if line[1:].strip() else "", n, []
-                if not name:
-                    raise InputError(f"{where(path, n)}: FASTA header without a name")
-            elif line:
-                if name is None:
-                    raise InputError(f"{where(path, n)}: sequence before the first '>' header; not FASTA")
-                parts.append(line)
+    for n, line in iter_lines(path):
+        line = line.strip()
+        if line.startswith(">"):
+            if name is not None:
+                yield Record(name, "".join(parts), line_no)
+            name, line_no, parts = line[1:].split()[0] if line[1:].strip() else "", n, []
+            if not name:
+                raise InputError(f"{where(path, n)}: FASTA header without a name")
+        elif line:
+            if name is None:
+                raise InputError(f"{where(path, n)}: sequence before the first '>' header; not FASTA")
+            parts.append(check_bases(line, path, n))
     if name is None:
         raise InputError(f"{path}: no FASTA record ('>name' lines)")
     yield Record(name, "".join(parts), line_no)
 
 
 def iter_table(path: str | os.PathLike) -> Iterator[Record]:
-    """Stream a TSV with a header naming ``id`` and ``seq`` (other columns are ignored)."""
-    with _open_text(path) as handle:
-        header = handle.readline().rstrip("\n").split("\t")
-        if "id" not in header or "seq" not in header:
-            raise InputError(f"{where(path, 1)}: the header must name columns 'id' and 'seq' (tab-separated), "
-                             f"found {header[:5]}")
-        i_id, i_seq = header.index("id"), header.index("seq")
-        for n, line in enumerate(handle, start=2):
-            fields = line.rstrip("\n").split("\t")
-            if not line.strip():
-                continue
-            if len(fields) <= max(i_id, i_seq):
-                raise InputError(f"{where(path, n)}: {len(fields)} columns, the header has {len(header)}")
-            yield Record(fields[i_id], fields[i_seq], n)
+    """Stream a TSV (UTF-8) with a header naming ``id`` and ``seq`` (other columns are ignored)."""
+    lines = iter_lines(path)
+    _, first = next(lines, (1, ""))
+    header = first.split("\t")
+    if "id" not in header or "seq" not in header:
+        raise InputError(f"{where(path, 1)}: the header must name columns 'id' and 'seq' (tab-separated), "
+                         f"found {header[:5]}")
+    i_id, i_seq = header.index("id"), header.index("seq")
+    for n, line in lines:
+        fields = line.split("\t")
+        if not line.strip():
+            continue
+        if len(fields) <= max(i_id, i_seq):
+            raise InputError(f"{where(path, n)}: {len(fields)} columns, the header has {len(header)}")
+        yield Record(fields[i_id], check_bases(fields[i_seq].strip(), path, n), n)
 
 
 def chrom_hint(chrom: str, names: Iterable[str]) -> str:
@@ -297,46 +297,74 @@ def chrom_hint(chrom: str, names: Iterable[str]) -> str:
 
 
 def open_genome(path: str | os.PathLike):
-    """The genome as a ``pyfaidx.Fasta`` of upper-case strings (``.fai`` built if missing)."""
-    from deepmotif.data.genome import _open_indexed
+    """The genome as a ``pyfaidx.Fasta`` of upper-case strings (``.fai`` built if missing or stale)."""
+    from deepmotif.data.genome import open_indexed
 
-    if not Path(path).is_file():
-        raise InputError(f"{path}: genome FASTA not found")
-    return _open_indexed(path)
+    return open_indexed(path)
 
 
 def iter_intervals(path: str | os.PathLike, genome_path: str | os.PathLike, length: int,
                    scan: bool) -> Iterator[Record]:
-    """Sequences of a BED or narrowPeak file cut out of the genome.
+    """Sequences of a BED or narrowPeak file cut out of the genome, on the interval's strand.
 
     Without ``scan`` each record is the ``length``-bp window centred on the summit (narrowPeak
     column 10) or the midpoint (BED); with ``scan`` it is the interval itself, widened around its
-    centre to ``length`` bp when shorter. Records carry ``chrom start end`` of what was cut.
+    centre to ``length`` bp when shorter. Records carry ``chrom start end strand`` of what was cut; an
+    interval on the ``-`` strand (column 6) is the reverse complement of the genome there, so
+    ``--no-rc`` scores that strand and ``--scan`` positions count from its 5' end (``end``).
     """
+    from deepmotif.simulation.genome import reverse_complement
+
     genome = open_genome(genome_path)
-    with _open_text(path) as handle:
-        for n, line in enumerate(handle, start=1):
-            if not line.strip() or line.startswith(("#", "track", "browser")):
-                continue
-            fields = line.rstrip("\n").split("\t")
-            if len(fields) < 3 or not fields[1].isdigit() or not fields[2].isdigit():
-                raise InputError(f"{where(path, n)}: expected tab-separated chrom start end (integers)")
-            chrom, start, end = fields[0], int(fields[1]), int(fields[2])
-            if end <= start:
-                raise InputError(f"{where(path, n)}: end {end} <= start {start}")
-            if chrom not in genome:
-                raise InputError(f"{where(path, n)}: chromosome {chrom!r} is not in {genome_path}"
-                                 + chrom_hint(chrom, genome.keys()))
-            summit = int(fields[9]) if len(fields) >= 10 and fields[9].lstrip("-").isdigit() else -1
-            centre = start + summit if summit >= 0 else (start + end) // 2
-            if not scan or end - start < length:
-                start, end = centre - length // 2, centre - length // 2 + length
-            size = len(genome[chrom])
-            if start < 0 or end > size:
-                raise InputError(f"{where(path, n)}: the {end - start}-bp window {chrom}:{start}-{end} runs off "
-                                 f"the chromosome ({size} bp); drop or trim the interval")
-            name = fields[3] if len(fields) > 3 and fields[3] not in ("", ".") else f"{chrom}:{start}-{end}"
-            yield Record(name, genome[chrom][start:end], n, {"chrom": chrom, "start": start, "end": end})
+    for n, line in iter_lines(path):
+        if not line.strip() or line.startswith(("#", "track", "browser")):
+            continue
+        fields = line.split("\t")
+        if len(fields) < 3 or not ASCII_INT.fullmatch(fields[1]) or not ASCII_INT.fullmatch(fields[2]):
+            raise InputError(f"{where(path, n)}: expected tab-separated chrom start end (non-negative integers "
+                             f"written with digits 0-9), got {excerpt(line)}")
+        chrom, start, end = fields[0], int(fields[1]), int(fields[2])
+        if end <= start:
+            raise InputError(f"{where(path, n)}: end {end} <= start {start}")
+        if chrom not in genome:
+            raise InputError(f"{where(path, n)}: chromosome {chrom!r} is not in {genome_path}"
+                             + chrom_hint(chrom, genome.keys()))
+        strand = fields[5].strip() if len(fields) > 5 and fields[5].strip() else "."
+        if strand not in ("+", "-", "."):
+            raise InputError(f"{where(path, n)}: strand (column 6) {excerpt(strand)} must be +, - or .")
+        centre = start + _summit(fields, start, end, path, n) if len(fields) >= 10 else (start + end) // 2
+        if not scan or end - start < length:
+            start, end = centre - length // 2, centre - length // 2 + length
+        size = len(genome[chrom])
+        if start < 0 or end > size:
+            raise InputError(f"{where(path, n)}: the {end - start}-bp window {chrom}:{start}-{end} runs off "
+                             f"the chromosome ({size} bp); drop or trim the interval")
+        name = fields[3] if len(fields) > 3 and fields[3] not in ("", ".") else f"{chrom}:{start}-{end}"
+        seq = genome[chrom][start:end]
+        bad = GENOME_BAD.search(seq)
+        if bad:
+            raise InputError(f"{genome_path}: {chrom}:{start}-{end} (for {where(path, n)}) holds {bad.group()!r}, "
+                             "not a base or IUPAC code; is the genome FASTA (and its .fai) intact?")
+        yield Record(name, reverse_complement(seq) if strand == "-" else seq, n,
+                     {"chrom": chrom, "start": start, "end": end, "strand": strand})
+
+
+def _summit(fields: list[str], start: int, end: int, path: str | os.PathLike, line: int) -> int:
+    """The summit offset of a narrowPeak line (column 10) as :func:`~deepmotif.data.readers.read_narrowpeak`
+    reads it: -1 (none) is the midpoint, one past the end the last base, anything else outside an error."""
+    width = end - start
+    if not re.fullmatch(r"-?[0-9]+", fields[9].strip()):
+        raise InputError(f"{where(path, line)}: column 10 (summit offset) must be an integer, got "
+                         f"{excerpt(fields[9])}")
+    peak = int(fields[9])
+    if peak == -1:
+        return width // 2
+    if peak == width:
+        return width - 1
+    if not 0 <= peak < width:
+        raise InputError(f"{where(path, line)}: summit offset {peak} (column 10) is outside the peak [0, {width}) "
+                         f"of {fields[0]}:{start}-{end}; it counts from start (-1 = no summit)")
+    return peak
 
 
 def iter_records(path: str | os.PathLike, fmt: str = "auto", genome: str | None = None,
@@ -475,13 +503,20 @@ def predict_file(
     labels = model_labels(models)
     length = models[0].length
     records = iter_records(path, fmt, genome, length, scan)
-    n = 0
+    n, seen, repeated = 0, set(), []
     with atomic_path(output) as tmp, open(tmp, "w") as out:
         for i, chunk in enumerate(iter_chunks(records, length, scan, stride, chunk_size, path)):
+            for record in chunk.records:
+                if record.id in seen:
+                    repeated.append(record)
+                seen.add(record.id)
             table = score_chunk(chunk, models, labels, scan, rc, batch_size, device)
             table.to_csv(out, sep="\t", index=False, header=i == 0, float_format="%.6g")
             n += len(table)
             log.debug("%d sequences scored", n)
         if n == 0:
             raise InputError(f"{path}: no sequence to score")
+    if repeated:  # scored all the same (rows keep the input order), but joins on id will be ambiguous
+        log.warning("%s: %d duplicate id(s), e.g. %r (line %d); each is scored, rows follow the input order",
+                    path, len(repeated), repeated[0].id, repeated[0].line)
     return n

@@ -420,6 +420,12 @@ def score_vcf(
     from deepmotif.data.io import atomic_path
 
     length = models[0].length
+    taken = [key for key in info_fields if key in (*VARIANT_COLUMNS, "tf", "arch", *SCORE_COLUMNS)]
+    if taken:
+        raise InputError(f"--info {taken[0]}: INFO key {taken[0]!r} is also an output column; it would overwrite "
+                         f"it; leave it out (output columns: {', '.join((*VARIANT_COLUMNS, 'tf', 'arch'))}, ...)")
+    if n_explained < 0:
+        raise InputError(f"--n-explained / n_explained must be >= 0, got {n_explained}")
     if not 0 < max_allele <= length // 2:
         raise InputError(f"--max-allele must be in 1..{length // 2} for {length}-bp models, got {max_allele}")
     if explanations and len(explanations) != len(models):
@@ -434,14 +440,24 @@ def score_vcf(
         out = stack.enter_context(open(stack.enter_context(atomic_path(output)), "w"))
         skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w"))
         explained = [tuple(stack.enter_context(atomic_path(p)) for p in pair) for pair in explanations]
-        skip_out.write("\t".join(SKIPPED_COLUMNS) + "\n")
         header = True
         chunk: list[Window] = []
+        skips: list[tuple] = []
+
+        def write_rows(rows: pd.DataFrame, handle, with_header: bool) -> None:
+            # one writer for both tables: an id holding '"' (or a tab) is quoted alike in both
+            rows.to_csv(handle, sep="\t", index=False, header=with_header, float_format="%.6g")
+
+        write_rows(pd.DataFrame(columns=list(SKIPPED_COLUMNS)), skip_out, True)
+
+        def flush_skips() -> None:
+            write_rows(pd.DataFrame(skips, columns=list(SKIPPED_COLUMNS)), skip_out, False)
+            skips.clear()
 
         def flush() -> None:
             nonlocal header, strongest
             table = score_chunk(chunk, models, info_fields, rc, batch_size, device)
-            table.to_csv(out, sep="\t", index=False, header=header, float_format="%.6g")
+            write_rows(table, out, header)
             if explained:  # the strongest so far, then this chunk: ties keep the file's order
                 scores = table[[*VARIANT_COLUMNS, "delta_logit"]]
                 strongest = strongest_variants(scores if strongest is None else pd.concat([strongest, scores]),
@@ -455,8 +471,9 @@ def score_vcf(
                 item = make_window(item, genome, sizes, length, max_allele)
             if isinstance(item, Skip):
                 a = item.allele
-                skip_out.write("\t".join(map(str, (a.chrom, a.pos, a.id, a.ref, a.alt, item.reason,
-                                                   item.detail, a.line))) + "\n")
+                skips.append((a.chrom, a.pos, a.id, a.ref, a.alt, item.reason, item.detail, a.line))
+                if len(skips) >= chunk_size:
+                    flush_skips()
                 counts[item.reason] += 1
                 if len(examples.setdefault(item.reason, [])) < 3:
                     examples[item.reason].append(f"line {a.line} {a.chrom}:{a.pos} {a.ref}>{a.alt} ({item.detail})")
@@ -466,6 +483,8 @@ def score_vcf(
                 flush()
         if chunk:
             flush()
+        if skips:
+            flush_skips()
         if header:  # nothing scored: still a table with its columns
             columns = [*VARIANT_COLUMNS, *info_fields, "tf", "arch", *SCORE_COLUMNS]
             out.write("\t".join(columns) + "\n")

@@ -16,11 +16,14 @@ import argparse
 import importlib
 import json
 import logging
+import math
+import re
 import signal
 import sys
 import threading
 from collections.abc import Callable
 
+from deepmotif.data.io import check_paths
 from deepmotif.errors import InputError
 
 log = logging.getLogger("deepmotif")
@@ -53,28 +56,78 @@ def json_arg(text: str) -> dict:
     return value
 
 
-def number(kind: type, low: float, low_ok: bool, high: float | None = None, high_ok: bool = False):
-    """An argparse type: ``kind`` within ``low``..``high`` (bounds included when ``*_ok``)."""
+def number(kind: type, low: float | None = None, low_ok: bool = True, high: float | None = None,
+           high_ok: bool = False):
+    """An argparse type: a finite ``kind`` (int or float) within ``low``..``high`` (bounds included when
+    ``*_ok``; None: unbounded). The bounds are kept in ``.bounds`` (tests walk every option with them).
+
+    NaN passes every comparison and ``float("inf")`` every lower bound, so floats are checked to be
+    finite first; integers are written with the digits 0-9.
+    """
 
     def parse(text: str):
         try:
+            if kind is int and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):  # int() reads '٣' and '1_0'
+                raise ValueError(text)
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {'an integer' if kind is int else 'a number'}") from None
-        if value < low or (value == low and not low_ok) or (
+        if kind is float and not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{text} is not a finite number")
+        if (low is not None and (value < low or (value == low and not low_ok))) or (
                 high is not None and (value > high or (value == high and not high_ok))):
             if high is None:
                 raise argparse.ArgumentTypeError(f"{text} must be {'>=' if low_ok else '>'} {low}")
+            if low is None:
+                raise argparse.ArgumentTypeError(f"{text} must be {'<=' if high_ok else '<'} {high}")
             bounds = f"{'[' if low_ok else '('}{low}, {high}{']' if high_ok else ')'}"
             raise argparse.ArgumentTypeError(f"{text} must be in {bounds}")
         return value
+
+    parse.bounds = (kind, low, low_ok, high, high_ok)
     return parse
 
 
-positive_int = number(int, 0, False)
-non_negative_int = number(int, 0, True)
+# the shared argument types: counts, seeds, fractions, q-values
+positive_int = number(int, 0, False)  # counts that must be at least 1 (batch sizes, threads, lengths)
+non_negative_int = number(int, 0, True)  # counts where 0 means none or all
+seed = number(int, 0, True, 2**32 - 1, True)  # the range numpy and Lightning accept
 fraction = number(float, 0, True, 1, False)
-seconds = number(float, 0, True)
+probability = number(float, 0, True, 1, True)
+q_value = number(float, 0, False, 1, True)
+positive_float = number(float, 0, False)
+seconds = non_negative_float = number(float, 0, True)
+
+
+def device(text: str) -> str:
+    """An argparse type: a torch device this host has (:func:`deepmotif.models.device.check_device`)."""
+    from deepmotif.models.device import check_device
+
+    try:
+        return check_device(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+class InputPath(str):
+    """An argparse type: a file the command reads (see :func:`main`: outputs may not be inputs)."""
+
+
+class OutputPath(str):
+    """An argparse type: a file the command writes (``-``: standard output where a command writes one table)."""
+
+
+def _paths(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    """The :class:`InputPath` and :class:`OutputPath` values of ``args`` (also inside lists)."""
+    inputs: list[str] = []
+    outputs: list[str] = []
+    for value in vars(args).values():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, InputPath):
+                inputs.append(item)
+            elif isinstance(item, OutputPath):
+                outputs.append(item)
+    return inputs, outputs
 
 
 def config_section_arg(name: str) -> Callable[[str], dict]:
@@ -113,11 +166,18 @@ def bool_arg(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line (``deepmotif <command>: error: ...``), exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every registered command (imports the modules of :data:`STAGES`)."""
     for stage in STAGES:
         importlib.import_module(f"{__name__}.{stage}")
-    parser = argparse.ArgumentParser(prog="deepmotif", description=__doc__.splitlines()[0])
+    parser = Parser(prog="deepmotif", description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     sub = parser.add_subparsers(dest="command", required=True, metavar="command")
     for name, (add_arguments, run, help) in COMMANDS.items():
@@ -147,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
+        check_paths(*_paths(args))  # before anything is read: an output must not replace an input
         args.run(args)
     except InputError as err:
         print(f"deepmotif {args.command}: error: {err}", file=sys.stderr)

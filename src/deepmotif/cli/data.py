@@ -6,15 +6,16 @@ import argparse
 import json
 import logging
 
-from deepmotif.cli import command, fraction, non_negative_int, number, positive_int, seconds, split_list
+from deepmotif.cli import (InputPath, OutputPath, command, fraction, non_negative_int, positive_float,
+                           positive_int, seconds, seed, split_list)
 
 log = logging.getLogger(__name__)
 
 
 def _extract_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("peaks", help="narrowPeak or BED file (.gz or plain); BED summits are midpoints")
-    p.add_argument("fasta", help="genome FASTA (indexed or indexable)")
-    p.add_argument("-o", "--output", required=True, help="output TSV: id chrom start end seq")
+    p.add_argument("peaks", type=InputPath, help="narrowPeak or BED file (.gz or plain); BED summits are midpoints")
+    p.add_argument("fasta", type=InputPath, help="genome FASTA (indexed or indexable)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: id chrom start end seq")
     p.add_argument("--length", type=positive_int, default=101)
     p.add_argument("--max-peaks", type=non_negative_int, default=0, help="keep the N strongest peaks (0: all)")
 
@@ -33,17 +34,18 @@ def run_extract(args: argparse.Namespace) -> None:
 
 
 def _dataset_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("positives", help="TSV with columns id seq (and chrom for a chromosome split)")
-    p.add_argument("-o", "--output", required=True, help="output TSV: id seq label split")
+    p.add_argument("positives", type=InputPath, help="TSV with columns id seq (and chrom for a chromosome split)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: id seq label split")
     p.add_argument("--valid-chroms", default="", help="comma-separated held-out validation chromosomes")
     p.add_argument("--test-chroms", default="", help="comma-separated held-out test chromosomes")
     p.add_argument("--valid-fraction", type=fraction, default=0.1, help="random split when no chromosomes")
     p.add_argument("--test-fraction", type=fraction, default=0.1)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--negatives", choices=("shuffle", "gc_matched"), default="shuffle",
                    help="dinucleotide shuffles (default) or GC-matched genomic background outside all peaks")
-    p.add_argument("--fasta", help="gc_matched: the genome FASTA of the positives")
-    p.add_argument("--peaks", help="gc_matched: every peak of the TF (narrowPeak/BED), excluded from background")
+    p.add_argument("--fasta", type=InputPath, help="gc_matched: the genome FASTA of the positives")
+    p.add_argument("--peaks", type=InputPath,
+                   help="gc_matched: every peak of the TF (narrowPeak/BED), excluded from background")
     p.add_argument("--exclude", action="append", default=[], help="gc_matched: more BED regions to avoid "
                    "(e.g. the blacklist); repeatable")
     p.add_argument("--gc-bins", type=positive_int, default=20, help="gc_matched: equal-width GC bins")
@@ -63,7 +65,7 @@ def run_build_dataset(args: argparse.Namespace) -> None:
 def _download_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--retries", type=non_negative_int, default=4, help="extra attempts after transient failures")
     p.add_argument("--backoff", type=seconds, default=1.0, help="seconds before the first retry (doubles)")
-    p.add_argument("--timeout", type=number(float, 0, False), default=60.0, help="socket time-out in seconds")
+    p.add_argument("--timeout", type=positive_float, default=60.0, help="socket time-out in seconds")
 
 
 def _download_kwargs(args: argparse.Namespace) -> dict:
@@ -72,7 +74,8 @@ def _download_kwargs(args: argparse.Namespace) -> dict:
 
 def _fetch_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="http(s)/ftp/file URL or a local path")
-    p.add_argument("-o", "--output", required=True, help="destination file (written only when verified)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="destination file (written only when verified)")
     p.add_argument("--md5", help="expected md5 of the file")
     p.add_argument("--sha256", help="expected sha256 of the file")
     _download_args(p)
@@ -88,8 +91,9 @@ def run_fetch(args: argparse.Namespace) -> None:
 def _fetch_peaks_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("accession", help="ENCODE file accession of a narrowPeak file, e.g. ENCFF618VMC")
     p.add_argument("--genome", required=True, help="assembly the peaks must be on (hg38 = GRCh38, ...)")
-    p.add_argument("-o", "--output", required=True, help="destination .bed.gz")
-    p.add_argument("--metadata", required=True, help="output JSON: the portal's metadata + n_peaks, url")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="destination .bed.gz")
+    p.add_argument("--metadata", type=OutputPath, required=True,
+                   help="output JSON: the portal's metadata + n_peaks, url")
     p.add_argument("--base-url", default="https://www.encodeproject.org", help="ENCODE portal root")
     _download_args(p)
 
@@ -108,7 +112,8 @@ def run_fetch_peaks(args: argparse.Namespace) -> None:
 
 def _fetch_genome_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("url", help="genome FASTA (.fa.gz or .fa): URL or local path")
-    p.add_argument("-o", "--output", required=True, help="uncompressed FASTA; its .fai is written beside it")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="uncompressed FASTA; its .fai is written beside it")
     p.add_argument("--md5", help="expected md5 of the file as served")
     _download_args(p)
 
@@ -122,9 +127,9 @@ def run_fetch_genome(args: argparse.Namespace) -> None:
 
 
 def _filter_peaks_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("peaks", help="narrowPeak or BED file")
-    p.add_argument("--blacklist", required=True, help="BED of excluded regions (ENCODE blacklist)")
-    p.add_argument("-o", "--output", required=True, help="output narrowPeak (.gz)")
+    p.add_argument("peaks", type=InputPath, help="narrowPeak or BED file")
+    p.add_argument("--blacklist", type=InputPath, required=True, help="BED of excluded regions (ENCODE blacklist)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output narrowPeak (.gz)")
 
 
 @command("filter-peaks", "drop peaks overlapping blacklisted regions")(_filter_peaks_args)
@@ -136,8 +141,9 @@ def run_filter_peaks(args: argparse.Namespace) -> None:
 
 
 def _extract_archive_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("archive", help=".tar(.gz/.bz2/.xz) archive")
-    p.add_argument("-o", "--output", required=True, help="directory to create (must not exist or be empty)")
+    p.add_argument("archive", type=InputPath, help=".tar(.gz/.bz2/.xz) archive")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="directory to create (must not exist or be empty)")
 
 
 @command("extract-archive", "unpack a dataset archive safely (no absolute paths, '..', outside links)")(
@@ -149,8 +155,9 @@ def run_extract_archive(args: argparse.Namespace) -> None:
 
 
 def _list_datasets_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", help="extracted archive (<name>/train.fa + test.fa, or DeepBind _AC/_B pairs)")
-    p.add_argument("-o", "--output", required=True, help="output TSV: name train test")
+    p.add_argument("folder", type=InputPath,
+                   help="extracted archive (<name>/train.fa + test.fa, or DeepBind _AC/_B pairs)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: name train test")
     p.add_argument("--exclude", default="ALL", help="comma-separated name prefixes to skip (default ALL)")
     p.add_argument("--include", default="", help="comma-separated names to keep (default: all)")
 
@@ -169,15 +176,16 @@ def run_list_datasets(args: argparse.Namespace) -> None:
 
 
 def _import_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--train", required=True, help="training file: DeepBind _AC.seq(.gz), DeMo FASTA or table")
-    p.add_argument("--test", required=True, help="test file (used as given, never for model selection)")
-    p.add_argument("-o", "--output", required=True, help="output TSV: id seq label split")
+    p.add_argument("--train", type=InputPath, required=True,
+                   help="training file: DeepBind _AC.seq(.gz), DeMo FASTA or table")
+    p.add_argument("--test", type=InputPath, required=True, help="test file (used as given, never for model selection)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: id seq label split")
     p.add_argument("--format", choices=("auto", "deepbind", "demo", "table"), default="auto",
                    help="file format (default: sniffed from the first line)")
     p.add_argument("--valid-fraction", type=fraction, default=0.1, help="of the training data, for validation")
     p.add_argument("--max-train", type=non_negative_int, default=0,
                    help="keep the first N training sequences per label")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
 
 
 @command("import-sequences", "labelled train/test files -> sequences.tsv (shuffled negatives, "

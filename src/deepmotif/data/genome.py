@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from deepmotif.data.http import DownloadError, download
-from deepmotif.errors import InputError
+from deepmotif.errors import InputError, where
 from deepmotif.data.io import GZIP_MAGIC, atomic_path
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,21 @@ def download_genome(
             raw.unlink(missing_ok=True)
     log.info("genome %s: %d sequences, %d bp -> %s", url, len(index), sum(r[1] for r in index), dest_fa)
     return dest_fa
+
+
+def write_fai(fasta: str | os.PathLike) -> Path:
+    """Write ``<fasta>.fai`` (samtools faidx format) for an uncompressed FASTA file; return its path.
+
+    The file is indexed first and the index written only then, so a FASTA that cannot be indexed
+    (duplicate record names, uneven lines, an empty record) leaves no ``.fai`` beside it.
+    """
+    fasta = Path(fasta)
+    fai = fasta.with_name(fasta.name + ".fai")
+    with open(fasta, "rb") as f:
+        index = _index_stream(f, None, str(fasta))
+    with atomic_path(fai) as tmp:
+        _write_fai(index, tmp)
+    return fai
 
 
 def _decompress_and_index(raw: Path, dest: Path, source: str) -> list[tuple]:
@@ -232,20 +247,104 @@ def write_fasta(path: str | os.PathLike, records: Mapping[str, str], width: int 
         Path(tmp).write_text("".join(index_lines))
 
 
-def _open_indexed(fasta: str | os.PathLike):
-    """A :class:`pyfaidx.Fasta` over ``fasta``, building its ``.fai`` if it has none."""
+def open_indexed(fasta: str | os.PathLike):
+    """A :class:`pyfaidx.Fasta` over ``fasta`` whose ``.fai`` matches it (built or rebuilt if not).
+
+    pyfaidx trusts an index that is newer than the FASTA; one left from before the file was re-wrapped
+    or edited would cut windows with newlines inside. :func:`index_mismatch` checks the index against
+    the file (record starts and ends, line layout, size); a missing or stale index is rebuilt by
+    :func:`write_fai`, which refuses duplicate record names, uneven lines and empty records before
+    writing anything.
+    """
     import pyfaidx
 
+    from deepmotif.data.io import is_gzip
+
+    fasta = Path(fasta)
+    if not fasta.is_file():
+        raise InputError(f"{fasta}: genome FASTA not found" if not fasta.exists() else
+                         f"{fasta}: is a directory, expected a genome FASTA file")
+    fai = fasta.with_name(fasta.name + ".fai")
+    if not is_gzip(fasta):  # bgzip-compressed genomes: pyfaidx's own index (.fai + .gzi)
+        reason = "missing" if not fai.exists() else index_mismatch(fasta, fai)
+        if reason:
+            if fai.exists():
+                log.warning("%s does not match %s (%s); rebuilding it", fai, fasta, reason)
+            try:
+                write_fai(fasta)
+            except PermissionError:
+                raise InputError(f"{fai}: {reason}, and it cannot be written beside the genome (permission "
+                                 "denied); index a copy of the FASTA in a writable folder (samtools faidx)") from None
     try:
-        return pyfaidx.Fasta(str(fasta), as_raw=True, sequence_always_upper=True, build_index=True)
-    except (pyfaidx.FastaIndexingError, pyfaidx.FastaNotFoundError, OSError) as e:
+        return pyfaidx.Fasta(str(fasta), as_raw=True, sequence_always_upper=True, build_index=True, rebuild=False)
+    except (pyfaidx.FastaIndexingError, pyfaidx.FastaNotFoundError, OSError, ValueError) as e:
         raise InputError(f"{fasta}: cannot index the genome FASTA ({e}); check that it is an uncompressed "
                          "FASTA file (decompress .fa.gz first, or use bgzip)") from e
 
 
+def read_fai(fai: str | os.PathLike) -> list[tuple[str, int, int, int, int]]:
+    """Rows ``name length offset linebases linewidth`` of a samtools ``.fai`` index."""
+    rows = []
+    for n, line in enumerate(Path(fai).read_text(errors="replace").splitlines(), start=1):
+        fields = line.split("\t")
+        try:
+            rows.append((fields[0], *map(int, fields[1:5])))
+        except (ValueError, IndexError):
+            raise InputError(f"{where(fai, n)}: not a faidx index line (name length offset linebases "
+                             "linewidth); remove the file, deepmotif rebuilds it") from None
+    return rows
+
+
+def index_mismatch(fasta: str | os.PathLike, fai: str | os.PathLike) -> str | None:
+    """Why the ``.fai`` index does not describe ``fasta`` (None if it does).
+
+    Checks what a changed FASTA breaks, reading a few bytes per record (times are no guide: a stale
+    index can be newer than a re-wrapped file): each record's header precedes its first base; its
+    first line ends where ``linebases`` says;
+    the next header (or the end of the file) follows where ``length`` and the line layout put its end;
+    names are unique.
+    """
+    fasta, fai = Path(fasta), Path(fai)
+    try:
+        rows = read_fai(fai)
+    except InputError as err:
+        return str(err)
+    names = [row[0] for row in rows]
+    if not rows or len(set(names)) < len(names):
+        return "no records" if not rows else "repeated record names"
+    size = fasta.stat().st_size
+    with open(fasta, "rb") as f:
+        def at(pos: int, n: int) -> bytes:
+            f.seek(pos)
+            return f.read(n)
+
+        expected_start = 0
+        for name, length, offset, linebases, linewidth in rows:
+            if length < 1 or linebases < 1 or linewidth <= linebases or offset > size:
+                return f"impossible layout for {name!r}"
+            head = f">{name}".encode()
+            header = at(expected_start, offset - expected_start).lstrip(b"\r\n")  # blank lines, one header
+            if not (header.startswith(head) and header[len(head):len(head) + 1] in (b" ", b"\t", b"\r", b"\n")
+                    and header.endswith(b"\n") and header.count(b"\n") == 1):
+                return f"record {name!r} does not start where the index says"
+            ending = b"\r\n"[-(linewidth - linebases):]
+            if length > linebases and at(offset + linebases, len(ending)) != ending:
+                return f"lines of {name!r} are not {linebases} bp long"
+            full, rest = divmod(length, linebases)
+            end = offset + full * linewidth + (rest + len(ending) if rest else 0)
+            if end > size + len(ending) or end - len(ending) > size:
+                return f"record {name!r} runs past the end of the file"
+            if end > size:
+                end = size  # last line without a line end
+            expected_start = end
+        if at(expected_start, size - expected_start).strip(b"\r\n"):
+            return "the file holds more than the index describes"
+    return None
+
+
 def chrom_sizes(fasta: str | os.PathLike) -> dict[str, int]:
     """Chromosome lengths of a genome FASTA, from its ``.fai`` (built with pyfaidx if missing)."""
-    with _open_indexed(fasta) as fa:
+    with open_indexed(fasta) as fa:
         return {name: int(record.rlen) for name, record in fa.faidx.index.items()}
 
 
@@ -264,7 +363,7 @@ def extract_sequences(windows: pd.DataFrame, fasta: str | os.PathLike) -> list[s
     """
     if len(windows) == 0:
         return []
-    with _open_indexed(fasta) as fa:
+    with open_indexed(fasta) as fa:
         sizes = {name: int(record.rlen) for name, record in fa.faidx.index.items()}
         seqs = []
         for chrom, start, end in zip(windows["chrom"].astype(str), windows["start"], windows["end"]):

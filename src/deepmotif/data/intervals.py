@@ -14,9 +14,9 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from deepmotif.data.readers import NARROWPEAK_COLUMNS, _header_hint, _read_lines, read_narrowpeak
+from deepmotif.data.readers import NARROWPEAK_COLUMNS, header_hint, read_lines, read_narrowpeak
 from deepmotif.errors import InputError, excerpt, where
-from deepmotif.data.io import atomic_path
+from deepmotif.data.io import atomic_path, process_alive
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ SKIP = ("#", "track", "browser")
 
 
 def _data_lines(path) -> list[tuple[int, list[str]]]:
-    return [(n, line.split("\t")) for n, line in enumerate(_read_lines(path), start=1)
+    return [(n, line.split("\t")) for n, line in enumerate(read_lines(path), start=1)
             if line.strip() and not line.startswith(SKIP)]
 
 
@@ -65,12 +65,12 @@ def read_bed(path: str | os.PathLike, allow_empty: bool = False, lines: bool = F
     df = pd.DataFrame([fields[:keep] for _, fields in rows], columns=names, dtype="str")
     numbers = np.asarray([n for n, _ in rows])
     for col in ("start", "end"):
-        bad = ~df[col].str.fullmatch(r"\d+").to_numpy()
+        bad = ~df[col].str.fullmatch(r"[0-9]+").to_numpy()  # ASCII: int() reads other scripts' digits
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
             raise InputError(f"{where(path, int(numbers[i]))}: column {col!r} must be a non-negative "
                              f"integer, got {excerpt(df[col].iloc[i])} ({int(bad.sum())} such lines)"
-                             f"{_header_hint(df[col].iloc[i])}")
+                             f"{header_hint(df[col].iloc[i])}")
         df[col] = df[col].astype("int64")
     bad = (df["start"] >= df["end"]).to_numpy()
     if bad.any():
@@ -202,16 +202,6 @@ def _remove_stale_tempdirs(base: str) -> None:
     with contextlib.suppress(OSError):
         for entry in os.scandir(base):
             match = pattern.match(entry.name)
-            if match and entry.is_dir(follow_symlinks=False) and not _process_exists(int(match.group(1))):
+            if match and entry.is_dir(follow_symlinks=False) and not process_alive(int(match.group(1))):
                 log.info("removing %s, left by a killed process", entry.path)
                 shutil.rmtree(entry.path, ignore_errors=True)
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True

@@ -1,9 +1,15 @@
 """Small file helpers shared by all stages: atomic writes, text decoding, digests, leftovers.
 
 - :func:`atomic_path` / :func:`atomic_dir`: write a file or a folder under a hidden temporary name
-  (``.<name>.<random>.part``) beside the destination and rename it onto the destination only when
-  the block succeeds; an exception, ``SIGTERM`` (see :mod:`deepmotif.cli`) or ``Ctrl-C`` removes it.
-- :func:`remove_leftovers`: remove the temporary files a killed (``SIGKILL``) earlier attempt left.
+  (``.<name>.<host>-<pid>.<random>.part``) beside the destination and rename it onto the destination
+  only when the block succeeds; an exception, ``SIGTERM`` (see :mod:`deepmotif.cli`) or ``Ctrl-C``
+  removes it. A symlinked destination is written through (its target is replaced, the link stays);
+  a special file (``/dev/stdout``, a named pipe, ``/dev/null``) is written into directly; ``-`` is
+  standard output, which gets the file once the block succeeded.
+- :func:`remove_leftovers`: remove the temporary files a killed (``SIGKILL``) earlier attempt left:
+  only those of processes that are gone, so two runs writing one output do not break each other.
+- :func:`check_paths`: refuse, before anything is read, an output that is one of the inputs (symlinks
+  and hard links followed) or two outputs on one path.
 - :func:`decode_text` / :func:`open_text`: UTF-8 text with or without a byte-order mark; any other
   encoding is an :class:`~deepmotif.errors.InputError` naming the file and line.
 - :func:`file_digest`: md5/sha256 of a file, read in chunks; :func:`gzip_ok`: a complete gzip file.
@@ -20,10 +26,13 @@ import os
 import re
 import shutil
 import signal
+import socket
+import stat
+import sys
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from deepmotif.errors import InputError, where
@@ -35,16 +44,44 @@ BOM = "\ufeff"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
+STDOUT = "-"
+# this machine in temporary names: on a shared file system, a pid is only meaningful on its own host
+HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "localhost"
+
+
 def _leftover_prefix(path: Path) -> str:
     return f".{path.name}."
+
+
+def temporary_prefix(path: str | os.PathLike, pid: int | None = None) -> str:
+    """``.<name>.<host>-<pid>.``: the start of the temporary names of a writer of ``path``.
+
+    :func:`remove_leftovers` removes a temporary only when the process named in it is gone.
+    """
+    return f"{_leftover_prefix(Path(path))}{HOST}-{os.getpid() if pid is None else pid}."
+
+
+def process_alive(pid: int) -> bool:
+    """True if process ``pid`` exists on this machine (also when it belongs to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OverflowError:
+        return False
+    return True
 
 
 def remove_leftovers(path: str | os.PathLike) -> list[Path]:
     """Remove the temporary files and folders of ``path`` that an interrupted earlier writer left.
 
-    :func:`atomic_path` and :func:`atomic_dir` write ``.<name>.<random>.part`` beside ``path``; a
-    ``SIGKILL`` (Slurm after its grace period, the out-of-memory killer) leaves them behind. A job
-    that is about to write ``path`` owns them, so it removes them first.
+    :func:`atomic_path` and :func:`atomic_dir` write ``.<name>.<host>-<pid>.<random>.part`` beside
+    ``path``; a ``SIGKILL`` (Slurm after its grace period, the out-of-memory killer) leaves them behind.
+    A temporary is removed when its process is gone from this host; one of a running process (a second
+    run writing the same output) or of another host is left alone. Names without host and pid
+    (``.<name>.<random>.part``, written by earlier versions) are removed.
 
     Returns
     -------
@@ -56,11 +93,15 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
         return []
     removed = []
     # mkstemp/mkdtemp names: prefix + 8 characters of [a-z0-9_] + suffix; the strict pattern keeps
-    # the temporaries of "a.tsv.gz" (".a.tsv.gz.<random>.part") safe from a writer of "a.tsv"
-    own = re.compile(re.escape(_leftover_prefix(path)) + r"[a-z0-9_]{8}\.part")
-    for stale in path.parent.glob(f"{glob_escape(_leftover_prefix(path))}*.part"):
-        if not own.fullmatch(stale.name):
+    # the temporaries of "a.tsv.gz" (".a.tsv.gz.<host>-<pid>.<random>.part") safe from a writer of "a.tsv"
+    own = re.compile(re.escape(_leftover_prefix(path)) + r"(?:(?P<host>[A-Za-z0-9-]+)-(?P<pid>\d+)\.)?"
+                     r"[a-z0-9_]{8}\.part")
+    for stale in sorted(path.parent.glob(f"{glob_escape(_leftover_prefix(path))}*.part")):
+        match = own.fullmatch(stale.name)
+        if not match:
             continue
+        if match["pid"] is not None and (match["host"] != HOST or process_alive(int(match["pid"]))):
+            continue  # another run's, still writing (or on another machine: cannot tell)
         if stale.is_dir() and not stale.is_symlink():
             shutil.rmtree(stale, ignore_errors=True)
         else:
@@ -70,6 +111,64 @@ def remove_leftovers(path: str | os.PathLike) -> list[Path]:
         log.info("removed %d leftovers of an interrupted earlier run: %s", len(removed),
                  ", ".join(p.name for p in removed))
     return removed
+
+
+def _is_special(path: Path) -> bool:
+    """True if ``path`` exists (symlinks followed) and is neither a regular file nor a folder."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _destination(path: str | os.PathLike) -> Path:
+    """The file that writing ``path`` replaces: the target of a symlink (chains followed), else ``path``."""
+    return Path(os.path.realpath(path))
+
+
+def _identity(path: str | os.PathLike) -> tuple:
+    """What ``path`` names: ``(device, inode)`` of an existing file (hard links alike), else its real path."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ("path", str(_destination(path)))
+    return ("inode", st.st_dev, st.st_ino)
+
+
+def check_paths(inputs: Iterable[str | os.PathLike | None], outputs: Iterable[str | os.PathLike | None]) -> None:
+    """Refuse outputs that would overwrite an input or each other; call it before reading anything.
+
+    Symlinks and hard links are followed; ``None`` (an optional path not given) is skipped; special
+    files (``/dev/null``, a named pipe) may be named several times; ``-`` (stdout) only once.
+
+    Raises
+    ------
+    InputError
+        An output is one of the inputs, or two outputs are the same file.
+    """
+    seen: dict[tuple, str | os.PathLike] = {}
+    for out in outputs:
+        if out is None or str(out) == "":
+            continue
+        if str(out) == STDOUT:
+            key: tuple = ("stdout",)
+        elif _is_special(Path(out)):
+            continue
+        else:
+            key = _identity(out)
+        if key in seen:
+            what = "standard output (-)" if key == ("stdout",) else f"{out} (and {seen[key]})"
+            raise InputError(f"{what}: one file given as two outputs of one command, it would be written twice; "
+                             "give each output its own path")
+        seen[key] = out
+    for source in inputs:
+        if source is None or str(source) in ("", STDOUT) or _is_special(Path(source)):
+            continue
+        out = seen.get(_identity(source))
+        if out is not None:
+            raise InputError(f"output {out} is the input {source}: writing it would destroy the input before it is "
+                             "read; write the output to another path")
 
 
 def glob_escape(text: str) -> str:
@@ -89,13 +188,20 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     >>> with atomic_path("out.tsv") as tmp:       # doctest: +SKIP
     ...     table.to_csv(tmp, sep="\\t")
     """
-    path = Path(path)
+    if str(path) == STDOUT:
+        with _to_stdout() as tmp_path:
+            yield tmp_path
+        return
+    if _is_special(Path(path)):  # /dev/stdout, a named pipe, /dev/null: write into it, never replace it
+        yield Path(path)
+        return
+    path = _destination(path)  # through a symlink: its target is replaced, the link stays
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_leftovers(path)
     tmp_path: Path | None = None
     try:
         with _signals_deferred():  # SIGTERM right after creating the file must find it in tmp_path
-            fd, tmp = tempfile.mkstemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=temporary_prefix(path), suffix=".part", dir=path.parent)
             tmp_path = Path(tmp)
             os.close(fd)
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp creates 0600; give the file the usual permissions
@@ -118,7 +224,9 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path
         Replace an existing ``path`` at the end (default). With False, an existing non-empty
         ``path`` raises :class:`InputError` before anything is written.
     """
-    path = Path(path)
+    if str(path) == STDOUT:
+        raise InputError("-: a folder cannot be written to standard output; give a folder path")
+    path = _destination(path)  # through a symlink: its target is replaced, the link stays
     if path.exists() and not path.is_dir():
         raise InputError(f"{path}: exists and is not a directory; remove it or write elsewhere")
     if not overwrite and path.is_dir() and any(path.iterdir()):
@@ -128,7 +236,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path
     tmp: Path | None = None
     try:
         with _signals_deferred():
-            tmp = Path(tempfile.mkdtemp(prefix=_leftover_prefix(path), suffix=".part", dir=path.parent))
+            tmp = Path(tempfile.mkdtemp(prefix=temporary_prefix(path), suffix=".part", dir=path.parent))
         os.chmod(tmp, 0o777 & ~_umask())
         yield tmp
         if path.exists():
@@ -138,6 +246,23 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = True) -> Iterator[Path
         with _signals_deferred():
             if tmp is not None and tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _to_stdout() -> Iterator[Path]:
+    """A temporary file (in ``$TMPDIR``) copied to standard output once the block succeeded.
+
+    Nothing reaches stdout when the block fails, as nothing reaches a file; ``>>`` redirections are
+    appended to, not truncated (as opening ``/dev/stdout`` would).
+    """
+    with tempfile.TemporaryDirectory(prefix="deepmotif-stdout.") as folder:
+        tmp = Path(folder) / "output"
+        tmp.touch()
+        yield tmp
+        sys.stdout.flush()
+        with open(tmp, "rb") as f:
+            shutil.copyfileobj(f, sys.stdout.buffer)
+        sys.stdout.buffer.flush()
 
 
 def _remove_temporary(tmp: Path | None) -> None:
@@ -194,11 +319,43 @@ def decode_text(data: bytes, path: str | os.PathLike) -> str:
     except UnicodeDecodeError as e:
         line = data[: e.start].count(b"\n") + 1
         column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
-        raise InputError(
-            f"{where(path, line)}: not UTF-8 text (byte {data[e.start]:#04x} at column {column}); save the "
-            f"file as UTF-8 (e.g. iconv -f latin1 -t utf-8 {Path(path).name}), or check that it is a text file"
-        ) from None
+        raise _not_utf8(path, line, data[e.start], column) from None
     return text.removeprefix(BOM)
+
+
+def _not_utf8(path: str | os.PathLike, line: int, byte: int, column: int) -> InputError:
+    return InputError(
+        f"{where(path, line)}: not UTF-8 text (byte {byte:#04x} at column {column}); save the "
+        f"file as UTF-8 (e.g. iconv -f latin1 -t utf-8 {Path(path).name}), or check that it is a text file")
+
+
+def iter_lines(path: str | os.PathLike) -> Iterator[tuple[int, str]]:
+    """Stream ``(line number, text)`` of a UTF-8 text file, gzip or plain, without the line ends.
+
+    For files too large to read at once (users' FASTA, TSV and BED inputs to ``predict``); a leading
+    byte-order mark is dropped, ``\r\n`` ends are accepted.
+
+    Raises
+    ------
+    InputError
+        A line that is not UTF-8, naming the file, the line, the byte and its column.
+    """
+    path = Path(path)
+    try:
+        handle = gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file; check the path") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, expected a file") from None
+    with handle:
+        for n, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise _not_utf8(path, n, raw[e.start], e.start + 1) from None
+            if n == 1:
+                text = text.removeprefix(BOM)
+            yield n, text.rstrip("\r\n")
 
 
 def read_text(path: str | os.PathLike) -> str:

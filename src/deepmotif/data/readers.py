@@ -58,7 +58,7 @@ def read_deepbind_seq(path: str | os.PathLike, length: int | None = 101) -> pd.D
     >>> df.label.value_counts().to_dict()            # doctest: +SKIP
     {1: 500, 0: 500}
     """
-    lines = _read_lines(path)
+    lines = read_lines(path)
     _require_rows(path, lines, "a header line 'FoldID EventID seq Bound' and sequences")
     header = lines[0].split("\t")
     missing = [c for c in ("EventID", "seq", "Bound") if c not in header]
@@ -129,7 +129,7 @@ def read_labelled_table(path: str | os.PathLike, length: int | None = None) -> p
     pandas.DataFrame
         ``id seq label`` (+ ``split`` if present). Missing ids become ``<file stem>_<row>``.
     """
-    lines = _read_lines(path)
+    lines = read_lines(path)
     _require_rows(path, lines, "a header line with columns seq and label")
     name = Path(path).name.lower().removesuffix(".gz")
     sep = "," if name.endswith(".csv") or "\t" not in lines[0] else "\t"
@@ -203,7 +203,7 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
         ``peak`` (summit offset from ``start``) are int64, the statistics float64, ``score`` int64
         when all scores are whole numbers.
     """
-    lines = _read_lines(path)
+    lines = read_lines(path)
     rows, numbers = [], []
     for n, line in enumerate(lines, start=1):
         if line.strip() and not line.startswith(("#", "track", "browser")):
@@ -224,10 +224,10 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     raw = pd.DataFrame(rows, columns=list(NARROWPEAK_COLUMNS), dtype="str")
     df = pd.DataFrame({"chrom": raw["chrom"], "name": raw["name"], "strand": raw["strand"]})
     for col in ("start", "end", "peak"):
-        ok = raw[col].str.fullmatch(r"-?\d+").to_numpy()
+        ok = raw[col].str.fullmatch(r"-?[0-9]+").to_numpy()  # ASCII digits only
         _fail_first(path, numbers, ~ok,
                     lambda i, c=col: f"column '{c}' must be an integer, got {excerpt(raw[c].iloc[i])}"
-                                     + _header_hint(raw[c].iloc[i]))
+                                     + header_hint(raw[c].iloc[i]))
         df[col] = raw[col].astype("int64")
     for col in ("score", "signalValue", "pValue", "qValue"):
         values = pd.to_numeric(raw[col], errors="coerce")
@@ -263,6 +263,23 @@ def read_narrowpeak(path: str | os.PathLike, resolve_summit: bool = True) -> pd.
     return df[list(NARROWPEAK_COLUMNS)]
 
 
+def check_bases(seq: str, path: str | os.PathLike, line: int) -> str:
+    """``seq`` (one line or field of a sequence) upper-cased, if it holds only A, C, G, T and N.
+
+    Raises
+    ------
+    InputError
+        Naming the file, the line, the first other character and its position, as the readers of
+        training data do (:data:`BAD_BASE`).
+    """
+    seq = seq.upper()
+    bad = BAD_BASE.search(seq)
+    if bad:
+        raise InputError(f"{where(path, line)}: invalid character {bad.group()!r} at position {bad.start() + 1}; "
+                         "sequences may contain only A, C, G, T and N (replace other IUPAC codes by N)")
+    return seq
+
+
 def drop_n(df: pd.DataFrame, max_n: int = 0) -> tuple[pd.DataFrame, int]:
     """Drop sequences with more than ``max_n`` ``N`` bases.
 
@@ -284,7 +301,7 @@ def drop_n(df: pd.DataFrame, max_n: int = 0) -> tuple[pd.DataFrame, int]:
 
 def sniff_format(path: str | os.PathLike) -> str:
     """Guess a sequence file's format: ``deepbind``, ``demo``, ``fasta`` or ``table``."""
-    lines = _read_lines(path, limit=20)
+    lines = read_lines(path, limit=20)
     first = next((line for line in lines if line.strip()), "")  # blank lines before the first record
     if first.startswith(">"):
         return "demo" if first[1:].strip() in ("0", "1") else "fasta"
@@ -311,7 +328,7 @@ def read_sequences(path: str | os.PathLike, length: int | None = 101, fmt: str =
 # ------------------------------------------------------------------------------------------ helpers
 
 
-def _read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
+def read_lines(path: str | os.PathLike, limit: int | None = None) -> list[str]:
     """Lines of a gzip or plain text file, without line ends (``\\r\\n`` tolerated)."""
     path = Path(path)
     if path.is_dir():
@@ -360,7 +377,7 @@ def _split_rows(path, lines: list[str], first: int, ncol: int, sep: str, columns
 
 def _parse_fasta(path) -> tuple[list[str], list[int], list[str], list[int], list[str]]:
     """Headers (without '>'), their line numbers, sequences, their first line numbers, all lines."""
-    lines = _read_lines(path)
+    lines = read_lines(path)
     _require_rows(path, lines, "FASTA records ('>header' then sequence lines)")
     headers, header_lines, seqs, seq_lines = [], [], [], []
     parts: list[str] | None = None
@@ -459,7 +476,7 @@ def _fail_first(path, numbers: np.ndarray, bad: np.ndarray, message) -> None:
         raise InputError(f"{where(path, int(numbers[i]))}: {message(i)}{more}")
 
 
-def _header_hint(value: str) -> str:
+def header_hint(value: str) -> str:
     """A hint when a BED-like file starts with a column-name line (``chrom start end ...``)."""
     if value.strip().lower() in ("start", "end", "chromstart", "chromend", "peak", "summit"):
         return "; the line looks like a header of column names: remove it or start it with '#'"

@@ -7,8 +7,7 @@ against planted motifs, and :func:`~deepmotif.interpret.interpretation.interpret
 on one model.
 """
 
-import importlib
-from typing import Any
+from deepmotif.runtime.lazy import lazy_getattr
 
 # name -> submodule; imported on first use, so that reading results (dashboards, summaries) through
 # deepmotif.interpret.motifs or .modisco does not import torch (~1.5 s CPU per job)
@@ -26,10 +25,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = [

@@ -53,13 +53,9 @@ def jaspar_annotations(
         :data:`ANNOTATION_COLUMNS`: ``family`` and ``class`` are JASPAR's ``tf_family`` and ``tf_class``,
         several joined by ``;`` (a dimer has one per partner), empty when JASPAR has none.
     """
-    from pyjaspar import jaspardb
+    from deepmotif.interpret.motifs import jaspar_db
 
-    from deepmotif.interpret.motifs import jaspar_motifs
-
-    jaspar_motifs(release, collection, tax_group)  # checks the release with a clear message
-    motifs = jaspardb(release=release).fetch_motifs(collection=collection,
-                                                    tax_group=[tax_group] if tax_group else None)
+    motifs = jaspar_db(release).fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
     rows = [(m.matrix_id, m.name, ";".join(dict.fromkeys(m.tf_family or [])),
              ";".join(dict.fromkeys(m.tf_class or []))) for m in motifs]
     return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)

@@ -84,3 +84,33 @@ def require_gpus(n: int, report: dict[str, object] | None = None) -> dict[str, o
         f"CUDA_VISIBLE_DEVICES={report['CUDA_VISIBLE_DEVICES']!r}. Not training on the CPU instead. "
         f"Fix: {_fix(report)}; or switch GPUs off (config resources.train.gpu: 0)"
     )
+
+
+def check_device(text: str) -> str:
+    """``text`` if torch can run on that device here (``cpu``, ``cuda``, ``cuda:N``, ``mps``).
+
+    Raises
+    ------
+    ValueError
+        Not a device name, or a CUDA/MPS device this host (or this build of torch) does not have;
+        one line with the fix.
+    """
+    import torch
+
+    try:
+        device = torch.device(text)
+    except (RuntimeError, ValueError):
+        raise ValueError(f"{text!r} is not a device; use cpu, cuda or cuda:N (a GPU), or mps (Apple)") from None
+    if device.type == "cuda":
+        report = cuda_report()
+        if not report["cuda_available"]:
+            raise ValueError(f"{text}: torch sees no CUDA device on {report['host']}; {_fix(report)}, or use "
+                             "--device cpu")
+        if device.index is not None and device.index >= int(report["device_count"]):
+            raise ValueError(f"{text}: no CUDA device {device.index}; torch sees {report['device_count']} "
+                             f"(cuda:0 to cuda:{int(report['device_count']) - 1})")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"{text}: torch sees no Apple MPS device; use --device cpu")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"{text}: deepmotif runs on cpu, cuda or mps, not {device.type}")
+    return text

@@ -106,17 +106,31 @@ def load_network(path: str | os.PathLike) -> nn.Module:
     torch.nn.Module
         Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
     """
+    from deepmotif.models.checkpoint import load_checkpoint
+
+    return network_from_checkpoint(load_checkpoint(path), path)  # weights_only: a checkpoint is data, never code
+
+
+def network_from_checkpoint(ckpt: dict, path: str | os.PathLike = "checkpoint") -> nn.Module:
+    """The plain network of a loaded checkpoint (:func:`deepmotif.models.checkpoint.load_checkpoint`), in eval mode.
+
+    Parameters
+    ----------
+    ckpt: dict
+        The checkpoint's contents.
+    path: str or os.PathLike, optional
+        Where it came from, for messages.
+    """
     from deepmotif.errors import InputError
     from deepmotif.models.nets import build_net
 
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError:
-        raise InputError(f"{path}: checkpoint not found; train the model first (deepmotif train)") from None
-    hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+    hparams = ckpt.get("hyper_parameters") or {}
     if "arch" not in hparams or "state_dict" not in ckpt:
         raise InputError(f"{path}: not a deepmotif checkpoint (no hyper_parameters.arch or state_dict)")
     net = build_net(hparams["arch"], **(hparams.get("net_kwargs") or {}))
     state = {k.removeprefix("net."): v for k, v in ckpt["state_dict"].items() if k.startswith("net.")}
     net.load_state_dict(state)
+    if not all(torch.isfinite(value).all() for value in net.state_dict().values() if value.is_floating_point()):
+        raise InputError(f"{path}: the network's weights are not finite (NaN or infinite: training diverged); "
+                         "every prediction would be NaN; retrain it (lower lr, grad_clip > 0)")
     return net.eval()

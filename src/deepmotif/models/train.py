@@ -20,9 +20,11 @@ from typing import Any
 
 import pandas as pd
 
-from deepmotif.plan.config import training_defaults
-from deepmotif.errors import InputError
 from deepmotif.data.io import atomic_path, file_digest
+from deepmotif.data.tables import write_table
+from deepmotif.errors import InputError
+from deepmotif.models.checkpoint import UnsafeCheckpoint, load_checkpoint
+from deepmotif.plan.config import check_training_params, training_defaults
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +113,12 @@ def _history_callback():
 
 def _prepare_checkpoints(ckpt_dir: Path, run: dict[str, Any]) -> tuple[Path | None, int]:
     """``(ckpt_dir/last.ckpt, epochs it holds)`` if it belongs to ``run`` (same data and parameters)
-    and loads; else empty ``ckpt_dir``, record ``run`` in it and return ``(None, 0)``."""
-    import torch
+    and loads; else empty ``ckpt_dir``, record ``run`` in it and return ``(None, 0)``.
 
+    Both checkpoints are read as data (:func:`~deepmotif.models.checkpoint.load_checkpoint`) before
+    Lightning reads them; one whose pickle would run code raises
+    :class:`~deepmotif.models.checkpoint.UnsafeCheckpoint` and is left where it is, for inspection.
+    """
     last, run_file = ckpt_dir / "last.ckpt", ckpt_dir / RUN_FILE
     run = json.loads(json.dumps(run))  # tuples → lists, as read back
     if last.exists():
@@ -123,8 +128,11 @@ def _prepare_checkpoints(ckpt_dir: Path, run: dict[str, Any]) -> tuple[Path | No
             log.warning("%s has no best.ckpt beside it; starting from scratch", last)
         else:
             try:
-                epoch = torch.load(last, map_location="cpu", weights_only=False)["epoch"]
-            except Exception as err:  # noqa: BLE001 - any unreadable checkpoint means starting over
+                epoch = int(load_checkpoint(last)["epoch"])
+                load_checkpoint(ckpt_dir / "best.ckpt")  # Lightning reads it at the end: data only too
+            except UnsafeCheckpoint:
+                raise
+            except (InputError, KeyError, TypeError, ValueError) as err:  # unreadable: start over
                 log.warning("%s is unreadable (%s); starting from scratch", last, err)
             else:
                 log.info("resuming from %s: %d epoch(s) done", last, epoch + 1)
@@ -180,19 +188,9 @@ def train_model(
     from deepmotif.models.device import require_gpus
 
     require_gpus(gpus)  # before importing Lightning and reading data: fails in seconds
-    import lightning as L
-    import torch
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
-
-    from deepmotif.models.datamodule import SequenceDataModule
-    from deepmotif.models.metrics import auprc, auroc
-    from deepmotif.models.module import SequenceClassifier
     from deepmotif.models.nets import count_parameters, net_kwargs
-    from deepmotif.models.inference import predict_proba
 
-    unknown = sorted(set(params or {}) - set(DEFAULTS))
-    if unknown:
-        raise InputError(f"training parameters of {arch!r}: unknown key(s) {unknown}; known: {sorted(DEFAULTS)}")
+    check_training_params(params or {}, f"training parameters of {arch!r}")  # before any work
     p = {**DEFAULTS, **(params or {})}
     try:
         p["net"] = net_kwargs(arch, p.pop("preset"), p["net"])
@@ -201,6 +199,19 @@ def train_model(
     p["precision"] = resolve_precision(p["precision"])
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    ckpt_dir = out_dir / "checkpoints"
+    run = {"arch": arch, "params": p, "sequences_md5": file_md5(sequences)}
+    resume, epochs_done = _prepare_checkpoints(ckpt_dir, run)  # before Lightning: a refusal takes seconds
+
+    import lightning as L
+    import torch
+    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+
+    from deepmotif.models.datamodule import SequenceDataModule
+    from deepmotif.models.metrics import auprc, auroc
+    from deepmotif.models.module import SequenceClassifier
+    from deepmotif.models.inference import predict_proba
+
     torch.set_num_threads(threads)
     for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",
                   "lightning.fabric.utilities.seed"):
@@ -210,9 +221,6 @@ def train_model(
     warnings.filterwarnings("ignore", ".*Checkpoint directory .* exists and is not empty.*")  # run.json
     warnings.filterwarnings("ignore", ".*The `srun` command is available.*")
 
-    ckpt_dir = out_dir / "checkpoints"
-    run = {"arch": arch, "params": p, "sequences_md5": file_md5(sequences)}
-    resume, epochs_done = _prepare_checkpoints(ckpt_dir, run)
     L.seed_everything(p["seed"], workers=True, verbose=False)
     data = SequenceDataModule(str(sequences), batch_size=p["batch_size"], seed=p["seed"],
                               device="cuda" if gpus else None)  # on a GPU: the whole set resident there
@@ -238,12 +246,15 @@ def train_model(
         num_sanity_val_steps=0,
     )
     start = time.perf_counter()
-    trainer.fit(model, datamodule=data, ckpt_path=str(resume) if resume else None)
+    # weights_only: checked above already; said again so that no environment setting
+    # (TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD) or Lightning default can turn the check off
+    trainer.fit(model, datamodule=data, ckpt_path=str(resume) if resume else None, weights_only=True)
     seconds = time.perf_counter() - start
     if not checkpoint.best_model_path:
         raise RuntimeError(f"{arch}: no checkpoint was written (no validation sequences?)")
 
-    best = SequenceClassifier.load_from_checkpoint(checkpoint.best_model_path, map_location="cpu")
+    best = SequenceClassifier.load_from_checkpoint(checkpoint.best_model_path, map_location="cpu",
+                                                   weights_only=True)
     test = data.tables["test"]
     prob = predict_proba(best.net, data.datasets["test"].tensors[0])
     valid_prob = predict_proba(best.net, data.datasets["valid"].tensors[0])
@@ -263,11 +274,9 @@ def train_model(
         "n_parameters": count_parameters(best.net),
         "accelerator": type(trainer.accelerator).__name__, "precision": p["precision"], "threads": threads,
     }
-    with atomic_path(out_dir / "predictions.tsv") as tmp:
-        pd.DataFrame({"id": test["id"], "label": test["label"], "prob": prob}).to_csv(
-            tmp, sep="\t", index=False, float_format="%.6g")
-    with atomic_path(out_dir / "training.csv") as tmp:
-        rows.to_csv(tmp, index=False, float_format="%.6g")
+    write_table(pd.DataFrame({"id": test["id"], "label": test["label"], "prob": prob}), out_dir / "predictions.tsv",
+                float_format="%.6g")
+    write_table(rows, out_dir / "training.csv", float_format="%.6g", sep=",")
     with atomic_path(out_dir / "params.json") as tmp:
         tmp.write_text(json.dumps({"arch": arch, **p}, indent=2))
     with atomic_path(out_dir / "model.ckpt") as tmp:

@@ -15,8 +15,7 @@ Routes of a TF to ``results/{tf}/data/``:
 :meth:`Plan.sequences_file` names the table a TF's later jobs read.
 """
 
-import importlib
-from typing import Any
+from deepmotif.runtime.lazy import lazy_getattr
 
 # name -> submodule, imported on first use: deepmotif.plan.config (the schemas, read by `deepmotif --help`)
 # must not import pandas through the sheet
@@ -31,10 +30,7 @@ _EXPORTS = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
 
 
 __all__ = sorted(_EXPORTS)

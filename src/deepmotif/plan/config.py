@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
+import math
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
     """
     from jsonschema import Draft202012Validator
 
+    check_finite(config, source)
     validator = Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(config), key=lambda e: (len(e.path), list(map(str, e.path))))
     if not errors:
@@ -72,6 +74,34 @@ def check_config(config: dict[str, Any], schema: dict[str, Any], source: str = "
             raise InputError(f"{source}: unknown key {full!r}{suggestion} Known keys here: "
                              f"{', '.join(known) or '(none)'}")
     raise InputError(f"{source}: key {where!r}: {err.message}")
+
+
+def check_finite(config: Any, source: str = "config") -> None:
+    """Raise :class:`InputError` naming the first key whose value is NaN or infinite.
+
+    JSON schema cannot say "finite": NaN passes every ``minimum`` (comparisons with NaN are false),
+    and YAML writes it ``.nan`` (infinity ``.inf``). No setting of deepmotif means anything with them.
+    """
+    stack: list[tuple[tuple, Any]] = [((), config)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, float) and not math.isfinite(value):
+            raise InputError(f"{source}: key {_key_path(path)!r}: {value} is not a finite number; give a number "
+                             "(YAML .nan and .inf are not allowed here)")
+        items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+        stack.extend(((*path, key), sub) for key, sub in reversed(list(items)))
+
+
+def check_training_params(params: dict[str, Any], source: str) -> None:
+    """Check training parameters (``training.<arch>`` of the config, or ``deepmotif train --params``).
+
+    Raises
+    ------
+    InputError
+        Naming the key: unknown keys, wrong types, values out of range, NaN or infinity.
+    """
+    root = load_schema("config")
+    check_config(params, {**root["$defs"]["training"], "$defs": root["$defs"]}, source)
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:

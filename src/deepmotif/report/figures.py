@@ -28,7 +28,14 @@ from matplotlib.transforms import Affine2D, blended_transform_factory  # noqa: E
 
 from deepmotif.data.encoding import one_hot  # noqa: E402
 from deepmotif.data.io import atomic_dir, atomic_path  # noqa: E402
-from deepmotif.report.plots import ALPHABET, PALETTE, letter_paths, plot_logo, plot_roc_pr  # noqa: E402
+from deepmotif.report.plots import (  # noqa: E402
+    ALPHABET,
+    PALETTE,
+    letter_paths,
+    plot_composition,
+    plot_logo,
+    plot_roc_pr,
+)
 
 WIDTH = 14.0  # inches: 101 positions stay legible at DPI
 DPI = 90
@@ -533,6 +540,16 @@ def performance_figure(y: np.ndarray, scores_by_arch: Mapping[str, np.ndarray], 
     if title:
         fig.suptitle(title)
     set_margins(fig, left=0.65, right=0.2, top=0.75 if title else 0.4, bottom=0.55, beside=0.75)
+    return fig
+
+
+def composition_figure(X: np.ndarray, y: np.ndarray, title: str = "") -> Figure:
+    """The negative-set check: GC and CpG o/e of positives vs negatives (:func:`plots.plot_composition`)."""
+    fig = new_figure((8, 2.9))
+    plot_composition(X, y, axes=fig.subplots(1, 2))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    set_margins(fig, left=0.6, right=0.15, top=0.45 if title else 0.2, bottom=0.5, beside=0.7)
     return fig
 
 

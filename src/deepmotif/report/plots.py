@@ -178,6 +178,43 @@ def plot_roc_pr(y, scores_by_arch: Mapping[str, np.ndarray], axes: np.ndarray | 
     return axes
 
 
+def plot_composition(X, y, axes: np.ndarray | None = None) -> np.ndarray:
+    """Distributions of GC content and CpG observed/expected in positives and negatives.
+
+    Parameters
+    ----------
+    X: numpy.ndarray, shape=(n, 2)
+        GC fraction and CpG o/e per sequence (:func:`deepmotif.data.composition.composition`).
+    y: numpy.ndarray, shape=(n,)
+        Labels 0/1.
+    axes: sequence of two matplotlib.axes.Axes or None, optional
+        Where to draw GC and CpG; None creates a figure with two panels. Default None.
+
+    Returns
+    -------
+    numpy.ndarray of two matplotlib.axes.Axes
+        GC then CpG; step histograms (density), the legends give each label's mean.
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    if X.ndim != 2 or X.shape[1] != 2 or len(X) != len(y):
+        raise ValueError(f"X must have shape (n, 2) with n = len(y) = {len(y)}, got {X.shape}")
+    if axes is None:
+        _, axes = _pyplot().subplots(1, 2, figsize=(7, 2.8))
+    axes = np.asarray(axes).ravel()
+    labels = ((1, "positives", "#255C99", "-"), (0, "negatives", "#D62839", "--"))  # dashed: shuffles overlap
+    for ax, j, name, upper in ((axes[0], 0, "GC fraction", 1.0), (axes[1], 1, "CpG observed / expected", None)):
+        top = upper or max(float(np.percentile(X[:, j], 99.5)), 1e-9) * 1.05
+        bins = np.linspace(0, top, 41)
+        for label, text, colour, style in labels:
+            values = X[y == label, j]
+            if len(values):
+                ax.hist(np.clip(values, 0, top), bins=bins, density=True, histtype="step", color=colour,
+                        linewidth=1.3, linestyle=style, label=f"{text} (mean {values.mean():.2f})")
+        ax.set(xlabel=name, ylabel="density", xlim=(0, top))
+        ax.legend(fontsize=7)
+    return axes
+
+
 # --- cross-TF summaries of results/summary/auc_table.tsv (added with the models work) ---------------
 
 SUMMARY_ROWS = ("mean", "median")

@@ -54,6 +54,8 @@ class TFReportFiles:
     ism: str
     motifs: Mapping[str, str]
     dashboard: str
+    composition: str | None = None  # the negative-set check's figure (PNG) ...
+    composition_json: str | None = None  # ... and its numbers (composition_baseline), for the index
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,28 @@ def aligned_scores(predictions: Mapping[str, pd.DataFrame]) -> tuple[np.ndarray,
     return first["label"].to_numpy(), scores
 
 
+def cooperativity_rows(tables: Mapping[str, str], figures: Mapping[str, str] | None = None,
+                       max_q: float | None = None, min_interaction: float | None = None) -> list[dict]:
+    """The dashboard's motif-dependency rows: per architecture its motifs, how many arrangements are
+    significant and its strongest interaction, from ``cooperativity.tsv`` (and its figure); ``max_q`` and
+    ``min_interaction`` (the settings that made ``significant``) for the text."""
+    from deepmotif.interpret.cooperativity import describe_interaction, read_table, strongest_interaction
+
+    rows = []
+    for arch, path in tables.items():
+        table = read_table(path)
+        if table.empty:
+            continue
+        first = table.iloc[0]
+        rows.append({"arch": arch, "motif_a": first["motif_a"], "motif_b": first["motif_b"],
+                     "source_a": first["source_a"], "source_b": first["source_b"],
+                     "n_significant": int(table["significant"].sum()), "n_arrangements": len(table),
+                     "strongest": describe_interaction(strongest_interaction(table)),
+                     "max_spacing": int(table["spacing"].max()), "max_q": max_q, "min_interaction": min_interaction,
+                     "figure": (figures or {}).get(arch)})
+    return rows
+
+
 def build_tf_report(
     tf: str,
     models: Mapping[str, ModelFiles],
@@ -180,6 +204,9 @@ def build_tf_report(
     interpret_settings: Mapping[str, object] | None = None,
     index_href: str = "../index.html",
     variants: VariantFiles | None = None,
+    sequences: str | os.PathLike | None = None,
+    genome_view: Mapping[str, str] | None = None,
+    cooperativity: list[dict] | None = None,
 ) -> int:
     """Draw every figure of a TF and write its dashboard page.
 
@@ -201,6 +228,13 @@ def build_tf_report(
         Link back to the index page.
     variants: VariantFiles, optional
         Scored variants: a section with the strongest, drawn as REF vs ALT saliency and ISM.
+    sequences: path, optional
+        The models' ``sequences.tsv``: with ``out.composition`` and ``out.composition_json``, the
+        negative-set check (:func:`composition_check`) is drawn, written and shown.
+    genome_view: mapping, optional
+        ``page`` and ``session`` links of the genome view (relative to the dashboard).
+    cooperativity: list of dict, optional
+        Motif dependencies: :func:`cooperativity_rows` (a section when not empty).
 
     Returns
     -------
@@ -251,6 +285,10 @@ def build_tf_report(
 
             figures = chain(figures, modisco_figures(m.modisco, *modisco))
         n += write_figure_folder(out.motifs[arch], figures)
+    composition = None
+    if sequences is not None and out.composition and out.composition_json:
+        composition = composition_check(tf, sequences, out.composition, out.composition_json)
+        n += 1
     variant_section = None
     if variants is not None:
         ref = {a: load_arrays(p) for a, p in variants.ref.items()}
@@ -268,11 +306,46 @@ def build_tf_report(
         motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
-        index_href=index_href, variants=variant_section,
+        index_href=index_href, variants=variant_section, composition=composition, genome_view=genome_view,
+        cooperativity=cooperativity or (),
     )
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)
     return n
+
+
+def composition_check(tf: str, sequences: str | os.PathLike, figure: str | os.PathLike,
+                      table: str | os.PathLike) -> dict:
+    """The negative-set check of a TF: GC and CpG of positives vs negatives, and the composition-only baseline.
+
+    Parameters
+    ----------
+    tf: str
+    sequences: path
+        The models' ``sequences.tsv`` (``id seq label split``).
+    figure, table: path
+        Where the figure (:func:`deepmotif.report.figures.composition_figure`) and the numbers
+        (:func:`deepmotif.data.composition.composition_baseline` with ``tf``, JSON) go.
+
+    Returns
+    -------
+    dict
+        The numbers with ``figure``.
+    """
+    from deepmotif.data.composition import composition, composition_baseline
+    from deepmotif.data.io import atomic_path
+    from deepmotif.report.figures import composition_figure, save_figure
+
+    df = pd.read_csv(sequences, sep="\t", dtype={"id": str, "seq": str})
+    result = {"tf": tf, **composition_baseline(df, str(sequences))}
+    title = f"{tf}: composition of positives and negatives (GC + CpG alone: test AUROC {result['test_auroc']:.3f})"
+    save_figure(composition_figure(composition(df["seq"].tolist()), df["label"].to_numpy(), title), figure)
+    with atomic_path(table) as tmp:
+        tmp.write_text(json.dumps(result, indent=1) + "\n")
+    log.info("%s: composition-only baseline test AUROC %.4f (GC %.3f vs %.3f, CpG o/e %.3f vs %.3f) → %s", tf,
+             result["test_auroc"], result["positives"]["gc"]["mean"], result["negatives"]["gc"]["mean"],
+             result["positives"]["cpg_oe"]["mean"], result["negatives"]["cpg_oe"]["mean"], table)
+    return {**result, "figure": figure}
 
 
 def _modisco_tables(m: ModelFiles) -> tuple[pd.DataFrame, pd.DataFrame] | None:
