@@ -70,14 +70,18 @@ def run_one(name: str, ckpt: Path, sequences: Path, interpret: dict) -> dict:
     data = read_dataset(str(sequences))
     result = interpret_model(load_network(str(ckpt)), data, settings, name, "cnn", source=str(sequences))
     wall, cpu = time.perf_counter() - wall, cpu_seconds() - cpu
+    learned = pd.concat([result.matches] + ([result.modisco["matches"].assign(source="modisco")]
+                                            if result.modisco is not None else []), ignore_index=True)
+    learned.to_csv(ckpt.parent / "known_motif_matches.tsv", sep="\t", index=False)  # beside the model, to inspect
     known = result.ground_truth["known_motifs"]
     row = {"experiment": name, "expected": ",".join(f"{e['motif_id']}:{e['name']}" for e in known["expected"]),
            "families": ";".join(dict.fromkeys(e["family"] for e in known["expected"])),
            "origin": known["origin"], "verdict": known["best"]["verdict"]}
     for v in known["verdicts"]:
         row[f"{v['source']}_verdict"] = v["verdict"]
-        row[f"{v['source']}_match"] = (f"{v['target_name']} ({v['target_id']}) q={v['q_value']:.2g} [{v['query']}]"
-                                       if v["target_id"] else "")
+        rank = f", hit {v['rank']}" if v["rank"] > 1 else ""
+        row[f"{v['source']}_match"] = (f"{v['target_name']} ({v['target_id']}{rank}) q={v['q_value']:.2g} "
+                                       f"[{v['query']}]" if v["target_id"] else "")
         row[f"{v['source']}_calls"] = f"{v['n_calls']}/{v['n_queries']}"
     table = result.modisco["table"] if result.modisco is not None else pd.DataFrame()
     best = known["verdicts"][-1]["query"].split("[")[0] if result.modisco is not None else ""

@@ -44,7 +44,9 @@ def test_every_numeric_option_has_a_checked_type():
     bare = [f"{name} {a.option_strings[-1]}" for name, p in commands().items() for a in p._actions
             if a.type in (int, float)]
     assert bare == []
-    assert len(numeric_options()) > 60
+    # the walker finds them (the settings of interpret, modisco, dashboard and index come as one --settings
+    # JSON instead, checked against the config schema: test_plan.py::test_settings_option_names_a_wrong_key)
+    assert len(numeric_options()) > 50
 
 
 @pytest.mark.parametrize("value", VALUES)

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +15,9 @@ import torch
 from _interpret_fixtures import X_of, random_seqs, tiny_net
 from deepmotif.apply.predict import load_models, predict_file
 from deepmotif.apply.variants import score_vcf
-from deepmotif.data.tables import read_variant_table
 from deepmotif.cli import main
 from deepmotif.data.genome import extract_sequences, write_fasta
+from deepmotif.data.tables import read_variant_table
 from deepmotif.errors import InputError
 from deepmotif.models.inference import load_network
 

@@ -57,6 +57,12 @@ def test_verdicts_exact_family_none_and_no_matrix(annotations):
     assert v.loc["filter", "unexpected"] == "MA0139.2:CTCF" and v.loc["filter", "n_calls"] == 2
     assert v.loc["class_optimization", "verdict"] == "exact"
     assert v.loc["modisco", "verdict"] == "none" and v.loc["modisco", "target_name"] == "CTCF"
+    # the family among a counting motif's lower-ranked significant hits: family (GABPA's ETS-like ZBTB11 case)
+    lower = pd.DataFrame([hit("pos_patterns.pattern_0", "MA2329.1", "ZBTB11", 1e-6, "modisco"),
+                          hit("pos_patterns.pattern_0", "MA0036.4", "GATA2", 1e-4, "modisco", rank=2),
+                          hit("pos_patterns.pattern_1", "MA0035.5", "GATA1", 0.2, "modisco", rank=2)])
+    v = km.verdicts(lower, expected, annotations, max_q=0.01).set_index("source").loc["modisco"]
+    assert (v["verdict"], v["target_name"], v["rank"], v["unexpected"]) == ("family", "GATA2", 2, "MA2329.1:ZBTB11")
     none = km.verdicts(matches, expected.iloc[:0], annotations, max_q=0.01)
     assert set(none["verdict"]) == {km.NO_MATRIX}  # said, not skipped
 

@@ -24,7 +24,6 @@ import signal
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import pytest
@@ -33,7 +32,8 @@ import yaml
 from slurm_cluster import die_with_parent, slurm_cluster  # noqa: F401  (session fixture)
 
 REPO = Path(__file__).resolve().parents[1]
-SHIPPED_PROFILE = REPO / "slurm" / "config.yaml"
+SHIPPED_PROFILE = REPO / "slurm" / "config.yaml"  # the site profile
+WORKFLOW_PROFILE = REPO / "profiles" / "default" / "config.yaml"  # groups, group-components, retries
 GPU_RULE = "train_model"
 # Rules that run on the submit host instead of Slurm: exactly the downloads (compute nodes often
 # have no internet), plus the target rule `all`.
@@ -60,8 +60,8 @@ def pipeline_paths() -> tuple[Path | None, Path | None]:
 def make_test_profile(dst: Path, partition: str = "debug", **overrides) -> Path:
     """A copy of the shipped profile with the overrides a single-node test cluster needs."""
     prof = yaml.safe_load(SHIPPED_PROFILE.read_text())
-    prof["default-resources"] = {**prof.get("default-resources", {}),
-                                 "slurm_partition": partition, "mem_mb": 1000, "runtime": 10}
+    prof["default-resources"] = {**prof.get("default-resources", {}), "slurm_partition": partition,
+                                 "mem_mb": 1000, "runtime": 10, "serial_in_group": 1}  # the toys' rules
     prof.update({
         # accounting_storage/none: sacct cannot see the jobs -> use squeue (needs MinJobAge
         # >= 3 x the first wait, or the plugin silently falls back to sacct).
@@ -326,39 +326,53 @@ TOY_RULES = {"simulate_data", "train_model", "interpret_model", "summarize_metri
 
 
 def write_toy(workdir: Path) -> Path:
+    """The toy workflow with the pipeline's group-job handling and its workflow profile beside it."""
     workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / "Snakefile").write_text(TOY_SNAKEFILE)
+    (workdir / "Snakefile").write_text(f"include: {str(REPO / 'workflow/rules/group_jobs.smk')!r}\n" + TOY_SNAKEFILE
+                                       + "\nrestart_in_slurm_job()\n")
+    profile = yaml.safe_load(WORKFLOW_PROFILE.read_text())  # the toy's rules name no group: the profile does
+    profile["groups"] = {"simulate_data": "data", "interpret_model": "interpret"}
+    (workdir / "profiles" / "default").mkdir(parents=True, exist_ok=True)
+    (workdir / "profiles" / "default" / "config.yaml").write_text(yaml.safe_dump(profile))
     return workdir / "Snakefile"
 
 
 # --------------------------------------------------------------------------- profile checks
 
 def test_shipped_profile_is_site_only():
+    """slurm/ holds what belongs to a cluster site; nothing a user's own site profile would have to copy."""
     prof = yaml.safe_load(SHIPPED_PROFILE.read_text())
     assert prof["executor"] == "slurm"
-    for key, value in {"jobs": 100, "latency-wait": 60, "retries": 1, "rerun-incomplete": True,
+    for key, value in {"jobs": 100, "latency-wait": 60, "keep-going": True, "keep-incomplete": True,
                        "printshellcmds": True}.items():
         assert prof[key] == value, key
+    workflow_keys = {"groups", "group-components", "retries", "resources", "set-resource-scopes", "set-resources",
+                     "rerun-incomplete"}
+    assert not workflow_keys & set(prof), sorted(workflow_keys & set(prof))
     defaults = prof["default-resources"]
     # job needs come from config/config.yaml through the rules, never from the profile
-    assert "gpu" not in defaults and "gres" not in defaults
-    assert "cpus_per_task" not in defaults, "would override every rule's threads"
-    assert "slurm_partition" not in defaults, "site-specific: the cluster's default partition"
-    assert not prof.get("set-resources"), "a CLI --set-resources would silently replace it"
+    assert set(defaults) == {"runtime", "mem_mb"}, "site settings only as comments; sizes are the workflow's"
     assert "software-deployment-method" not in prof and "sdm" not in prof
-    grouped = set(prof["groups"])
-    pipeline_rules = {m for f in (REPO / "workflow" / "rules").glob("*.smk")
-                      for m in re.findall(r"^(?:rule|checkpoint) (\w+):", f.read_text(), re.M)}
-    if pipeline_rules:  # a renamed rule would silently drop out of its group
-        assert grouped <= pipeline_rules, sorted(grouped - pipeline_rules)
-    assert grouped >= {"interpret_model", "build_dashboard"}
-    # train_model forms the group `train` itself (only when it runs on GPUs: workflow/rules/train.smk)
-    assert GPU_RULE not in grouped, "the GPU rule is grouped by the workflow, on GPUs only"
-    assert set(prof["group-components"]) == set(prof["groups"].values()) | {"train"}
-    # group jobs are sized as sequences (the plugin runs their pieces one after another)
-    assert prof["resources"]["serial_in_group"] == 1
-    assert prof["set-resource-scopes"]["serial_in_group"] == "local"
-    assert defaults["serial_in_group"] == 1
+
+
+def test_workflow_profile_and_the_groups_of_the_rules():
+    """profiles/default (Snakemake's default workflow profile, beside the Snakefile): group-components of
+    every group the rules name, retries; nothing of a site. The group pieces of deepmotif.plan.cluster are
+    the grouped rules, and every cluster rule has a size."""
+    prof = yaml.safe_load(WORKFLOW_PROFILE.read_text())
+    assert set(prof) == {"retries", "rerun-incomplete", "group-components"}, sorted(prof)
+    assert prof["retries"] >= 1 and prof["rerun-incomplete"] is True
+    texts = {f: f.read_text() for f in (REPO / "workflow" / "rules").glob("*.smk")}
+    pipeline_rules = {m for t in texts.values() for m in re.findall(r"^(?:rule|checkpoint) (\w+):", t, re.M)}
+    grouped = {rule: group for t in texts.values() for rule, group in
+               re.findall(r'^rule (\w+):\n(?:    .*\n|\n)*?    group:\n        (?:grouped\("(\w+)")', t, re.M)}
+    assert set(grouped.values()) == set(prof["group-components"]), grouped
+    from deepmotif.plan.cluster import GROUP_PIECES, JOB_SIZES
+    assert set(GROUP_PIECES) == set(prof["group-components"])
+    for group, pieces in GROUP_PIECES.items():
+        assert {rule for chain in pieces for rule in chain} == {r for r, g in grouped.items() if g == group}, group
+    cluster_rules = pipeline_rules - DOWNLOAD_RULES - {"all", GPU_RULE}
+    assert cluster_rules <= set(JOB_SIZES), f"rules without a size: {sorted(cluster_rules - set(JOB_SIZES))}"
 
 
 def test_shipped_profile_dry_run_toy(tmp_path):
@@ -379,7 +393,7 @@ def test_shipped_profile_dry_run_toy(tmp_path):
             assert res.get("gpu", "0") == "0" and "gres" not in res, (rule, res)
     groups = re.findall(r"Group job (\w+)", out)
     assert sorted(set(groups)) == ["data", "interpret"], groups
-    n = yaml.safe_load(SHIPPED_PROFILE.read_text())["group-components"]
+    n = yaml.safe_load(WORKFLOW_PROFILE.read_text())["group-components"]
     # 2 TFs: 2 data pieces; 2 x 2 (tf, arch): 4 interpret_model pieces
     assert groups.count("data") == math.ceil(2 / n["data"]), groups
     assert groups.count("interpret") == math.ceil(4 / n["interpret"]), groups
@@ -416,7 +430,7 @@ def test_pipeline_dry_run_gpus_switched_off(tmp_path):
     assert not [(r, res) for r, res in jobs if res.get("gpu", "0") != "0" or "gres" in res]
     assert all("--gpus=0" in c for c in re.findall(r"python -m deepmotif train .*", out))
     subs = slurm_submissions(out)
-    assert not [s for s in subs if s["group"] == "train"], "CPU training is not grouped"
+    assert not [s for s in subs if (s["group"] or "").startswith("train")], "CPU training is not grouped"
     assert max(s["runtime"] for s in subs) <= MAX_RUNTIME
 
 
@@ -484,59 +498,170 @@ def test_downloads_are_exactly_the_local_rules(tmp_path):
     assert {"download_archive", "extract_archive"} <= set(re.findall(r"^\s*rule (\w+):", out, re.M))
 
 
-def test_paper_scale_submissions_and_runtimes(tmp_path):
-    """108 datasets x 3 architectures (the paper's scale; DeepBind-format rows, the archive's route):
-    at most ~300 Slurm submissions, none asking for more than 4 hours."""
+def sbatch_lines(tmp_path: Path, *args: str, attempts: int = 2, name: str = "sbatch", cwd: Path = REPO,
+                 ok: bool = True) -> list[dict] | str:
+    """Every Slurm submission of `snakemake -n --profile slurm ARGS` at attempts 1..`attempts`, with the
+    sbatch line the Slurm plugin's own code builds from the real (group) job objects (tests/sbatch_lines.py).
+    With ok=False the run must fail: returns its output."""
+    snakefile, _ = pipeline_paths()
+    if snakefile is None:
+        pytest.skip("the pipeline (Snakefile) does not exist yet")
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    env["PYTHONPATH"] = str(REPO / "src")
+    out = tmp_path / f"{name}.json"
+    proc = subprocess.run([sys.executable, str(REPO / "tests" / "sbatch_lines.py"), str(out), "--attempts",
+                           str(attempts), "--", "--profile", str(REPO / "slurm"), "-s", str(snakefile), *args],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=1800)
+    if not ok:
+        assert proc.returncode != 0, tail(proc.stdout + proc.stderr)
+        return proc.stdout + proc.stderr
+    assert proc.returncode == 0, tail(proc.stdout + proc.stderr)
+    return json.loads(out.read_text())
+
+
+MAX_MEM_MB = 16000  # config resources.max_mem_mb: what a retry's memory grows to at most
+
+
+def _deepbind_rows(n: int) -> list[str]:
     url = "https://example.org/files"
-    sheet = _sheet(tmp_path / "tfs.tsv", [f"TF{i:03d}\tdeepbind\t\t\t\t\t{url}/{i}_AC.seq.gz\t{url}/{i}_B.seq.gz"
-                                          for i in range(108)])
-    out = dry_run_profile(tmp_path, "--config", f"tfs={sheet}", "architectures=[cnn,rnn,cnn_rnn]")
-    subs = slurm_submissions(out)
-    print(f"\n[count] 108 TFs: {len(subs)} Slurm submissions, longest {max(s['runtime'] for s in subs)} min")
-    assert len(subs) <= 300, collections.Counter(s["group"] or s["rules"][0] for s in subs)
-    assert max(s["runtime"] for s in subs) <= MAX_RUNTIME
+    return [f"TF{i:04d}\tdeepbind\t\t\t\t\t{url}/{i}_AC.seq.gz\t{url}/{i}_B.seq.gz" for i in range(n)]
 
 
-def test_sbatch_lines_from_the_plugin(tmp_path, monkeypatch):
-    """The exact sbatch commands, built by the plugin's own code (get_submit_command, set_gres_string,
-    get_partition_arg, get_account_arg) from the jobs of a dry run: --gpus only on training; account,
-    partition and constraint where configured."""
-    plugin = pytest.importorskip("snakemake_executor_plugin_slurm")
-    from snakemake_executor_plugin_slurm import submit_string, utils
-
-    out = dry_run_profile(tmp_path, "--set-resources",
-                          "train_model:slurm_partition=gpu", "train_model:constraint=a100",
-                          "train_model:slurm_account=mylab", "summarize_metrics:slurm_partition=cpu")
-    # the account exists for this test: the plugin checks accounts with sacctmgr, which needs a cluster
-    monkeypatch.setattr(plugin, "validate_account", lambda account, logger: account)
-    executor = types.SimpleNamespace(_partitions=None, _fallback_partition="", _fallback_account_arg="",
-                                     logger=types.SimpleNamespace(warning=print, info=print))
-    lines = {}
-    for rule, res in parse_dry_run(out):
-        if rule == "all":
-            continue
-        values = {k: (int(v) if v.isdigit() else v) for k, v in res.items() if v != "<TBD>"}
-        job = types.SimpleNamespace(name=rule, threads=1, resources=_JobResources(values))
-        params = {"run_uuid": "RUN", "slurm_logfile": "LOG", "comment_str": f"rule_{rule}",
-                  "account": next(plugin.Executor.get_account_arg(executor, job)),
-                  "partition": plugin.Executor.get_partition_arg(executor, job), "workdir": "/w"}
-        lines.setdefault(rule, submit_string.get_submit_command(job, params) + utils.set_gres_string(job))
-    train, other = lines.pop(GPU_RULE), lines
-    assert " --gpus=1" in train and " -p gpu" in train and " -A mylab" in train and " -C a100" in train, train
-    assert re.search(r" -t 20\b", train) and " --mem 4000" in train, train
-    assert other and not [c for c in other.values() if "--gpus" in c or "--gres" in c], other
-    assert " -p cpu" in other["summarize_metrics"] and " -A " not in other["summarize_metrics"]
-    assert all(re.search(r" -t \d+", c) and re.search(r" --mem \d+", c) for c in other.values()), other
+def _simulated_rows(n: int) -> list[str]:
+    motifs = ["MA0139.1", "MA0138.2", "MA0035.4", "MA0091.1,MA0035.4"]
+    return [f"TF{i:04d}\tsimulated\t\t\t\t\t\t\t{motifs[i % 4]}" for i in range(n)]
 
 
-class _JobResources(dict):
-    """Job resources as the plugin reads them: ``.get(name)`` and attribute access."""
+def _archive_checkpoint(workdir: Path, n: int) -> None:
+    """The list_datasets checkpoint of config/paper.yaml as done: n datasets (a dry run cannot evaluate it).
+    Files are made in the order the rules would make them (archive, extracted folder, table)."""
+    data = workdir / "resources" / "archive" / "data"
+    data.parent.mkdir(parents=True)
+    (data.parent / "datasets.tar.gz").write_bytes(b"")
+    rows = ["name\ttrain\ttest"]
+    for i in range(n):
+        folder = data / "deepbind" / f"DS{i:03d}"
+        folder.mkdir(parents=True)
+        for split in ("train", "test"):
+            (folder / f"{split}.fa").write_text(">s\nACGT\n")
+        rows.append(f"DS{i:03d}\t{folder / 'train.fa'}\t{folder / 'test.fa'}")
+    later = time.time() + 2
+    os.utime(data, (later, later))
+    (data.parent / "datasets.tsv").write_text("\n".join(rows) + "\n")
+    os.utime(data.parent / "datasets.tsv", (later + 2, later + 2))
 
-    def __getattr__(self, name):
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
+
+def _config(tmp_path: Path, case: str) -> tuple[list[str], Path]:
+    """Arguments (and working directory) of a dry run of one of the configurations users run."""
+    sheet_columns = "tf\tsource\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\tmotifs\n"
+    archs = "architectures=[cnn,rnn,cnn_rnn]"
+    if case in ("default", "default-cpu"):
+        return ["--forceall", *(["--configfile", str(REPO / "config/config.yaml"), str(REPO / "slurm/cpu.yaml")]
+                                if case == "default-cpu" else [])], REPO
+    if case == "paper":
+        work = tmp_path / "paper"
+        _archive_checkpoint(work, 108)
+        return ["--configfile", str(REPO / "config/paper.yaml"), "--directory", str(work)], REPO
+    n = int(case.split("-")[1])
+    sheet = tmp_path / f"{case}.tsv"
+    if case.startswith("simulated"):
+        sheet.write_text(sheet_columns + "\n".join(_simulated_rows(n)) + "\n")
+        return ["--forceall", "--config", f"tfs={sheet}", archs], REPO
+    # imported TFs (the paper's route), scored against a VCF of their own
+    sheet.write_text(sheet_columns + "\n".join(_deepbind_rows(n)) + "\n")
+    vcf, fasta = tmp_path / "calls.vcf", tmp_path / "genome.fa"
+    vcf.write_text("##fileformat=VCFv4.2\n")
+    fasta.write_text(">chr1\nACGT\n")
+    variants = tmp_path / "variants.yaml"
+    variants.write_text(f"variants:\n  vcfs:\n    - {{name: calls, vcf: {vcf}, genome: {fasta}}}\n")
+    return ["--forceall", "--configfile", str(REPO / "config/config.yaml"), str(variants), "--config", f"tfs={sheet}",
+            archs], REPO
+
+
+@pytest.mark.parametrize("case", ["default", "default-cpu", "paper", "simulated-108", "imported-108", "simulated-690"])
+def test_every_submission_within_time_and_memory(tmp_path, case):
+    """Every Slurm submission, as submitted (group jobs), on its first attempt and its retry: at most 240
+    minutes and MAX_MEM_MB; GPUs only for training, one per job; the groups of the profile in use.
+    Configurations: the default (simulated TFs with ground-truth variants) on GPUs and CPUs, the paper's
+    108-dataset archive, 108 simulated TFs, 108 imported TFs with a VCF, 690 simulated TFs."""
+    args, cwd = _config(tmp_path, case)
+    subs = sbatch_lines(tmp_path, *args, cwd=cwd, name=case)
+    first = [s for s in subs if s["attempt"] == 1]
+    longest, largest = max(subs, key=lambda s: s["runtime"]), max(subs, key=lambda s: s["mem_mb"])
+    print(f"\n[limits] {case}: {len(first)} submissions; longest -t {longest['runtime']} ({longest['group'] or longest['rules'][0]}, "
+          f"attempt {longest['attempt']}), largest --mem {largest['mem_mb']} ({largest['group'] or largest['rules'][0]}, "
+          f"attempt {largest['attempt']})")
+    assert all(s["runtime"] and s["runtime"] <= MAX_RUNTIME for s in subs), longest["sbatch"]
+    assert all(s["mem_mb"] and s["mem_mb"] <= MAX_MEM_MB for s in subs), largest["sbatch"]
+    for s in subs:
+        assert s["gpus"] == (1 if GPU_RULE in s["rules"] and case != "default-cpu" else 0), s["sbatch"]
+        assert GPU_RULE not in s["rules"] or set(s["rules"]) == {GPU_RULE}, s["rules"]
+    groups = {re.sub(r"\d+$", "", s["group"]) for s in first if s["group"]}  # data0, data1, ...: group data
+    expected = {"data", "interpret", "figures"} | ({"train"} if case != "default-cpu" else set())
+    assert groups >= expected, groups
+    if case == "imported-108" or case == "paper":
+        assert len(first) <= 300, collections.Counter(s["group"] or s["rules"][0] for s in first)
+
+
+def test_user_resources_cannot_turn_a_gpu_group_parallel(tmp_path):
+    """`--resources gpu=8` and `--default-resources slurm_account=...` (site settings a user may give)
+    leave a training group job one GPU running its trainings one after another, sized as such."""
+    subs = sbatch_lines(tmp_path, "--forceall", "--resources", "gpu=8", "--default-resources", "slurm_account=mylab",
+                        "--until", GPU_RULE, attempts=1)
+    train = [s for s in subs if (s["group"] or "").startswith("train")]
+    assert train and all(s["gpus"] == 1 and s["runtime"] == 20 * len(s["rules"]) and s["mem_mb"] == 4000
+                         and " -A mylab" in s["sbatch"] for s in train), [s["sbatch"] for s in train]
+
+
+def test_sbatch_site_settings_from_the_plugin(tmp_path):
+    """Partition, account and constraint per rule reach the plugin's sbatch line; no GPU outside training."""
+    subs = sbatch_lines(tmp_path, "--forceall", "--set-resources", "train_model:slurm_partition=gpu",
+                        "train_model:constraint=a100", "train_model:slurm_account=mylab",
+                        "summarize_metrics:slurm_partition=cpu", attempts=1)
+    train = [s["sbatch"] for s in subs if GPU_RULE in s["rules"]]
+    assert train and all(" --gpus=1" in c and " -p gpu" in c and " -A mylab" in c and " -C a100" in c for c in train)
+    other = [s["sbatch"] for s in subs if GPU_RULE not in s["rules"]]
+    assert other and not [c for c in other if "--gpus" in c or "--gres" in c], other
+    summary = next(s["sbatch"] for s in subs if s["rules"] == ["summarize_metrics"])
+    assert " -p cpu" in summary and " -A " not in summary, summary
+
+
+def test_train_runtime_is_honoured_or_refused(tmp_path):
+    """resources.train.runtime as set, doubled on the retry up to what fits a group job; a value that
+    cannot fit is refused with the fix, never cut (it gave 40 for 90)."""
+    override = tmp_path / "train.yaml"
+    override.write_text("resources:\n  train:\n    runtime: 30\n")
+    def training(name, *args):
+        subs = sbatch_lines(tmp_path, "--forceall", "--configfile", str(override), *args, "--until", GPU_RULE, name=name)
+        return [s for s in subs if GPU_RULE in s["rules"]]
+
+    subs = training("gpu30")
+    assert subs
+    for s in subs:  # 6 per group job: 30 min first, 40 (= 240 / 6) on the retry
+        assert s["runtime"] == len(s["rules"]) * (30 if s["attempt"] == 1 else 40), s
+    override.write_text("resources:\n  train:\n    runtime: 90\n")
+    out = sbatch_lines(tmp_path, "--forceall", "--configfile", str(override), "--until", GPU_RULE, ok=False, name="gpu90")
+    assert "resources.train.runtime: 90 minutes x 6 trainings per Slurm job" in out and "--group-components train=2" in out, tail(out)
+    subs = training("gpu90x2", "--group-components", "train=2", "data=6", "interpret=12", "figures=8")
+    assert max(len(s["rules"]) for s in subs) == 2, subs  # 90, then 120 (= 240 / 2) per training
+    assert all(s["runtime"] == len(s["rules"]) * (90 if s["attempt"] == 1 else 120) for s in subs), subs
+    override.write_text("resources:\n  train:\n    runtime: 90\n    gpu: 0\n")
+    subs = training("cpu90")
+    assert {(s["attempt"], s["runtime"], s["mem_mb"]) for s in subs} == {(1, 90, 4000), (2, 180, 8000)}, subs
+
+
+def test_per_rule_gpu_zero_is_training_on_cpus(tmp_path):
+    """`--set-resources train_model:gpu=0` means CPU training everywhere: no group `train`, the CPU runtime,
+    `deepmotif train --gpus=0` (it kept the GPU grouping and 20 minutes)."""
+    subs = sbatch_lines(tmp_path, "--forceall", "--set-resources", "train_model:gpu=0", "--until", GPU_RULE, attempts=1)
+    train = [s for s in subs if GPU_RULE in s["rules"]]
+    assert train and all(s["group"] is None and s["gpus"] == 0 and s["runtime"] == 120 for s in train), train[:2]
+
+
+def test_group_components_beyond_the_time_limit_are_refused(tmp_path):
+    out = sbatch_lines(tmp_path, "--forceall", "--group-components", "data=12", "train=6", "interpret=12", "figures=8",
+                       ok=False, attempts=1)
+    assert "group-components data: 12 pieces of up to 30 minutes" in out and "--group-components data=8" in out, tail(out)
 
 
 # --------------------------------------------------------------------------- the GPU check
@@ -632,7 +757,7 @@ def test_toy_workflow_through_slurm_matches_local(slurm_cluster, tmp_path):
     rule_jobs = [r for r in re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", out) if r != "all"]
     assert len(rule_jobs) == 2 + 4 + 4 + 1, rule_jobs
     # grouping: data and interpretation pieces are bundled; train and summary one job each
-    n = yaml.safe_load(SHIPPED_PROFILE.read_text())["group-components"]
+    n = yaml.safe_load(WORKFLOW_PROFILE.read_text())["group-components"]
     groups = {g: [j for j, p in submitted.items() if f"group_{g}_" in str(p)]
               for g in ("data", "interpret")}
     assert len(groups["data"]) == math.ceil(2 / n["data"]), submitted
@@ -685,7 +810,7 @@ def test_pipeline_tiny_config_through_slurm_matches_local(slurm_cluster, tmp_pat
           f"{len(SUBMITTED_RE.findall(out))} Slurm jobs for "
           f"{len(re.findall(r'Finished jobid: ', out))} rule jobs")
     assert GPU_RULE in ran, sorted(ran)
-    assert any("group_interpret_" in str(p) for p in submitted.values()), submitted
+    assert any(re.search(r"group_interpret\d+_", str(p)) for p in submitted.values()), submitted
 
     rc, lout, lsecs = run_snakemake(["--cores", "2", "--until", GPU_RULE, *args(local_dir)],
                                     cwd=local_dir, log=tmp_path / "local_run.out")
@@ -733,3 +858,86 @@ def test_gpu_training_without_cuda_fails_loudly(slurm_cluster, tmp_path):
     print(f"\n[timing] GPU training job without CUDA: failed after {min(seconds):.0f}s in Slurm "
           f"(whole run {secs:.0f}s, load {os.getloadavg()[0]:.1f})")
     assert min(seconds) < 120, records
+
+
+# --------------------------------------------------------------------------- failures inside a group job
+
+GROUP_FAIL_SNAKEFILE = r'''
+include: {group_jobs!r}
+
+TFS = ["A", "B", "C", "D"]
+
+
+rule all:
+    input:
+        expand("out/{{tf}}.txt", tf=TFS),
+
+
+# C fails on its first attempt only; D fails until the file `fix_D` exists. Every start is counted in
+# runs/<tf> (outside the outputs, never removed).
+rule work:
+    output:
+        "out/{{tf}}.txt",
+    log:
+        "logs/work/{{tf}}.log",
+    group:
+        "g"
+    resources:
+        mem_mb=lambda wildcards, attempt: 300 * attempt,
+        runtime=5,
+    shell:
+        "mkdir -p runs; echo $SLURM_JOB_ID >> runs/{{wildcards.tf}};"
+        " if [ {{wildcards.tf}} = D ] && [ ! -e fix_D ]; then exit 1; fi;"
+        " if [ {{wildcards.tf}} = C ] && [ ! -e runs/C.failed ]; then touch runs/C.failed; exit 1; fi;"
+        " echo {{wildcards.tf}} > {{output}} 2> {{log}}"
+
+
+restart_in_slurm_job()
+'''
+
+
+@pytest.mark.slurm
+def test_group_member_fails_alone(slurm_cluster, tmp_path):
+    """Four jobs in one group job on a real Slurm, retried once: C fails on its first attempt, D on every
+    attempt. The finished members A and B keep their outputs and run exactly once (the retry runs only C
+    and D, with more memory); C succeeds on the retry; the run fails because of D alone. A resume after D
+    is fixed runs D only."""
+    profile = make_test_profile(tmp_path / "profile", partition=slurm_cluster.partition, retries=1,
+                                **{"keep-going": True, "group-components": {"g": 4}})
+    assert yaml.safe_load((profile / "config.yaml").read_text())["keep-incomplete"] is True  # the shipped site profile
+    workdir = tmp_path / "run"
+    workdir.mkdir()
+    (workdir / "Snakefile").write_text(GROUP_FAIL_SNAKEFILE.format(
+        group_jobs=str(REPO / "workflow" / "rules" / "group_jobs.smk")))
+
+    def run(name):
+        try:
+            return run_snakemake(["--profile", str(profile), "--workflow-profile", "none"], cwd=workdir,
+                                 env=slurm_cluster.env, log=tmp_path / f"{name}.out")
+        finally:
+            slurm_cluster.cancel_all()
+
+    rc, out, secs = run("first")
+    runs = {tf: (workdir / "runs" / tf).read_text().split() for tf in "ABCD"}
+    print(f"\n[timing] group job with failing members through Slurm: {secs:.1f}s; runs {runs}")
+    assert rc != 0, "D fails on every attempt:\n" + tail(out)
+    submitted = SUBMITTED_RE.findall(out)
+    assert len(submitted) == 2 and all("group_g" in log for *_, log in submitted), submitted  # attempt 1, retry
+    first, retry = (jid for _, jid, _ in submitted)
+    assert runs["A"] == [first] and runs["B"] == [first], runs  # finished once, not again on the retry
+    assert runs["C"] == [first, retry] and runs["D"] == [first, retry], runs
+    retry_log = (workdir / ".snakemake" / "slurm_logs" / "group_g_work" / f"{retry}.log").read_text()
+    skipped = re.search(r"Finished in an earlier attempt, not run again: (.*)", retry_log).group(1).split()
+    assert sorted(skipped) == ["work:tf=A", "work:tf=B"], retry_log[-3000:]
+    assert {p.name for p in (workdir / "out").iterdir()} == {"A.txt", "B.txt", "C.txt"}
+    records = {r["JobId"]: r for r in slurm_cluster.completed_jobs()}
+    assert records[first]["JobState"] != "COMPLETED" and records[retry]["JobState"] != "COMPLETED"
+    mtimes = {tf: (workdir / "out" / f"{tf}.txt").stat().st_mtime for tf in "ABC"}
+
+    (workdir / "fix_D").touch()
+    rc, out, secs = run("resume")
+    assert rc == 0, tail(out)
+    assert {tf: len((workdir / "runs" / tf).read_text().split()) for tf in "ABCD"} == {"A": 1, "B": 1, "C": 2, "D": 3}
+    assert {tf: (workdir / "out" / f"{tf}.txt").stat().st_mtime for tf in "ABC"} == mtimes
+    assert (workdir / "out" / "D.txt").read_text().strip() == "D"
+    print(f"[timing] resume after fixing D: {secs:.1f}s")

@@ -1,27 +1,56 @@
-# What each cluster job needs, in one place: the GPU, runtime and memory of the training jobs (from config
-# `resources.train`, used by train.smk) and a table of runtime (minutes, sbatch -t) and memory (MB,
-# sbatch --mem) for every other cluster job. The Snakefile calls size_cluster_jobs() once all rules
-# exist; it sets the table's values as if each rule declared them in `resources`, so a site's
-# `--default-resources slurm_account=...` cannot strip them, and `--set-resources` still wins.
-# Downloads are local rules (data.smk) and need no cluster size.
-#
-# Sizes (docs/slurm.md, "How the jobs are sized"): per-job wall times of the tiny .test config on the
-# 2-core development machine under load 10-16 (2026-12-01; results/benchmarks/ and the run's log): data
-# jobs 4-18 s, the interpretation steps of one model 230-330 s together, training 53-97 s (CPU), the
-# plots and page of one TF ~5 min together, peak RSS of any job <= 520 MB. Interpretation works on a
-# fixed number of test sequences (interpret.n_sequences / n_evaluate), so its time does not grow with
-# the dataset; data jobs do (import of ~100k sequences, GC-matched negatives on hg38). Runtimes are
-# >= 3x the slowest time measured on that overloaded machine (>= 10x on an idle core); with the group
-# sizes of slurm/config.yaml every group job stays within 240 minutes (the sum of its members'
-# runtimes; tests/test_slurm.py checks the default config and 108 datasets, dag_scale.py 690 TFs).
-# Every job also holds one `serial_in_group` slot, so group jobs are sized as the sequence the plugin
-# runs (slurm/config.yaml) even when a site replaces the profile's default-resources.
+# What each cluster job needs and how group jobs behave, in one place. The sizes and the checks are
+# decisions of the package (deepmotif.plan.cluster, tested in tests/test_slurm.py); here they are applied:
+# the GPU, runtime and memory of the training jobs (config `resources.train`, used by train.smk) and the
+# size of every other job, set by size_cluster_jobs() (called by the Snakefile once all rules exist) as if
+# each rule declared it in `resources`, so a site's `--default-resources` cannot strip it and
+# `--set-resources` still wins; the group each per-TF rule joins (grouped(), below), cut by group-components
+# of profiles/default/config.yaml (Snakemake's default workflow profile); docs/slurm.md.
+import functools
+import re
+
+from snakemake.resources import Resources
+
+from deepmotif.plan.cluster import check_group_budget, grown_memory, job_size, train_runtime_limits
+
+MAX_RUNTIME = PLAN.section("resources")["max_runtime"]  # minutes: the partition's time limit
+MAX_MEM_MB = PLAN.section("resources")["max_mem_mb"]  # what a retry's memory grows to at most
+
+
+def _plain(resource):
+    """The value of a --set-resources entry (a parsed Resource); itself when it needs a job to evaluate."""
+    try:
+        return getattr(resource, "value", resource)
+    except ValueError:
+        return resource
+
+
+SET_RESOURCES = {  # --set-resources RULE:NAME=VALUE, as plain values
+    rule_name: {name: _plain(value) for name, value in values.items()}
+    for rule_name, values in workflow.resource_settings.overwrite_resources.items()
+}
+CLUSTER_RUN = workflow.resource_settings.nodes is not None or workflow.remote_exec
+
+
+@functools.cache
+def group_limits():
+    """(first, most) minutes of a training, after checking every group job against MAX_RUNTIME.
+
+    Evaluated with the first job's resources: Snakemake hands the workflow its group-components and
+    retries only after reading this file. Refuses (InputError) settings that make a job too long.
+    """
+    components = workflow.group_settings.group_components
+    if CLUSTER_RUN and not workflow.remote_exec:  # the submitting snakemake of a cluster run (or its dry run)
+        check_group_budget(components, MAX_RUNTIME, 1 + workflow.execution_settings.retries, SET_RESOURCES)
+    return train_runtime_limits(train_setting("runtime"), TRAIN_ON_GPU, int(components.get("train", 1)), MAX_RUNTIME)
+
 
 # --- training: GPUs and runtime (train.smk) ------------------------------------------------------------
 
 
 def train_setting(key, default=None):
-    """A key of config resources.train (schema defaults filled in), or ``default``."""
+    """A key of resources.train: --set-resources train_model:KEY=... first, then the config."""
+    if key in SET_RESOURCES.get("train_model", {}):
+        return SET_RESOURCES["train_model"][key]
     return PLAN.section("resources")["train"].get(key, default)
 
 
@@ -33,18 +62,23 @@ def _train_gpus():
     # local one), known when this file is read, also in dry runs and in the job's slurm-jobstep process;
     # the snakemake that finally runs the job (srun ... --mode remote) has no --jobs but remote_exec.
     # tests/test_slurm.py checks all three levels (--gpus=1 reaches `deepmotif train` inside Slurm).
-    return 1 if workflow.resource_settings.nodes is not None or workflow.remote_exec else 0
+    return 1 if CLUSTER_RUN else 0
 
 
 TRAIN_GPUS = 0 if train_setting("gres", "") else _train_gpus()  # a gres string replaces --gpus
 TRAIN_ON_GPU = bool(TRAIN_GPUS or "gpu" in train_setting("gres", ""))
-TRAIN_RUNTIME_CAP = 40 if TRAIN_ON_GPU else 240  # minutes; x group-components train (6) <= 240
-TRAIN_RUNTIME = train_setting("runtime", 20 if TRAIN_ON_GPU else 120)  # attempt 1, see docs/slurm.md
 
 
 def train_runtime(wildcards, attempt):
-    """Minutes: the base doubled on a retry (a timed-out run resumes from its last epoch), capped."""
-    return min(TRAIN_RUNTIME * attempt, TRAIN_RUNTIME_CAP)
+    """Minutes: the configured first attempt (or refused), doubled on a retry up to what fits a group job
+    (training resumes from its last epoch)."""
+    first, most = group_limits()
+    return min(first * attempt, most)
+
+
+def train_mem_mb(wildcards, attempt):
+    """MB: resources.train.mem_mb, times the attempt (an out-of-memory kill is retried with more)."""
+    return grown_memory(PLAN.train_resource("mem_mb"), attempt, MAX_MEM_MB)
 
 
 def train_slurm_gpu():
@@ -70,45 +104,59 @@ def train_env(wildcards, params):
     return "../../envs/deepmotif-cuda.yaml" if int(params.gpus) else "../../envs/deepmotif.yaml"
 
 
+# --- group jobs ----------------------------------------------------------------------------------------
+# Rules that run per TF or per model join a group, cut into group jobs of `group-components` pieces
+# (profiles/default/config.yaml): pieces 0..N-1 in the group <parent>0, N..2N-1 in <parent>1, ... by their
+# place in the sheet (then the archive's datasets). Snakemake's own cutting (one group id, N components per
+# job) is applied again to its own result each time the DAG is updated, as after the archive's
+# list_datasets checkpoint: 12 x 12 interpretations in one job asked for 36 hours. Each id here holds at
+# most N pieces, so cutting again changes nothing. Cluster runs only: local runs ignore groups.
+
+
+@functools.cache
+def _archive_index():
+    """Archive dataset → its place after the sheet's TFs (evaluates the checkpoint; cached once done)."""
+    return {name: len(PLAN.tfs.index) + i for i, name in enumerate(archive_datasets())}
+
+
+SHEET_INDEX = {tf: i for i, tf in enumerate(PLAN.tfs.index)}
+
+
+def grouped(parent, per_model=False):
+    """A rule's `group:`: `parent` cut into ids of at most group-components[parent] pieces (one TF's chain,
+    or one model with per_model)."""
+
+    def group(wildcards):
+        size = max(1, int(workflow.group_settings.group_components.get(parent, 1)))
+        index = SHEET_INDEX.get(wildcards.tf)
+        index = _archive_index()[wildcards.tf] if index is None else index
+        if per_model:
+            index = index * len(ARCHS) + ARCHS.index(wildcards.arch)
+        bucket = f"{parent}{index // size}"
+        workflow.parent_groupids[bucket] = parent  # group-components[parent] applies to the bucket
+        return bucket
+
+    return group
+
+
 # --- every other cluster job ----------------------------------------------------------------------------
 
-JOB_RESOURCES = {
-    # data (group `data`, one chain per TF)
-    "simulate_data": {"runtime": 5, "mem_mb": 2000},
-    "filter_peaks": {"runtime": 5, "mem_mb": 2000},
-    "extract_positives": {"runtime": 5, "mem_mb": 4000},
-    "build_dataset": {"runtime": 15, "mem_mb": 8000},  # GC-matched negatives scan the genome
-    "prepare_genome": {"runtime": 15, "mem_mb": 2000},  # copies + indexes a genome (hg38: 3 GB)
-    "import_sequences": {"runtime": 10, "mem_mb": 4000},
-    # the dataset archive (config/paper.yaml): one job each
-    "extract_archive": {"runtime": 15, "mem_mb": 2000},
-    "list_datasets": {"runtime": 5, "mem_mb": 2000},
-    # interpretation: one job per (TF, architecture) runs all methods (group `interpret`); the seven
-    # separate steps it replaced took 16-77 s each, 230-330 s together per model under load 10-16
-    "compile_tomtom": {"runtime": 10, "mem_mb": 2000},
-    "interpret_model": {"runtime": 15, "mem_mb": 3000},
-    # figures and the dashboard page of one TF in one job (group `figures`): its plots took 7-91 s each,
-    # about 5 min together under load 10-16
-    "build_dashboard": {"runtime": 15, "mem_mb": 3000},
-    # across TFs: one job each
-    "summarize_metrics": {"runtime": 10, "mem_mb": 2000},
-    "plot_summary": {"runtime": 10, "mem_mb": 2000},
-    "summarize_ground_truth": {"runtime": 10, "mem_mb": 2000},
-    "build_index": {"runtime": 10, "mem_mb": 2000},
-}
-# rules the table does not know yet (new ones) get the size of the profile's default-resources
-JOB_RESOURCES_FALLBACK = {"runtime": 20, "mem_mb": 4000}
+
+def _sized(rule_name, key):
+    """A resource callable: the rule's size at the job's attempt (memory grows on a retry)."""
+
+    def size(wildcards, attempt):
+        group_limits()
+        return job_size(rule_name, attempt, max_mem_mb=MAX_MEM_MB)[key]
+
+    return size
 
 
 def size_cluster_jobs():
-    """Set JOB_RESOURCES (and serial_in_group) on the rules; call once every rule is defined."""
-    from snakemake.resources import Resources
-
-    overrides = workflow.resource_settings._parsed_overwrite_resources  # --set-resources, parsed
-    local = set(workflow._localrules)
+    """Set the sizes of deepmotif.plan.cluster (and serial_in_group) on the rules; call once all exist."""
     for each in workflow.rules:
         sizes = {"serial_in_group": 1}
-        if each.name not in local and each.name != "train_model":
-            sizes.update(JOB_RESOURCES.get(each.name, JOB_RESOURCES_FALLBACK))
+        if each.name != "train_model":
+            sizes.update({key: _sized(each.name, key) for key in ("runtime", "mem_mb")})
         each.resources.update(Resources.from_mapping(sizes))
-        each.resources.update(overrides.get(each.name, {}))
+        each.resources.update(Resources.from_mapping(workflow.resource_settings.overwrite_resources.get(each.name, {})))

@@ -10,6 +10,8 @@ rule simulate_data:
         planted="resources/simulated/{tf}/planted.tsv",
     log:
         "logs/simulate_data/{tf}.log",
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -29,6 +31,8 @@ rule extract_positives:
         "results/{tf}/data/positives.tsv",
     log:
         "logs/extract_positives/{tf}.log",
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -47,6 +51,8 @@ rule build_dataset:
         "results/{tf}/data/sequences.tsv",
     log:
         "logs/build_dataset/{tf}.log",
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -139,6 +145,8 @@ rule filter_peaks:
         "results/{tf}/data/peaks.filtered.narrowPeak.gz",
     log:
         "logs/filter_peaks/{tf}.log",
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     shell:
@@ -193,6 +201,8 @@ rule import_sequences:
         "results/{tf}/data/imported.tsv",
     log:
         "logs/import_sequences/{tf}.log",
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -23,13 +23,13 @@ rule train_model:
     benchmark:
         "results/benchmarks/train_model/{tf}.{arch}.tsv"
     group:
-        "train" if TRAIN_ON_GPU else None
+        grouped("train", per_model=True) if TRAIN_ON_GPU else None
     conda:
         train_env
     threads: PLAN.train_resource("threads")
     resources:
         **train_slurm_gpu(),
-        mem_mb=PLAN.train_resource("mem_mb"),
+        mem_mb=train_mem_mb,
         runtime=train_runtime,
     params:
         out_dir=subpath(output.model, parent=True),

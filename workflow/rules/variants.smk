@@ -21,6 +21,8 @@ rule simulate_variants:
         "logs/simulate_variants/{tf}.log",
     wildcard_constraints:
         tf=SIMULATED_TF_WILDCARD,
+    group:
+        grouped("data")
     conda:
         "../../envs/deepmotif.yaml"
     params:
@@ -49,6 +51,8 @@ rule score_variants:
         "results/benchmarks/score_variants/{tf}.tsv"
     wildcard_constraints:
         tf=VARIANT_TF_WILDCARD,
+    group:
+        grouped("figures")
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1

@@ -121,7 +121,7 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
     """
     from deepmotif.models.checkpoint import load_checkpoint
     from deepmotif.models.nets import NETS
-    from deepmotif.models.inference import load_network
+    from deepmotif.models.inference import network_from_checkpoint
 
     if not paths:
         raise InputError("no model given: name checkpoints or use --tf NAME --results DIR")
@@ -137,7 +137,7 @@ def load_models(paths: Sequence[str | os.PathLike], length: int | None = None) -
         recorded = hparams.get("input_length")
         if recorded is not None and length is not None and int(recorded) != length:
             raise InputError(f"{path}: model trained on {recorded}-bp sequences, but --length is {length}")
-        net = load_network(path)
+        net = network_from_checkpoint(ckpt, path)  # the file read once
         tf = path.parent.parent.name if folder == arch else ""
         models.append(LoadedModel(path, tf, arch, int(recorded or length or DEFAULT_LENGTH), net))
     first = models[0]

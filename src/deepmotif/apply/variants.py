@@ -23,7 +23,6 @@ header, no records, records out of order or repeated, invalid alleles.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import logging
 import os
@@ -439,18 +438,26 @@ def score_vcf(
     strongest: pd.DataFrame | None = None
     with ExitStack() as stack:
         out = stack.enter_context(open(stack.enter_context(atomic_path(output)), "w"))
-        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w", newline=""))
+        skip_out = stack.enter_context(open(stack.enter_context(atomic_path(skipped)), "w"))
         explained = [tuple(stack.enter_context(atomic_path(p)) for p in pair) for pair in explanations]
-        # the quoting of pandas' to_csv (the scored table): an id with '"' is written alike in both
-        skip_rows = csv.writer(skip_out, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
-        skip_rows.writerow(SKIPPED_COLUMNS)
         header = True
         chunk: list[Window] = []
+        skips: list[tuple] = []
+
+        def write_rows(rows: pd.DataFrame, handle, with_header: bool) -> None:
+            # one writer for both tables: an id holding '"' (or a tab) is quoted alike in both
+            rows.to_csv(handle, sep="\t", index=False, header=with_header, float_format="%.6g")
+
+        write_rows(pd.DataFrame(columns=list(SKIPPED_COLUMNS)), skip_out, True)
+
+        def flush_skips() -> None:
+            write_rows(pd.DataFrame(skips, columns=list(SKIPPED_COLUMNS)), skip_out, False)
+            skips.clear()
 
         def flush() -> None:
             nonlocal header, strongest
             table = score_chunk(chunk, models, info_fields, rc, batch_size, device)
-            table.to_csv(out, sep="\t", index=False, header=header, float_format="%.6g")
+            write_rows(table, out, header)
             if explained:  # the strongest so far, then this chunk: ties keep the file's order
                 scores = table[[*VARIANT_COLUMNS, "delta_logit"]]
                 strongest = strongest_variants(scores if strongest is None else pd.concat([strongest, scores]),
@@ -464,7 +471,9 @@ def score_vcf(
                 item = make_window(item, genome, sizes, length, max_allele)
             if isinstance(item, Skip):
                 a = item.allele
-                skip_rows.writerow((a.chrom, a.pos, a.id, a.ref, a.alt, item.reason, item.detail, a.line))
+                skips.append((a.chrom, a.pos, a.id, a.ref, a.alt, item.reason, item.detail, a.line))
+                if len(skips) >= chunk_size:
+                    flush_skips()
                 counts[item.reason] += 1
                 if len(examples.setdefault(item.reason, [])) < 3:
                     examples[item.reason].append(f"line {a.line} {a.chrom}:{a.pos} {a.ref}>{a.alt} ({item.detail})")
@@ -474,6 +483,8 @@ def score_vcf(
                 flush()
         if chunk:
             flush()
+        if skips:
+            flush_skips()
         if header:  # nothing scored: still a table with its columns
             columns = [*VARIANT_COLUMNS, *info_fields, "tf", "arch", *SCORE_COLUMNS]
             out.write("\t".join(columns) + "\n")

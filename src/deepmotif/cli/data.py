@@ -155,7 +155,8 @@ def run_extract_archive(args: argparse.Namespace) -> None:
 
 
 def _list_datasets_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("folder", help="extracted archive (<name>/train.fa + test.fa, or DeepBind _AC/_B pairs)")
+    p.add_argument("folder", type=InputPath,
+                   help="extracted archive (<name>/train.fa + test.fa, or DeepBind _AC/_B pairs)")
     p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: name train test")
     p.add_argument("--exclude", default="ALL", help="comma-separated name prefixes to skip (default ALL)")
     p.add_argument("--include", default="", help="comma-separated names to keep (default: all)")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 
-from deepmotif.cli import command, json_arg, non_negative_int, positive_int
+from deepmotif.cli import InputPath, OutputPath, command, json_arg, non_negative_int, positive_int
 
 log = logging.getLogger(__name__)
 
 
 def _train_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("sequences", help="TSV with columns id seq label split")
+    p.add_argument("sequences", type=InputPath, help="TSV with columns id seq label split")
     p.add_argument("--arch", required=True, help="registered architecture: cnn, rnn, cnn_rnn, ...")
     p.add_argument("-o", "--out-dir", required=True)
     p.add_argument("--params", type=json_arg, default={}, help="JSON object of training parameters")
@@ -33,8 +33,8 @@ def run_train(args: argparse.Namespace) -> None:
 
 
 def _summarize_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("metrics", nargs="+", help="metrics.json files")
-    p.add_argument("-o", "--output", required=True, help="output TSV")
+    p.add_argument("metrics", nargs="+", type=InputPath, help="metrics.json files")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV")
 
 
 @command("summarize", "the paper's AUC table across TFs and architectures")(_summarize_args)

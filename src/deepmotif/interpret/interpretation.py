@@ -18,6 +18,7 @@ import logging
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -138,6 +139,72 @@ def split_positives(sequences: pd.DataFrame, n: int = 0, split: str = "test", so
     return df.head(n) if n else df
 
 
+def jaspar_targets(settings: InterpretSettings):
+    """The JASPAR matrices learned motifs are matched against (``interpret.jaspar``), one line if unknown."""
+    from deepmotif.interpret.motifs import jaspar_motifs
+
+    try:
+        return jaspar_motifs(settings.release, settings.collection,
+                             None if settings.tax_group == "all" else settings.tax_group)
+    except (ValueError, KeyError) as err:
+        raise InputError(f"JASPAR release {settings.release!r} collection {settings.collection!r} tax group "
+                         f"{settings.tax_group!r}: {err}; set interpret.jaspar in the config to a release "
+                         "pyjaspar ships") from None
+
+
+def discover_positives(
+    net: nn.Module,
+    sequences: pd.DataFrame,
+    settings: InterpretSettings,
+    targets: Any,
+    decoys: Any = None,
+    source: str = "sequences.tsv",
+    tf: str = "",
+    arch: str = "",
+) -> dict[str, Any]:
+    """TF-MoDISco of one model as the pipeline runs it (``deepmotif interpret`` and ``deepmotif modisco``).
+
+    The first ``modisco_n_sequences`` test positives (0: all) and the first ``modisco_n_train_sequences``
+    training positives, :func:`deepmotif.interpret.modisco.discover` with the ``modisco_*`` settings.
+
+    Parameters
+    ----------
+    net: torch.nn.Module
+    sequences: pandas.DataFrame
+        ``sequences.tsv`` of the TF.
+    settings: InterpretSettings
+    targets, decoys:
+        JASPAR matrices (:func:`jaspar_targets`) and their decoys (or None) for the matches.
+    source, tf, arch: str, optional
+        For messages.
+
+    Returns
+    -------
+    dict
+        :func:`~deepmotif.interpret.modisco.discover`'s result plus ``ids seqs`` of the sequences.
+    """
+    from deepmotif.data.encoding import one_hot
+    from deepmotif.interpret.modisco import discover
+
+    shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
+    n_test = len(shown)
+    if settings.modisco_n_train_sequences:
+        shown = pd.concat([shown, split_positives(sequences, settings.modisco_n_train_sequences, "train", source)],
+                          ignore_index=True)
+    tfmodisco = {"sliding_window_size": settings.modisco_window, "flank_size": settings.modisco_flank,
+                 "max_seqlets_per_metacluster": settings.modisco_max_seqlets}
+    modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
+                       settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
+                       settings.modisco_max_q, settings.seed, decoys=decoys, tfmodisco=tfmodisco)
+    modisco["ids"], modisco["seqs"] = shown["id"].to_numpy(), shown["seq"].to_numpy()
+    log.info("%s %s: TF-MoDISco on %s of %d test + %d training positives: %d patterns (%d seqlets), %d matched "
+             "(q < %g); attributions %.1f s, MoDISco %.1f s", tf, arch, settings.modisco_method, n_test,
+             len(shown) - n_test, len(modisco["table"]), int(modisco["table"]["n_seqlets"].sum()),
+             int((modisco["table"]["match_id"] != "").sum()), settings.modisco_max_q,
+             modisco["seconds"]["attribution"], modisco["seconds"]["modisco"])
+    return modisco
+
+
 def interpret_model(
     net: nn.Module,
     sequences: pd.DataFrame,
@@ -181,7 +248,7 @@ def interpret_model(
     from deepmotif.interpret.filters import filter_pwms, filter_table
     from deepmotif.interpret.known_motifs import decoy_motifs, jaspar_annotations, known_motif_check
     from deepmotif.interpret.mutagenesis import ism
-    from deepmotif.interpret.motifs import jaspar_motifs, match_jaspar
+    from deepmotif.interpret.motifs import match_jaspar
     from deepmotif.interpret.optimize import importance_windows, optimize_class_input, window_motifs
     from deepmotif.interpret.saliency import saliency_map
     from deepmotif.interpret.temporal import temporal_scores
@@ -230,13 +297,7 @@ def interpret_model(
         log.info("%s %s: the %s network has no first convolution: no filter motifs", tf, arch, type(net).__name__)
 
     queries = (class_motifs[0] + filter_motifs[0], class_motifs[1] + filter_motifs[1])
-    try:
-        targets = jaspar_motifs(settings.release, settings.collection,
-                                None if settings.tax_group == "all" else settings.tax_group)
-    except (ValueError, KeyError) as err:
-        raise InputError(f"JASPAR release {settings.release!r} collection {settings.collection!r} tax group "
-                         f"{settings.tax_group!r}: {err}; set interpret.jaspar in the config to a release "
-                         "pyjaspar ships") from None
+    targets = jaspar_targets(settings)
     decoys = decoy_motifs(targets, settings.seed)
     matches = match_jaspar(*queries, targets, top_k=settings.top_k, decoys=decoys)
     matches["source"] = ["filter" if q.startswith("filter") else "class_optimization" for q in matches["query"]]
@@ -244,24 +305,7 @@ def interpret_model(
 
     modisco = None
     if settings.modisco:
-        from deepmotif.interpret.modisco import discover
-
-        shown = split_positives(sequences, settings.modisco_n_sequences, source=source)
-        n_test = len(shown)
-        if settings.modisco_n_train_sequences:
-            shown = pd.concat([shown, split_positives(sequences, settings.modisco_n_train_sequences, "train", source)],
-                              ignore_index=True)
-        tfmodisco = {"sliding_window_size": settings.modisco_window, "flank_size": settings.modisco_flank,
-                     "max_seqlets_per_metacluster": settings.modisco_max_seqlets}
-        modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
-                           settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
-                           settings.modisco_max_q, settings.seed, decoys=decoys, tfmodisco=tfmodisco)
-        modisco["ids"] = shown["id"].to_numpy()
-        log.info("%s %s: TF-MoDISco on %s of %d test + %d training positives: %d patterns (%d seqlets), %d matched "
-                 "(q < %g); attributions %.1f s, MoDISco %.1f s", tf, arch, settings.modisco_method, n_test,
-                 len(shown) - n_test, len(modisco["table"]), int(modisco["table"]["n_seqlets"].sum()),
-                 int((modisco["table"]["match_id"] != "").sum()), settings.modisco_max_q,
-                 modisco["seconds"]["attribution"], modisco["seconds"]["modisco"])
+        modisco = discover_positives(net, sequences, settings, targets, decoys, source, tf, arch)
 
     if positives is not None and planted is not None:
         truth = groundtruth.check_interpretation(saliency, temporal if settings.temporal else None, matches,

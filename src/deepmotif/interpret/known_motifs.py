@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from deepmotif.interpret.motifs import Motifs
+from deepmotif.interpret.motifs import Motifs, base_id
 
 SOURCES = ("filter", "class_optimization", "modisco")
 NO_MATRIX = "no known matrix"
@@ -37,13 +37,8 @@ VERDICT_ORDER = {"exact": 0, "family": 1, "none": 2, NO_MATRIX: 3}
 ANNOTATION_COLUMNS = ["motif_id", "name", "family", "class"]
 EXPECTED_COLUMNS = ["motif_id", "name", "family", "class", "origin"]
 VERDICT_COLUMNS = ["source", "verdict", "expected", "origin", "query", "target_id", "target_name", "q_value",
-                   "p_value", "n_queries", "n_calls", "unexpected"]
+                   "p_value", "rank", "n_queries", "n_calls", "unexpected"]
 DECOY_PREFIX = "decoy:"
-
-
-def base_id(matrix_id: str) -> str:
-    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
-    return str(matrix_id).split(".")[0]
 
 
 @functools.lru_cache(maxsize=8)
@@ -58,13 +53,9 @@ def jaspar_annotations(
         :data:`ANNOTATION_COLUMNS`: ``family`` and ``class`` are JASPAR's ``tf_family`` and ``tf_class``,
         several joined by ``;`` (a dimer has one per partner), empty when JASPAR has none.
     """
-    from pyjaspar import jaspardb
+    from deepmotif.interpret.motifs import jaspar_db
 
-    from deepmotif.interpret.motifs import jaspar_motifs
-
-    jaspar_motifs(release, collection, tax_group)  # checks the release with a clear message
-    motifs = jaspardb(release=release).fetch_motifs(collection=collection,
-                                                    tax_group=[tax_group] if tax_group else None)
+    motifs = jaspar_db(release).fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
     rows = [(m.matrix_id, m.name, ";".join(dict.fromkeys(m.tf_family or [])),
              ";".join(dict.fromkeys(m.tf_class or []))) for m in motifs]
     return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)
@@ -180,7 +171,14 @@ def verdicts(
     min_information: float = 0.0,
     sources: Sequence[str] = SOURCES,
 ) -> pd.DataFrame:
-    """Per source of learned motifs: is the TF's matrix (``exact``) or its JASPAR family (``family``) called?
+    """Per source of learned motifs: is the TF's matrix the top hit (``exact``), or its JASPAR family among
+    the top hits (``family``)?
+
+    ``exact``: the top hit of a learned motif that counts (:func:`calls`) is one of the TF's matrices (any
+    version). ``family``: one of the significant hits (q < ``max_q``, any of the ``top_k`` ranks that
+    :func:`~deepmotif.interpret.motifs.match_jaspar` kept) of such a motif is the TF's matrix or shares a
+    JASPAR ``tf_family`` with it (a GABPA pattern whose top hit is ZBTB11, an ETS-like zinc finger, and
+    whose next hits are ETS factors has learned the ETS family).
 
     Parameters
     ----------
@@ -200,10 +198,10 @@ def verdicts(
     -------
     pandas.DataFrame
         :data:`VERDICT_COLUMNS`. ``verdict``: ``exact``, ``family``, ``none`` or ``no known matrix``;
-        ``query target_id target_name q_value p_value``: the best call giving the verdict (for ``none``
+        ``query target_id target_name q_value p_value rank``: the hit giving the verdict (for ``none``
         the best call of any target, if any); ``n_queries``: learned motifs matched; ``n_calls``: of them
-        with a counting top hit; ``unexpected``: called matrices neither the TF's nor of its family
-        (``target_id:name``, comma-joined).
+        with a counting top hit; ``unexpected``: top hits of counting motifs neither the TF's nor of its
+        family (``target_id:name``, comma-joined).
     """
     family_of = {base_id(i): _family_set(f) for i, f in zip(annotations["motif_id"], annotations["family"])}
     want_ids = {base_id(i) for i in expected["motif_id"]}
@@ -211,13 +209,22 @@ def verdicts(
     expected_text = ",".join(expected["motif_id"])
     origin = ",".join(dict.fromkeys(expected["origin"])) if len(expected) else ""
     called = calls(matches, max_q, min_information)
+    # the significant hits of every rank (top_k of match_jaspar) of the learned motifs whose top hit counts
+    ranked = (matches[matches["query"].isin(set(called["query"])) & (matches["q_value"] < max_q)]
+              .sort_values(["rank", "p_value"], kind="stable") if len(called) else called)
+
+    def in_family(frame: pd.DataFrame) -> pd.DataFrame:
+        if not len(frame):
+            return frame
+        ids = frame["target_id"].map(base_id)
+        return frame[ids.isin(want_ids) | ids.map(lambda t: bool(family_of.get(t, set()) & want_family))]
+
     rows = []
     for source in sources:
         queried = matches[matches["source"] == source] if len(matches) else matches
         mine = called[called["source"] == source] if len(called) else called
         exact = mine[mine["target_id"].map(base_id).isin(want_ids)] if len(mine) else mine
-        fam = (mine[mine["target_id"].map(lambda t: bool(family_of.get(base_id(t), set()) & want_family))]
-               if len(mine) else mine)
+        fam = in_family(ranked[ranked["source"] == source] if len(ranked) else ranked)
         if not len(expected):
             verdict, best = NO_MATRIX, mine
         elif len(exact):
@@ -226,13 +233,14 @@ def verdicts(
             verdict, best = "family", fam
         else:
             verdict, best = "none", mine
-        other = mine[~mine.index.isin(exact.index) & ~mine.index.isin(fam.index)] if len(mine) else mine
+        other = mine[~mine.index.isin(in_family(mine).index)] if len(mine) else mine
         unexpected = ",".join(dict.fromkeys(f"{t}:{n}" for t, n in zip(other.get("target_id", []),
                                                                       other.get("target_name", []))))
         b = best.iloc[0] if len(best) else None
         rows.append((source, verdict, expected_text, origin, b["query"] if b is not None else "",
                      b["target_id"] if b is not None else "", b["target_name"] if b is not None else "",
                      float(b["q_value"]) if b is not None else np.nan, float(b["p_value"]) if b is not None else np.nan,
+                     int(b["rank"]) if b is not None else 0,
                      int(queried["query"].nunique()) if len(queried) else 0, int(mine["query"].nunique()) if len(mine)
                      else 0, unexpected))
     return pd.DataFrame(rows, columns=VERDICT_COLUMNS)
@@ -349,7 +357,8 @@ def summary_row(tf: str, arch: str, check: dict) -> dict:
            "origin": check["origin"], "verdict": check["best"]["verdict"]}
     for v in check["verdicts"]:
         row[f"{v['source']}_verdict"] = v["verdict"]
-        row[f"{v['source']}_match"] = (f"{v['target_name']} ({v['target_id']}) q={v['q_value']:.2g}"
+        rank = f", hit {v['rank']}" if v.get("rank", 1) > 1 else ""
+        row[f"{v['source']}_match"] = (f"{v['target_name']} ({v['target_id']}{rank}) q={v['q_value']:.2g}"
                                        if v["target_id"] else "")
         row[f"{v['source']}_calls"] = v["n_calls"]
         row[f"{v['source']}_queries"] = v["n_queries"]

@@ -31,7 +31,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from deepmotif.errors import InputError
 
 if TYPE_CHECKING:  # torch is imported where attributions are computed: reading patterns needs no torch
     import torch
@@ -157,6 +156,9 @@ def run_modisco(X: np.ndarray, X_hyp: np.ndarray, **kwargs: Any) -> tuple[list, 
     pos_patterns, neg_patterns: list of modiscolite.core.SeqletSet
         Patterns of positive and of negative contributions (empty lists when none).
     """
+    from deepmotif.interpret.motifs import ensure_compiled
+
+    ensure_compiled()  # this CPU type's kernels compiled once, under the cache's lock
     use_modisco_cache()
     from modiscolite.tfmodisco import TFMoDISco
 
@@ -192,29 +194,6 @@ def pattern_ppms(pos: list, neg: list, min_information: float = 0.5) -> tuple[li
         pwms.append(ppm[:, start:end] if end > start else ppm)
         names.append(name)
     return pwms, names
-
-
-def match_patterns(
-    pwms: list[np.ndarray], names: list[str], release: str = "JASPAR2024", collection: str = "CORE",
-    tax_group: str | None = "vertebrates", top_k: int = 3,
-) -> pd.DataFrame:
-    """Tomtom hits in JASPAR (pyjaspar, offline) of the pattern matrices, significant or not.
-
-    Returns
-    -------
-    pandas.DataFrame
-        :data:`~deepmotif.interpret.motifs.MATCH_COLUMNS`; :func:`pattern_table` keeps the significant.
-    """
-    from deepmotif.interpret.motifs import MATCH_COLUMNS, jaspar_motifs, match_jaspar
-
-    if not pwms:
-        return pd.DataFrame(columns=MATCH_COLUMNS)
-    try:
-        targets = jaspar_motifs(release, collection, tax_group)
-    except (ValueError, KeyError) as err:
-        raise InputError(f"JASPAR release {release!r} collection {collection!r} tax group {tax_group!r}: "
-                         f"{err}; choose a release pyjaspar ships") from None
-    return match_jaspar(pwms, names, targets, top_k=top_k)
 
 
 def pattern_table(pos: list, neg: list, matches: pd.DataFrame | None = None, max_q: float = 0.05) -> pd.DataFrame:
@@ -400,7 +379,8 @@ def discover(
         ``pos neg`` (modisco-lite's patterns), ``table`` (:func:`pattern_table`, with ``sub_matches``),
         ``pwms names`` (trimmed pattern matrices), ``queries query_pwms matches centres`` (every window
         matched, its matrix, its Tomtom hits, where it lies), ``distances`` (:func:`seqlet_distances`), ``window``
-        (modisco-lite's sliding window) and ``seconds`` (wall time of ``attribution`` and ``modisco``).
+        (modisco-lite's sliding window), ``seconds`` (wall time of ``attribution`` and ``modisco``) and
+        ``X_hyp`` (the hypothetical contributions, ``(n, 4, length)``).
     """
     import time
 
@@ -424,7 +404,8 @@ def discover(
     return {"pos": pos, "neg": neg, "table": table, "pwms": pwms, "names": names, "queries": queries,
             "query_pwms": q_pwms,
             "matches": matches, "centres": query_centres(pos, neg, queries),
-            "distances": seqlet_distances(pos, neg), "window": params["sliding_window_size"], "seconds": seconds}
+            "distances": seqlet_distances(pos, neg), "window": params["sliding_window_size"], "seconds": seconds,
+            "X_hyp": X_hyp}
 
 
 def _listed_kernels() -> list[tuple[Any, Any]]:

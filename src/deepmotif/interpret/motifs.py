@@ -35,6 +35,11 @@ MATCH_COLUMNS = ["query", "target_id", "target_name", "p_value", "e_value", "q_v
 DECOY_COLUMNS = ["decoy_id", "decoy_p_value", "decoy_q_value"]
 
 
+def base_id(matrix_id: str) -> str:
+    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
+    return str(matrix_id).split(".")[0]
+
+
 def check_pwms(
     pwms: Sequence[np.ndarray] | np.ndarray, names: Sequence[str] | None = None
 ) -> list[np.ndarray]:
@@ -144,6 +149,31 @@ class Motifs(NamedTuple):
     pwms: tuple[np.ndarray, ...]
 
 
+@functools.lru_cache(maxsize=None)
+def jaspar_db(release: str | None = None):
+    """pyjaspar's offline JASPAR database of ``release`` (None: pyjaspar's default), opened once per process.
+
+    Raises
+    ------
+    ValueError
+        pyjaspar ships no such release (pyjaspar itself only prints a message and goes on).
+    """
+    from pyjaspar import jaspardb
+
+    if release is None:
+        return jaspardb()
+    releases = jaspar_db().get_releases()
+    if release not in releases:
+        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
+    return jaspardb(release=release)
+
+
+def counts_ppm(motif, pseudocount: float = 0.0) -> np.ndarray:
+    """The probability matrix ``(4, k)`` (rows ACGT) of a pyjaspar motif's counts, ``pseudocount`` added."""
+    counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64) + pseudocount
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
 @functools.lru_cache(maxsize=8)
 def jaspar_motifs(
     release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates"
@@ -169,14 +199,10 @@ def jaspar_motifs(
     import hashlib
 
     import pyjaspar
-    from pyjaspar import jaspardb
 
     from deepmotif.runtime.user_cache import read_cached_arrays, write_cached_arrays
 
-    releases = jaspardb().get_releases()
-    if release not in releases:  # pyjaspar itself only prints a message and goes on
-        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
-    db = jaspardb(release=release)
+    db = jaspar_db(release)
     # pyjaspar runs ~9000 SQLite queries (~1 s) per call: the matrices are cached per user, named by the
     # release file's content, the pyjaspar version and the selection
     source = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"][0]
@@ -195,10 +221,7 @@ def jaspar_motifs(
         if not motifs:
             raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
         ids, names = tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs)
-        pwms = []
-        for motif in motifs:
-            counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64)
-            pwms.append(counts / counts.sum(axis=0, keepdims=True))
+        pwms = [counts_ppm(motif) for motif in motifs]
         write_cached_arrays(entry, ids=np.array(ids), names=np.array(names), pwms=np.concatenate(pwms, axis=1),
                             widths=np.array([pwm.shape[1] for pwm in pwms]))
     for pwm in pwms:
@@ -268,7 +291,7 @@ def match_jaspar(
         and overlapping width (memelite's conventions); ``rank`` starts at 1; the query was matched
         as ``pwm[:, query_start:query_end]``.
     """
-    _share_numba_cache()
+    ensure_compiled()
     from memelite import tomtom
 
     pwms = check_pwms(pwms, names)
@@ -299,6 +322,19 @@ def match_jaspar(
                          "-" if strands[row, t] else "+", rank, spans[i][0], spans[i][1], bits,
                          *(decoy[row] if decoy else ())))
     return pd.DataFrame(rows, columns=columns)
+
+
+def ensure_compiled() -> bool:
+    """Fill numba's cache for this CPU type once (Tomtom and modisco-lite's kernels), before any is used.
+
+    The first process of a CPU type compiles under the cache folder's lock; later ones, on any node of
+    that CPU type, load (:func:`~deepmotif.runtime.numba_cache.compile_once`). True if this one compiled.
+    """
+    _share_numba_cache()
+    from deepmotif.interpret.modisco import compile_modisco
+    from deepmotif.runtime.numba_cache import compile_once
+
+    return compile_once(lambda: (compile_tomtom(), compile_modisco()))
 
 
 def compile_tomtom() -> None:

@@ -106,11 +106,24 @@ def load_network(path: str | os.PathLike) -> nn.Module:
     torch.nn.Module
         Maps ``X`` of shape ``(n, 4, length)`` to logits ``(n,)``.
     """
-    from deepmotif.errors import InputError
     from deepmotif.models.checkpoint import load_checkpoint
+
+    return network_from_checkpoint(load_checkpoint(path), path)  # weights_only: a checkpoint is data, never code
+
+
+def network_from_checkpoint(ckpt: dict, path: str | os.PathLike = "checkpoint") -> nn.Module:
+    """The plain network of a loaded checkpoint (:func:`deepmotif.models.checkpoint.load_checkpoint`), in eval mode.
+
+    Parameters
+    ----------
+    ckpt: dict
+        The checkpoint's contents.
+    path: str or os.PathLike, optional
+        Where it came from, for messages.
+    """
+    from deepmotif.errors import InputError
     from deepmotif.models.nets import build_net
 
-    ckpt = load_checkpoint(path)  # weights_only: a checkpoint is data, never code
     hparams = ckpt.get("hyper_parameters") or {}
     if "arch" not in hparams or "state_dict" not in ckpt:
         raise InputError(f"{path}: not a deepmotif checkpoint (no hyper_parameters.arch or state_dict)")

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from deepmotif.data.io import atomic_path, file_digest
+from deepmotif.data.tables import write_table
 from deepmotif.errors import InputError
 from deepmotif.models.checkpoint import UnsafeCheckpoint, load_checkpoint
 from deepmotif.plan.config import check_training_params, training_defaults
@@ -273,11 +274,9 @@ def train_model(
         "n_parameters": count_parameters(best.net),
         "accelerator": type(trainer.accelerator).__name__, "precision": p["precision"], "threads": threads,
     }
-    with atomic_path(out_dir / "predictions.tsv") as tmp:
-        pd.DataFrame({"id": test["id"], "label": test["label"], "prob": prob}).to_csv(
-            tmp, sep="\t", index=False, float_format="%.6g")
-    with atomic_path(out_dir / "training.csv") as tmp:
-        rows.to_csv(tmp, index=False, float_format="%.6g")
+    write_table(pd.DataFrame({"id": test["id"], "label": test["label"], "prob": prob}), out_dir / "predictions.tsv",
+                float_format="%.6g")
+    write_table(rows, out_dir / "training.csv", float_format="%.6g", sep=",")
     with atomic_path(out_dir / "params.json") as tmp:
         tmp.write_text(json.dumps({"arch": arch, **p}, indent=2))
     with atomic_path(out_dir / "model.ckpt") as tmp:

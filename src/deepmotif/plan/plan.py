@@ -8,6 +8,7 @@ import re
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,12 +69,25 @@ class Plan:
 
     Build it with :meth:`Plan.load`. ``tfs`` is the sheet (one row per TF, indexed by ``tf``; empty
     when an archive supplies every TF); TFs of an archive are known only after its ``list_datasets``
-    checkpoint and are passed in where needed.
+    checkpoint and are passed in where needed. ``sheet_path`` and ``lines`` (tf → line number) name
+    sheet lines in messages.
+
+    Lookups are constant-time per TF, so planning is linear in the sheet: Snakemake calls them once or
+    more per job (tests/test_plan.py times a 5,000-row sheet). The cells are read once into plain dicts,
+    never through ``DataFrame.loc`` (which copies ``DataFrame.attrs`` deeply on every call).
     """
 
     config: dict[str, Any]
     tfs: pd.DataFrame
     tf_schema: dict[str, Any] = field(repr=False)
+    sheet_path: str = "TF sheet"
+    lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        self._rows: dict[str, dict[str, Any]] = {
+            tf: {column: _cell(value) for column, value in row.items()}
+            for tf, row in zip(self.tfs.index, self.tfs.to_dict("records"))}
+        self._first_rows: dict[str, dict[Any, str]] = {}
 
     @classmethod
     def load(cls, config: dict[str, Any], base_dir: str | Path = ".", source: str = "config") -> Plan:
@@ -96,11 +110,14 @@ class Plan:
             if not path.is_absolute() and not path.exists() and (Path(base_dir) / path).exists():
                 path = Path(base_dir) / path
             tfs = read_sheet(path, tf_schema)
+            # pandas copies attrs deeply on every indexing: the plan keeps them in plain fields instead
+            sheet_path, lines = tfs.attrs.pop("path"), tfs.attrs.pop("lines")
         elif config.get("archive"):
             tfs = pd.DataFrame(columns=list(tf_schema["properties"]), dtype=object).set_index("tf", drop=False)
+            sheet_path, lines = "TF sheet", {}
         else:
             raise InputError(f"{source}: neither a TF sheet (`tfs:`) nor a dataset archive (`archive:`); set one")
-        plan = cls(config, tfs, tf_schema)
+        plan = cls(config, tfs, tf_schema, sheet_path, lines)
         plan.check_encode_rows()
         return plan
 
@@ -134,7 +151,7 @@ class Plan:
 
     @property
     def sheet(self) -> str:
-        return self.tfs.attrs.get("path", "TF sheet")
+        return self.sheet_path
 
     @property
     def tf_pattern(self) -> str:
@@ -146,16 +163,13 @@ class Plan:
         return self.tf_pattern if self.has_archive else alternatives(self.tfs.index)
 
     def where(self, tf: str, column: str) -> str:
-        line = self.tfs.attrs.get("lines", {}).get(tf)
+        line = self.lines.get(tf)
         return f"{self.sheet} line {line}, column {column!r}" if line else f"TF {tf!r}, column {column!r}"
 
     # --- TFs and their routes ------------------------------------------------------------------------
     def value(self, tf: str, column: str) -> Any:
         """A cell of the sheet (None when empty or when ``tf`` is an archive dataset)."""
-        if tf not in self.tfs.index or column not in self.tfs.columns:
-            return None
-        value = self.tfs.loc[tf, column]
-        return None if value is None or (isinstance(value, float) and value != value) else value
+        return self._rows.get(tf, {}).get(column)
 
     def source(self, tf: str) -> str:
         """The TF's ``source`` column; ``archive`` for a dataset of the archive."""
@@ -174,9 +188,17 @@ class Plan:
     def peak_tfs(self) -> list[str]:
         return [tf for tf in self.tfs.index if self.uses_peaks(tf)]
 
-    @property
+    @cached_property
     def simulated_tfs(self) -> list[str]:
+        """Sheet TFs of source ``simulated``, in sheet order (computed once)."""
         return [tf for tf in self.tfs.index if self.source(tf) == "simulated"]
+
+    @cached_property
+    def _simulated(self) -> frozenset[str]:
+        return frozenset(self.simulated_tfs)
+
+    def is_simulated(self, tf: str) -> bool:
+        return tf in self._simulated
 
     def tf_seed(self, tf: str) -> int:
         """Seed of a TF's simulation (see :func:`tf_seed`)."""
@@ -230,14 +252,15 @@ class Plan:
     def genome_assembly(self, key: str) -> str:
         return self.section("genomes")[key].get("assembly", key)
 
+    @cached_property
     def accession_genomes(self) -> dict[str, str]:
-        """ENCODE accession → its genome key, over the sheet's encode rows."""
+        """ENCODE accession → its genome key, over the sheet's encode rows (computed once)."""
         return {self.value(tf, "accession"): self.genome_key(tf)
                 for tf in self.tfs.index if self.source(tf) == "encode"}
 
     def accession_assembly(self, accession: str) -> str:
         """The assembly an ENCODE peak file must be on: that of the genome of its sheet row."""
-        genomes = self.accession_genomes()
+        genomes = self.accession_genomes
         if accession not in genomes:
             raise InputError(f"ENCODE accession {accession} is in no `source: encode` row of {self.sheet}")
         return self.genome_assembly(genomes[accession])
@@ -275,8 +298,16 @@ class Plan:
         value = self.value(tf, column)
         if not URL.match(value):
             return value
-        first = next(t for t in self.tfs.index if self.value(t, column) == value)
-        return f"resources/downloads/{first}/{column}/{download_name(value)}"
+        return f"resources/downloads/{self._first_row_with(column)[value]}/{column}/{download_name(value)}"
+
+    def _first_row_with(self, column: str) -> dict[Any, str]:
+        """Value of ``column`` → the first TF (sheet order) that has it; computed once per column."""
+        if column not in self._first_rows:
+            first: dict[Any, str] = {}
+            for tf in self.tfs.index:
+                first.setdefault(self.value(tf, column), tf)
+            self._first_rows[column] = first
+        return self._first_rows[column]
 
     def local_genome_key(self, tf: str) -> str:
         """Name of a ``local`` row's genome: its file name and a hash of its path or URL (one per FASTA)."""
@@ -365,7 +396,7 @@ class Plan:
 
     def planted_inputs(self, tf: str) -> dict[str, str]:
         """Windows and planted motifs of a simulated TF (marks and checks); nothing for other TFs."""
-        if tf not in self.simulated_tfs:
+        if not self.is_simulated(tf):
             return {}
         return {"positives": f"results/{tf}/data/positives.tsv", "planted": f"resources/simulated/{tf}/planted.tsv"}
 
@@ -375,14 +406,56 @@ class Plan:
 
     def ground_truth_files(self, tfs: Iterable[str] | None = None) -> list[str]:
         """Ground-truth checks of the simulated TFs among ``tfs`` (default: all simulated TFs)."""
-        tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if tf in self.simulated_tfs]
+        tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if self.is_simulated(tf)]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
+
+    @property
+    def cooperativity(self) -> dict[str, Any]:
+        """Config section ``interpret.cooperativity``."""
+        return self.interpret["cooperativity"]
+
+    def cooperativity_files(self, tfs: Iterable[str]) -> list[str]:
+        """Every model's ``cooperativity.tsv`` (none when ``interpret.cooperativity.enabled`` is false)."""
+        if not self.cooperativity["enabled"]:
+            return []
+        return [f"results/{tf}/{arch}/cooperativity.tsv" for tf in tfs for arch in self.archs]
+
+    def cooperativity_settings(self) -> dict[str, Any]:
+        """What ``deepmotif cooperativity --settings`` gets of the section ``interpret``: only what changes its
+        outputs (``cooperativity``, and ``jaspar.max_q`` for the learned motifs' hits), so that Snakemake reruns
+        no measurement when another interpretation setting changes."""
+        return {"cooperativity": copy.deepcopy(self.cooperativity),
+                "jaspar": {"max_q": self.interpret["jaspar"]["max_q"]}}
+
+    def cooperativity_dashboard_inputs(self, tf: str) -> dict[str, list[str]]:
+        """Every model's ``cooperativity.tsv`` and figure for a TF's dashboard (none when switched off)."""
+        if not self.cooperativity["enabled"]:
+            return {}
+        return {"cooperativity": self.cooperativity_files([tf]),
+                "cooperativity_figures": [f"results/{tf}/figures/cooperativity/{arch}.png" for arch in self.archs]}
+
+    def cooperativity_dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--cooperativity`` and ``--cooperativity-figures`` of ``deepmotif dashboard`` (ARCH=PATH each)."""
+        args = []
+        for name in ("cooperativity", "cooperativity_figures"):
+            if len(inputs.get(name, ())):
+                args += [f"--{name.replace('_', '-')}", *pairs(self.archs, inputs[name])]
+        return args
+
+    def cooperativity_summary(self) -> list[str]:
+        """``results/summary/cooperativity.tsv`` for the index (none when switched off)."""
+        return ["results/summary/cooperativity.tsv"] if self.cooperativity["enabled"] else []
+
+    def sheet_motifs(self, tf: str) -> str:
+        """The sheet's ``motifs`` of a TF (comma-separated JASPAR ids), or ""."""
+        value = self.value(tf, "motifs")
+        return "" if value is None else str(value)
 
     def known_motif_args(self, tf: str) -> list[str]:
         """``--motifs=`` of ``deepmotif interpret``: the sheet's JASPAR ids of a TF that is not simulated (a
         simulated TF's expected matrices are its planted ones; none: the command looks the TF's name up)."""
         motifs = self.value(tf, "motifs")
-        return [f"--motifs={motifs}"] if motifs and tf not in self.simulated_tfs else []
+        return [f"--motifs={motifs}"] if motifs and not self.is_simulated(tf) else []
 
     def known_motif_files(self, tfs: Iterable[str]) -> list[str]:
         """``ground_truth.json`` of every model of ``tfs``: the known-motif check is made for every TF."""
@@ -405,6 +478,8 @@ class Plan:
             explained = self.variant_explanations(tf)
             inputs.update(variants=f"results/{tf}/variants.tsv", variant_ref=explained["ref"],
                           variant_alt=explained["alt"])
+        inputs.update(self.genome_view_inputs(tf))
+        inputs.update(self.cooperativity_dashboard_inputs(tf))
         return inputs
 
     def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
@@ -420,7 +495,49 @@ class Plan:
             args += [f"--variants={inputs['variants']}", f"--n-variants={self.section('variants')['n_shown']}",
                      "--variant-ref", *pairs(self.archs, inputs["variant_ref"]),
                      "--variant-alt", *pairs(self.archs, inputs["variant_alt"])]
-        return args
+        args += self.genome_view_args(inputs)
+        return args + self.cooperativity_dashboard_args(inputs)
+
+    # --- tracks, instances, genome views ------------------------------------------------------------
+    @property
+    def track_tfs(self) -> list[str]:
+        """TFs with tracks (peaks and a genome), when ``tracks.enabled``."""
+        return self.peak_tfs if self.section("tracks")["enabled"] else []
+
+    def track_outputs(self) -> list[str]:
+        """Instances of every tracked TF × architecture, the genome views and the instances' ground truth."""
+        tfs = self.track_tfs
+        out = [f"results/{tf}/{arch}/tracks/instances.bed" for tf in tfs for arch in self.archs]
+        if self.section("tracks")["view"]["n_peaks"] > 0:
+            out += [f"results/{tf}/genome_view.html" for tf in tfs]
+        if any(tf in self.simulated_tfs for tf in tfs):
+            out.append("results/summary/instances_ground_truth.tsv")
+        return out
+
+    def genome_view_inputs(self, tf: str) -> dict[str, str]:
+        """The genome view page and IGV session a TF's dashboard shows (none when untracked or ``n_peaks`` 0)."""
+        if tf not in self.track_tfs or self.section("tracks")["view"]["n_peaks"] == 0:
+            return {}
+        return {"genome_view": f"results/{tf}/genome_view.html", "igv_session": f"results/{tf}/igv_session.xml"}
+
+    def genome_view_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--genome-view=`` and ``--igv-session=`` of ``deepmotif dashboard``, given :meth:`genome_view_inputs`."""
+        return [f"--{key.replace('_', '-')}={inputs[key]}" for key in ("genome_view", "igv_session") if key in inputs]
+
+    def instance_truth_inputs(self) -> dict[str, list[str]]:
+        """Files of the instances' ground truth, one per tracked simulated TF × architecture in each list."""
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return {"instances": [f"results/{tf}/{arch}/tracks/instances.bed" for tf, arch in models],
+                "regions": [f"results/{tf}/{arch}/tracks/regions.bed" for tf, arch in models],
+                "planted": [self.planted_inputs(tf)["planted"] for tf, _ in models],
+                "positives": [self.planted_inputs(tf)["positives"] for tf, _ in models]}
+
+    def instance_truth_args(self) -> list[str]:
+        """``--model TF ARCH INSTANCES REGIONS PLANTED POSITIVES`` of ``deepmotif instances-ground-truth``."""
+        inputs = self.instance_truth_inputs()
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return [arg for i, (tf, arch) in enumerate(models) for arg in
+                ("--model", tf, arch, *(inputs[key][i] for key in ("instances", "regions", "planted", "positives")))]
 
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
@@ -437,6 +554,7 @@ class Plan:
         for section, key in (("class_optimization", "n_shown"), ("filters", "n_shown"), ("ground_truth", "pass_rate")):
             settings[section].pop(key, None)
         settings["temporal_archs"] = [arch] if arch in self.temporal_archs else []
+        settings.pop("cooperativity", None)  # its own job (measure_cooperativity)
         return settings
 
     def summary_axes(self) -> tuple[str, str]:
@@ -455,6 +573,8 @@ class Plan:
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
             *[f"results/{tf}/variants.tsv" for tf in self.variant_sets],
             *self.variant_summaries().values(),
+            *self.track_outputs(),
+            *self.cooperativity_summary(),
         ]
 
     # --- variants ----------------------------------------------------------------------------------------
@@ -486,7 +606,7 @@ class Plan:
         simulated_tfs = self.simulated_tfs
         for entry in self.section("variants")["vcfs"]:
             name, simulated = entry["name"], entry["genome"] == "simulated"
-            tfs = entry.get("tfs") or [tf for tf in self.tfs.index if (tf in simulated_tfs) == simulated]
+            tfs = entry.get("tfs") or [tf for tf in self.tfs.index if self.is_simulated(tf) == simulated]
             where = f"config variants.vcfs entry {name!r}"
             for tf in tfs:
                 if tf in sets:
@@ -494,7 +614,7 @@ class Plan:
                                      "VCF per TF (merge them with bcftools concat, or give the entries `tfs:` lists)")
                 if tf not in self.tfs.index and not self.has_archive:
                     raise InputError(f"{where}: TF {tf!r} is not in {self.sheet}; known: {', '.join(self.tfs.index)}")
-                if simulated and tf not in simulated_tfs:
+                if simulated and not self.is_simulated(tf):
                     raise InputError(f"{where}: genome `simulated` but TF {tf!r} is not a simulated TF; name the "
                                      "FASTA the VCF refers to")
                 sets[tf] = {"name": name, "vcf": entry["vcf"], "genome": self.variant_genome(entry, tf), "info": "",
@@ -532,6 +652,11 @@ class Plan:
         if "variants_truth" in inputs:
             args.append(f"--variants-ground-truth={inputs['variants_truth']}")
         return args
+
+
+def _cell(value: Any) -> Any:
+    """A sheet cell as the plan reads it: None when empty (None or NaN)."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
 
 
 def _update_nested(config: dict[str, Any], overlay: Mapping[str, Any]) -> None:

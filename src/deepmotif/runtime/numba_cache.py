@@ -19,8 +19,11 @@ Concurrent use: numba writes every cache file to a temporary file and renames it
 files, and processes that compile the same function for the same arguments write equivalent files. Two
 processes compiling *different* signatures of one function at the same moment could give an index entry
 the other's code file (numba numbers the files by what the index held when each process read it); the
-folders per CPU and per source keep Slurm nodes of different CPUs and different package versions apart,
-and ``deepmotif compile-tomtom`` compiles under :func:`compile_lock` before the jobs that only load.
+folders per CPU and per source keep Slurm nodes of different CPUs and different package versions apart.
+Every compile goes through :func:`compile_once`: the first process of a CPU type (``deepmotif
+compile-tomtom``, or the first interpretation job on a node of another CPU type of a cluster) compiles
+everything under :func:`compile_lock` of that CPU's folder and leaves a marker; processes of the same
+CPU type that come at the same time wait for the lock, then load.
 
 ``NUMBA_CACHE_DIR`` or ``NUMBA_CACHE_LOCATOR_CLASSES`` set by the user, or ``DEEPMOTIF_CACHE_DIR=off``,
 leave numba's own choice alone; so does a cache folder that cannot be written (numba then falls back to
@@ -35,7 +38,8 @@ import hashlib
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from importlib import metadata
 from pathlib import Path
 
 import numba
@@ -150,3 +154,44 @@ def compile_lock() -> Iterator[None]:
         except OSError as err:
             log.warning("cannot lock %s (%s); compiling without the lock", handle.name, err)
         yield
+
+
+def compiled_marker() -> Path | None:
+    """``<machine_dir>/compiled-<packages and versions>``: written once this CPU's folder holds everything
+    of :data:`SHARED_PACKAGES`; None without a shared cache."""
+    folder = machine_dir() if share_numba_cache() else None
+    if folder is None:
+        return None
+    versions = []
+    for package in ("memelite", "modisco-lite"):
+        try:
+            versions.append(f"{package}{metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package}-none")
+    return folder / f"compiled-{'-'.join(versions)}"
+
+
+def compile_once(compile_all: Callable[[], object]) -> bool:
+    """Run ``compile_all`` (fill this CPU's cache folder) unless a process of this CPU type already did.
+
+    Under :func:`compile_lock` of the folder: processes of one CPU type arriving together compile once, the
+    others wait and then load; nodes of another CPU type have a folder, a lock and a marker of their own.
+    Without a shared cache (numba's own folders) nothing runs: numba compiles on first use, as always.
+
+    Returns
+    -------
+    bool
+        True if this process ran ``compile_all``.
+    """
+    marker = compiled_marker()
+    if marker is None or marker.exists():
+        return False
+    with compile_lock():
+        if marker.exists():  # compiled while this process waited for the lock
+            return False
+        compile_all()
+        try:
+            marker.write_text(f"compiled by pid {os.getpid()} on {os.uname().nodename}\n")
+        except OSError as err:
+            log.warning("cannot mark numba's cache folder %s as compiled (%s)", marker.parent, err)
+    return True

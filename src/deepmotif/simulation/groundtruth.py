@@ -25,6 +25,8 @@ from math import comb
 import numpy as np
 import pandas as pd
 
+from deepmotif.interpret.motifs import base_id
+
 SITE_COLUMNS = ["id", "motif_id", "motif_name", "start", "end", "strand"]
 
 
@@ -167,11 +169,6 @@ def temporal_check(
     return pd.DataFrame(rows, columns=["id", "start", "end", "forward_before", "forward_after", "forward_ok",
                                        "backward_before", "backward_after", "backward_ok", "jump",
                                        "jump_offset"])
-
-
-def base_id(matrix_id: str) -> str:
-    """JASPAR matrix id without version: ``MA0139.2`` → ``MA0139``."""
-    return str(matrix_id).split(".")[0]
 
 
 def family(name: str) -> set[str]:
