@@ -14,7 +14,9 @@ include: "workflow/rules/group_jobs.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/train.smk"
 include: "workflow/rules/interpret.smk"
+include: "workflow/rules/cooperativity.smk"
 include: "workflow/rules/variants.smk"  # before report.smk: the index takes its input functions
+include: "workflow/rules/tracks.smk"
 include: "workflow/rules/report.smk"
 
 

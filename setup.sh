@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One command sets up a fresh Debian/Ubuntu machine with Python >= 3.10 for DeepMotif:
-#   system packages: bedtools (the pipeline), chromium (the dashboard's browser test),
+#   system packages: bedtools (the pipeline), chromium (the dashboard's browser test), npm (unless there is one),
 #                    slurmctld/slurmd/slurm-client/munge (the Slurm test runs a real one-node Slurm)
 #   Python packages: requirements.txt (pinned; torch's CPU build unless there is an NVIDIA GPU, see below)
 #                    and this package (editable), in a virtual environment .venv/
 #                    made with $PYTHON (default python3: the distribution's own Python works, PEP 668
 #                    forbids only system-wide pip). Then: .venv/bin/snakemake, .venv/bin/python -m pytest.
+# Then igv.js (npm package igv) goes into the per-user cache for the genome views.
 # Last, numba compiles memelite's Tomtom and modisco-lite's kernels into the per-user cache
 # ${DEEPMOTIF_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/deepmotif} (~100 s of one core the first time on a
 # machine, a few seconds once cached there), so that the pipeline and the tests load them.
@@ -15,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(python3-venv bedtools chromium chromium-driver slurmctld slurmd slurm-client munge)
+command -v npm >/dev/null 2>&1 || APT_PACKAGES+=(npm)  # fetches igv.js (the genome views) from the npm registry
 if [ "${DEEPMOTIF_NO_APT:-0}" != "1" ]; then
   missing=()
   for pkg in "${APT_PACKAGES[@]}"; do
@@ -72,4 +74,9 @@ if [ "${DEEPMOTIF_NO_COMPILE:-0}" != "1" ]; then
     && sed -n 's/^/setup:   /p' "$VENV/tomtom.compiled" \
     || echo "setup: warning: the compile failed ($VENV/tomtom.compile.log); the pipeline's compile_tomtom job compiles"
 fi
+# igv.js for the genome views: the npm package igv, at the version pinned in src/deepmotif/report/genome_view.py
+# (IGV_VERSION), fetched once per machine into the per-user cache (npm pack, ~5 MB); the pipeline copies it beside
+# the results (results/igv/), so the pages open offline.
+"$PYTHON" -c 'from deepmotif.report.genome_view import fetch_igv; print("setup: igv.js in", fetch_igv())' \
+  || echo "setup: warning: igv.js not fetched; the pipeline's bundle_igv job tries again (needs npm and the registry)"
 echo "setup: done ($("$PYTHON" -c 'import torch, lightning, snakemake; print("torch", torch.__version__, "cuda" if torch.version.cuda else "cpu", "lightning", lightning.__version__, "snakemake", snakemake.__version__)'); $(bedtools --version 2>/dev/null || echo 'bedtools missing'))"

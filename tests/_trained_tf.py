@@ -105,6 +105,13 @@ def trained_tf() -> dict[str, Path]:
                                "matches": f["matches"], "ground-truth": f["ground_truth"], "modisco": f["modisco"],
                                "modisco-patterns": f["modisco_patterns"], "modisco-meme": f["modisco_meme"],
                                "modisco-distances": f["modisco_distances"]}))
+    f.update(cooperativity=out / "cooperativity.tsv", cooperativity_figure=root / TF / "figures" / "cooperativity.png",
+             cooperativity_summary=root / "cooperativity.tsv")
+    _run("cooperativity", model, seqs, "-o", f["cooperativity"], "--figure", f["cooperativity_figure"], "--tf", TF,
+         "--arch", "cnn", "--modisco-patterns", f["modisco_patterns"], "--jaspar-matches", f["matches"],
+         "--sheet-motifs", MOTIF, "--settings",
+         json.dumps({"cooperativity": {"n_backgrounds": 8, "max_spacing": 10}}))
+    _run("summarize-cooperativity", f["cooperativity"], "-o", f["cooperativity_summary"])
     figures = f["figures"]
     per_arch = {"metrics": "metrics", "predictions": "predictions", "history": "history", "saliency": "saliency",
                 "ism": "ism", "temporal": "temporal", "class-optimization": "class_optimization",
@@ -119,11 +126,13 @@ def trained_tf() -> dict[str, Path]:
          "--temporal-figures", figures / "temporal", "--ism-figures", figures / "ism",
          "--motif-figures", f"cnn={figures / 'motifs' / 'cnn'}", "--index-page", f["index"],
          "--sequences", seqs, "--composition-out", figures / "composition.png", "--composition-table", f["composition"],
-         "-o", f["dashboard"])
+         "-o", f["dashboard"],
+         "--cooperativity", f"cnn={f['cooperativity']}", "--cooperativity-figures", f"cnn={f['cooperativity_figure']}")
     _run("summarize", f["metrics"], "-o", f["auc_table"])
     f.update(known_motifs=root / "known_motifs.tsv", known_figures=root / "known_motifs")
     _run("summarize-known-motifs", f["ground_truth"], "-o", f["known_motifs"], "--figures", f["known_figures"])
     _run("index", "--auc-table", f["auc_table"], "--dashboards", f"{TF}={f['dashboard']}",
          "--descriptions", json.dumps({TF: "simulated <CTCF>"}), "--known-motifs", f["known_motifs"],
-         "--known-motif-figures", f["known_figures"], "--composition", f"{TF}={f['composition']}", "-o", f["index"])
+         "--known-motif-figures", f["known_figures"], "--composition", f"{TF}={f['composition']}", "-o", f["index"],
+         "--cooperativity", f["cooperativity_summary"])
     return f

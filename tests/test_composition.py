@@ -93,3 +93,16 @@ def test_baseline_needs_both_labels_in_train():
         composition_baseline(df, "x.tsv")
     with pytest.raises(InputError, match="no column"):
         composition_baseline(df.drop(columns="split"), "x.tsv")
+
+
+def test_composition_figure_shows_each_label_with_its_mean():
+    from deepmotif.report.figures import composition_figure
+    from deepmotif.report.plots import plot_composition
+
+    X = np.array([[0.4, 0.2], [0.6, 0.8], [0.5, 0.0], [0.7, 1.0]])
+    fig = composition_figure(X, np.array([0, 1, 0, 1]), "TF")
+    legends = [[t.get_text() for t in ax.get_legend().get_texts()] for ax in fig.axes]
+    assert legends == [["positives (mean 0.65)", "negatives (mean 0.45)"],
+                       ["positives (mean 0.90)", "negatives (mean 0.10)"]]
+    with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
+        plot_composition(X[:, :1], np.array([0, 1, 0, 1]))

@@ -11,9 +11,9 @@ from importlib.metadata import PackageNotFoundError, version
 import pytest
 import yaml
 
-IMPORT_TO_PACKAGE = {"yaml": "pyyaml", "sklearn": "scikit-learn", "PIL": "pillow", "modiscolite": "modisco-lite",
+IMPORT_TO_PACKAGE = {"yaml": "pyyaml", "sklearn": "scikit-learn", "PIL": "pillow", "modiscolite": "modisco-lite", "pyBigWig": "pybigwig",
                      "snakemake_executor_plugin_slurm": "snakemake-executor-plugin-slurm"}
-NOT_IN_JOB_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "snakefmt", "pytest", "aiohttp", "h5py"}
+NOT_IN_JOB_ENVS = {"snakemake", "snakemake-executor-plugin-slurm", "snakefmt", "pytest", "aiohttp"}
 
 
 def pins(lines) -> dict[str, str]:

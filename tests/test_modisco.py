@@ -149,3 +149,38 @@ def test_a_merged_composite_is_matched_by_its_halves_and_gives_the_planted_spaci
     learned = abs(((subs["start"].iloc[1] + subs["end"].iloc[1] - 1) - (subs["start"].iloc[0] + subs["end"].iloc[0] - 1)) / 2)
     assert row["modisco_spacing_mode"] == learned
     assert row["modisco_spacing_ok"] == (abs(learned - 18.5) <= 1)
+
+
+def test_discover_finds_the_motif_a_hand_built_network_detects():
+    """discover alone (the pipeline's and the command's TF-MoDISco): a network that scores the CTCF consensus
+    (plus a weak background filter, so attributions are not zero off the motif) on sequences that carry it."""
+    from _interpret_fixtures import MotifNet
+    from deepmotif.interpret.modisco import discover
+    from deepmotif.interpret.motifs import jaspar_motifs
+
+    ctcf = "CCACCAGGGGGCGC"
+    starts = np.random.default_rng(0).integers(10, 80, 300)
+    seqs = [s[:p] + ctcf + s[p + len(ctcf):] for s, p in zip(random_seqs(300, 101, seed=1), starts)]
+
+    class Detector(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.motif = MotifNet(ctcf, weight=1.0, bias=-10.0)
+            torch.manual_seed(0)
+            self.background = torch.nn.Conv1d(4, 1, 3, padding=1)
+            with torch.no_grad():
+                self.background.weight.mul_(0.05)
+
+        def forward(self, X):
+            return self.motif(X) + self.background(X).mean(dim=(1, 2))
+
+    found = discover(Detector().eval(), X_of(seqs), jaspar_motifs(), "grad_x_input", n_shuffles=5,
+                     n_leiden_runs=2, top_k=3, max_q=0.01, seed=0)
+    table = found["table"]
+    assert list(table["consensus"]) == [ctcf] and table["match_name"].item() == "CTCF"
+    assert float(table["match_q"].item()) < 0.01
+    [pattern] = found["pos"]
+    for seqlet in pattern.seqlets:  # every seqlet lies on the planted site of its sequence
+        start = starts[seqlet.example_idx]
+        assert seqlet.start < start + len(ctcf) and start < seqlet.end
+    assert found["X_hyp"].shape == (300, 4, 101)

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
@@ -63,6 +64,22 @@ def test_modisco_runs_in_every_interpretation_and_reaches_the_ground_truth(tiny_
 
 
 @pytest.mark.slow
+def test_known_motif_table_covers_every_model_and_reaches_the_index(tiny_run):
+    workdir, _ = tiny_run
+    known = pd.read_csv(workdir / "results/summary/known_motifs.tsv", sep="\t").set_index(["tf", "arch"])
+    assert sorted(known.index) == sorted((t, a) for t in ["CTCF", "TAL1-GATA1(test)"] for a in ["cnn", "rnn"])
+    assert set(known["expected"]) == {"MA0139.1", "MA0091.1,MA0035.4"} and set(known["origin"]) == {"sheet"}
+    assert known["verdict"].isin(["exact", "family", "none"]).all()
+    assert known.loc[("CTCF", "cnn"), "verdict"] == "exact"  # as the ground truth's MoDISco check above
+    # the CNNs call no matrix that was not planted (the RNNs of 2 epochs are too weak to count on)
+    assert known.loc[[("CTCF", "cnn"), ("TAL1-GATA1(test)", "cnn")], "unexpected"].isna().all()
+    logos = pd.read_csv(workdir / "results/summary/known_motifs/index.tsv", sep="\t")
+    assert ("CTCF", "cnn") in set(zip(logos["tf"], logos["arch"]))
+    html = (workdir / "results/index.html").read_text()
+    assert 'id="known-motifs"' in html and f"{int(known['n_decoy'].sum())} match a decoy" in html
+
+
+@pytest.mark.slow
 def test_dataset_is_balanced_and_split_by_chromosome(tiny_run):
     workdir, _ = tiny_run
     df = pd.read_csv(workdir / "results/CTCF/data/sequences.tsv", sep="\t")
@@ -96,3 +113,28 @@ def test_snakefmt_is_clean(repo_root):
     result = subprocess.run([sys.executable, "-m", "snakefmt", "--check", "Snakefile", "workflow"], cwd=repo_root,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
+
+
+@pytest.mark.slow
+def test_tracks_instances_and_genome_view_of_every_model(tiny_run):
+    from deepmotif.apply.tracks import read_track
+    from deepmotif.interpret.instances import BED_COLUMNS, read_instances
+
+    workdir, _ = tiny_run
+    for tf in ["CTCF", "TAL1-GATA1(test)"]:
+        for arch in ["cnn", "rnn"]:
+            folder = workdir / "results" / tf / arch / "tracks"
+            regions = pd.read_csv(folder / "regions.bed", sep="\t", header=None, names=["chrom", "start", "end"])
+            assert 0 < len(regions) <= 20 and set(regions["chrom"]) <= {"chr8", "chr9"}  # the test peaks
+            chrom, start, end = regions.iloc[0]
+            for name in ("logit.bw", "attribution.bw"):  # a value for every base of a tracked region
+                assert np.isfinite(read_track(folder / name, chrom, start, end)).all()
+            assert list(read_instances(folder / "instances.bed").columns) == BED_COLUMNS
+        page = (workdir / "results" / tf / "genome_view.html").read_text()
+        assert "../igv/igv.min.js" in page and (workdir / "results/igv/igv.min.js").stat().st_size > 1_000_000
+        assert "genome_view.html" in (workdir / "results" / tf / "dashboard.html").read_text()
+    truth = pd.read_csv(workdir / "results/summary/instances_ground_truth.tsv", sep="\t")
+    assert set(truth["scope"]) == {"windows", "regions"} and len(truth[truth["motif"] == "all"]) == 8
+    ctcf = truth[(truth["tf"] == "CTCF") & (truth["arch"] == "cnn") & (truth["scope"] == "windows")
+                 & (truth["motif"] == "all")].iloc[0]
+    assert ctcf["recall"] >= 0.5  # a CNN of 10 epochs on 300 peaks finds most planted CTCF sites

@@ -371,6 +371,29 @@ def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tm
         assert (args.variants == f"results/{tf}/variants.tsv") == simulated
         refs = [("rnn", "results/A/variants/rnn.ref.npz"), ("cnn", "results/A/variants/cnn.ref.npz")]
         assert args.variant_ref == (refs if simulated else [])
+        # a TF with peaks and a genome gets tracks, and its dashboard the genome view; imported sequences none
+        assert (args.genome_view == "results/A/genome_view.html") == simulated
+        assert (args.igv_session == "results/A/igv_session.xml") == simulated
+
+
+def test_tracks_for_tfs_with_peaks_unless_switched_off(tmp_path):
+    sheet = "tf|source|motifs|train|test\nA|simulated|MA0139.1||\nB|deepbind||a.seq|b.seq\n"
+    plan = make_plan(tmp_path, sheet)
+    assert plan.track_tfs == ["A"]
+    outputs = plan.final_outputs(["A", "B"])
+    assert {"results/A/cnn/tracks/instances.bed", "results/A/rnn/tracks/instances.bed", "results/A/genome_view.html",
+            "results/summary/instances_ground_truth.tsv"} <= set(outputs)
+    assert not [o for o in outputs if o.startswith("results/B/") and ("tracks" in o or "genome_view" in o)]
+    assert plan.instance_truth_args() == [
+        "--model", "A", "cnn", "results/A/cnn/tracks/instances.bed", "results/A/cnn/tracks/regions.bed",
+        "resources/simulated/A/planted.tsv", "results/A/data/positives.tsv",
+        "--model", "A", "rnn", "results/A/rnn/tracks/instances.bed", "results/A/rnn/tracks/regions.bed",
+        "resources/simulated/A/planted.tsv", "results/A/data/positives.tsv"]
+    no_view = make_plan(tmp_path, sheet, tracks={"view": {"n_peaks": 0}})
+    assert "results/A/genome_view.html" not in no_view.final_outputs(["A", "B"])
+    assert no_view.dashboard_inputs("A").get("genome_view") is None
+    off = make_plan(tmp_path, sheet, tracks={"enabled": False})
+    assert off.track_tfs == [] and not [o for o in off.final_outputs(["A", "B"]) if "tracks" in o]
 
 
 def test_a_models_interpretation_job_gets_what_changes_its_outputs(tmp_path):
@@ -448,6 +471,25 @@ def test_variant_sets_by_default_and_an_entry_replacing_a_ground_truth(tmp_path)
 def test_variant_config_errors_name_the_entry(tmp_path, entries, message):
     with pytest.raises(InputError, match=message):
         make_plan(tmp_path, VARIANT_SHEET, variants={"vcfs": entries}).variant_sets
+
+
+def test_cooperativity_plan(tmp_path):
+    sheet = "tf|source|motifs|description\nA|simulated|MA0091.1,MA0035.4|-\n"
+    plan = make_plan(tmp_path, sheet, architectures=["cnn"])
+    assert plan.cooperativity_files(["A"]) == ["results/A/cnn/cooperativity.tsv"]
+    assert "results/summary/cooperativity.tsv" in plan.final_outputs(["A"])
+    assert plan.sheet_motifs("A") == "MA0091.1,MA0035.4" and plan.sheet_motifs("X") == ""
+    job = plan.cooperativity_settings()  # what the command reads, nothing else (no reruns on other settings)
+    assert job["jaspar"] == {"max_q": schema_default("interpret.jaspar.max_q")}
+    assert {k: v for k, v in job["cooperativity"].items() if k != "enabled"} == {
+        key: schema_default(f"interpret.cooperativity.{key}")
+        for key in ("motifs", "n_backgrounds", "n_null", "max_spacing", "max_q", "min_interaction", "seed")}
+    assert "cooperativity" not in plan.interpret_job_settings("cnn")
+    (tmp_path / "off").mkdir()
+    off = make_plan(tmp_path / "off", sheet, architectures=["cnn"], interpret={"cooperativity": {"enabled": False}})
+    assert off.cooperativity_files(["A"]) == [] and off.cooperativity_summary() == []
+    assert "--cooperativity" not in off.dashboard_args(off.dashboard_inputs("A"))
+    assert not any("cooperativity" in path for path in off.final_outputs(["A"]))
 
 
 # --- Snakemake: building the DAG imports no torch ----------------------------------------------------

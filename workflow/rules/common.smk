@@ -87,6 +87,18 @@ def metrics_files(wildcards=None):
     return [f"results/{tf}/{arch}/metrics.json" for tf in all_tfs() for arch in ARCHS]
 
 
+def cooperativity_settings():
+    return json.dumps(PLAN.cooperativity_settings(), separators=(",", ":"))
+
+
+def cooperativity_files(wildcards=None):
+    return PLAN.cooperativity_files(all_tfs())
+
+
+def cooperativity_index_args(wildcards, input):
+    return f"--cooperativity={shlex.quote(input.cooperativity[0])}" if input.cooperativity else ""
+
+
 def dashboard_files(wildcards=None):
     return [f"results/{tf}/dashboard.html" for tf in all_tfs()]
 

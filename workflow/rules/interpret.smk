@@ -2,8 +2,8 @@
 # writes every interpretation (deepmotif interpret); the figures and pages are in report.smk. "Test positives"
 # are the first ones of sequences.tsv (strongest peaks). Files that do not apply are written empty:
 # temporal.npz of an architecture outside interpret.temporal_archs, filters.* of a network without a first
-# convolution, ground_truth.json (a note) of a TF that is not simulated, modisco* with interpret.modisco.enabled
-# false. compile_tomtom fills numba's disk cache with memelite's Tomtom and modisco-lite's kernels before the
+# convolution, modisco* with interpret.modisco.enabled false. ground_truth.json holds the known-motif check of
+# every TF (its JASPAR matrix among the learned motifs) and, for simulated TFs, the planted-motif checks. compile_tomtom fills numba's disk cache with memelite's Tomtom and modisco-lite's kernels before the
 # parallel jobs load them: a per-user cache (~/.cache/deepmotif, deepmotif.runtime.numba_cache) that every
 # run and environment on the machine shares, so only the first run on a machine compiles (~100 s; setup.sh
 # does it), later ones load in a few seconds.

@@ -180,6 +180,7 @@ rule build_index:
         known_figures="results/summary/known_motifs",
         scatter="results/summary/auc_scatter.png",
         box="results/summary/auc_box.png",
+        cooperativity=PLAN.cooperativity_summary(),
     output:
         report("results/index.html", caption="../report/index.rst", category="Summary"),
     log:
@@ -195,9 +196,11 @@ rule build_index:
         descriptions=lambda wc: json.dumps({tf: tf_description(tf) for tf in all_tfs()}),
         settings=interpret_settings(),
         variants=variant_index_args,  # variants.smk
+        cooperativity=cooperativity_index_args,  # cooperativity.smk
     shell:
         "python -m deepmotif index --auc-table {input.auc:q} --dashboards {params.dashboards:q}"
         " --composition {params.composition:q}"
         " {params.ground_truth} --descriptions={params.descriptions:q} --settings={params.settings:q}"
         " --known-motifs={input.known:q} --known-motif-figures={input.known_figures:q}"
-        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants} -o {output:q} 2> {log:q}"
+        " --auc-scatter={input.scatter:q} --auc-box={input.box:q} {params.variants}"
+        " {params.cooperativity} -o {output:q} 2> {log:q}"

@@ -185,6 +185,14 @@ def regions_long_enough(regions: pd.DataFrame, length: int) -> pd.DataFrame:
     return regions[keep].reset_index(drop=True)
 
 
+def write_regions(regions: pd.DataFrame, path: str | os.PathLike) -> None:
+    """``chrom start end`` as BED, atomically."""
+    from deepmotif.data.intervals import write_peaks
+
+    check_output(path, "regions BED")
+    write_peaks(regions[REGION_COLUMNS], path)
+
+
 # --- attribution and scores of windows ---------------------------------------------------------------
 
 def reference_attribution(net: nn.Module, X: torch.Tensor, method: str = "grad_x_input", rc: bool = True,
@@ -232,19 +240,25 @@ class RegionTracks:
     attribution: np.ndarray | None
 
 
-def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: int = 20,
-                  attribution: str | None = "grad_x_input", rc: bool = True, block: int = 512,
-                  batch_size: int = 256, n_shuffles: int = 10, seed: int = 0, device: str | None = None
-                  ) -> RegionTracks:
-    """Logit and reference-base attribution per base of one region, each the mean over covering windows.
+def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, **kwargs) -> RegionTracks:
+    """Logit and reference-base attribution per base of one region (:func:`group_tracks` of one)."""
+    return group_tracks(model, [(chrom, start, seq)], **kwargs)[0]
+
+
+def group_tracks(model: LoadedModel, pieces: Sequence[tuple[str, int, str]], stride: int = 20,
+                 attribution: str | None = "grad_x_input", rc: bool = True, block: int = 1024,
+                 batch_size: int = 256, n_shuffles: int = 10, seed: int = 0, device: str | None = None
+                 ) -> list[RegionTracks]:
+    """Logit and reference-base attribution per base of regions, each the mean over the windows covering it.
+
+    The windows of all ``pieces`` are scored together, ``block`` at a time (a few short regions make
+    small batches alone); no window crosses from one region into the next.
 
     Parameters
     ----------
     model: deepmotif.apply.predict.LoadedModel
-    chrom, start:
-        Where ``seq`` starts (0-based).
-    seq: str
-        The region's sequence, at least ``model.length`` bp.
+    pieces: sequence of (str, int, str)
+        ``(chrom, start, seq)`` of each region (0-based start; ``seq`` at least ``model.length`` bp).
     stride: int, optional
         Bases between window starts. Default 20.
     attribution: str or None, optional
@@ -252,28 +266,32 @@ def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: 
     rc: bool, optional
         Average both strands (logits and attributions). Default True.
     block: int, optional
-        Windows one-hot encoded and processed at a time (memory bound). Default 512.
+        Windows one-hot encoded and processed at a time (memory bound). Default 1024.
     batch_size, n_shuffles, seed, device:
         Of :func:`deepmotif.apply.predict.strand_scores` and :func:`reference_attribution`.
 
     Returns
     -------
-    RegionTracks
+    list of RegionTracks
+        One per piece, in order.
     """
     import torch
 
-    from deepmotif.data.encoding import one_hot
     from deepmotif.apply.predict import strand_scores, window_starts
+    from deepmotif.data.encoding import one_hot
 
-    length, size = model.length, len(seq)
-    starts = window_starts(size, length, stride)
-    logit_sum = np.zeros(size + 1)
-    coverage = np.zeros(size + 1)
-    attr_sum = np.zeros(size) if attribution else None
-    offsets = np.arange(length)
+    length = model.length
+    sizes = np.array([len(seq) for _, _, seq in pieces])
+    offset = np.concatenate(([0], np.cumsum(sizes)))  # where each piece starts in the joined coordinates
+    text = "".join(seq for _, _, seq in pieces)
+    starts = np.concatenate([window_starts(size, length, stride) + o for size, o in zip(sizes, offset)])
+    total = int(offset[-1])
+    logit_sum, coverage = np.zeros(total + 1), np.zeros(total + 1)
+    attr_sum = np.zeros(total) if attribution else None
+    columns = np.arange(length)
     for lo in range(0, len(starts), block):
         part = starts[lo:lo + block]
-        X = torch.from_numpy(one_hot([seq[s:s + length] for s in part], length))
+        X = torch.from_numpy(one_hot([text[s:s + length] for s in part], length))
         logits, _ = strand_scores(model.net, X, rc, batch_size, device)
         np.add.at(logit_sum, part, logits)          # difference arrays: + at the start, - after the end
         np.add.at(logit_sum, part + length, -logits)
@@ -281,19 +299,30 @@ def region_tracks(model: LoadedModel, chrom: str, start: int, seq: str, stride: 
         np.add.at(coverage, part + length, -1.0)
         if attr_sum is not None:
             X_attr = reference_attribution(model.net, X, attribution, rc, n_shuffles, seed)
-            np.add.at(attr_sum, (part[:, None] + offsets).ravel(), X_attr.ravel())
-    covered = np.cumsum(coverage)[:size]
-    logit = (np.cumsum(logit_sum)[:size] / covered).astype(np.float32)
+            np.add.at(attr_sum, (part[:, None] + columns).ravel(), X_attr.ravel())
+    covered = np.cumsum(coverage)[:total]
+    logit = (np.cumsum(logit_sum)[:total] / covered).astype(np.float32)
     attr = (attr_sum / covered).astype(np.float32) if attr_sum is not None else None
-    return RegionTracks(chrom, start, start + size, logit, attr)
+    return [RegionTracks(chrom, start, start + int(size), logit[a:b], None if attr is None else attr[a:b])
+            for (chrom, start, _), size, a, b in zip(pieces, sizes, offset[:-1], offset[1:])]
 
 
-def iter_region_tracks(model: LoadedModel, regions: pd.DataFrame, genome, **kwargs) -> Iterator[RegionTracks]:
-    """:func:`region_tracks` of each region in turn, the sequence read from ``genome`` (pyfaidx) per region."""
-    for n, (chrom, start, end) in enumerate(regions[REGION_COLUMNS].itertuples(index=False), start=1):
-        yield region_tracks(model, chrom, int(start), genome[chrom][int(start):int(end)], **kwargs)
-        if n % 500 == 0:
-            log.info("%d of %d regions", n, len(regions))
+def iter_region_tracks(model: LoadedModel, regions: pd.DataFrame, genome, block: int = 1024, **kwargs
+                       ) -> Iterator[RegionTracks]:
+    """The tracks of each region in turn (:func:`group_tracks` of consecutive regions with about ``block``
+    windows together), sequences read from ``genome`` (pyfaidx) group by group."""
+    stride, length = kwargs.get("stride", 20), model.length
+    group, n_windows, done = [], 0, 0
+    for chrom, start, end in regions[REGION_COLUMNS].itertuples(index=False):
+        group.append((chrom, int(start), genome[chrom][int(start):int(end)]))
+        n_windows += (int(end) - int(start) - length) // stride + 2
+        if n_windows >= block:
+            yield from group_tracks(model, group, block=block, **kwargs)
+            done += len(group)
+            log.info("%d of %d regions", done, len(regions))
+            group, n_windows = [], 0
+    if group:
+        yield from group_tracks(model, group, block=block, **kwargs)
 
 
 # --- bigWig ------------------------------------------------------------------------------------------

@@ -199,3 +199,71 @@ def run_explain_variants(args: argparse.Namespace) -> None:
                 write_explanation(tmp, arrays)
         log.info("%s: saliency and ISM of the %d strongest variants (%s) → %s, %s", args.table, len(top),
                  model.arch, ref_path, alt_path)
+
+
+def _tracks_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.plan.config import schema_default
+
+    p.add_argument("--model", type=InputPath, required=True, help="model.ckpt (results/{tf}/{arch}/model.ckpt)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA (its .fai gives the chromosome sizes; built if missing)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--regions", type=InputPath, help="BED of regions (each at least the model's input long; merged where they "
+                       "overlap)")
+    where.add_argument("--peaks", type=InputPath, help="narrowPeak/BED: regions of --width bp around the summits of the strongest "
+                       "--max-regions peaks on --chroms, clipped to the chromosome ends")
+    p.add_argument("--chroms", type=split_list, default=[], help="with --peaks: comma-separated chromosomes kept "
+                   "(a TF's test chromosomes; default all)")
+    p.add_argument("--width", type=int, default=schema_default("tracks.width"), help="with --peaks: bp per region")
+    p.add_argument("--max-regions", type=int, default=schema_default("tracks.max_regions"),
+                   help="with --peaks: strongest N peaks (0: all)")
+    p.add_argument("--stride", type=int, default=schema_default("tracks.stride"), help="bp between window starts")
+    p.add_argument("--attribution", choices=("grad_x_input", "deep_lift_shap"),
+                   default=schema_default("tracks.attribution"), help="reference-base attribution method")
+    p.add_argument("--n-shuffles", type=int, default=schema_default("tracks.n_shuffles"),
+                   help="deep_lift_shap: references per window")
+    p.add_argument("--seed", type=int, default=schema_default("tracks.seed"), help="deep_lift_shap: shuffle seed")
+    p.add_argument("--batch-size", type=int, default=schema_default("tracks.batch_size"), help="windows per pass")
+    p.add_argument("--no-rc", dest="rc", action="store_false", help="forward strand only (default: both averaged)")
+    p.add_argument("--device", help="cpu, cuda, ... (default: the GPU when there is one)")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+    p.add_argument("--logit-out", type=OutputPath, required=True, help="bigWig: the logit per base (mean over covering windows)")
+    p.add_argument("--attribution-out", type=OutputPath, help="bigWig: the attribution of the reference base")
+    p.add_argument("--regions-out", type=OutputPath, help="BED of the regions tracked (merged, sorted)")
+
+
+@command("tracks", "bigWig tracks of a model along the genome: logit and reference-base attribution per base")(
+    _tracks_args)
+def run_tracks(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.apply.predict import load_models
+    from deepmotif.apply.tracks import (check_output, peak_regions, read_regions, regions_long_enough,
+                                        write_regions, write_tracks)
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.data.intervals import read_peaks
+
+    for path in (args.logit_out, args.attribution_out, args.regions_out):
+        if path:
+            check_output(path, "output")
+    torch.set_num_threads(args.threads)
+    model = load_models([args.model])[0]
+    sizes = chrom_sizes(args.genome)
+    if args.regions:
+        regions = read_regions(args.regions, sizes, model.length)
+    else:
+        regions = regions_long_enough(peak_regions(read_peaks(args.peaks), sizes, args.chroms, args.width,
+                                                   args.max_regions), model.length)
+    log.info("%d regions, %d bp; windows of %d bp every %d bp; attribution %s", len(regions),
+             int((regions["end"] - regions["start"]).sum()), model.length, args.stride,
+             args.attribution if args.attribution_out else "not written")
+    stats = write_tracks(model, regions, args.genome, args.logit_out, args.attribution_out, args.attribution,
+                         stride=args.stride, rc=args.rc, batch_size=args.batch_size, n_shuffles=args.n_shuffles,
+                         seed=args.seed, device=args.device)
+    if args.regions_out:
+        write_regions(regions, args.regions_out)
+    log.info("tracks of %d regions (%d bp; logit %.2f to %.2f) → %s%s", stats["regions"], stats["bases"],
+             stats["logit_min"], stats["logit_max"], args.logit_out,
+             f", {args.attribution_out}" if args.attribution_out else "")

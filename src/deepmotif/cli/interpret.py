@@ -6,7 +6,8 @@ import argparse
 import logging
 import re
 
-from deepmotif.cli import InputPath, OutputPath, command, config_section_arg, positive_int
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
+                           seed, split_list)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -167,3 +168,157 @@ def run_modisco(args: argparse.Namespace) -> None:
         from deepmotif.report.modisco_figures import write_pattern_logos
 
         write_pattern_logos(args.logos, found["pos"], found["neg"], found["table"])
+
+
+def _instances_args(p: argparse.ArgumentParser) -> None:
+    from deepmotif.plan.config import schema_default
+
+    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
+    p.add_argument("--modisco", type=InputPath, help="modisco.h5: its positive patterns' CWMs are called")
+    p.add_argument("--modisco-patterns", type=InputPath, help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
+                   "halves (a composite with two matched halves is called as two patterns)")
+    p.add_argument("--jaspar", type=split_list, default=[], help="comma-separated JASPAR ids also called")
+    p.add_argument("--release", default=schema_default("interpret.jaspar.release"), help="JASPAR release (pyjaspar)")
+    p.add_argument("--collection", default=schema_default("interpret.jaspar.collection"))
+    p.add_argument("--tax-group", default=schema_default("interpret.jaspar.tax_group"), help="or 'all'")
+    p.add_argument("--lambda", dest="lam", type=float, default=schema_default("tracks.instances.lambda"),
+                   help="Fi-NeMo's L1 penalty / minimum correlation with the pattern")
+    p.add_argument("--min-attribution", type=float, default=schema_default("tracks.instances.min_attribution"),
+                   help="fraction of a MoDISco pattern's typical attribution an instance needs (0: off)")
+    p.add_argument("--trim", type=float, default=schema_default("tracks.instances.trim"),
+                   help="CWM trimming threshold (fraction of the largest column)")
+    p.add_argument("--tile", type=int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+    p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="BED: chrom start end pattern score strand attribution jaspar")
+
+
+@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
+    _instances_args)
+def run_instances(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.apply.tracks import check_output, read_regions
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.interpret import instances as inst
+
+    check_output(args.output, "instances BED")
+    torch.set_num_threads(args.threads)
+    groups = []
+    if args.modisco:
+        groups.append(inst.modisco_patterns(args.modisco, args.modisco_patterns, args.trim))
+    if args.jaspar:
+        groups.append(inst.jaspar_patterns(args.jaspar, args.release, args.collection,
+                                           None if args.tax_group == "all" else args.tax_group))
+    if not groups:
+        raise InputError("instances: no pattern to call; give --modisco modisco.h5 and/or --jaspar IDS")
+    patterns = inst.combine(*groups)
+    if len(patterns) == 0:
+        log.warning("no pattern to call: the instances BED is empty")
+    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
+    hits = inst.call_instances(regions, args.genome, args.attribution, patterns, args.lam, args.min_attribution,
+                               args.tile, device=args.device)
+    inst.write_instances(hits, args.output)
+    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(regions),
+             args.output)
+
+
+def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", dest="models", action="append", nargs=6, required=True,
+                   metavar=("TF", "ARCH", "INSTANCES", "REGIONS", "PLANTED", "POSITIVES"),
+                   help="one model: its TF and architecture, its instances BED, the regions BED they were called in, "
+                   "the simulation's planted.tsv and positives.tsv (the model-length windows of the peaks); repeated")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="TSV: per model, precision and recall of the "
+                   "planted sites in the model-length windows of the peaks and in the whole regions, in all and per "
+                   "planted matrix")
+
+
+@command("instances-ground-truth", "precision and recall of the planted sites of simulated TFs by their instances, "
+         "one table")(_instances_ground_truth_args)
+def run_instances_ground_truth(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from deepmotif.data.intervals import read_bed
+    from deepmotif.data.io import atomic_path
+    from deepmotif.interpret import instances as inst
+
+    tables = [inst.instance_ground_truth(inst.read_instances(bed), planted, positives, read_bed(regions), tf, arch)
+              for tf, arch, bed, regions, planted, positives in args.models]
+    table = pd.concat(tables, ignore_index=True)
+    with atomic_path(args.output) as tmp:
+        table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
+    log.info("instances ground truth:\n%s", table[table["motif"] == "all"].to_string(index=False))
+
+
+COOPERATIVITY_OPTIONS = ("motifs", "n_backgrounds", "n_null", "max_spacing", "max_q", "min_interaction", "seed")
+
+
+def _cooperativity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("model", type=InputPath, help="model.ckpt written by deepmotif train")
+    p.add_argument("sequences", type=InputPath, help="sequences.tsv (id seq label split): the backgrounds are "
+                                                     "shuffles of its test negatives")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="output TSV: one row per arrangement and gap")
+    p.add_argument("--figure", type=OutputPath, help="output PNG: interaction against gap, one line per arrangement")
+    p.add_argument("--tf", default="", help="TF name (a column of the TSV, the figure's title)")
+    p.add_argument("--arch", default="", help="architecture name (a column of the TSV, the figure's title)")
+    p.add_argument("--modisco-patterns", type=InputPath, help="the model's modisco_patterns.tsv (default pair)")
+    p.add_argument("--jaspar-matches", type=InputPath,
+                   help="the model's jaspar_matches.tsv (default pair without MoDISco matches)")
+    p.add_argument("--sheet-motifs", type=split_list, default=[],
+                   help="the sheet's motifs of the TF, comma-separated JASPAR ids (the last fallback)")
+    p.add_argument("--threads", type=positive_int, default=1)
+    settings = p.add_argument_group("settings: the config section interpret (its cooperativity and jaspar.max_q); "
+                                    "the options below override interpret.cooperativity's keys")
+    settings.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
+                          help="JSON object: the config section interpret (keys left out: the schema's defaults)")
+    settings.add_argument("--motifs", type=split_list, help="A,B: JASPAR ids with version or sequences")
+    settings.add_argument("--n-backgrounds", type=positive_int)
+    settings.add_argument("--n-null", type=positive_int, help="shuffles of B (the null)")
+    settings.add_argument("--max-spacing", type=non_negative_int, help="gaps 0..max_spacing bp")
+    settings.add_argument("--max-q", type=q_value, help="BH q-value below which an interaction can be significant")
+    settings.add_argument("--min-interaction", type=float, help="smallest |interaction| (logit) called significant")
+    settings.add_argument("--seed", type=seed)
+
+
+@command("cooperativity", "in-silico spacing and orientation experiments: two motifs in shuffled backgrounds, "
+                          "their interaction in every arrangement against shuffles of the second")(_cooperativity_args)
+def run_cooperativity(args: argparse.Namespace) -> None:
+    import time
+
+    import pandas as pd
+    import torch
+
+    from deepmotif.data.dataset import read_dataset
+    from deepmotif.data.tables import write_table
+    from deepmotif.interpret import cooperativity as co
+    from deepmotif.models.inference import load_network
+
+    section = {**args.settings["cooperativity"],
+               **{k: getattr(args, k) for k in COOPERATIVITY_OPTIONS if getattr(args, k) is not None}}
+    settings = co.CooperativitySettings(**{k: section[k] for k in COOPERATIVITY_OPTIONS if k != "motifs"},
+                                        motifs=tuple(section["motifs"]))
+    torch.set_num_threads(args.threads)
+    patterns = (pd.read_csv(args.modisco_patterns, sep="\t", dtype={"match_id": str, "sub_matches": str},
+                            keep_default_na=False, na_values={"match_q": [""]}) if args.modisco_patterns else None)
+    matches = pd.read_csv(args.jaspar_matches, sep="\t") if args.jaspar_matches else None
+    start = time.perf_counter()
+    table = co.measure_model(load_network(args.model), read_dataset(args.sequences), settings, patterns, matches,
+                             args.sheet_motifs, args.settings["jaspar"]["max_q"])
+    seconds = time.perf_counter() - start
+    table.insert(0, "arch", args.arch)
+    table.insert(0, "tf", args.tf)
+    write_table(table, args.output, float_format="%.5g")
+    if args.figure:
+        from deepmotif.report.cooperativity_figures import cooperativity_figure
+        from deepmotif.report.figures import save_figure
+
+        title = " · ".join(filter(None, (args.tf, args.arch, f"A = {table['motif_a'].iloc[0]}",
+                                        f"B = {table['motif_b'].iloc[0]}")))
+        save_figure(cooperativity_figure(table, title), args.figure)
+    log.info("%s: %d arrangements in %.1f s; strongest: %s -> %s", args.model, len(table), seconds,
+             co.describe_interaction(co.strongest_interaction(table)), args.output)

@@ -31,6 +31,22 @@ def run_summarize_ground_truth(args: argparse.Namespace) -> None:
     write_table(table, args.output, float_format="%.4g")
 
 
+def _summarize_cooperativity_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("tables", nargs="+", type=InputPath, help="cooperativity.tsv of every TF and architecture")
+    p.add_argument("-o", "--output", type=OutputPath, required=True,
+                   help="output TSV, one row per TF and architecture")
+
+
+@command("summarize-cooperativity", "the strongest motif interaction of every model in one table")(
+    _summarize_cooperativity_args)
+def run_summarize_cooperativity(args: argparse.Namespace) -> None:
+    from deepmotif.data.tables import write_table
+    from deepmotif.interpret.cooperativity import read_table, summarize
+
+    table = summarize([read_table(p) for p in args.tables])
+    write_table(table, args.output, float_format="%.4g")
+
+
 def _dashboard_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tf", required=True)
     p.add_argument("--description", required=True, help="shown under the title (may be empty)")
@@ -43,6 +59,10 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
     for name in MODISCO_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
                             help=f"TF-MoDISco: {MODISCO_FILES[name]} per architecture (deepmotif interpret)")
+    inputs.add_argument("--cooperativity", nargs="*", type=key_path, default=[], metavar="ARCH=TSV",
+                        help="motif dependencies: cooperativity.tsv per architecture (deepmotif cooperativity)")
+    inputs.add_argument("--cooperativity-figures", nargs="*", type=key_path, default=[], metavar="ARCH=PNG",
+                        help="motif dependencies: the figure per architecture (deepmotif cooperativity --figure)")
     inputs.add_argument("--positives", help="simulated TFs: positives.tsv (windows), marks the planted motifs")
     inputs.add_argument("--planted", help="simulated TFs: planted.tsv")
     inputs.add_argument("--sequences", help="the models' sequences.tsv: the negative-set check (GC, CpG and a "
@@ -53,6 +73,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
                           help="REF windows of the strongest variants per architecture (explain-variants)")
     variants.add_argument("--variant-alt", nargs="+", type=key_path, default=[], metavar="ARCH=NPZ",
                           help="ALT windows, as --variant-ref")
+    p.add_argument("--genome-view", help="the TF's genome view page (deepmotif genome-view), shown in a frame")
+    p.add_argument("--igv-session", help="its IGV session file, linked")
     variants.add_argument("--variant-figures", help="output folder: REF vs ALT saliency and ISM per variant")
     variants.add_argument("--n-variants", type=non_negative_int, default=10, help="strongest variants listed and drawn")
     p.add_argument("--settings", type=config_section_arg("interpret"), default="{}",
@@ -116,10 +138,29 @@ def run_dashboard(args: argparse.Namespace) -> None:
             raise InputError("--variants needs --variant-figures and one --variant-ref and --variant-alt file per "
                              f"architecture, in the same order (got REF {list(ref)}, ALT {list(alt)})")
         variants = VariantFiles(args.variants, ref, alt, args.variant_figures, args.n_variants)
+    cooperativity = None
+    if args.cooperativity:
+        from deepmotif.report.tf_report import cooperativity_rows
+
+        section = args.settings["cooperativity"]
+        cooperativity = cooperativity_rows(dict(args.cooperativity), dict(args.cooperativity_figures),
+                                           section["max_q"], section["min_interaction"])
     build_tf_report(args.tf, models, out, settings, args.description, args.positives, args.planted,
                     footer_settings(args.settings),
                     index_href=Path(os.path.relpath(args.index_page, Path(args.output).parent)).as_posix(),
-                    variants=variants, sequences=args.sequences)
+                    variants=variants, sequences=args.sequences, genome_view=_genome_view_links(args),
+                    cooperativity=cooperativity)
+
+
+def _genome_view_links(args: argparse.Namespace) -> dict[str, str] | None:
+    """Links of the genome view page and IGV session, relative to the dashboard; None without a view."""
+    import os
+
+    if not args.genome_view:
+        return None
+    here = Path(args.output).parent
+    return {name: Path(os.path.relpath(path, here)).as_posix() if path else ""
+            for name, path in (("page", args.genome_view), ("session", args.igv_session))}
 
 
 def _index_args(p: argparse.ArgumentParser) -> None:
@@ -137,6 +178,8 @@ def _index_args(p: argparse.ArgumentParser) -> None:
                    help="JSON object: the config section interpret (ground_truth.top, jaspar.max_q)")
     p.add_argument("--known-motifs", help="results/summary/known_motifs.tsv (deepmotif summarize-known-motifs)")
     p.add_argument("--known-motif-figures", help="its logo folder (results/summary/known_motifs)")
+    p.add_argument("--cooperativity", type=InputPath,
+                   help="results/summary/cooperativity.tsv (deepmotif summarize-cooperativity)")
     p.add_argument("--composition", nargs="*", type=key_path, default=[], metavar="TF=JSON",
                    help="results/{tf}/composition.json per TF (deepmotif dashboard --composition-table): "
                    "the composition-only baseline's test AUROC as a column")
@@ -160,6 +203,8 @@ def run_index(args: argparse.Namespace) -> None:
     figures = {name: path for name, path in (("auc_scatter", args.auc_scatter), ("auc_box", args.auc_box)) if path}
     composition = {tf: json.loads(Path(path).read_text())["test_auroc"] for tf, path in args.composition}
     known = pd.read_csv(args.known_motifs, sep="\t", dtype={"tf": str}) if args.known_motifs else None
+    cooperativity = (pd.read_csv(args.cooperativity, sep="\t", dtype={"tf": str, "arch": str}, keep_default_na=False)
+                     if args.cooperativity else None)
     write_html(args.output, render_index(pd.read_csv(args.auc_table, sep="\t"), dashboards, args.descriptions,
                                          ground_truth, top=args.settings["ground_truth"]["top"],
                                          max_q=args.settings["jaspar"]["max_q"], figures=figures,
@@ -167,7 +212,8 @@ def run_index(args: argparse.Namespace) -> None:
                                          n_variants=args.n_variants, known_motifs=known,
                                          known_figures=args.known_motif_figures,
                                          min_information=args.settings["jaspar"]["min_information"],
-                                         composition=composition))
+                                         known_max_q=args.settings["jaspar"]["known_max_q"],
+                                         composition=composition, cooperativity=cooperativity))
 
 
 def _plot_summary_args(p: argparse.ArgumentParser) -> None:
@@ -236,3 +282,50 @@ def run_summarize_known_motifs(args: argparse.Namespace) -> None:
     log.info("%d models: %s; %d logos; decoy false-match rate %d of %d learned motifs", len(table),
              ", ".join(f"{v} {c}" for v, c in table["verdict"].value_counts().items()), n, rate["n_decoy"],
              rate["n_queries"])
+
+
+def _bundle_igv_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="igv.min.js to write (its LICENSE goes beside it)")
+
+
+@command("bundle-igv", "copy igv.js (npm package igv, fetched once per machine into the user cache) beside the "
+         "results, so genome views open offline")(_bundle_igv_args)
+def run_bundle_igv(args: argparse.Namespace) -> None:
+    from deepmotif.report.genome_view import IGV_FILES, IGV_VERSION, bundle_igv
+
+    if Path(args.output).name != IGV_FILES[0]:
+        raise InputError(f"bundle-igv: -o must name a file {IGV_FILES[0]}, got {args.output}")
+    path = bundle_igv(Path(args.output).parent)
+    log.info("igv.js %s → %s", IGV_VERSION, path)
+
+
+def _genome_view_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--tf", required=True)
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA of the tracks")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the tracked regions (deepmotif tracks --regions-out)")
+    for name, help in (("logit", "logit bigWig"), ("attribution", "attribution bigWig"),
+                       ("instances", "instances BED")):
+        p.add_argument(f"--{name}", nargs="+", type=key_path, required=True, metavar="ARCH=PATH",
+                       help=f"{help} of each architecture (the first ranks the peaks shown)")
+    p.add_argument("--igv", type=InputPath, required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
+    p.add_argument("--n-peaks", type=int, default=3, help="strongest tracked peaks shown")
+    p.add_argument("--length", type=int, default=101, help="the models' input length (for the page's text)")
+    p.add_argument("-o", "--output", type=OutputPath, required=True, help="HTML page (opens from file://, igv.js by relative path)")
+    p.add_argument("--session-out", type=OutputPath, help="IGV desktop session XML loading the genome and every track")
+
+
+@command("genome-view", "a genome browser view (igv.js, offline) of a TF's tracks and instances at its top peaks, "
+         "and an IGV session")(_genome_view_args)
+def run_genome_view(args: argparse.Namespace) -> None:
+    from deepmotif.apply.tracks import read_regions
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.report.genome_view import ModelTracks, write_genome_view
+
+    logit, attribution, instances = dict(args.logit), dict(args.attribution), dict(args.instances)
+    if not set(logit) == set(attribution) == set(instances):
+        raise InputError("genome-view: --logit, --attribution and --instances must name the same architectures")
+    models = {arch: ModelTracks(logit[arch], attribution[arch], instances[arch]) for arch in logit}
+    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
+    loci = write_genome_view(args.tf, args.genome, regions, models, args.igv, args.output, args.session_out,
+                             args.n_peaks, args.length)
+    log.info("genome view of %s: %d peaks, %d architectures → %s", args.tf, len(loci), len(models), args.output)

@@ -4,9 +4,12 @@ TF-MoDISco finds the patterns a model uses, not every place it uses them. Here e
 called, as Fi-NeMo does (the ``finemo`` package, Kundaje lab): the attribution of the reference base
 along each region (the bigWig of ``deepmotif tracks``) is fitted as a sparse, non-negative sum of the
 patterns' contribution weight matrices (CWMs) placed on the sequence, and each non-zero coefficient
-whose local correlation with the CWM passes ``lambda`` is an instance.
+whose local correlation with the CWM passes ``lambda`` is a hit. A hit of a MoDISco pattern is kept as
+an instance when its attribution reaches ``min_attribution`` of the pattern's typical seqlet's (the
+sum of the CWM): chance matches of a motif in a peak's flanks get some attribution from the windows
+where they are the best the model sees, less than a site the model scores as a peak.
 
-Patterns come from a TF-MoDISco result (``modisco.h5``: the positive patterns' CWMs, trimmed by
+Patterns come from a TF-MoDISco result (``modisco.h5``: the CWMs of its patterns, positive and negative, trimmed by
 Fi-NeMo's rule, both strands; JASPAR names from ``modisco_patterns.tsv``, and a composite pattern
 whose halves each match a JASPAR matrix is split into one pattern per half) or from JASPAR matrices
 given by id (their probability matrices weighted by information content, as a CWM would be).
@@ -54,6 +57,9 @@ class Patterns:
         Each row's CWM (unit norm).
     masks: numpy.ndarray, shape=(m, width), int8
         Columns of each CWM that count (the trimmed motif).
+    expected: numpy.ndarray, shape=(m,)
+        Attribution of a typical instance: the sum of a MoDISco CWM (the mean of its seqlets) over the
+        trimmed columns; NaN for JASPAR matrices.
     """
 
     names: list[str]
@@ -61,6 +67,7 @@ class Patterns:
     jaspar: list[str]
     cwms: np.ndarray
     masks: np.ndarray
+    expected: np.ndarray
 
     def __len__(self) -> int:
         return len(self.names)
@@ -72,18 +79,20 @@ class Patterns:
 
 
 def _both_strands(names: Sequence[str], jaspar: Sequence[str], cwms: Sequence[np.ndarray],
-                  masks: Sequence[np.ndarray]) -> Patterns:
-    """Patterns of forward CWMs ``(4, w_i)`` and masks, padded to one width, each with its reverse complement."""
+                  masks: Sequence[np.ndarray], expected: bool) -> Patterns:
+    """Patterns of forward CWMs ``(4, w_i)`` and masks, padded to one width, each with its reverse complement;
+    ``expected``: the CWMs are MoDISco's (their masked sum is a typical instance's attribution)."""
     width = max(c.shape[1] for c in cwms)
     rows: list[tuple] = []
     for name, label, cwm, mask in zip(names, jaspar, cwms, masks):
+        typical = float((cwm * np.asarray(mask)[None, :]).sum()) if expected else np.nan
         cwm = np.pad(cwm / np.sqrt((cwm ** 2).sum()), ((0, 0), (0, width - cwm.shape[1])))
         mask = np.pad(np.asarray(mask, dtype=np.int8), (0, width - len(mask)))
-        rows.append((name, "+", label, cwm, mask))
-        rows.append((name, "-", label, cwm[::-1, ::-1], mask[::-1]))
+        rows.append((name, "+", label, cwm, mask, typical))
+        rows.append((name, "-", label, cwm[::-1, ::-1], mask[::-1], typical))
     return Patterns([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows],
                     np.ascontiguousarray(np.stack([r[3] for r in rows]), dtype=np.float32),
-                    np.stack([r[4] for r in rows]).astype(np.int8))
+                    np.stack([r[4] for r in rows]).astype(np.int8), np.array([r[5] for r in rows]))
 
 
 def trim_mask(cwm: np.ndarray, threshold: float = 0.3) -> np.ndarray:
@@ -99,7 +108,12 @@ def trim_mask(cwm: np.ndarray, threshold: float = 0.3) -> np.ndarray:
 
 def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = None, trim: float = 0.3,
                      split_composites: bool = True) -> Patterns:
-    """The positive patterns of a TF-MoDISco result as CWMs to call.
+    """The patterns of a TF-MoDISco result as CWMs to call, positive and negative.
+
+    A negative pattern (bases that lower the logit; the RNN's CTCF attributions come out with this sign)
+    is called like a positive one: its CWM and the track are both negative there. A (part of a) pattern
+    whose CWM sums to the other sign than its pattern's (the half of a composite the model does not use)
+    is left out, logged.
 
     Parameters
     ----------
@@ -117,6 +131,7 @@ def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = No
     Returns
     -------
     Patterns
+        Possibly empty (TF-MoDISco found no pattern).
     """
     import h5py
 
@@ -127,28 +142,31 @@ def modisco_patterns(h5: str | os.PathLike, table: str | os.PathLike | None = No
         info = pd.read_csv(table, sep="\t", dtype=str, keep_default_na=False)
     names, jaspar, cwms, masks = [], [], [], []
     with h5py.File(h5, "r") as f:
-        group = f.get("pos_patterns", {})
-        for key in sorted(group, key=lambda k: int(k.rsplit("_", 1)[-1])):
-            name = f"pos_patterns.{key}"
-            cwm = np.asarray(group[key]["contrib_scores"][:], dtype=np.float64).T
-            row = info[info["pattern"] == name]
-            subs = _sub_matches(row["sub_matches"].iloc[0]) if len(row) and "sub_matches" in row else []
-            if split_composites and len(subs) >= 2:
-                for start, end, label in subs:
-                    part = cwm[:, start:end]
-                    names.append(f"{name}[{start}:{end}]")
+        for group_name, sign in (("pos_patterns", 1), ("neg_patterns", -1)):
+            group = f.get(group_name, {})
+            for key in sorted(group, key=lambda k: int(k.rsplit("_", 1)[-1])):
+                name = f"{group_name}.{key}"
+                cwm = np.asarray(group[key]["contrib_scores"][:], dtype=np.float64).T
+                row = info[info["pattern"] == name]
+                subs = _sub_matches(row["sub_matches"].iloc[0]) if len(row) and "sub_matches" in row else []
+                parts = ([(f"{name}[{a}:{b}]", cwm[:, a:b], label) for a, b, label in subs]
+                         if split_composites and len(subs) >= 2
+                         else [(name, cwm, row["match_name"].iloc[0] if len(row) else "")])
+                for part_name, part, label in parts:
+                    mask = trim_mask(part, trim)
+                    if sign * (part * mask).sum() <= 0:
+                        log.info("%s: %s (%s) carries no %s attribution; not called", h5, part_name,
+                                 label or "no JASPAR match", "positive" if sign > 0 else "negative")
+                        continue
+                    names.append(part_name)
                     jaspar.append(label)
                     cwms.append(part)
-                    masks.append(trim_mask(part, trim))
-                continue
-            names.append(name)
-            jaspar.append(row["match_name"].iloc[0] if len(row) else "")
-            cwms.append(cwm)
-            masks.append(trim_mask(cwm, trim))
+                    masks.append(mask)
     if not names:
-        raise InputError(f"{h5}: TF-MoDISco found no positive pattern; there is nothing to call "
-                         "(give JASPAR matrices with --jaspar instead)")
-    return _both_strands(names, jaspar, cwms, masks)
+        log.warning("%s: TF-MoDISco found no pattern to call", h5)
+        return Patterns([], [], [], np.zeros((0, 4, 1), dtype=np.float32), np.zeros((0, 1), dtype=np.int8),
+                        np.zeros(0))
+    return _both_strands(names, jaspar, cwms, masks, expected=True)
 
 
 def _sub_matches(text: str) -> list[tuple[int, int, str]]:
@@ -187,17 +205,19 @@ def jaspar_patterns(ids: Sequence[str], release: str = "JASPAR2024", collection:
         masks.append(np.ones(ppm.shape[1], dtype=np.int8))
     if not names:
         raise InputError("no pattern to call: give a TF-MoDISco result or JASPAR ids")
-    return _both_strands(names, jaspar, cwms, masks)
+    return _both_strands(names, jaspar, cwms, masks, expected=False)
 
 
 def combine(*groups: Patterns) -> Patterns:
-    """Patterns of several sources in one set (CWMs padded to the widest)."""
+    """Patterns of several sources in one set (CWMs padded to the widest; empty sets skipped)."""
+    groups = tuple(g for g in groups if len(g)) or groups[:1]
     width = max(g.cwms.shape[2] for g in groups)
     pad = [((0, 0), (0, 0), (0, width - g.cwms.shape[2])) for g in groups]
     return Patterns(sum((g.names for g in groups), []), sum((g.strands for g in groups), []),
                     sum((g.jaspar for g in groups), []),
                     np.concatenate([np.pad(g.cwms, p) for g, p in zip(groups, pad)]),
-                    np.concatenate([np.pad(g.masks, p[1:]) for g, p in zip(groups, pad)]))
+                    np.concatenate([np.pad(g.masks, p[1:]) for g, p in zip(groups, pad)]),
+                    np.concatenate([g.expected for g in groups]))
 
 
 # --- tiles and calling -------------------------------------------------------------------------------
@@ -287,8 +307,8 @@ def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patte
 
 
 def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attribution_bw: str | os.PathLike,
-                   patterns: Patterns, lam: float = 0.7, tile: int = 1000, batch: int = 500,
-                   device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
+                   patterns: Patterns, lam: float = 0.7, min_attribution: float = 0.3, tile: int = 1000,
+                   batch: int = 500, device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
     """Instances of ``patterns`` in ``regions`` (Fi-NeMo on the attribution track ``attribution_bw``).
 
     Parameters
@@ -303,6 +323,9 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     lam: float, optional
         Fi-NeMo's ``lambda``: the L1 penalty and the minimum correlation of an instance with its CWM
         (0.7, Fi-NeMo's default). Default 0.7.
+    min_attribution: float, optional
+        An instance of a MoDISco pattern needs at least this fraction of the pattern's typical attribution
+        (:attr:`Patterns.expected`); 0: no such filter (JASPAR matrices have none). Default 0.3.
     tile: int, optional
         Longest stretch fitted at once; longer regions are cut into overlapping tiles. Default 1000.
     batch: int, optional
@@ -323,6 +346,9 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     if not Path(attribution_bw).is_file():
         raise InputError(f"{attribution_bw}: attribution track not found (make it with deepmotif tracks)")
     genome = open_genome(genome_path)
+    if len(patterns) == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object if c in ("chrom", "pattern", "strand", "jaspar") else float)
+                             for c in BED_COLUMNS})
     width = patterns.cwms.shape[2]
     if tile < 2 * width:
         raise InputError(f"tile ({tile} bp) must be at least twice the widest pattern ({width} bp)")
@@ -338,6 +364,12 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
     if pending:
         found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
     hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
+    # the share of the pattern's typical attribution (of either sign; NaN for JASPAR matrices: kept)
+    weak = hits["attribution"].to_numpy(dtype=float) / patterns.expected[hits["row"].astype(int)] < min_attribution
+    if weak.any():
+        log.info("%d of %d hits below %.2f of their pattern's typical attribution dropped", int(weak.sum()),
+                 len(hits), min_attribution)
+        hits = hits[~weak]
     hits = drop_overlapping(hits, [patterns.names[r] for r in hits["row"].astype(int)])
     rows = hits["row"].to_numpy().astype(int)
     out = pd.DataFrame({"chrom": hits["chrom"].astype(str), "start": hits["start"].astype("int64"),
@@ -367,7 +399,7 @@ def drop_overlapping(hits: pd.DataFrame, names: Sequence[str], max_overlap: floa
         keep.append(not clash)
         if not clash:
             spans.append((start, end))
-    return hits[keep].drop(columns="_name").reset_index(drop=True)
+    return hits[np.asarray(keep, dtype=bool)].drop(columns="_name").reset_index(drop=True)
 
 
 def write_instances(instances: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -388,14 +420,22 @@ def read_instances(path: str | os.PathLike) -> pd.DataFrame:
 
 # --- ground truth ------------------------------------------------------------------------------------
 
+def _inside(chrom: pd.Series, start: pd.Series, end: pd.Series, regions: pd.DataFrame) -> np.ndarray:
+    """Which intervals lie whole inside one of ``regions``."""
+    inside = np.zeros(len(chrom), dtype=bool)
+    for c, s, e in regions[["chrom", "start", "end"]].itertuples(index=False):
+        inside |= ((chrom == c) & (start >= s) & (end <= e)).to_numpy()
+    return inside
+
+
 def planted_recovery(instances: pd.DataFrame, planted: pd.DataFrame, regions: pd.DataFrame,
                      min_overlap: float = 0.5) -> pd.DataFrame:
-    """Precision and recall of the instances against the planted motif sites inside ``regions``.
+    """Precision and recall of the instances against the planted motif sites, inside ``regions``.
 
-    An instance and a planted site agree when they overlap by at least ``min_overlap`` of the shorter
-    of the two. Precision: the share of instances that agree with some planted site; recall: the
-    share of planted sites (lying whole inside a region) that some instance agrees with, per planted
-    matrix and in all.
+    Only the sites and instances lying whole inside ``regions`` count. An instance and a site agree
+    when they overlap by at least ``min_overlap`` of the shorter of the two. Precision: the share of
+    instances that agree with some planted site; recall: the share of planted sites that some instance
+    agrees with; in all and per planted matrix.
 
     Returns
     -------
@@ -403,10 +443,8 @@ def planted_recovery(instances: pd.DataFrame, planted: pd.DataFrame, regions: pd
         ``motif n_sites n_found recall n_instances n_true precision``; ``motif`` ``all`` first, then per
         planted matrix (``motif_name``), precision there over the instances whose JASPAR name is it.
     """
-    inside = np.zeros(len(planted), dtype=bool)
-    for chrom, start, end in regions[["chrom", "start", "end"]].itertuples(index=False):
-        inside |= ((planted["chrom"] == chrom) & (planted["start"] >= start) & (planted["end"] <= end)).to_numpy()
-    sites = planted[inside].reset_index(drop=True)
+    sites = planted[_inside(planted["chrom"], planted["start"], planted["end"], regions)].reset_index(drop=True)
+    instances = instances[_inside(instances["chrom"], instances["start"], instances["end"], regions)]
     agree = np.zeros((len(instances), len(sites)), dtype=bool)
     for j, site in enumerate(sites.itertuples(index=False)):
         same = (instances["chrom"] == site.chrom).to_numpy()
@@ -416,7 +454,7 @@ def planted_recovery(instances: pd.DataFrame, planted: pd.DataFrame, regions: pd
         agree[:, j] = same & (overlap >= min_overlap * shorter)
     rows = [_recovery_row("all", agree, np.ones(len(instances), bool), np.ones(len(sites), bool))]
     for name in sorted(sites["motif_name"].unique()):
-        mine = (instances["jaspar"].str.upper() == str(name).upper()).to_numpy()
+        mine = (instances["jaspar"].astype(str).str.upper() == str(name).upper()).to_numpy()
         rows.append(_recovery_row(name, agree, mine, (sites["motif_name"] == name).to_numpy()))
     return pd.DataFrame(rows)
 
@@ -428,3 +466,26 @@ def _recovery_row(name: str, agree: np.ndarray, instances: np.ndarray, sites: np
     return {"motif": name, "n_sites": n_sites, "n_found": found,
             "recall": found / n_sites if n_sites else np.nan, "n_instances": n_instances, "n_true": true,
             "precision": true / n_instances if n_instances else np.nan}
+
+
+def instance_ground_truth(instances: pd.DataFrame, planted: str | os.PathLike, positives: str | os.PathLike | None,
+                          regions: pd.DataFrame, tf: str = "", arch: str = "") -> pd.DataFrame:
+    """:func:`planted_recovery` in the peaks' model-length windows (``positives.tsv``: the sequences the
+    model was tested on) lying inside ``regions``, and in the whole regions (their flanks hold chance
+    matches of the motif, which the model reads too).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``tf arch scope motif n_sites n_found recall n_instances n_true precision``; ``scope`` is
+        ``windows`` or ``regions``.
+    """
+    sites = pd.read_csv(planted, sep="\t", dtype={"chrom": str})
+    tables = []
+    if positives is not None:
+        windows = pd.read_csv(positives, sep="\t", dtype={"chrom": str}, usecols=["chrom", "start", "end"])
+        windows = windows[_inside(windows["chrom"], windows["start"], windows["end"], regions)]
+        tables.append(planted_recovery(instances, sites, windows).assign(scope="windows"))
+    tables.append(planted_recovery(instances, sites, regions).assign(scope="regions"))
+    table = pd.concat(tables, ignore_index=True).assign(tf=tf, arch=arch)
+    return table[["tf", "arch", "scope", *[c for c in table.columns if c not in ("tf", "arch", "scope")]]]

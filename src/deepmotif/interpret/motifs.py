@@ -149,6 +149,31 @@ class Motifs(NamedTuple):
     pwms: tuple[np.ndarray, ...]
 
 
+@functools.lru_cache(maxsize=None)
+def jaspar_db(release: str | None = None):
+    """pyjaspar's offline JASPAR database of ``release`` (None: pyjaspar's default), opened once per process.
+
+    Raises
+    ------
+    ValueError
+        pyjaspar ships no such release (pyjaspar itself only prints a message and goes on).
+    """
+    from pyjaspar import jaspardb
+
+    if release is None:
+        return jaspardb()
+    releases = jaspar_db().get_releases()
+    if release not in releases:
+        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
+    return jaspardb(release=release)
+
+
+def counts_ppm(motif, pseudocount: float = 0.0) -> np.ndarray:
+    """The probability matrix ``(4, k)`` (rows ACGT) of a pyjaspar motif's counts, ``pseudocount`` added."""
+    counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64) + pseudocount
+    return counts / counts.sum(axis=0, keepdims=True)
+
+
 @functools.lru_cache(maxsize=8)
 def jaspar_motifs(
     release: str = "JASPAR2024", collection: str = "CORE", tax_group: str | None = "vertebrates"
@@ -174,14 +199,10 @@ def jaspar_motifs(
     import hashlib
 
     import pyjaspar
-    from pyjaspar import jaspardb
 
     from deepmotif.runtime.user_cache import read_cached_arrays, write_cached_arrays
 
-    releases = jaspardb().get_releases()
-    if release not in releases:  # pyjaspar itself only prints a message and goes on
-        raise ValueError(f"pyjaspar has no release {release!r}; it has {', '.join(releases)}")
-    db = jaspardb(release=release)
+    db = jaspar_db(release)
     # pyjaspar runs ~9000 SQLite queries (~1 s) per call: the matrices are cached per user, named by the
     # release file's content, the pyjaspar version and the selection
     source = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"][0]
@@ -200,10 +221,7 @@ def jaspar_motifs(
         if not motifs:
             raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
         ids, names = tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs)
-        pwms = []
-        for motif in motifs:
-            counts = np.array([motif.counts[base] for base in ALPHABET], dtype=np.float64)
-            pwms.append(counts / counts.sum(axis=0, keepdims=True))
+        pwms = [counts_ppm(motif) for motif in motifs]
         write_cached_arrays(entry, ids=np.array(ids), names=np.array(names), pwms=np.concatenate(pwms, axis=1),
                             widths=np.array([pwm.shape[1] for pwm in pwms]))
     for pwm in pwms:

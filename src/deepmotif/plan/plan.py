@@ -409,6 +409,48 @@ class Plan:
         tfs = self.simulated_tfs if tfs is None else [tf for tf in tfs if self.is_simulated(tf)]
         return [f"results/{tf}/{arch}/ground_truth.json" for tf in tfs for arch in self.archs]
 
+    @property
+    def cooperativity(self) -> dict[str, Any]:
+        """Config section ``interpret.cooperativity``."""
+        return self.interpret["cooperativity"]
+
+    def cooperativity_files(self, tfs: Iterable[str]) -> list[str]:
+        """Every model's ``cooperativity.tsv`` (none when ``interpret.cooperativity.enabled`` is false)."""
+        if not self.cooperativity["enabled"]:
+            return []
+        return [f"results/{tf}/{arch}/cooperativity.tsv" for tf in tfs for arch in self.archs]
+
+    def cooperativity_settings(self) -> dict[str, Any]:
+        """What ``deepmotif cooperativity --settings`` gets of the section ``interpret``: only what changes its
+        outputs (``cooperativity``, and ``jaspar.max_q`` for the learned motifs' hits), so that Snakemake reruns
+        no measurement when another interpretation setting changes."""
+        return {"cooperativity": copy.deepcopy(self.cooperativity),
+                "jaspar": {"max_q": self.interpret["jaspar"]["max_q"]}}
+
+    def cooperativity_dashboard_inputs(self, tf: str) -> dict[str, list[str]]:
+        """Every model's ``cooperativity.tsv`` and figure for a TF's dashboard (none when switched off)."""
+        if not self.cooperativity["enabled"]:
+            return {}
+        return {"cooperativity": self.cooperativity_files([tf]),
+                "cooperativity_figures": [f"results/{tf}/figures/cooperativity/{arch}.png" for arch in self.archs]}
+
+    def cooperativity_dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--cooperativity`` and ``--cooperativity-figures`` of ``deepmotif dashboard`` (ARCH=PATH each)."""
+        args = []
+        for name in ("cooperativity", "cooperativity_figures"):
+            if len(inputs.get(name, ())):
+                args += [f"--{name.replace('_', '-')}", *pairs(self.archs, inputs[name])]
+        return args
+
+    def cooperativity_summary(self) -> list[str]:
+        """``results/summary/cooperativity.tsv`` for the index (none when switched off)."""
+        return ["results/summary/cooperativity.tsv"] if self.cooperativity["enabled"] else []
+
+    def sheet_motifs(self, tf: str) -> str:
+        """The sheet's ``motifs`` of a TF (comma-separated JASPAR ids), or ""."""
+        value = self.value(tf, "motifs")
+        return "" if value is None else str(value)
+
     def known_motif_args(self, tf: str) -> list[str]:
         """``--motifs=`` of ``deepmotif interpret``: the sheet's JASPAR ids of a TF that is not simulated (a
         simulated TF's expected matrices are its planted ones; none: the command looks the TF's name up)."""
@@ -436,6 +478,8 @@ class Plan:
             explained = self.variant_explanations(tf)
             inputs.update(variants=f"results/{tf}/variants.tsv", variant_ref=explained["ref"],
                           variant_alt=explained["alt"])
+        inputs.update(self.genome_view_inputs(tf))
+        inputs.update(self.cooperativity_dashboard_inputs(tf))
         return inputs
 
     def dashboard_args(self, inputs: Mapping[str, Any]) -> list[str]:
@@ -451,7 +495,49 @@ class Plan:
             args += [f"--variants={inputs['variants']}", f"--n-variants={self.section('variants')['n_shown']}",
                      "--variant-ref", *pairs(self.archs, inputs["variant_ref"]),
                      "--variant-alt", *pairs(self.archs, inputs["variant_alt"])]
-        return args
+        args += self.genome_view_args(inputs)
+        return args + self.cooperativity_dashboard_args(inputs)
+
+    # --- tracks, instances, genome views ------------------------------------------------------------
+    @property
+    def track_tfs(self) -> list[str]:
+        """TFs with tracks (peaks and a genome), when ``tracks.enabled``."""
+        return self.peak_tfs if self.section("tracks")["enabled"] else []
+
+    def track_outputs(self) -> list[str]:
+        """Instances of every tracked TF × architecture, the genome views and the instances' ground truth."""
+        tfs = self.track_tfs
+        out = [f"results/{tf}/{arch}/tracks/instances.bed" for tf in tfs for arch in self.archs]
+        if self.section("tracks")["view"]["n_peaks"] > 0:
+            out += [f"results/{tf}/genome_view.html" for tf in tfs]
+        if any(tf in self.simulated_tfs for tf in tfs):
+            out.append("results/summary/instances_ground_truth.tsv")
+        return out
+
+    def genome_view_inputs(self, tf: str) -> dict[str, str]:
+        """The genome view page and IGV session a TF's dashboard shows (none when untracked or ``n_peaks`` 0)."""
+        if tf not in self.track_tfs or self.section("tracks")["view"]["n_peaks"] == 0:
+            return {}
+        return {"genome_view": f"results/{tf}/genome_view.html", "igv_session": f"results/{tf}/igv_session.xml"}
+
+    def genome_view_args(self, inputs: Mapping[str, Any]) -> list[str]:
+        """``--genome-view=`` and ``--igv-session=`` of ``deepmotif dashboard``, given :meth:`genome_view_inputs`."""
+        return [f"--{key.replace('_', '-')}={inputs[key]}" for key in ("genome_view", "igv_session") if key in inputs]
+
+    def instance_truth_inputs(self) -> dict[str, list[str]]:
+        """Files of the instances' ground truth, one per tracked simulated TF × architecture in each list."""
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return {"instances": [f"results/{tf}/{arch}/tracks/instances.bed" for tf, arch in models],
+                "regions": [f"results/{tf}/{arch}/tracks/regions.bed" for tf, arch in models],
+                "planted": [self.planted_inputs(tf)["planted"] for tf, _ in models],
+                "positives": [self.planted_inputs(tf)["positives"] for tf, _ in models]}
+
+    def instance_truth_args(self) -> list[str]:
+        """``--model TF ARCH INSTANCES REGIONS PLANTED POSITIVES`` of ``deepmotif instances-ground-truth``."""
+        inputs = self.instance_truth_inputs()
+        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        return [arg for i, (tf, arch) in enumerate(models) for arg in
+                ("--model", tf, arch, *(inputs[key][i] for key in ("instances", "regions", "planted", "positives")))]
 
     def tf_description(self, tf: str) -> str:
         value = self.value(tf, "description")
@@ -468,6 +554,7 @@ class Plan:
         for section, key in (("class_optimization", "n_shown"), ("filters", "n_shown"), ("ground_truth", "pass_rate")):
             settings[section].pop(key, None)
         settings["temporal_archs"] = [arch] if arch in self.temporal_archs else []
+        settings.pop("cooperativity", None)  # its own job (measure_cooperativity)
         return settings
 
     def summary_axes(self) -> tuple[str, str]:
@@ -486,6 +573,8 @@ class Plan:
             *(["results/summary/ground_truth.tsv"] if self.simulated_tfs else []),
             *[f"results/{tf}/variants.tsv" for tf in self.variant_sets],
             *self.variant_summaries().values(),
+            *self.track_outputs(),
+            *self.cooperativity_summary(),
         ]
 
     # --- variants ----------------------------------------------------------------------------------------

@@ -110,7 +110,9 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
 {% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
-{% if variants %}<a href="#variants">variants</a>{% endif %}</nav>
+{% if cooperativity %}<a href="#cooperativity">motif dependencies</a>{% endif %}
+{% if variants %}<a href="#variants">variants</a>{% endif %}
+{% if genome_view %}<a href="#genome-view">genome view</a>{% endif %}</nav>
 </header>
 <main>
 <section id="performance">
@@ -262,6 +264,30 @@ pairs in the same sequence (the learned arrangement; same pattern: two sites in 
 {% endfor %}
 </section>
 {% endif %}
+{% if cooperativity %}
+<section id="cooperativity">
+<h2>Motif dependencies</h2>
+<p class="how">Does the model read two motifs together? Motifs A and B are inserted into dinucleotide-shuffled
+backgrounds (the TF's own test negatives) at gaps of 0 to {{ cooperativity[0].max_spacing }} bp in four arrangements
+(A+ B+: A then B on one strand; B+ A+; A+ B- and A- B+: opposite strands). Interaction = logit(A+B) − logit(A) −
+logit(B) + logit(background): 0 when the model adds up the two motifs' effects, positive when the pair counts
+more than its parts (cooperation), negative when less (the second motif adds nothing once the first is there, or
+the arrangement is read as unbound). The null replaces B by shuffles of B; dotted lines are its 95 % interval, and
+an arrangement is significant (dots) when its Benjamini–Hochberg q over the arrangements is below
+{{ cooperativity[0].max_q }} and |interaction| ≥ {{ cooperativity[0].min_interaction }} logit. "vs median" is the
+interaction minus its median over all arrangements: near 0 when it is the same at every gap and orientation (two
+copies of one strong motif saturate the model: not a grammar), large where one arrangement is read specially.</p>
+<table><tr><th class="l">model</th><th class="l">A</th><th class="l">B</th><th>significant arrangements</th>
+<th class="l">strongest interaction (arrangement, gap, logit, q)</th></tr>
+{% for c in cooperativity %}<tr><td class="l">{{ c.arch }}</td><td class="l">{{ c.motif_a }} <small>({{ c.source_a }})</small></td>
+<td class="l">{{ c.motif_b }} <small>({{ c.source_b }})</small></td><td>{{ c.n_significant }} of {{ c.n_arrangements }}</td>
+<td class="l">{{ c.strongest }}</td></tr>
+{% endfor %}</table>
+<div class="grid">
+{% for c in cooperativity %}{% if c.figure %}<img src="{{ c.figure|uri }}" alt="motif dependencies of {{ c.arch }}">{% endif %}{% endfor %}
+</div>
+</section>
+{% endif %}
 {% if variants %}
 <section id="variants">
 <h2>Variants</h2>
@@ -295,6 +321,17 @@ Full table: <code>results/{{ tf }}/variants.tsv</code>; all TFs: <code>results/s
 </div>
 {% endfor %}
 {% endif %}
+</section>
+{% endif %}
+{% if genome_view %}
+<section id="genome-view">
+<h2>Genome view</h2>
+<p class="how">The strongest tracked test peaks in igv.js (offline): per architecture the logit per base (mean over
+the windows covering it, both strands), the attribution of the reference base and the motif instances called on it
+(Fi-NeMo on the model's TF-MoDISco patterns). <a href="{{ genome_view.page }}">Open the view alone</a>;
+{% if genome_view.session %}<a href="{{ genome_view.session }}">IGV desktop session</a> (File › Open Session: the
+genome, every bigWig and instance BED);{% endif %} the files: <code>results/{{ tf }}/&lt;arch&gt;/tracks/</code>.</p>
+<iframe src="{{ genome_view.page }}" title="genome view of {{ tf }}" style="width: 100%; height: 960px; border: 1px solid #ddd;"></iframe>
 </section>
 {% endif %}
 <footer><p class="how">DeepMotif · generated from results/{{ tf }}/ · {{ settings }}</p></footer>
@@ -401,6 +438,23 @@ would say exact or family (the chance level of a random call). <b>Calibration</b
 {% endfor %}
 </table>
 </section>
+{% if cooperativity is not none and cooperativity|length %}
+<section id="cooperativity">
+<h2>Motif dependencies: strongest interaction per model</h2>
+<p class="how">deepmotif cooperativity: two motifs inserted into shuffled backgrounds in four arrangements
+(A+ B+, B+ A+, A+ B-, A- B+) at every gap; the interaction (logit) of the significant arrangement with the largest
+|interaction| (Benjamini–Hochberg q over the arrangements, against shuffles of B), or "none" with the largest one;
+"vs median": the same minus the model's median interaction over all arrangements (near 0: the same everywhere, as
+when two copies of one strong motif saturate the model). Details on each TF's dashboard.</p>
+<table>
+<tr><th class="l">TF</th>{% for arch in archs %}<th class="l">{{ arch }}: strongest interaction (arrangement, gap, q)</th>{% endfor %}</tr>
+{% for tf, row in cooperativity.items() %}
+<tr><td class="l"><a href="{{ hrefs.get(tf, '') }}#cooperativity">{{ tf }}</a></td>
+{% for arch in archs %}<td class="l">{{ row.get(arch, '') }}</td>{% endfor %}</tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
 {% if figures %}
 <section id="comparison">
 <h2>Architectures compared across TFs</h2>
@@ -515,6 +569,8 @@ def render_dashboard(
     index_href: str = "../index.html",
     variants: Mapping[str, object] | None = None,
     composition: Mapping[str, object] | None = None,
+    genome_view: Mapping[str, str] | None = None,
+    cooperativity: Sequence[Mapping[str, object]] = (),
 ) -> str:
     """The dashboard page of one TF as HTML text.
 
@@ -551,6 +607,12 @@ def render_dashboard(
     composition: mapping, optional
         The negative-set check: :func:`deepmotif.data.composition.composition_baseline`'s result with
         ``figure`` (the PNG of :func:`deepmotif.report.figures.composition_figure`); None: not shown.
+    genome_view: mapping, optional
+        ``page`` (and ``session``): links, relative to the dashboard, of the genome view
+        (:mod:`deepmotif.report.genome_view`) shown in a frame and of its IGV session; None: no section.
+    cooperativity: sequence of mapping, optional
+        The motif-dependency section, one row per architecture (:func:`deepmotif.report.tf_report.cooperativity_rows`);
+        empty: no section.
     """
     saliency = read_figure_index(saliency_dir)
     extra = {name: (read_figure_index(d).set_index("id")["path"] if d else pd.Series(dtype=str))
@@ -592,6 +654,8 @@ def render_dashboard(
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
         variants=variants, variant_figures=variant_figures, variant_archs=variant_archs, composition=composition,
+        genome_view=genome_view,
+        cooperativity=list(cooperativity),
     )
 
 
@@ -625,6 +689,8 @@ def render_index(
     known_motifs: pd.DataFrame | None = None,
     known_figures: str | os.PathLike | None = None,
     min_information: float | None = None,
+    known_max_q: float | None = None,
+    cooperativity: pd.DataFrame | None = None,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
 
@@ -655,8 +721,10 @@ def render_index(
         a verdict column in the TF table and a section with the calibration.
     known_figures: path, optional
         Folder of :func:`deepmotif.report.known_motifs.write_known_motif_figures`.
-    min_information: float, optional
-        The known-motif check's information threshold, for the text.
+    min_information, known_max_q: float, optional
+        The known-motif check's information and q-value thresholds, for the text.
+    cooperativity: pandas.DataFrame, optional
+        ``results/summary/cooperativity.tsv`` (:data:`deepmotif.interpret.cooperativity.SUMMARY_COLUMNS`).
     """
     from deepmotif.report.known_motifs import pooled_false_match_rate
 
@@ -684,11 +752,15 @@ def render_index(
         ground_truth = ground_truth.assign(n_planted=ground_truth["jaspar_planted"].fillna("").map(
             lambda s: len([p for p in str(s).split(",") if p])))
     variants_top = variants.head(n_variants).to_dict("records") if variants is not None else []
+    by_tf: dict[str, dict[str, str]] = {}
+    for row in (cooperativity.itertuples(index=False) if cooperativity is not None else ()):
+        by_tf.setdefault(row.tf, {})[row.arch] = row.strongest
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
                         hrefs=dict(dashboards), figures=figures, variants=variants, known=known,
-                        known_by=known_by, calibration=calibration, known_max_q=max_q, known_bits=min_information,
+                        known_by=known_by, calibration=calibration, known_max_q=known_max_q, known_bits=min_information,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
-                        variant_truth=variant_truth, composition=dict(composition or {}))
+                        variant_truth=variant_truth, composition=dict(composition or {}),
+                        cooperativity=by_tf if cooperativity is not None else None)
 
 
 def write_html(path: str | os.PathLike, html: str) -> None:

@@ -41,13 +41,9 @@ def pooled_false_match_rate(table: pd.DataFrame) -> dict:
             "fdr": min(1.0, n_decoy / n_real) if n_real else float("nan")}
 
 
-def reverse_complement(pwm: np.ndarray) -> np.ndarray:
-    """The reverse complement of a ``(4, k)`` matrix with rows A, C, G, T."""
-    return np.asarray(pwm)[::-1, ::-1]
-
-
 def known_motif_figure(best: Mapping, title: str = ""):
-    """The best learned motif (information logo) above its JASPAR match, or a note when there is none.
+    """The best learned motif (information logo) above its JASPAR match on the strand Tomtom matched (both
+    drawn from their first column, not shifted by Tomtom's offset).
 
     Parameters
     ----------
@@ -66,16 +62,16 @@ def known_motif_figure(best: Mapping, title: str = ""):
     learned = np.asarray(best.get("pwm") or np.full((4, 1), 0.25), dtype=float)
     target = best.get("target_pwm")
     width = max(learned.shape[1], len(target[0]) if target else 0)
-    fig = new_figure((max(3.0, 0.16 * width + 1.0), 2.8 if target else 1.6))
+    fig = new_figure((max(4.2, 0.16 * width + 1.0), 3.0 if target else 1.7))
     axes = fig.subplots(2 if target else 1, 1, squeeze=False)[:, 0]
-    set_margins(fig, left=0.5, right=0.1, top=0.3, bottom=0.35, between=0.3)
+    set_margins(fig, left=0.5, right=0.1, top=0.3, bottom=0.45, between=0.35)
     plot_logo(learned, ax=axes[0], kind="information")
     axes[0].set_xlabel("")
     axes[0].set_title(title or f"{best.get('source', '')} {best.get('query', '')}", fontsize=8)
     if target:
         target = np.asarray(target, dtype=float)
         rc = best.get("orientation") == "-"
-        plot_logo(reverse_complement(target) if rc else target, ax=axes[1], kind="information")
+        plot_logo(target[::-1, ::-1] if rc else target, ax=axes[1], kind="information")  # rows A C G T: reversed
         axes[1].set_xlabel(f"{best['target_name']} {best['target_id']}{' (reverse complement)' if rc else ''}",
                            fontsize=8)
     for ax in axes:

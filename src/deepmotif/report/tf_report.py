@@ -171,6 +171,28 @@ def aligned_scores(predictions: Mapping[str, pd.DataFrame]) -> tuple[np.ndarray,
     return first["label"].to_numpy(), scores
 
 
+def cooperativity_rows(tables: Mapping[str, str], figures: Mapping[str, str] | None = None,
+                       max_q: float | None = None, min_interaction: float | None = None) -> list[dict]:
+    """The dashboard's motif-dependency rows: per architecture its motifs, how many arrangements are
+    significant and its strongest interaction, from ``cooperativity.tsv`` (and its figure); ``max_q`` and
+    ``min_interaction`` (the settings that made ``significant``) for the text."""
+    from deepmotif.interpret.cooperativity import describe_interaction, read_table, strongest_interaction
+
+    rows = []
+    for arch, path in tables.items():
+        table = read_table(path)
+        if table.empty:
+            continue
+        first = table.iloc[0]
+        rows.append({"arch": arch, "motif_a": first["motif_a"], "motif_b": first["motif_b"],
+                     "source_a": first["source_a"], "source_b": first["source_b"],
+                     "n_significant": int(table["significant"].sum()), "n_arrangements": len(table),
+                     "strongest": describe_interaction(strongest_interaction(table)),
+                     "max_spacing": int(table["spacing"].max()), "max_q": max_q, "min_interaction": min_interaction,
+                     "figure": (figures or {}).get(arch)})
+    return rows
+
+
 def build_tf_report(
     tf: str,
     models: Mapping[str, ModelFiles],
@@ -183,6 +205,8 @@ def build_tf_report(
     index_href: str = "../index.html",
     variants: VariantFiles | None = None,
     sequences: str | os.PathLike | None = None,
+    genome_view: Mapping[str, str] | None = None,
+    cooperativity: list[dict] | None = None,
 ) -> int:
     """Draw every figure of a TF and write its dashboard page.
 
@@ -207,6 +231,10 @@ def build_tf_report(
     sequences: path, optional
         The models' ``sequences.tsv``: with ``out.composition`` and ``out.composition_json``, the
         negative-set check (:func:`composition_check`) is drawn, written and shown.
+    genome_view: mapping, optional
+        ``page`` and ``session`` links of the genome view (relative to the dashboard).
+    cooperativity: list of dict, optional
+        Motif dependencies: :func:`cooperativity_rows` (a section when not empty).
 
     Returns
     -------
@@ -278,7 +306,8 @@ def build_tf_report(
         motifs=[MotifPanel(a, out.motifs[a], matches[a], _modisco_tables(m)) for a, m in models.items()],
         ground_truth=[json.loads(Path(m.ground_truth).read_text()) for m in models.values() if m.ground_truth],
         settings=interpret_settings, max_q=settings.max_q, top=settings.top, pass_rate=settings.pass_rate,
-        index_href=index_href, variants=variant_section, composition=composition,
+        index_href=index_href, variants=variant_section, composition=composition, genome_view=genome_view,
+        cooperativity=cooperativity or (),
     )
     write_html(out.dashboard, html)
     log.info("%s: %d figures, dashboard (%.1f MB) → %s", tf, n, len(html) / 1e6, out.dashboard)

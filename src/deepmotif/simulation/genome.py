@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numba
 import numpy as np
@@ -48,13 +47,6 @@ def log_odds(pwm: np.ndarray, pseudocount: float = 0.0) -> np.ndarray:
     return np.log2(np.clip(p, 1e-6, None) / 0.25)
 
 
-@lru_cache(maxsize=None)
-def _jaspar_db():
-    from pyjaspar import jaspardb
-
-    return jaspardb()
-
-
 def fetch_jaspar_motif(motif_id: str, pseudocount: float = 0.5) -> Motif:
     """Fetch a matrix from the JASPAR database bundled with ``pyjaspar`` (offline).
 
@@ -65,12 +57,13 @@ def fetch_jaspar_motif(motif_id: str, pseudocount: float = 0.5) -> Motif:
     pseudocount: float, optional
         Added to every count before normalizing. Default 0.5.
     """
-    motif = _jaspar_db().fetch_motif_by_id(motif_id)
+    from deepmotif.interpret.motifs import counts_ppm, jaspar_db
+
+    motif = jaspar_db().fetch_motif_by_id(motif_id)
     if motif is None:
         raise InputError(f"JASPAR matrix {motif_id!r} not found in pyjaspar's database; "
                          "use an id with version such as MA0139.1")
-    counts = np.array([motif.counts[b] for b in "ACGT"], dtype=float) + pseudocount
-    return Motif(motif_id, motif.name, counts / counts.sum(axis=0, keepdims=True))
+    return Motif(motif_id, motif.name, counts_ppm(motif, pseudocount))
 
 
 @numba.njit(cache=True)
