@@ -212,6 +212,7 @@ def run_index(args: argparse.Namespace) -> None:
                                          n_variants=args.n_variants, known_motifs=known,
                                          known_figures=args.known_motif_figures,
                                          min_information=args.settings["jaspar"]["min_information"],
+                                         known_max_q=args.settings["jaspar"]["known_max_q"],
                                          composition=composition, cooperativity=cooperativity))
 
 

@@ -39,8 +39,8 @@ class InterpretSettings:
     (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives
     (0: all) and the first ``modisco_n_train_sequences`` training positives, with modisco-lite's
     ``sliding_window_size`` (``modisco_window``), ``flank_size`` (``modisco_flank``) and
-    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``). ``min_information``: bits a learned motif
-    needs for its JASPAR match to count in the known-motif check.
+    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``). ``min_information`` and ``known_max_q``: bits
+    a learned motif needs, and the q-value its top JASPAR hit must stay below, to count in the known-motif check.
     """
 
     n_shown: int
@@ -62,6 +62,7 @@ class InterpretSettings:
     top_k: int
     max_q: float
     min_information: float
+    known_max_q: float
     top: int
     modisco: bool
     modisco_method: str
@@ -84,7 +85,8 @@ class InterpretSettings:
             seed=opt["seed"], init=opt["init"], window=opt["window"], filter_threshold=filters["threshold"],
             min_sites=filters["min_sites"], release=jaspar["release"], collection=jaspar["collection"],
             tax_group=jaspar["tax_group"], top_k=jaspar["top_k"], max_q=jaspar["max_q"],
-            min_information=jaspar["min_information"], top=interpret["ground_truth"]["top"],
+            min_information=jaspar["min_information"], known_max_q=jaspar["known_max_q"],
+            top=interpret["ground_truth"]["top"],
             modisco=modisco["enabled"], modisco_method=modisco["method"], modisco_n_shuffles=modisco["n_shuffles"],
             modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
             modisco_max_q=modisco["max_q"], modisco_n_train_sequences=modisco["n_train_sequences"],
@@ -321,7 +323,7 @@ def interpret_model(
     pwms = dict(zip(queries[1], queries[0]))
     if modisco is not None:
         pwms.update(zip(modisco["queries"]["query"], modisco["query_pwms"]))
-    ground_truth["known_motifs"] = known_motif_check(learned, tf, motifs, annotations, settings.max_q,
+    ground_truth["known_motifs"] = known_motif_check(learned, tf, motifs, annotations, settings.known_max_q,
                                                      settings.min_information, pwms=pwms, targets=targets)
     log.info("%s %s: known motif (%s): %s; decoy false-match rate %.3f of %d learned motifs", tf, arch,
              ground_truth["known_motifs"]["origin"],

@@ -200,8 +200,8 @@ def verdicts(
         :data:`VERDICT_COLUMNS`. ``verdict``: ``exact``, ``family``, ``none`` or ``no known matrix``;
         ``query target_id target_name q_value p_value rank``: the hit giving the verdict (for ``none``
         the best call of any target, if any); ``n_queries``: learned motifs matched; ``n_calls``: of them
-        with a counting top hit; ``unexpected``: top hits of counting motifs neither the TF's nor of its
-        family (``target_id:name``, comma-joined).
+        with a counting top hit; ``unexpected``: top hits of counting motifs none of whose significant hits
+        is the TF's matrix or of its family (``target_id:name``, comma-joined).
     """
     family_of = {base_id(i): _family_set(f) for i, f in zip(annotations["motif_id"], annotations["family"])}
     want_ids = {base_id(i) for i in expected["motif_id"]}
@@ -233,7 +233,10 @@ def verdicts(
             verdict, best = "family", fam
         else:
             verdict, best = "none", mine
-        other = mine[~mine.index.isin(in_family(mine).index)] if len(mine) else mine
+        # a call is unexpected when none of its significant hits is the TF's matrix or of its family (a window
+        # whose top hit is TFAP2A and fifth CTCF is a CTCF-like motif, not an AP-2 one)
+        related = set(in_family(ranked)["query"]) if len(ranked) else set()
+        other = mine[~mine["query"].isin(related)] if len(mine) else mine
         unexpected = ",".join(dict.fromkeys(f"{t}:{n}" for t, n in zip(other.get("target_id", []),
                                                                       other.get("target_name", []))))
         b = best.iloc[0] if len(best) else None

@@ -379,19 +379,21 @@ def discover(
         ``pos neg`` (modisco-lite's patterns), ``table`` (:func:`pattern_table`, with ``sub_matches``),
         ``pwms names`` (trimmed pattern matrices), ``queries query_pwms matches centres`` (every window
         matched, its matrix, its Tomtom hits, where it lies), ``distances`` (:func:`seqlet_distances`), ``window``
-        (modisco-lite's sliding window), ``seconds`` (wall time of ``attribution`` and ``modisco``) and
-        ``X_hyp`` (the hypothetical contributions, ``(n, 4, length)``).
+        (modisco-lite's sliding window), ``seconds`` (wall time of ``attribution`` and ``modisco``, and the
+        process's CPU time of each, ``attribution_cpu`` and ``modisco_cpu``) and ``X_hyp`` (the hypothetical
+        contributions, ``(n, 4, length)``).
     """
     import time
 
     from deepmotif.interpret.motifs import MATCH_COLUMNS, match_jaspar
 
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     X_hyp = hypothetical_contributions(model, X, method, n_shuffles, seed=seed)
-    attributed = time.perf_counter()
+    attributed, attributed_cpu = time.perf_counter(), time.process_time()
     params = {**DEFAULTS, **(tfmodisco or {}), "n_leiden_runs": n_leiden_runs}
     pos, neg = run_modisco(X.numpy(), X_hyp.numpy(), **params)
-    seconds = {"attribution": attributed - start, "modisco": time.perf_counter() - attributed}
+    seconds = {"attribution": attributed - start, "modisco": time.perf_counter() - attributed,
+               "attribution_cpu": attributed_cpu - start_cpu, "modisco_cpu": time.process_time() - attributed_cpu}
     pwms, names = pattern_ppms(pos, neg)
     q_pwms, queries = pattern_queries(pos, neg)
     matches = (match_jaspar(q_pwms, list(queries["query"]), targets, top_k=top_k, decoys=decoys) if q_pwms

@@ -689,6 +689,7 @@ def render_index(
     known_motifs: pd.DataFrame | None = None,
     known_figures: str | os.PathLike | None = None,
     min_information: float | None = None,
+    known_max_q: float | None = None,
     cooperativity: pd.DataFrame | None = None,
 ) -> str:
     """The index page: one row per TF with a link to its dashboard, the AUC table, ground-truth checks.
@@ -720,8 +721,8 @@ def render_index(
         a verdict column in the TF table and a section with the calibration.
     known_figures: path, optional
         Folder of :func:`deepmotif.report.known_motifs.write_known_motif_figures`.
-    min_information: float, optional
-        The known-motif check's information threshold, for the text.
+    min_information, known_max_q: float, optional
+        The known-motif check's information and q-value thresholds, for the text.
     cooperativity: pandas.DataFrame, optional
         ``results/summary/cooperativity.tsv`` (:data:`deepmotif.interpret.cooperativity.SUMMARY_COLUMNS`).
     """
@@ -756,7 +757,7 @@ def render_index(
         by_tf.setdefault(row.tf, {})[row.arch] = row.strongest
     return INDEX.render(style=Markup(STYLE), top=top, max_q=max_q, archs=archs, tfs=tfs, auc=auc_table, ground_truth=ground_truth,
                         hrefs=dict(dashboards), figures=figures, variants=variants, known=known,
-                        known_by=known_by, calibration=calibration, known_max_q=max_q, known_bits=min_information,
+                        known_by=known_by, calibration=calibration, known_max_q=known_max_q, known_bits=min_information,
                         variants_top=variants_top, has_class=variants is not None and "CLASS" in variants.columns,
                         variant_truth=variant_truth, composition=dict(composition or {}),
                         cooperativity=by_tf if cooperativity is not None else None)

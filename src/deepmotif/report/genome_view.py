@@ -88,6 +88,7 @@ def fetch_igv(version: str = IGV_VERSION, dest: str | os.PathLike | None = None)
                 (staged / name).write_bytes(source.read())
         folder.parent.mkdir(parents=True, exist_ok=True)
         partial = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        partial.chmod(0o755)  # mkdtemp makes it 0700
         for name in IGV_FILES:
             shutil.copy2(staged / name, partial / name)
         if folder.exists():
