@@ -10,7 +10,7 @@ import pytest
 from deepmotif.errors import InputError
 from deepmotif.plan.cluster import GROUP_PIECES, JOB_SIZES, check_group_budget, grown_memory, job_size, train_runtime_limits
 
-PROFILE = {"data": 6, "train": 6, "interpret": 12, "figures": 8}
+PROFILE = {"data": 6, "train": 6, "interpret": 6, "figures": 6}
 
 
 def test_memory_grows_with_the_attempt_up_to_the_limit_and_runtime_stays():
@@ -43,13 +43,13 @@ def test_training_runtime_that_cannot_fit_is_refused(runtime, on_gpu, message):
 
 def test_group_budget_of_the_shipped_sizes_and_its_refusals():
     longest = check_group_budget(PROFILE, 240, attempts=2)
-    assert longest == {"data": 180, "interpret": 180, "figures": 240}
-    with pytest.raises(InputError, match=r"group-components figures: 9 pieces of up to 30 minutes .* 270 minutes.*"
-                                         r"--group-components figures=8"):
-        check_group_budget({**PROFILE, "figures": 9}, 240, attempts=2)
-    with pytest.raises(InputError, match=r"group-components interpret: 12 pieces of up to 25 minutes"):
-        check_group_budget(PROFILE, 240, attempts=2, overrides={"interpret_model": {"runtime": 25}})
-    assert check_group_budget(PROFILE, 240, attempts=2, overrides={"interpret_model": {"runtime": 20}})["interpret"] == 240
+    assert longest == {"data": 180, "interpret": 240, "figures": 210}
+    with pytest.raises(InputError, match=r"group-components figures: 7 pieces of up to 35 minutes .* 245 minutes.*"
+                                         r"--group-components figures=6"):
+        check_group_budget({**PROFILE, "figures": 7}, 240, attempts=2)
+    with pytest.raises(InputError, match=r"group-components interpret: 6 pieces of up to 45 minutes"):
+        check_group_budget(PROFILE, 240, attempts=2, overrides={"interpret_model": {"runtime": 20}})
+    assert check_group_budget(PROFILE, 240, attempts=2, overrides={"build_dashboard": {"runtime": 20}})["figures"] == 240
 
 
 def test_every_grouped_rule_has_a_size():

@@ -38,6 +38,8 @@ def _per_job_lookups(plan: Plan) -> float:
         if plan.source(tf) == "deepbind":
             plan.import_inputs(tf, {})
         plan.where(tf, "tf")
+        plan.genome_view_inputs(tf)
+        plan.cooperativity_dashboard_inputs(tf)
     return time.process_time() - start
 
 

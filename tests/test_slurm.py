@@ -642,7 +642,7 @@ def test_train_runtime_is_honoured_or_refused(tmp_path):
     override.write_text("resources:\n  train:\n    runtime: 90\n")
     out = sbatch_lines(tmp_path, "--forceall", "--configfile", str(override), "--until", GPU_RULE, ok=False, name="gpu90")
     assert "resources.train.runtime: 90 minutes x 6 trainings per Slurm job" in out and "--group-components train=2" in out, tail(out)
-    subs = training("gpu90x2", "--group-components", "train=2", "data=6", "interpret=12", "figures=8")
+    subs = training("gpu90x2", "--group-components", "train=2", "data=6", "interpret=6", "figures=6")
     assert max(len(s["rules"]) for s in subs) == 2, subs  # 90, then 120 (= 240 / 2) per training
     assert all(s["runtime"] == len(s["rules"]) * (90 if s["attempt"] == 1 else 120) for s in subs), subs
     override.write_text("resources:\n  train:\n    runtime: 90\n    gpu: 0\n")
@@ -659,7 +659,7 @@ def test_per_rule_gpu_zero_is_training_on_cpus(tmp_path):
 
 
 def test_group_components_beyond_the_time_limit_are_refused(tmp_path):
-    out = sbatch_lines(tmp_path, "--forceall", "--group-components", "data=12", "train=6", "interpret=12", "figures=8",
+    out = sbatch_lines(tmp_path, "--forceall", "--group-components", "data=12", "train=6", "interpret=6", "figures=6",
                        ok=False, attempts=1)
     assert "group-components data: 12 pieces of up to 30 minutes" in out and "--group-components data=8" in out, tail(out)
 

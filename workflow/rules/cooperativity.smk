@@ -23,6 +23,8 @@ rule measure_cooperativity:
         "logs/measure_cooperativity/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/measure_cooperativity/{tf}.{arch}.tsv"
+    group:
+        grouped("interpret", per_model=True)
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1

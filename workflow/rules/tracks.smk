@@ -22,6 +22,8 @@ rule make_tracks:
         "results/benchmarks/make_tracks/{tf}.{arch}.tsv"
     wildcard_constraints:
         tf=TRACK_TF_WILDCARD,
+    group:
+        grouped("interpret", per_model=True)
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1
@@ -52,6 +54,8 @@ rule call_instances:
         "results/benchmarks/call_instances/{tf}.{arch}.tsv"
     wildcard_constraints:
         tf=TRACK_TF_WILDCARD,
+    group:
+        grouped("interpret", per_model=True)
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1
@@ -113,6 +117,8 @@ rule build_genome_view:
         "logs/build_genome_view/{tf}.log",
     wildcard_constraints:
         tf=TRACK_TF_WILDCARD,
+    group:
+        grouped("figures")
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -184,9 +184,14 @@ class Plan:
         """The labelled, split sequences of a TF that training and interpretation read."""
         return f"results/{tf}/data/{'sequences' if self.uses_peaks(tf) else 'imported'}.tsv"
 
-    @property
+    @cached_property
     def peak_tfs(self) -> list[str]:
+        """Sheet TFs whose sequences come from peaks, in sheet order (computed once)."""
         return [tf for tf in self.tfs.index if self.uses_peaks(tf)]
+
+    @cached_property
+    def _tracked(self) -> frozenset[str]:
+        return frozenset(self.track_tfs)
 
     @cached_property
     def simulated_tfs(self) -> list[str]:
@@ -510,13 +515,13 @@ class Plan:
         out = [f"results/{tf}/{arch}/tracks/instances.bed" for tf in tfs for arch in self.archs]
         if self.section("tracks")["view"]["n_peaks"] > 0:
             out += [f"results/{tf}/genome_view.html" for tf in tfs]
-        if any(tf in self.simulated_tfs for tf in tfs):
+        if any(self.is_simulated(tf) for tf in tfs):
             out.append("results/summary/instances_ground_truth.tsv")
         return out
 
     def genome_view_inputs(self, tf: str) -> dict[str, str]:
         """The genome view page and IGV session a TF's dashboard shows (none when untracked or ``n_peaks`` 0)."""
-        if tf not in self.track_tfs or self.section("tracks")["view"]["n_peaks"] == 0:
+        if tf not in self._tracked or self.section("tracks")["view"]["n_peaks"] == 0:
             return {}
         return {"genome_view": f"results/{tf}/genome_view.html", "igv_session": f"results/{tf}/igv_session.xml"}
 
@@ -526,7 +531,7 @@ class Plan:
 
     def instance_truth_inputs(self) -> dict[str, list[str]]:
         """Files of the instances' ground truth, one per tracked simulated TF × architecture in each list."""
-        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        models = [(tf, arch) for tf in self.track_tfs if self.is_simulated(tf) for arch in self.archs]
         return {"instances": [f"results/{tf}/{arch}/tracks/instances.bed" for tf, arch in models],
                 "regions": [f"results/{tf}/{arch}/tracks/regions.bed" for tf, arch in models],
                 "planted": [self.planted_inputs(tf)["planted"] for tf, _ in models],
@@ -535,7 +540,7 @@ class Plan:
     def instance_truth_args(self) -> list[str]:
         """``--model TF ARCH INSTANCES REGIONS PLANTED POSITIVES`` of ``deepmotif instances-ground-truth``."""
         inputs = self.instance_truth_inputs()
-        models = [(tf, arch) for tf in self.track_tfs if tf in self.simulated_tfs for arch in self.archs]
+        models = [(tf, arch) for tf in self.track_tfs if self.is_simulated(tf) for arch in self.archs]
         return [arg for i, (tf, arch) in enumerate(models) for arg in
                 ("--model", tf, arch, *(inputs[key][i] for key in ("instances", "regions", "planted", "positives")))]
 
