@@ -6,7 +6,8 @@ import argparse
 import logging
 from pathlib import Path
 
-from deepmotif.cli import InputPath, OutputPath, command, device, non_negative_int, positive_int, split_list
+from deepmotif.cli import (InputPath, OutputPath, command, device, non_negative_int, positive_int, seed,
+                           split_list)
 from deepmotif.data.io import check_paths
 from deepmotif.errors import InputError
 
@@ -213,19 +214,19 @@ def _tracks_args(p: argparse.ArgumentParser) -> None:
                        "--max-regions peaks on --chroms, clipped to the chromosome ends")
     p.add_argument("--chroms", type=split_list, default=[], help="with --peaks: comma-separated chromosomes kept "
                    "(a TF's test chromosomes; default all)")
-    p.add_argument("--width", type=int, default=schema_default("tracks.width"), help="with --peaks: bp per region")
-    p.add_argument("--max-regions", type=int, default=schema_default("tracks.max_regions"),
+    p.add_argument("--width", type=positive_int, default=schema_default("tracks.width"), help="with --peaks: bp per region")
+    p.add_argument("--max-regions", type=non_negative_int, default=schema_default("tracks.max_regions"),
                    help="with --peaks: strongest N peaks (0: all)")
-    p.add_argument("--stride", type=int, default=schema_default("tracks.stride"), help="bp between window starts")
+    p.add_argument("--stride", type=positive_int, default=schema_default("tracks.stride"), help="bp between window starts")
     p.add_argument("--attribution", choices=("grad_x_input", "deep_lift_shap"),
                    default=schema_default("tracks.attribution"), help="reference-base attribution method")
-    p.add_argument("--n-shuffles", type=int, default=schema_default("tracks.n_shuffles"),
+    p.add_argument("--n-shuffles", type=positive_int, default=schema_default("tracks.n_shuffles"),
                    help="deep_lift_shap: references per window")
-    p.add_argument("--seed", type=int, default=schema_default("tracks.seed"), help="deep_lift_shap: shuffle seed")
-    p.add_argument("--batch-size", type=int, default=schema_default("tracks.batch_size"), help="windows per pass")
+    p.add_argument("--seed", type=seed, default=schema_default("tracks.seed"), help="deep_lift_shap: shuffle seed")
+    p.add_argument("--batch-size", type=positive_int, default=schema_default("tracks.batch_size"), help="windows per pass")
     p.add_argument("--no-rc", dest="rc", action="store_false", help="forward strand only (default: both averaged)")
     p.add_argument("--device", help="cpu, cuda, ... (default: the GPU when there is one)")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads of torch")
     p.add_argument("--logit-out", type=OutputPath, required=True, help="bigWig: the logit per base (mean over covering windows)")
     p.add_argument("--attribution-out", type=OutputPath, help="bigWig: the attribution of the reference base")
     p.add_argument("--regions-out", type=OutputPath, help="BED of the regions tracked (merged, sorted)")

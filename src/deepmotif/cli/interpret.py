@@ -6,8 +6,8 @@ import argparse
 import logging
 import re
 
-from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_int, positive_int, q_value,
-                           seed, split_list)
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, non_negative_float,
+                           non_negative_int, positive_int, probability, q_value, seed, split_list)
 from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -183,14 +183,14 @@ def _instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--release", default=schema_default("interpret.jaspar.release"), help="JASPAR release (pyjaspar)")
     p.add_argument("--collection", default=schema_default("interpret.jaspar.collection"))
     p.add_argument("--tax-group", default=schema_default("interpret.jaspar.tax_group"), help="or 'all'")
-    p.add_argument("--lambda", dest="lam", type=float, default=schema_default("tracks.instances.lambda"),
+    p.add_argument("--lambda", dest="lam", type=non_negative_float, default=schema_default("tracks.instances.lambda"),
                    help="Fi-NeMo's L1 penalty / minimum correlation with the pattern")
-    p.add_argument("--min-attribution", type=float, default=schema_default("tracks.instances.min_attribution"),
+    p.add_argument("--min-attribution", type=non_negative_float, default=schema_default("tracks.instances.min_attribution"),
                    help="fraction of a MoDISco pattern's typical attribution an instance needs (0: off)")
-    p.add_argument("--trim", type=float, default=schema_default("tracks.instances.trim"),
+    p.add_argument("--trim", type=probability, default=schema_default("tracks.instances.trim"),
                    help="CWM trimming threshold (fraction of the largest column)")
-    p.add_argument("--tile", type=int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
-    p.add_argument("--threads", type=int, default=1, help="CPU threads of torch")
+    p.add_argument("--tile", type=positive_int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+    p.add_argument("--threads", type=positive_int, default=1, help="CPU threads of torch")
     p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
     p.add_argument("-o", "--output", type=OutputPath, required=True, help="BED: chrom start end pattern score strand attribution jaspar")
 
@@ -281,7 +281,7 @@ def _cooperativity_args(p: argparse.ArgumentParser) -> None:
     settings.add_argument("--n-null", type=positive_int, help="shuffles of B (the null)")
     settings.add_argument("--max-spacing", type=non_negative_int, help="gaps 0..max_spacing bp")
     settings.add_argument("--max-q", type=q_value, help="BH q-value below which an interaction can be significant")
-    settings.add_argument("--min-interaction", type=float, help="smallest |interaction| (logit) called significant")
+    settings.add_argument("--min-interaction", type=non_negative_float, help="smallest |interaction| (logit) called significant")
     settings.add_argument("--seed", type=seed)
 
 

@@ -7,7 +7,8 @@ import json
 import logging
 from pathlib import Path
 
-from deepmotif.cli import InputPath, OutputPath, command, config_section_arg, json_arg, key_path, non_negative_int
+from deepmotif.cli import (InputPath, OutputPath, command, config_section_arg, json_arg, key_path,
+                           non_negative_int, positive_int)
 from deepmotif.errors import InputError
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 
@@ -308,8 +309,8 @@ def _genome_view_args(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--{name}", nargs="+", type=key_path, required=True, metavar="ARCH=PATH",
                        help=f"{help} of each architecture (the first ranks the peaks shown)")
     p.add_argument("--igv", type=InputPath, required=True, help="igv.min.js beside the results (deepmotif bundle-igv)")
-    p.add_argument("--n-peaks", type=int, default=3, help="strongest tracked peaks shown")
-    p.add_argument("--length", type=int, default=101, help="the models' input length (for the page's text)")
+    p.add_argument("--n-peaks", type=positive_int, default=3, help="strongest tracked peaks shown")
+    p.add_argument("--length", type=positive_int, default=101, help="the models' input length (for the page's text)")
     p.add_argument("-o", "--output", type=OutputPath, required=True, help="HTML page (opens from file://, igv.js by relative path)")
     p.add_argument("--session-out", type=OutputPath, help="IGV desktop session XML loading the genome and every track")
 
