@@ -79,6 +79,57 @@ def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, m
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("kind", ["file", "dir"])
+def test_sigterm_taken_by_another_thread_right_after_the_temporary_is_created_leaves_nothing(
+        tmp_path, monkeypatch, kind):
+    # test_data_interrupt's fetch-genome run leaked its .part once under load: `kill` sends SIGTERM to
+    # the process, the kernel hands it to a thread that does not block it (numpy's OpenBLAS pool; here
+    # a plain thread), and Python then runs the handler in the main thread inside the block that held
+    # the signal back with pthread_sigmask, before the temporary's name was kept for the clean-up
+    import os
+    import signal
+    import socket
+    import tempfile
+    import threading
+
+    class Terminated(Exception):
+        pass
+
+    def on_sigterm(signum, frame):
+        raise Terminated
+
+    name = "mkstemp" if kind == "file" else "mkdtemp"
+    create = getattr(tempfile, name)
+    caught, wakeup = socket.socketpair()  # Python's C-level handler writes each signal's number here
+    wakeup.setblocking(False)
+
+    def create_then_get_killed(*args, **kwargs):
+        made = create(*args, **kwargs)
+        os.kill(os.getpid(), signal.SIGTERM)  # the process, not this thread: the other thread takes it
+        assert caught.recv(1) == bytes([signal.SIGTERM])  # the signal has arrived (C level) ...
+        return made  # ... and Python runs its handler at the next bytecode
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait, daemon=True)  # a thread that does not block SIGTERM
+    other.start()
+    monkeypatch.setattr(tempfile, name, create_then_get_killed)
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    previous_fd = signal.set_wakeup_fd(wakeup.fileno(), warn_on_full_buffer=False)
+    try:
+        with pytest.raises(Terminated):
+            with (atomic_path if kind == "file" else atomic_dir)(tmp_path / "out") as tmp:
+                tmp.joinpath("x").write_text("") if kind == "dir" else tmp.write_text("x")
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        signal.signal(signal.SIGTERM, previous)
+        stop.set()
+        other.join()
+        caught.close()
+        wakeup.close()
+    assert list(tmp_path.iterdir()) == []
+    assert signal.getsignal(signal.SIGTERM) is previous  # the handlers are back
+
+
 def test_stale_leftovers_of_the_same_output_are_removed_on_the_next_write(tmp_path):
     (tmp_path / ".out.tsv.k1l2m3n4.part").write_text("killed half-way")
     (tmp_path / ".out.tsv.abcd_123.part").mkdir()

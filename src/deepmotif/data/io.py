@@ -277,21 +277,53 @@ def _remove_temporary(tmp: Path | None) -> None:
 
 @contextlib.contextmanager
 def _signals_deferred() -> Iterator[None]:
-    """Hold back ``SIGTERM`` and ``SIGINT`` during the block; they are delivered right after it.
+    """Hold back the Python handlers of ``SIGTERM`` and ``SIGINT`` during the block; they run right after it.
 
     Where the process turns ``SIGTERM`` into an exception (``deepmotif`` commands do), an exception
     raised between creating a temporary file and entering the ``try`` that removes it would leak the
-    file. Outside the main thread (where Python runs signal handlers) nothing is held back.
+    file. Blocking the signals (``pthread_sigmask``) is not enough: the mask is per thread, and a
+    process with other threads (numpy's OpenBLAS pool, a tqdm monitor) gets a ``kill`` on one of
+    those, while Python runs the handler in the main thread at its next bytecode, inside the block.
+    So the handlers themselves are swapped for one that only records the signal, and the recorded
+    signals are raised again once the real handlers are back. Outside the main thread (where Python
+    runs no signal handlers) nothing is held back; ``SIG_DFL`` and ``SIG_IGN`` are left alone.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    held = {signal.SIGTERM, signal.SIGINT}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    received: list[int] = []
+    holding = [True]
+    swapped: list[tuple[int, object]] = []
+
+    def hold(signum: int, frame) -> None:
+        if holding[0]:
+            received.append(signum)
+        else:  # run between the end of the block and the return of the real handler
+            dict(swapped)[signum](signum, frame)
+
     try:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            handler = signal.getsignal(sig)
+            if callable(handler):
+                swapped.append((sig, handler))
+                signal.signal(sig, hold)
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        holding[0] = False
+        _restore_handlers(swapped)
+        for sig in received:
+            signal.raise_signal(sig)  # to the real handler, at once (in this thread)
+
+
+def _restore_handlers(handlers: list[tuple[int, object]]) -> None:
+    """Put the signal handlers back, each even if a handler run in between raised."""
+    if not handlers:
+        return
+    (sig, handler), *rest = handlers
+    try:
+        signal.signal(sig, handler)
+    finally:
+        _restore_handlers(rest)
 
 
 def _umask() -> int:
