@@ -58,7 +58,9 @@ def download_genome(
     fai = dest_fa.with_name(dest_fa.name + ".fai")
     done = False
     try:
-        with atomic_path(dest_fa) as tmp_fa, atomic_path(fai) as tmp_fai:
+        # the FASTA is renamed into place before its index (inner context first): an interruption between
+        # the two leaves a FASTA without .fai (rebuilt when opened), never a .fai without its FASTA
+        with atomic_path(fai) as tmp_fai, atomic_path(dest_fa) as tmp_fa:
             index = _decompress_and_index(raw, tmp_fa, source=url)
             _write_fai(index, tmp_fai)
         done = True
