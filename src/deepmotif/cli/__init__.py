@@ -25,6 +25,7 @@ from collections.abc import Callable
 
 from deepmotif.data.io import check_paths
 from deepmotif.errors import InputError
+from deepmotif.runtime.memory import keep_freed_memory
 
 log = logging.getLogger("deepmotif")
 
@@ -202,6 +203,7 @@ def _terminate(signum: int, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``deepmotif``."""
     args = build_parser().parse_args(argv)
+    keep_freed_memory()  # before the command allocates: batches reuse freed memory (deepmotif.runtime.memory)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     in_main_thread = threading.current_thread() is threading.main_thread()

@@ -1,1 +1,1 @@
-"""Runtime plumbing: numba's machine-code cache and the per-user cache folder."""
+"""Runtime plumbing: numba's machine-code cache, the per-user cache folder, glibc's malloc settings."""
