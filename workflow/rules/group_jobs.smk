@@ -33,8 +33,12 @@ resource_scopes:
     serial_in_group="local",
 
 
+# Only where jobs are grouped: a cluster run's submitting snakemake (--jobs, also in its dry run) and the
+# snakemake inside a cluster job. A local run (--cores) groups nothing, and one slot there would let only
+# one job run at a time, however many cores it has.
+SERIAL_SLOTS = 1 if workflow.resource_settings.nodes is not None or workflow.remote_exec else sys.maxsize
 if "serial_in_group" not in workflow.global_resources:
-    workflow.register_resource("serial_in_group", 1)
+    workflow.register_resource("serial_in_group", SERIAL_SLOTS)
 
 GROUP_MARKERS = Path(".snakemake", "group_jobs")  # one file per group job, touched by its first attempt
 
