@@ -133,3 +133,27 @@ def test_pick_per_motif_gives_a_short_matrix_all_it_has_and_the_rest_to_the_othe
     assert _pick_per_motif(part, 8, rng)["motif_id"].value_counts().to_dict() == {"A": 3, "B": 5}
     assert _pick_per_motif(part, 4, rng)["motif_id"].value_counts().to_dict() == {"A": 2, "B": 2}
     assert list(_pick_per_motif(part, 20, rng)["pos"]) == list(range(13))
+
+
+def test_a_stale_genome_index_is_rebuilt_not_trusted(tmp_path):
+    """An index left from another FASTA (here: other line widths) would cut windows with newlines inside:
+    simulate-variants rebuilds it, as every other genome reader does (deepmotif.data.genome.open_indexed)."""
+    motifs = [fetch_jaspar_motif(MOTIFS[1])]
+    genome, _, planted = plant_peaks(simulate_genome(n_chroms=1, chrom_size=40_000, seed=1), motifs, n_peaks=20,
+                                     seed=2)
+    write_fasta(tmp_path / "genome.fa", genome, width=60)
+    (tmp_path / "genome.fa.fai").write_text(f"chr1\t{len(genome['chr1'])}\t6\t80\t81\n")  # width 80: stale
+    planted.to_csv(tmp_path / "planted.tsv", sep="\t", index=False)
+    assert main(["simulate-variants", f"--genome={tmp_path / 'genome.fa'}", f"--planted={tmp_path / 'planted.tsv'}",
+                 "-o", str(tmp_path / "v.vcf.gz"), "--n-per-class=5"]) == 0
+    assert (tmp_path / "genome.fa.fai").read_text().split("\t")[3:5] == ["60", "61\n"]
+    for record in pysam.VariantFile(str(tmp_path / "v.vcf.gz")):
+        assert genome[record.chrom][record.pos - 1] == record.ref
+
+
+def test_a_missing_genome_is_named(tmp_path, capsys):
+    (tmp_path / "planted.tsv").write_text("chrom\tstart\tend\tstrand\tmotif_id\tpeak\n")
+    assert main(["simulate-variants", f"--genome={tmp_path / 'nope.fa'}", f"--planted={tmp_path / 'planted.tsv'}",
+                 "-o", str(tmp_path / "v.vcf.gz")]) == 2
+    assert "nope.fa: genome FASTA not found" in capsys.readouterr().err
+    assert not (tmp_path / "v.vcf.gz").exists()

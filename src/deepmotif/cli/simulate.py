@@ -66,8 +66,7 @@ def _simulate_variants_args(p: argparse.ArgumentParser) -> None:
 @command("simulate-variants", "ground-truth VCF of a simulated TF: motif-breaking, -creating, neutral SNVs")(
     _simulate_variants_args)
 def run_simulate_variants(args: argparse.Namespace) -> None:
-    import pyfaidx
-
+    from deepmotif.data.genome import open_indexed
     from deepmotif.data.tables import read_planted
     from deepmotif.simulation.genome import fetch_jaspar_motif
     from deepmotif.simulation.variants import simulate_variants, write_vcf
@@ -75,7 +74,7 @@ def run_simulate_variants(args: argparse.Namespace) -> None:
     planted = read_planted(args.planted)
     ids = split_list(args.motifs) or sorted(planted["motif_id"].unique())
     motifs = {m: fetch_jaspar_motif(m) for m in ids}
-    with pyfaidx.Fasta(args.genome, as_raw=True, sequence_always_upper=True) as fasta:
+    with open_indexed(args.genome) as fasta:  # a missing or stale .fai is rebuilt, a broken FASTA refused
         genome = {name: str(fasta[name][:]) for name in fasta.keys()}
     table = simulate_variants(genome, planted, motifs, args.n_per_class, args.seed, args.far, args.length,
                               args.quantile, args.flat_bits, args.break_bits, args.flat_delta)
