@@ -417,6 +417,21 @@ def test_download_genome_decompresses_and_indexes(http_server, tmp_path):
     assert leftovers(tmp_path / "g") == ["tiny.fa", "tiny.fa.fai"]
 
 
+def test_download_genome_interrupted_right_after_the_download_leaves_nothing(http_server, tmp_path, monkeypatch):
+    """A SIGTERM (KeyboardInterrupt here) the moment the download is complete: the GB-sized .download goes."""
+    from deepmotif.data import genome
+
+    def download_then_interrupt(*args, **kwargs):
+        download(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    http_server.add("/tiny.fa.gz", gz((DATA / "tiny_genome.fa").read_bytes()))
+    monkeypatch.setattr(genome, "download", download_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        download_genome(http_server.url("/tiny.fa.gz"), tmp_path / "g" / "tiny.fa", **FAST)
+    assert leftovers(tmp_path / "g") == []
+
+
 def test_fai_matches_pyfaidx_on_awkward_fasta(tmp_path):
     pyfaidx = pytest.importorskip("pyfaidx")
     text = ">a x\nACGTA\nCGTAC\nGT\n>b\nAAAA\n>c\nACG\nTTT\n\n>d\nAC\nGT\nAA"  # blank line, no final newline

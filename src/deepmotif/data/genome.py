@@ -54,10 +54,10 @@ def download_genome(
     """
     dest_fa = Path(dest_fa)
     raw = dest_fa.with_name(dest_fa.name + ".download")
-    download(url, raw, md5=md5, **kwargs)
     fai = dest_fa.with_name(dest_fa.name + ".fai")
     done = False
-    try:
+    try:  # the download inside: a SIGTERM right after it completes removes it too
+        download(url, raw, md5=md5, **kwargs)
         # the FASTA is renamed into place before its index (inner context first): an interruption between
         # the two leaves a FASTA without .fai (rebuilt when opened), never a .fai without its FASTA
         with atomic_path(fai) as tmp_fai, atomic_path(dest_fa) as tmp_fa:
