@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -168,3 +169,70 @@ def test_simulated_cnn_recovers_the_planted_matrix_and_nothing_else():
     html = f["index"].read_text()
     assert 'id="known-motifs"' in html and f"{known['n_decoy']} match a decoy" in html
     assert html.count('alt="best learned motif of') == 1
+    dashboard = f["dashboard"].read_text()  # the TF's own page: the planted-motif checks and the known-motif one
+    section = dashboard.split('id="known-motifs"')[1].split("</section>")[0]
+    assert 'id="ground-truth"' in dashboard and MOTIF in section
+    assert [f"<b>{v['verdict']}</b>" for v in known["verdicts"]] == re.findall(r"<b>\w+</b>(?=<br>)", section)
+    assert km.match_text(known["best"]) in section
+
+
+def _dashboard(tmp_path, tf: str, ground_truth: list[dict]) -> str:
+    """A TF's dashboard from hand-made figure files (as tests/test_report.py) with the given ground truths."""
+    from PIL import Image
+
+    from deepmotif.report.dashboard import MotifPanel, render_dashboard
+
+    folder = tmp_path / tf
+    for sub in ("saliency", "motifs"):
+        (folder / sub).mkdir(parents=True)
+    for png in (folder / "saliency" / "a.png", folder / "motifs" / "class_optimization.png", folder / "p.png"):
+        Image.new("RGB", (2, 2), "white").save(png)
+    (folder / "saliency" / "index.tsv").write_text("name\trank\tid\tfile\na\t1\ts1\ta.png\n")
+    (folder / "motifs" / "index.tsv").write_text("query\tsource\tfile\tnote\n")
+    archs = [g["arch"] for g in ground_truth]
+    metrics = {"test_auroc": 0.9, "test_auprc": 0.8, "valid_auroc": 0.9, "epochs": 7, "best_epoch": 5,
+               "n_parameters": 1234, "n_train": 100, "n_test": 20, "seconds": 3.2}
+    return render_dashboard(tf, {a: metrics for a in archs}, folder / "p.png", folder / "p.png", folder / "saliency",
+                            [MotifPanel(a, str(folder / "motifs")) for a in archs], max_q=0.01, top=10,
+                            pass_rate=0.8, ground_truth=ground_truth)
+
+
+def test_dashboard_shows_each_models_known_motif_verdicts(tmp_path, annotations, gabpa_hits):
+    """A real TF's dashboard (ground_truth.json without planted checks) shows per architecture × source the
+    verdict, the JASPAR hit and the learned motif, and a TF without a known matrix says so."""
+
+    hits, pwms = gabpa_hits
+    targets = jaspar_motifs()
+    sources = {"cnn": {"gabpa": "filter", "poly_c": "filter"},  # GABPA's matrix as a filter: filters exact
+               "rnn": {"gabpa": "modisco", "poly_c": "class_optimization"}}  # ... as a MoDISco pattern
+
+    def report(tf: str, arch: str) -> dict:
+        check = km.known_motif_check(hits.assign(source=hits["query"].map(sources[arch])), tf, [], annotations,
+                                     0.01, 6.0, pwms=pwms, targets=targets)
+        return json.loads(json.dumps({"tf": tf, "arch": arch, "note": "no planted motifs: not a simulated TF",
+                                      "known_motifs": check}))  # as ground_truth.json holds it
+
+    tf = "GABPA_GM12878"
+    truth = [report(tf, arch) for arch in ("cnn", "rnn")]
+    html = _dashboard(tmp_path, tf, truth)
+    assert 'href="#known-motifs"' in html and 'id="known-motifs"' in html
+    assert 'href="#ground-truth"' not in html  # no planted motifs: no simulated ground-truth section
+    section = html.split('id="known-motifs"')[1].split("</section>")[0]
+    expected = truth[0]["known_motifs"]["expected"]
+    assert all(e["motif_id"] in section for e in expected) and "name lookup: GABPA" in section
+    assert "q &lt; 0.01" in section and "at least 6.0 bits" in " ".join(section.split())  # the check's thresholds
+    by_arch = dict(re.findall(r'rowspan="3">(\w+)</td>(.*?)(?=rowspan="3">\w+</td>|</table>)', section, re.S))
+    assert list(by_arch) == ["cnn", "rnn"]
+    order = list(km.SOURCES)
+    for arch, want in (("cnn", "filter"), ("rnn", "modisco")):
+        verdicts = re.findall(r"<b>([^<]+)</b><br>", by_arch[arch])
+        assert verdicts[order.index(want)] == "exact"
+        gabpa = next(v for v in report(tf, arch)["known_motifs"]["verdicts"] if v["source"] == want)
+        assert km.match_text(gabpa) in by_arch[arch] and gabpa["target_name"] == "GABPA"
+        assert f'<td class="l">{gabpa["query"]}</td>' in by_arch[arch]
+        assert [v["verdict"] for v in report(tf, arch)["known_motifs"]["verdicts"]] == verdicts
+
+    novel = _dashboard(tmp_path, "NOVEL_TF", [report("NOVEL_TF", "cnn")])
+    section = novel.split('id="known-motifs"')[1].split("</section>")[0]
+    assert "no JASPAR matrix is named NOVEL" in " ".join(section.split())
+    assert re.findall(r"<b>([^<]+)</b><br>", section) == [km.NO_MATRIX] * len(km.SOURCES)

@@ -365,7 +365,9 @@ def test_dashboard_arguments_of_the_plan_are_what_the_dashboard_command_takes(tm
                                           *outputs])
         for name, file in {**MODEL_FILES, **MODISCO_FILES}.items():  # every file, by architecture, in config order
             assert getattr(args, name) == [("rnn", f"results/{tf}/rnn/{file}"), ("cnn", f"results/{tf}/cnn/{file}")]
-        assert [arch for arch, _ in args.ground_truth] == (["rnn", "cnn"] if simulated else [])
+        # every TF's dashboard shows the known-motif check of ground_truth.json (simulated: also the planted ones)
+        assert args.ground_truth == [("rnn", f"results/{tf}/rnn/ground_truth.json"),
+                                     ("cnn", f"results/{tf}/cnn/ground_truth.json")]
         assert (args.planted == "resources/simulated/A/planted.tsv") == simulated
         # simulated TFs are scored against their ground-truth VCF (simulation.variants), the others against none
         assert (args.variants == f"results/{tf}/variants.tsv") == simulated

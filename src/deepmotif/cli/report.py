@@ -56,7 +56,8 @@ def _dashboard_args(p: argparse.ArgumentParser) -> None:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="+", type=key_path, required=True,
                             metavar="ARCH=PATH", help=f"results/{{tf}}/{{arch}}/{MODEL_FILES[name]}")
     inputs.add_argument("--ground-truth", nargs="*", type=key_path, default=[], metavar="ARCH=JSON",
-                        help="simulated TFs: ground_truth.json per architecture")
+                        help="ground_truth.json per architecture: the known-motif check (every TF) and the "
+                        "planted-motif checks (simulated TFs)")
     for name in MODISCO_FILES:
         inputs.add_argument(f"--{name.replace('_', '-')}", nargs="*", type=key_path, default=[], metavar="ARCH=PATH",
                             help=f"TF-MoDISco: {MODISCO_FILES[name]} per architecture (deepmotif interpret)")

@@ -352,6 +352,21 @@ def known_motif_check(
             "min_information": min_information}
 
 
+def match_text(verdict: Mapping) -> str:
+    """The JASPAR hit behind a verdict row (:func:`verdicts`) as shown in tables: ``name (id) q=…``, with
+    ``hit r`` when it is not the learned motif's top hit; "" without a hit.
+
+    Examples
+    --------
+    >>> match_text({"target_name": "CTCF", "target_id": "MA0139.2", "rank": 2, "q_value": 1.23e-05})
+    'CTCF (MA0139.2, hit 2) q=1.2e-05'
+    """
+    if not verdict.get("target_id"):
+        return ""
+    rank = f", hit {verdict['rank']}" if verdict.get("rank", 1) > 1 else ""
+    return f"{verdict['target_name']} ({verdict['target_id']}{rank}) q={verdict['q_value']:.2g}"
+
+
 def summary_row(tf: str, arch: str, check: dict) -> dict:
     """One row of ``results/summary/known_motifs.tsv`` from :func:`known_motif_check`: the verdict of
     each source (``filter``, ``class_optimization``, ``modisco``) and of the model, and the calibration."""
@@ -360,9 +375,7 @@ def summary_row(tf: str, arch: str, check: dict) -> dict:
            "origin": check["origin"], "verdict": check["best"]["verdict"]}
     for v in check["verdicts"]:
         row[f"{v['source']}_verdict"] = v["verdict"]
-        rank = f", hit {v['rank']}" if v.get("rank", 1) > 1 else ""
-        row[f"{v['source']}_match"] = (f"{v['target_name']} ({v['target_id']}{rank}) q={v['q_value']:.2g}"
-                                       if v["target_id"] else "")
+        row[f"{v['source']}_match"] = match_text(v)
         row[f"{v['source']}_calls"] = v["n_calls"]
         row[f"{v['source']}_queries"] = v["n_queries"]
     row.update({"best_query": check["best"]["query"], "best_target": check["best"]["target_name"],

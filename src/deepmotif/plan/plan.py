@@ -470,13 +470,14 @@ class Plan:
         """Files of a TF's dashboard, named by the option of ``deepmotif dashboard`` that takes them.
 
         Every model's files (:data:`~deepmotif.plan.results.MODEL_FILES`, TF-MoDISco's), one per
-        architecture in config order; the models' sequences (the negative-set check); ground-truth checks
-        and planted motifs of a simulated TF; the variant
+        architecture in config order; the models' sequences (the negative-set check); every model's
+        ``ground_truth.json`` (the known-motif check, and a simulated TF's planted-motif checks) and the
+        planted motifs of a simulated TF; the variant
         table and the REF/ALT explanations of a TF with a variant set.
         """
         inputs: dict[str, Any] = {name: [f"results/{tf}/{arch}/{file}" for arch in self.archs]
                                   for name, file in {**MODEL_FILES, **MODISCO_FILES}.items()}
-        inputs["ground_truth"] = self.ground_truth_files([tf])
+        inputs["ground_truth"] = self.known_motif_files([tf])  # every TF: the known-motif check; simulated: planted
         inputs["sequences"] = self.sequences_file(tf)  # the negative-set check (composition of the classes)
         inputs.update(self.planted_inputs(tf))
         if tf in self.variant_sets:

@@ -92,6 +92,20 @@ img { max-width: 100%; height: auto; }
 .selector { position: sticky; top: 0; background: #fff; padding: 0.4em 0; z-index: 1; }
 """
 
+KNOWN_MOTIF_SOURCES = {"filter": "filters", "class_optimization": "class optimization", "modisco": "TF-MoDISco"}
+"""Sources of learned motifs of the known-motif check (:data:`deepmotif.interpret.known_motifs.SOURCES`) as
+the pages name them."""
+
+# The known-motif check as both pages show it (one home): the rule behind a verdict and a verdict's cell.
+KNOWN_MOTIF = ENV.from_string("""{% macro rule(max_q, bits) %}Expected: the sheet's <code>motifs</code> (simulated
+TFs: the planted matrices), else the JASPAR matrices named like the TF (name lookup). Every learned motif
+(first-layer filters, class-optimized windows, TF-MoDISco patterns) is matched with Tomtom; its top hit counts when
+q &lt; {{ max_q }}, the motif has at least {{ bits }} bits, and it matches none of the column-shuffled JASPAR decoys
+at q &lt; {{ max_q }} (unspecific motifs such as poly-C do). <b>exact</b>: a counting top hit is the TF's matrix;
+<b>family</b>: a matrix of the same JASPAR <code>tf_family</code>; <b>none</b>{% endmacro %}
+{% macro verdict_cell(verdict, match) %}<b>{{ verdict }}</b><br><small>{{ match|fmt }}</small>{% endmacro %}""").module
+ENV.globals.update(known_motif=KNOWN_MOTIF, known_motif_sources=KNOWN_MOTIF_SOURCES)
+
 DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -107,6 +121,7 @@ DASHBOARD = ENV.from_string("""<!DOCTYPE html>
 {% if description %}<div>{{ description }}</div>{% endif %}
 <nav><a href="{{ index_href }}">all TFs</a> <a href="#performance">performance</a>
 {% if ground_truth %}<a href="#ground-truth">ground truth</a>{% endif %}
+{% if known %}<a href="#known-motifs">known motif</a>{% endif %}
 <a href="#sequences">saliency · temporal · ISM</a> <a href="#class-optimization">class optimization</a>
 {% if filters %}<a href="#filters">filter motifs</a>{% endif %}
 {% if modisco %}<a href="#modisco">TF-MoDISco</a>{% endif %}
@@ -180,6 +195,43 @@ the two recovered halves against the planted one.</p>
 <td{% if g.get('planted_spacing') is not none %} class="{{ 'pass' if g.get('modisco_spacing_ok') else 'fail' }}"{% endif %}>
 {{ g.get('modisco_spacing_mode')|fmt(1) }}{% if g.get('planted_spacing') is not none %} ({{ g.planted_spacing|fmt(1) }}){% endif %}</td>
 {% else %}<td></td><td></td><td></td>{% endif %}</tr>
+{% endfor %}
+</table>
+</section>
+{% endif %}
+{% if known %}
+<section id="known-motifs">
+<h2>Known motif: did each model learn {{ tf }}'s JASPAR matrix?</h2>
+<p class="how">{{ known_motif.rule(known.max_q, known.min_information) }}. Per architecture and source of learned
+motifs: the verdict, the JASPAR hit behind it (for <b>none</b>, the best counting hit of another matrix, if any),
+the learned motif it is the hit of, how many learned motifs count of those matched, and the matrices called that are
+neither the TF's nor of its family. Decoy matches: learned motifs matching a column-shuffled decoy (the model's
+false-match rate); family share: the share of JASPAR's matrices that would say exact or family (the chance level
+of a random call). All TFs: <a href="{{ index_href }}#known-motifs">the index</a>.</p>
+{% if known.expected %}
+<table>
+<tr><th class="l">expected matrix</th><th class="l">name</th><th class="l">JASPAR family</th><th class="l">class</th>
+<th class="l">from</th></tr>
+{% for e in known.expected %}<tr><td class="l">{{ e.motif_id }}</td><td class="l">{{ e.name }}</td>
+<td class="l">{{ e.family }}</td><td class="l">{{ e['class'] }}</td><td class="l">{{ e.origin }}</td></tr>
+{% endfor %}</table>
+{% else %}
+<p><b>{{ known.no_matrix }}</b>: the sheet names no JASPAR id for {{ tf }} and no JASPAR matrix is named
+{{ known.lookup_name }}; every verdict below says so.</p>
+{% endif %}
+<table>
+<tr><th class="l">architecture</th><th class="l">source</th><th class="l">verdict and JASPAR match</th>
+<th class="l">learned motif</th><th>counting / matched</th><th class="l">other matrices called</th>
+<th>decoy matches</th><th>family share</th></tr>
+{% for m in known.models %}
+{% for v in m.verdicts %}
+<tr>{% if loop.first %}<td class="l" rowspan="{{ m.verdicts|length }}">{{ m.arch }}</td>{% endif %}
+<td class="l">{{ known_motif_sources.get(v.source, v.source) }}</td>
+<td class="l">{{ known_motif.verdict_cell(v.verdict, v.match) }}</td><td class="l">{{ v['query'] }}</td>
+<td>{{ v.n_calls|fmt }} / {{ v.n_queries|fmt }}</td><td class="l"><small>{{ v.unexpected }}</small></td>
+{% if loop.first %}<td rowspan="{{ m.verdicts|length }}">{{ m.n_decoy|fmt }} of {{ m.n_queries|fmt }}</td>
+<td rowspan="{{ m.verdicts|length }}">{{ m.family_share|fmt }}</td>{% endif %}</tr>
+{% endfor %}
 {% endfor %}
 </table>
 </section>
@@ -401,26 +453,21 @@ a model has learned more than composition only by the margin above it.</p>{% end
 {% if known %}
 <section id="known-motifs">
 <h2>Known motifs: did each model learn the TF's motif?</h2>
-<p class="how">Expected: the sheet's <code>motifs</code> (simulated TFs: the planted matrices), else the JASPAR
-matrices named like the TF (name lookup). Every learned motif (first-layer filters, class-optimized windows,
-TF-MoDISco patterns) is matched with Tomtom; its top hit counts when q &lt; {{ known_max_q }}, the motif has at
-least {{ known_bits }} bits, and it matches none of the column-shuffled JASPAR decoys at q &lt; {{ known_max_q }}
-(unspecific motifs such as poly-C do). <b>exact</b>: a counting top hit is the TF's matrix; <b>family</b>: a
-matrix of the same JASPAR <code>tf_family</code>; <b>none</b>; family share: the share of JASPAR's matrices that
+<p class="how">{{ known_motif.rule(known_max_q, known_bits) }}; family share: the share of JASPAR's matrices that
 would say exact or family (the chance level of a random call). <b>Calibration</b>: the same
 {{ calibration.n_queries }} learned motifs against as many column-shuffled decoys as JASPAR matrices:
 {{ calibration.n_decoy }} match a decoy at q &lt; {{ known_max_q }}, a false-match rate of
 {{ calibration.rate|fmt }} per learned motif, against {{ calibration.n_real }} that match a real matrix
 (decoy-estimated FDR {{ calibration.fdr|fmt }}). Logo: the best learned motif above its JASPAR match.</p>
 <table>
-<tr><th class="l">TF</th><th class="l">architecture</th><th class="l">expected</th><th class="l">filters</th>
-<th class="l">class optimization</th><th class="l">TF-MoDISco</th><th class="l">best learned motif and match</th>
+<tr><th class="l">TF</th><th class="l">architecture</th><th class="l">expected</th>
+{% for label in known_motif_sources.values() %}<th class="l">{{ label }}</th>{% endfor %}<th class="l">best learned motif and match</th>
 <th>family share</th><th>decoy matches</th><th class="l">other matrices called</th></tr>
 {% for k in known %}
 <tr><td class="l"><a href="{{ hrefs.get(k.tf, '#') }}">{{ k.tf }}</a></td><td class="l">{{ k.arch }}</td>
 <td class="l">{{ k.expected }}<br><small>{{ k.origin }}</small></td>
-{% for source in ('filter', 'class_optimization', 'modisco') %}
-<td class="l"><b>{{ k.get(source ~ '_verdict', '') }}</b><br><small>{{ k.get(source ~ '_match', '')|fmt }}</small></td>
+{% for source in known_motif_sources %}
+<td class="l">{{ known_motif.verdict_cell(k.get(source ~ '_verdict', ''), k.get(source ~ '_match', '')) }}</td>
 {% endfor %}
 <td class="l">{% if k.figure %}<img src="{{ k.figure|uri }}" alt="best learned motif of {{ k.tf }} {{ k.arch }} and its JASPAR match" style="max-width: 18em">{% else %}no learned motif matched{% endif %}</td>
 <td>{{ k.family_share|fmt }}</td><td>{{ k.n_decoy|fmt }} of {{ k.n_queries|fmt }}</td>
@@ -588,7 +635,9 @@ def render_dashboard(
         Per architecture: folder from ``deepmotif plot-motifs`` (``index.tsv``: ``query source file note``)
         and its JASPAR hits.
     ground_truth: sequence of dict
-        Rows from :func:`deepmotif.simulation.groundtruth.summarize` (simulated TFs), or empty.
+        ``ground_truth.json`` per architecture, or empty: its ``known_motifs`` entry (every TF) is the
+        known-motif section (:func:`known_motif_section`); rows with the planted-motif checks
+        (:func:`deepmotif.simulation.groundtruth.summarize`, simulated TFs) are the ground-truth section.
     description: str, optional
     settings: mapping, optional
         Interpretation settings printed in the footer.
@@ -633,6 +682,8 @@ def render_dashboard(
     def motif_box(m: dict) -> str:
         return Markup(MOTIF_BOX.render(m=m, max_q=max_q))
 
+    known = known_motif_section(tf, ground_truth)
+    ground_truth = [g for g in ground_truth if "jaspar_planted" in g]  # the planted-motif checks: simulated TFs
     planted = sorted({p for g in ground_truth for p in str(g.get("jaspar_planted", "")).split(",") if p})
     ground_truth = [{**g, "n_planted": len(str(g.get("jaspar_planted", "")).split(",")) if g.get("jaspar_planted")
                      else 0, "jaspar_queries": g.get("jaspar_queries") or ""} for g in ground_truth]
@@ -654,9 +705,43 @@ def render_dashboard(
         modisco=modisco, modisco_method=(settings or {}).get("modisco", {}).get("method", ""),
         modisco_max_q=(settings or {}).get("modisco", {}).get("max_q", max_q),
         variants=variants, variant_figures=variant_figures, variant_archs=variant_archs, composition=composition,
-        genome_view=genome_view,
+        genome_view=genome_view, known=known,
         cooperativity=list(cooperativity),
     )
+
+
+def known_motif_section(tf: str, ground_truth: Sequence[Mapping]) -> dict | None:
+    """The dashboard's known-motif section from the ``ground_truth.json`` contents of a TF's models.
+
+    Parameters
+    ----------
+    tf: str
+        The TF (dataset id): names the JASPAR lookup when it found no matrix.
+    ground_truth: sequence of mapping
+        ``ground_truth.json`` per architecture; those with a ``known_motifs`` entry
+        (:func:`deepmotif.interpret.known_motifs.known_motif_check`) are shown, in order.
+
+    Returns
+    -------
+    dict or None
+        ``expected`` (the matrices of all models, each once), ``max_q`` and ``min_information`` (of the first
+        model), ``no_matrix`` and ``lookup_name`` (the text when nothing is expected) and ``models``: per
+        architecture its ``verdicts`` (each with ``match``,
+        :func:`deepmotif.interpret.known_motifs.match_text`), ``n_decoy``, ``n_queries`` and ``family_share``;
+        None when no model has the check.
+    """
+    from deepmotif.interpret.known_motifs import NO_MATRIX, match_text, tf_name
+
+    checks = [(g["arch"], g["known_motifs"]) for g in ground_truth if "known_motifs" in g]
+    if not checks:
+        return None
+    expected = {tuple(sorted(e.items())): e for _, check in checks for e in check["expected"]}
+    first = checks[0][1]
+    return {"expected": list(expected.values()), "max_q": first["max_q"], "min_information": first["min_information"],
+            "no_matrix": NO_MATRIX, "lookup_name": tf_name(tf),
+            "models": [{"arch": arch, "verdicts": [{**v, "match": match_text(v)} for v in check["verdicts"]],
+                        **{k: check.get(k) for k in ("n_decoy", "n_queries", "family_share")}}
+                       for arch, check in checks]}
 
 
 def _modisco_panels(motifs: Sequence[MotifPanel]) -> list[dict]:
