@@ -1,6 +1,18 @@
 """Shared test set-up: one torch thread (LSTMs crawl under OpenMP spin-wait on a busy 2-core box), the
 repository root (:data:`ROOT`, fixture ``repo_root``) and the one Snakemake runner (:func:`run_snakemake`,
-fixture ``snakemake``)."""
+fixture ``snakemake``).
+
+Test files are named after what they test, so the tests of a module are found by its path:
+
+- ``test_<stage>_<module>[_<topic>].py`` tests ``src/deepmotif/<stage>/<module>.py`` (e.g.
+  ``test_data_readers.py``, ``test_plan_config_numbers.py``); ``test_<stage>[_<topic>].py`` a stage's
+  package as a whole (``test_plan.py``: ``deepmotif.plan``; ``test_cli_arguments.py``: the argument types
+  of ``deepmotif.cli``); ``test_cli_<stage>[_<topic>].py`` the commands of ``cli/<stage>.py`` run in-process.
+- ``test_pipeline[_<topic>].py`` run the Snakefile (through :func:`run_snakemake`); ``test_package_*.py``
+  check the distribution (pins, ``pip install .``), ``test_benchmarks_*.py`` a script of ``benchmarks/``.
+- Modules without ``test_`` (``_trained_tf.py``, ``httpserver.py``, ``slurm_cluster.py``, ...) are shared
+  fixtures and helpers.
+"""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-# tiny_run: the session fixture of conftest.py (one run shared with test_variants_pipeline.py)
+# tiny_run: the session fixture of conftest.py (one run shared with test_pipeline_variants.py)
 
 
 @pytest.mark.slow

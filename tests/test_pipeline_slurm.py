@@ -4,7 +4,7 @@ Tests marked `slurm` start a private slurmctld/slurmd (tests/slurm_cluster.py; n
 `.ci/install_slurm.sh`): they are skipped when Slurm is not installed, and fail under CI=true.
 The profile checks and dry runs need only snakemake and run in the default suite.
 
-    sudo .ci/install_slurm.sh && sudo -E python -m pytest tests/test_slurm.py -m slurm -s
+    sudo .ci/install_slurm.sh && sudo -E python -m pytest tests/test_pipeline_slurm.py -m slurm -s
     (-s prints the timings; the test daemons run as root)
 
 Every Slurm run uses a copy of the shipped profile with test overrides (make_test_profile):
