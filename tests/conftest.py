@@ -1,6 +1,6 @@
 """Shared test set-up: one torch thread (LSTMs crawl under OpenMP spin-wait on a busy 2-core box), the
-repository root (:data:`ROOT`, fixture ``repo_root``) and the one Snakemake runner (:func:`run_snakemake`,
-fixture ``snakemake``).
+repository root (:data:`ROOT`, fixture ``repo_root``), the one Snakemake runner (:func:`run_snakemake`,
+fixture ``snakemake``) and the import check of a fresh interpreter (:func:`loaded_after`).
 
 Test files are named after what they test, so the tests of a module are found by its path:
 
@@ -111,6 +111,15 @@ def _stop_group(process: subprocess.Popen, grace: float = 20) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+def loaded_after(code: str, module: str) -> bool:
+    """Whether ``module`` is in ``sys.modules`` after running ``code`` in a fresh interpreter (this checkout's
+    package)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    script = f"import sys\n{code}\nprint({module!r} in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
+    return result.stdout.strip() == "True"
 
 
 @pytest.fixture(scope="session")

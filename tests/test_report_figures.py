@@ -4,14 +4,11 @@ the same PNG as drawing each figure from scratch (deepmotif.report.figures)."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import loaded_after
 from PIL import Image
 
 from deepmotif.report.figures import (
@@ -90,66 +87,9 @@ def test_motif_figures_of_one_length_each_show_their_motif(tmp_path):
         np.testing.assert_array_equal(_pixels(str(tmp_path / f"{name}.png")), _pixels(motif_figure(pwm, name)))
 
 
-def _loaded_after(code: str, module: str) -> bool:
-    """Whether ``module`` is in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
-    script = f"import sys\n{code}\nprint({module!r} in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
-    return result.stdout.strip() == "True"
-
-
 def test_dashboard_figures_do_not_import_pyplot():
     # pyplot's import is a cost of every dashboard job; the figures are made without it
     code = ("import deepmotif.report.tf_report, deepmotif.report.figures, deepmotif.report.modisco_figures, "
             "deepmotif.report.dashboard; from deepmotif.report.figures import saliency_figure; "
             "saliency_figure('ACGT', 't', {'cnn': __import__('numpy').ones((4, 4))})")
-    assert not _loaded_after(code, "matplotlib.pyplot")
-
-
-def test_reading_results_does_not_import_torch():
-    # torch's import costs ~1.5 s CPU in every dashboard job; the modules that read results need none
-    code = ("import deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.apply.variants, "
-            "deepmotif.apply.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
-            "deepmotif.simulation.groundtruth, deepmotif.interpret.arrays; from deepmotif.interpret import trim_pwm")
-    assert not _loaded_after(code, "torch")
-    assert _loaded_after("from deepmotif.interpret import ism", "torch")  # the check can see torch
-
-
-def test_interpret_exports_are_the_functions():
-    # the package's names are imported lazily; `ism` must be the function, not a submodule of that name
-    import deepmotif.interpret.interpretation  # noqa: F401  (imports the mutagenesis module first)
-    from deepmotif.interpret import ism, saliency_map, temporal_scores
-
-    assert all(callable(f) and not isinstance(f, type(sys)) for f in (ism, saliency_map, temporal_scores))
-
-
-# --- the dashboard page, from hand-made files ------------------------------------------------------------
-
-def _png(path) -> str:
-    from PIL import Image
-
-    Image.new("RGB", (2, 2), "white").save(path)
-    return str(path)
-
-
-def test_render_dashboard_from_hand_made_files(tmp_path):
-    from deepmotif.report.dashboard import MotifPanel, render_dashboard
-
-    saliency = tmp_path / "saliency"
-    saliency.mkdir()
-    _png(saliency / "01_a.png")
-    (saliency / "index.tsv").write_text("name\trank\tid\tfile\n01_a\t1\tseq<1>\t01_a.png\n")
-    motifs = tmp_path / "motifs"
-    motifs.mkdir()
-    _png(motifs / "class_optimization.png")
-    (motifs / "index.tsv").write_text("query\tsource\tfile\tnote\n")
-    metrics = {"cnn": {"test_auroc": 0.91234, "test_auprc": 0.8, "valid_auroc": 0.9, "epochs": 7, "best_epoch": 5,
-                       "n_parameters": 1234, "n_train": 100, "n_test": 20, "seconds": 3.21}}
-    html = render_dashboard("A<&>B", metrics, _png(tmp_path / "roc.png"), _png(tmp_path / "train.png"), saliency,
-                            [MotifPanel("cnn", str(motifs))], max_q=0.01, top=10, pass_rate=0.8,
-                            description="<i>desc</i>", settings={"saliency": "grad_x_input", "n_sequences": 1})
-    assert "<h1>A&lt;&amp;&gt;B</h1>" in html and "&lt;i&gt;desc&lt;/i&gt;" in html  # escaped
-    assert "<td>0.9123</td>" in html and "<td>1234</td>" in html and "<td>3.2</td>" in html
-    assert 'href="#ground-truth"' not in html and 'href="#modisco"' not in html  # no such results: no sections
-    assert html.count("data:image/png;base64,") >= 3  # the figures are inside the page (opens from file://)
-    assert "seq&lt;1&gt;" in html and 'saliency=&#34;grad_x_input&#34;' in html
+    assert not loaded_after(code, "matplotlib.pyplot")
