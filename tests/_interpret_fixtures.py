@@ -1,4 +1,4 @@
-"""Hand-built networks and sequences shared by test_interpret_attributions.py and test_interpret_motifs.py."""
+"""Hand-built networks and sequences shared by the tests of deepmotif.interpret and deepmotif.report."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of deepmotif.interpret (saliency, temporal, optimize, ism, filters) and the figures of deepmotif.report.
+"""Tests of deepmotif.interpret (saliency, temporal, optimize, ism, filters) and of predictions (models.inference).
 
 Hand-built networks (tests/_interpret_fixtures.py) make the expected values checkable by hand:
 ``AdditiveNet`` has closed forms for every method, ``MotifNet`` detects one planted motif.
@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import re
 
-import matplotlib
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch import nn
@@ -27,27 +24,8 @@ from deepmotif.interpret import (
 )
 from deepmotif.models.inference import eval_mode, predict_logits, predict_proba
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from deepmotif.report.figures import (  # noqa: E402
-    class_optimization_figure,
-    ism_figure,
-    motif_figures,
-    saliency_figure,
-    sequence_figures,
-    temporal_figure,
-)
-from deepmotif.report.plots import PALETTE, plot_logo, plot_roc_pr  # noqa: E402
-
 torch.set_num_threads(1)
 ARCHS = ("cnn", "rnn", "rnn_max", "cnn_rnn")
-
-
-@pytest.fixture(autouse=True)
-def _close_figures():
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -363,109 +341,3 @@ def test_eval_mode_restores_mode_on_error():
             assert not net.training
             raise RuntimeError("boom")
     assert net.training
-
-
-# --- figures -----------------------------------------------------------------------------------
-
-def _letter_boxes(ax) -> list[tuple[float, float, float, float]]:
-    """(x0, x1, y0, y1) of every letter of a logo drawn by plot_logo, rounded."""
-    corners = [(path.vertices.min(axis=0), path.vertices.max(axis=0)) for path in ax.collections[0].get_paths()]
-    return sorted((round(lo[0], 6), round(hi[0], 6), round(lo[1], 6), round(hi[1], 6)) for lo, hi in corners)
-
-
-def test_plot_logo_stacks_letters_as_logomaker():
-    import logomaker
-    import pandas as pd
-
-    attr = np.array([[0.5, -0.2, 0.0], [-0.3, -0.1, 0.7], [0.1, 0.4, 0.0], [0.2, 0.0, -0.6]])
-    ax = plot_logo(attr, kind="attribution")
-    reference = logomaker.Logo(pd.DataFrame(attr.T, columns=list("ACGT")), ax=plt.subplots()[1])
-    expected = sorted((round(g.p - g.width / 2, 6), round(g.p + g.width / 2, 6), round(g.floor, 6) + 0.0,
-                       round(g.ceiling, 6) + 0.0) for g in reference.glyph_df.to_numpy().ravel() if g.ceiling > g.floor)
-    assert _letter_boxes(ax) == expected
-    assert ax.get_ylim()[0] < -0.6 and ax.get_ylim()[1] > 0.8
-
-
-def test_plot_logo_letters_colours_and_kinds():
-    pwm = np.concatenate([X_of(["GA"])[0].numpy(), np.full((4, 1), 0.25)], axis=1)  # 2 one-hot + uniform
-    ax = plot_logo(pwm, kind="probability")
-    assert len(ax.collections[0].get_paths()) == 2 + 4
-    assert ax.get_ylim() == (0, 1)
-    ax = plot_logo(pwm, kind="information")
-    assert len(ax.collections[0].get_paths()) == 2  # the uniform position has no information, hence no letters
-    assert _letter_boxes(ax)[0][3] == pytest.approx(2.0)  # a one-hot position is 2 bits tall
-    assert ax.get_ylabel() == "bits" and ax.get_xlabel() == "position"
-    colours = [matplotlib.colors.to_hex(c) for c in ax.collections[0].get_facecolor()]
-    assert colours == [PALETTE["G"].lower(), PALETTE["A"].lower()]
-    with pytest.raises(ValueError, match="kind must be one of"):
-        plot_logo(pwm, kind="bits")
-    with pytest.raises(ValueError, match=r"shape \(4, length\)"):
-        plot_logo(pwm.T)
-
-
-def test_saliency_figure_heatmap_and_logo_per_architecture():
-    seq = "GATTACA"
-    attrs = {"cnn": np.random.default_rng(0).normal(size=(4, 7)), "rnn": np.zeros((4, 7))}
-    fig = saliency_figure(seq, "1. p1", attrs, {"cnn": 0.9, "rnn": 0.2}, spans=[(1, 3)])
-    heat_cnn, logo_cnn, heat_rnn, logo_rnn = fig.axes[:4]
-    np.testing.assert_array_equal(heat_cnn.images[0].get_array(), attrs["cnn"])
-    assert heat_cnn.get_title(loc="left") == "cnn  (P(binding) = 0.900)"
-    assert [t.get_text() for t in heat_cnn.get_yticklabels()] == list("ACGT")
-    assert len(logo_cnn.collections[0].get_paths()) == 7  # one letter per position: the base present
-    assert len(logo_rnn.collections[0].get_paths()) == 0  # zero saliency draws nothing
-    assert len(logo_cnn.patches) == 1                    # the planted motif, shaded
-    assert "planted motif" in fig._suptitle.get_text()
-    with pytest.raises(ValueError, match="saliency of cnn has 7 positions, the sequence 3"):
-        saliency_figure("ACG", "x", {"cnn": attrs["cnn"]})
-
-
-def test_temporal_and_ism_figures():
-    seq = "GATTACA"
-    fig = temporal_figure(seq, "t", {"rnn": (np.linspace(0, 1, 7), np.linspace(1, 0, 7))}, spans=[(2, 4)])
-    image = fig.axes[0].images[0].get_array()
-    assert image.shape == (2, 7) and image[0, -1] == 1 and image[1, 0] == 1
-    letters = fig.axes[0].collections[-1]  # the sequence under the last heatmap, one coloured letter per column
-    assert [matplotlib.colors.to_hex(c) for c in letters.get_facecolor()] == [PALETTE[b].lower() for b in seq]
-    assert len(fig.axes[0].lines) == 2  # the planted motif between two dashed lines
-    X_ism = np.random.default_rng(1).normal(size=(4, 7))
-    fig = ism_figure(seq, "i", {"cnn": X_ism, "rnn": -X_ism})
-    assert len(fig.axes[0].collections[0].get_offsets()) == 7  # one dot per reference base
-    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), -X_ism)
-
-
-def test_sequence_figures_compare_architectures_on_the_same_sequences():
-    arrays = {"cnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.zeros((3, 4, 4))},
-              "rnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.ones((3, 4, 4))}}
-    figures = list(sequence_figures("ism", arrays, n=2))
-    assert [meta for meta, _ in figures] == [{"name": "01_a", "rank": 1, "id": "a"}, {"name": "02_b", "rank": 2, "id": "b"}]
-    arrays["rnn"]["ids"] = np.array(["a", "x", "c"])
-    with pytest.raises(ValueError, match="other sequences"):
-        list(sequence_figures("ism", arrays))
-
-
-def test_class_optimization_and_motif_figures():
-    pwms = np.full((3, 4, 30), 0.25)
-    pwms[1, :, 10:14] = X_of(["GATA"])[0].numpy()
-    scores = np.array([0.2, 0.9, 0.5])
-    windows = pd.DataFrame({"restart": [1], "window": [0], "start": [8], "end": [16]})
-    fig = class_optimization_figure(pwms, scores, windows, n_show=2)
-    assert [ax.get_title(loc="left") for ax in fig.axes] == ["restart 2: P(binding) = 0.900",
-                                                            "restart 3: P(binding) = 0.500"]  # best first
-    assert len(fig.axes[0].collections[0].get_paths()) == 4 and len(fig.axes[0].patches) == 1
-    arrays = {"pwms": pwms, "scores": scores, "restart": np.array([1]), "start": np.array([8]), "end": np.array([16])}
-    filters = ([np.full((4, 5), 0.25)] * 3, ["filter001", "filter002", "filter003"])
-    matches = pd.DataFrame({"query": ["filter003", "filter001"], "rank": [1, 1], "p_value": [1e-6, 1e-2]})
-    metas = [meta for meta, _ in motif_figures(arrays, ([pwms[1, :, 8:16]], ["opt2.w1"]), filters,
-                                               {"filter003": 40}, matches, n_filters=2, n_restarts=2)]
-    assert [m["name"] for m in metas] == ["class_optimization", "opt2.w1", "filter003", "filter001"]
-    assert metas[1]["note"] == "restart 2, positions 9-16" and metas[2]["note"] == "40 sites"
-
-
-def test_plot_roc_pr():
-    y = np.array([0, 0, 1, 1, 0, 1])
-    axes = plot_roc_pr(y, {"cnn": y + 0.1, "rnn": np.array([0.9, 0.1, 0.2, 0.8, 0.3, 0.4])})
-    assert len(axes) == 2
-    assert len(axes[0].lines) == len(axes[1].lines) == 3  # two models and the chance line
-    labels = [t.get_text() for t in axes[0].get_legend().get_texts()]
-    assert labels[0] == "cnn (AUROC 1.000)"
-    assert axes[0].get_xlabel() == "false positive rate" and axes[1].get_ylabel() == "precision"
