@@ -76,9 +76,10 @@ def run_snakemake(workdir: Path, *args: str, configfile: str | None = ".test/con
     SnakemakeRun
         The finished run.
     """
-    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "--directory", str(workdir),
+    # args first: a target after --configfile (nargs="+") would be read as one more config file
+    command = [sys.executable, "-m", "snakemake", *args, "-s", str(snakefile), "--directory", str(workdir),
                *(["--configfile", configfile] if configfile is not None else []),
-               *(["--cores", str(cores)] if cores is not None else []), *args]
+               *(["--cores", str(cores)] if cores is not None else [])]
     start = time.monotonic()
     with (open(log, "w+b") if log is not None else tempfile.TemporaryFile()) as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=workdir, env=env,
