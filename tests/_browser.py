@@ -2,7 +2,7 @@
 
 :func:`inspect_page` loads a ``file://`` page with the network cut off, collects console errors,
 uncaught exceptions and failed loads, reports every ``<img>`` and can run a script and take a
-full-page screenshot. Used by tests/test_dashboard.py and to make docs/dashboard.png::
+full-page screenshot. Used by tests/test_report_dashboard_browser.py and to make docs/dashboard.png::
 
     python tests/_browser.py results/CTCF/dashboard.html docs/dashboard.png
 """

@@ -1,4 +1,4 @@
-"""Hand-built networks and sequences shared by test_interpret.py and test_motifs.py."""
+"""Hand-built networks and sequences shared by the tests of deepmotif.interpret and deepmotif.report."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 :func:`trained_tf` simulates CTCF (JASPAR MA0139.1, planted at the summits) on a small genome with the
 package's own functions, trains a small CNN for 8 epochs (~20 s on one CPU thread) and runs every
 interpretation and report command of ``deepmotif`` on it, in-process, into a temporary folder that is
-removed at exit. It is cached, so tests in several modules share one build.
+removed at exit. It is cached, so tests in several modules share one build; so is
+:func:`trained_tracks`, its tracks and motif instances.
 """
 
 from __future__ import annotations
@@ -136,3 +137,37 @@ def trained_tf() -> dict[str, Path]:
          "--known-motif-figures", f["known_figures"], "--composition", f"{TF}={f['composition']}", "-o", f["index"],
          "--cooperativity", f["cooperativity_summary"])
     return f
+
+
+@functools.lru_cache(maxsize=1)
+def trained_tracks() -> dict:
+    """Tracks and instances of the trained CNN of :func:`trained_tf` over its test chromosome's peaks (the
+    model-length windows of the peaks, as the model was tested), built once.
+
+    Returns
+    -------
+    dict
+        ``files`` (:func:`trained_tf`), ``out`` (the folder of ``logit.bw attr.bw regions.bed instances.bed``),
+        ``regions``, ``n_test`` (test peaks) and ``hits`` (the instances).
+    """
+    import pandas as pd
+
+    from deepmotif.apply import tracks
+    from deepmotif.apply.predict import load_models
+    from deepmotif.data.genome import chrom_sizes
+    from deepmotif.interpret import instances
+
+    torch.set_num_threads(1)
+    f = trained_tf()
+    out = f["root"] / "tracks"
+    out.mkdir()
+    model = load_models([f["model"]])[0]
+    positives = pd.read_csv(f["positives"], sep="\t")
+    test = positives[positives["chrom"] == "chr5"]
+    regions = tracks.merge_regions(test[["chrom", "start", "end"]], chrom_sizes(f["genome"]))
+    tracks.write_tracks(model, regions, f["genome"], out / "logit.bw", out / "attr.bw")
+    tracks.write_regions(regions, out / "regions.bed")
+    patterns = instances.modisco_patterns(f["modisco"], f["modisco_patterns"])
+    hits = instances.call_instances(regions, f["genome"], out / "attr.bw", patterns)
+    instances.write_instances(hits, out / "instances.bed")
+    return {"files": f, "out": out, "regions": regions, "n_test": len(test), "hits": hits}

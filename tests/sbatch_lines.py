@@ -10,7 +10,7 @@ out. Group jobs are sized as in a cluster run (a dry run sizes them as if run lo
 runtime (``-t``, minutes), mem_mb (``--mem``) and gpus parsed from the command line.
 
 Account and partition come from the plugin's ``get_account_arg`` / ``get_partition_arg`` with account
-validation (``sacctmgr``, which needs a cluster) switched off. Used by tests/test_slurm.py and
+validation (``sacctmgr``, which needs a cluster) switched off. Used by tests/test_pipeline_slurm.py and
 benchmarks/dag_scale.py.
 """
 

@@ -75,20 +75,24 @@ def die_with_parent(sig: int = signal.SIGTERM, uid: int | None = None, gid: int 
     fixture teardown or atexit handler runs. Changing the user clears that setting, so the
     optional switch to `uid`/`gid` happens here, before the prctl call (some kernels, gVisor
     among them, still drop it at exec for a process that changed user: a munged left over
-    after a SIGKILLed pytest is harmless and reused by the next start_cluster).
+    after a SIGKILLed pytest is harmless and reused by the next start_cluster). libc is loaded here,
+    in the parent: the child of a process with threads (pytest's HTTP fixtures) may only make plain
+    system calls before exec, never import.
     """
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux / no prctl: teardown still stops the daemons
+        prctl = None
+
     def preexec():
         if gid is not None:
             os.setgroups([])
             os.setgid(gid)
         if uid is not None:
             os.setuid(uid)
-        try:
-            import ctypes
-            libc = ctypes.CDLL(None, use_errno=True)
-            libc.prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
-        except Exception:  # not Linux / no prctl: teardown still stops the daemons
-            pass
+        if prctl is not None:
+            prctl(1, int(sig), 0, 0, 0)  # PR_SET_PDEATHSIG
     return preexec
 
 

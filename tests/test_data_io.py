@@ -82,7 +82,7 @@ def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, m
 @pytest.mark.parametrize("kind", ["file", "dir"])
 def test_sigterm_taken_by_another_thread_right_after_the_temporary_is_created_leaves_nothing(
         tmp_path, monkeypatch, kind):
-    # test_data_interrupt's fetch-genome run leaked its .part once under load: `kill` sends SIGTERM to
+    # test_data_genome_interrupt's fetch-genome run leaked its .part once under load: `kill` sends SIGTERM to
     # the process, the kernel hands it to a thread that does not block it (numpy's OpenBLAS pool; here
     # a plain thread), and Python then runs the handler in the main thread inside the block that held
     # the signal back with pthread_sigmask, before the temporary's name was kept for the clean-up

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-# tiny_run: the session fixture of conftest.py (one run shared with test_variants_pipeline.py)
+# tiny_run: the session fixture of conftest.py (one run shared with test_pipeline_variants.py)
 
 
 @pytest.mark.slow
@@ -101,9 +101,8 @@ def test_rerun_has_nothing_to_do(tiny_run, snakemake):
     assert "Nothing to be done" in result.stdout
 
 
-def test_lint_is_clean(repo_root):
-    result = subprocess.run([sys.executable, "-m", "snakemake", "--lint"], cwd=repo_root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300)
+def test_lint_is_clean(repo_root, snakemake):
+    result = snakemake(repo_root, "--lint", configfile=None, cores=None, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "Congratulations, your workflow is in a good condition!" in result.stdout, result.stdout[-3000:]
 

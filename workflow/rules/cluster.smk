@@ -1,5 +1,5 @@
 # What each cluster job needs and how group jobs behave, in one place. The sizes and the checks are
-# decisions of the package (deepmotif.plan.cluster, tested in tests/test_slurm.py); here they are applied:
+# decisions of the package (deepmotif.plan.cluster, tested in tests/test_pipeline_slurm.py); here they are applied:
 # the GPU, runtime and memory of the training jobs (config `resources.train`, used by train.smk) and the
 # size of every other job, set by size_cluster_jobs() (called by the Snakefile once all rules exist) as if
 # each rule declared it in `resources`, so a site's `--default-resources` cannot strip it and
@@ -61,7 +61,7 @@ def _train_gpus():
     # A cluster run: --jobs is kept only for non-local executors (snakemake turns it into --cores for the
     # local one), known when this file is read, also in dry runs and in the job's slurm-jobstep process;
     # the snakemake that finally runs the job (srun ... --mode remote) has no --jobs but remote_exec.
-    # tests/test_slurm.py checks all three levels (--gpus=1 reaches `deepmotif train` inside Slurm).
+    # tests/test_pipeline_slurm.py checks all three levels (--gpus=1 reaches `deepmotif train` inside Slurm).
     return 1 if CLUSTER_RUN else 0
 
 

@@ -70,7 +70,7 @@ rule build_dataset:
 
 
 # Downloads run where Snakemake runs (on a cluster: the login node; compute nodes often have no internet).
-# Every other rule is a cluster job under --profile slurm (docs/slurm.md; tests/test_slurm.py checks the set).
+# Every other rule is a cluster job under --profile slurm (docs/slurm.md; tests/test_pipeline_slurm.py checks the set).
 localrules:
     download_peaks,
     download_genome,

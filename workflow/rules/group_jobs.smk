@@ -1,5 +1,5 @@
 # Group jobs: sized as the sequence they run, and a failed job of a group job fails alone. Included by the
-# Snakefile (and by the toy workflows of tests/test_slurm.py), which calls restart_in_slurm_job() once all
+# Snakefile (and by the toy workflows of tests/test_pipeline_slurm.py), which calls restart_in_slurm_job() once all
 # rules exist; needs nothing else of the workflow.
 #
 # Sizing. The Slurm plugin runs the jobs of a group job one after another (its inner snakemake has
@@ -19,7 +19,7 @@
 # first attempt left in .snakemake/group_jobs/). The submitting snakemake must keep the outputs of a failed
 # group job's finished members: `keep-incomplete: true` (slurm/config.yaml; Snakemake removes a job's old
 # outputs when it starts it and deepmotif writes every file atomically, so a job killed by Slurm leaves no
-# half-written or stale file). tests/test_slurm.py::test_group_member_fails_alone shows it on a real Slurm;
+# half-written or stale file). tests/test_pipeline_slurm.py::test_group_member_fails_alone shows it on a real Slurm;
 # docs/slurm.md, "Failures, retries and resuming".
 import os
 import sys

@@ -61,7 +61,7 @@ JOB_SIZES: dict[str, dict[str, int]] = {
     "summarize_cooperativity": {"runtime": 10, "mem_mb": 2000},
     "build_index": {"runtime": 10, "mem_mb": 2000},
 }
-# rules the table does not know yet (new ones): tests/test_slurm.py fails for a cluster rule missing here
+# rules the table does not know yet (new ones): tests/test_pipeline_slurm.py fails for a cluster rule missing here
 FALLBACK_SIZE = {"runtime": 20, "mem_mb": 4000}
 TRAIN_RULE = "train_model"
 

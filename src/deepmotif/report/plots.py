@@ -85,7 +85,7 @@ def plot_logo(M, ax: Axes | None = None, kind: str = "probability") -> Axes:
     """Sequence logo drawn as one collection of cached letter outlines, in logomaker's layout.
 
     Letters are stacked as logomaker stacks them (smallest at the bottom, negative scores below the
-    axis; tests/test_interpret.py compares the two), but each letter's outline is computed once and
+    axis; tests/test_report_plots.py compares the two), but each letter's outline is computed once and
     all are drawn as one path collection: logomaker lays out a font path for every letter, about ten
     times slower, and the dashboards draw hundreds of logos.
 

@@ -8,8 +8,6 @@ and the training jobs died later in torch, sklearn or Lightning tracebacks.
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 
 import pytest
 import yaml
@@ -50,13 +48,10 @@ def test_config_numbers_are_checked_naming_the_key(key, value, message):
         Plan.load({**BASE, **section(key, value)}, source="c.yaml")
 
 
-def test_snakemake_dry_run_refuses_a_nan_learning_rate_at_once(repo_root, tmp_path):
+def test_snakemake_dry_run_refuses_a_nan_learning_rate_at_once(snakemake, tmp_path):
     (tmp_path / "tfs.tsv").write_text("tf\tsource\tmotifs\nA\tsimulated\tMA0139.1\n")
     (tmp_path / "c.yaml").write_text("tfs: tfs.tsv\narchitectures: [cnn]\ntraining:\n  default:\n    lr: .nan\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(repo_root / "Snakefile"), "--directory", str(tmp_path),
-         "--configfile", "c.yaml", "-n", "--cores", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path, timeout=300)
+    result = snakemake(tmp_path, "-n", configfile="c.yaml", timeout=300)
     assert result.returncode != 0
     [line] = [line for line in result.stdout.splitlines() if "training.default.lr" in line]
     assert "key 'training.default.lr': nan is not a finite number" in line

@@ -4,18 +4,19 @@ the same PNG as drawing each figure from scratch (deepmotif.report.figures)."""
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
-from pathlib import Path
+
+import matplotlib
 
 import numpy as np
 import pandas as pd
 import pytest
+from _interpret_fixtures import X_of
+from conftest import loaded_after
 from PIL import Image
 
 from deepmotif.report.figures import (
     DPI,
+    class_optimization_figure,
     ism_figure,
     motif_figure,
     motif_figures,
@@ -24,6 +25,7 @@ from deepmotif.report.figures import (
     temporal_figure,
     write_figure_folder,
 )
+from deepmotif.report.plots import PALETTE
 
 LENGTH = 40
 
@@ -90,66 +92,69 @@ def test_motif_figures_of_one_length_each_show_their_motif(tmp_path):
         np.testing.assert_array_equal(_pixels(str(tmp_path / f"{name}.png")), _pixels(motif_figure(pwm, name)))
 
 
-def _loaded_after(code: str, module: str) -> bool:
-    """Whether ``module`` is in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "src")}
-    script = f"import sys\n{code}\nprint({module!r} in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, env=env)
-    return result.stdout.strip() == "True"
-
-
 def test_dashboard_figures_do_not_import_pyplot():
     # pyplot's import is a cost of every dashboard job; the figures are made without it
     code = ("import deepmotif.report.tf_report, deepmotif.report.figures, deepmotif.report.modisco_figures, "
             "deepmotif.report.dashboard; from deepmotif.report.figures import saliency_figure; "
             "saliency_figure('ACGT', 't', {'cnn': __import__('numpy').ones((4, 4))})")
-    assert not _loaded_after(code, "matplotlib.pyplot")
+    assert not loaded_after(code, "matplotlib.pyplot")
 
 
-def test_reading_results_does_not_import_torch():
-    # torch's import costs ~1.5 s CPU in every dashboard job; the modules that read results need none
-    code = ("import deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.apply.variants, "
-            "deepmotif.apply.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
-            "deepmotif.simulation.groundtruth, deepmotif.interpret.arrays; from deepmotif.interpret import trim_pwm")
-    assert not _loaded_after(code, "torch")
-    assert _loaded_after("from deepmotif.interpret import ism", "torch")  # the check can see torch
+# --- each figure ---------------------------------------------------------------------------------------
+
+def test_saliency_figure_heatmap_and_logo_per_architecture():
+    seq = "GATTACA"
+    attrs = {"cnn": np.random.default_rng(0).normal(size=(4, 7)), "rnn": np.zeros((4, 7))}
+    fig = saliency_figure(seq, "1. p1", attrs, {"cnn": 0.9, "rnn": 0.2}, spans=[(1, 3)])
+    heat_cnn, logo_cnn, heat_rnn, logo_rnn = fig.axes[:4]
+    np.testing.assert_array_equal(heat_cnn.images[0].get_array(), attrs["cnn"])
+    assert heat_cnn.get_title(loc="left") == "cnn  (P(binding) = 0.900)"
+    assert [t.get_text() for t in heat_cnn.get_yticklabels()] == list("ACGT")
+    assert len(logo_cnn.collections[0].get_paths()) == 7  # one letter per position: the base present
+    assert len(logo_rnn.collections[0].get_paths()) == 0  # zero saliency draws nothing
+    assert len(logo_cnn.patches) == 1                    # the planted motif, shaded
+    assert "planted motif" in fig._suptitle.get_text()
+    with pytest.raises(ValueError, match="saliency of cnn has 7 positions, the sequence 3"):
+        saliency_figure("ACG", "x", {"cnn": attrs["cnn"]})
 
 
-def test_interpret_exports_are_the_functions():
-    # the package's names are imported lazily; `ism` must be the function, not a submodule of that name
-    import deepmotif.interpret.interpretation  # noqa: F401  (imports the mutagenesis module first)
-    from deepmotif.interpret import ism, saliency_map, temporal_scores
-
-    assert all(callable(f) and not isinstance(f, type(sys)) for f in (ism, saliency_map, temporal_scores))
-
-
-# --- the dashboard page, from hand-made files ------------------------------------------------------------
-
-def _png(path) -> str:
-    from PIL import Image
-
-    Image.new("RGB", (2, 2), "white").save(path)
-    return str(path)
+def test_temporal_and_ism_figures():
+    seq = "GATTACA"
+    fig = temporal_figure(seq, "t", {"rnn": (np.linspace(0, 1, 7), np.linspace(1, 0, 7))}, spans=[(2, 4)])
+    image = fig.axes[0].images[0].get_array()
+    assert image.shape == (2, 7) and image[0, -1] == 1 and image[1, 0] == 1
+    letters = fig.axes[0].collections[-1]  # the sequence under the last heatmap, one coloured letter per column
+    assert [matplotlib.colors.to_hex(c) for c in letters.get_facecolor()] == [PALETTE[b].lower() for b in seq]
+    assert len(fig.axes[0].lines) == 2  # the planted motif between two dashed lines
+    X_ism = np.random.default_rng(1).normal(size=(4, 7))
+    fig = ism_figure(seq, "i", {"cnn": X_ism, "rnn": -X_ism})
+    assert len(fig.axes[0].collections[0].get_offsets()) == 7  # one dot per reference base
+    np.testing.assert_array_equal(fig.axes[1].images[0].get_array(), -X_ism)
 
 
-def test_render_dashboard_from_hand_made_files(tmp_path):
-    from deepmotif.report.dashboard import MotifPanel, render_dashboard
+def test_sequence_figures_compare_architectures_on_the_same_sequences():
+    arrays = {"cnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.zeros((3, 4, 4))},
+              "rnn": {"ids": np.array(["a", "b", "c"]), "seqs": np.array(["ACGT"] * 3), "X_ism": np.ones((3, 4, 4))}}
+    figures = list(sequence_figures("ism", arrays, n=2))
+    assert [meta for meta, _ in figures] == [{"name": "01_a", "rank": 1, "id": "a"}, {"name": "02_b", "rank": 2, "id": "b"}]
+    arrays["rnn"]["ids"] = np.array(["a", "x", "c"])
+    with pytest.raises(ValueError, match="other sequences"):
+        list(sequence_figures("ism", arrays))
 
-    saliency = tmp_path / "saliency"
-    saliency.mkdir()
-    _png(saliency / "01_a.png")
-    (saliency / "index.tsv").write_text("name\trank\tid\tfile\n01_a\t1\tseq<1>\t01_a.png\n")
-    motifs = tmp_path / "motifs"
-    motifs.mkdir()
-    _png(motifs / "class_optimization.png")
-    (motifs / "index.tsv").write_text("query\tsource\tfile\tnote\n")
-    metrics = {"cnn": {"test_auroc": 0.91234, "test_auprc": 0.8, "valid_auroc": 0.9, "epochs": 7, "best_epoch": 5,
-                       "n_parameters": 1234, "n_train": 100, "n_test": 20, "seconds": 3.21}}
-    html = render_dashboard("A<&>B", metrics, _png(tmp_path / "roc.png"), _png(tmp_path / "train.png"), saliency,
-                            [MotifPanel("cnn", str(motifs))], max_q=0.01, top=10, pass_rate=0.8,
-                            description="<i>desc</i>", settings={"saliency": "grad_x_input", "n_sequences": 1})
-    assert "<h1>A&lt;&amp;&gt;B</h1>" in html and "&lt;i&gt;desc&lt;/i&gt;" in html  # escaped
-    assert "<td>0.9123</td>" in html and "<td>1234</td>" in html and "<td>3.2</td>" in html
-    assert 'href="#ground-truth"' not in html and 'href="#modisco"' not in html  # no such results: no sections
-    assert html.count("data:image/png;base64,") >= 3  # the figures are inside the page (opens from file://)
-    assert "seq&lt;1&gt;" in html and 'saliency=&#34;grad_x_input&#34;' in html
+
+def test_class_optimization_and_motif_figures():
+    pwms = np.full((3, 4, 30), 0.25)
+    pwms[1, :, 10:14] = X_of(["GATA"])[0].numpy()
+    scores = np.array([0.2, 0.9, 0.5])
+    windows = pd.DataFrame({"restart": [1], "window": [0], "start": [8], "end": [16]})
+    fig = class_optimization_figure(pwms, scores, windows, n_show=2)
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["restart 2: P(binding) = 0.900",
+                                                            "restart 3: P(binding) = 0.500"]  # best first
+    assert len(fig.axes[0].collections[0].get_paths()) == 4 and len(fig.axes[0].patches) == 1
+    arrays = {"pwms": pwms, "scores": scores, "restart": np.array([1]), "start": np.array([8]), "end": np.array([16])}
+    filters = ([np.full((4, 5), 0.25)] * 3, ["filter001", "filter002", "filter003"])
+    matches = pd.DataFrame({"query": ["filter003", "filter001"], "rank": [1, 1], "p_value": [1e-6, 1e-2]})
+    metas = [meta for meta, _ in motif_figures(arrays, ([pwms[1, :, 8:16]], ["opt2.w1"]), filters,
+                                               {"filter003": 40}, matches, n_filters=2, n_restarts=2)]
+    assert [m["name"] for m in metas] == ["class_optimization", "opt2.w1", "filter003", "filter001"]
+    assert metas[1]["note"] == "restart 2, positions 9-16" and metas[2]["note"] == "40 sites"

@@ -4,7 +4,7 @@ Tests marked `slurm` start a private slurmctld/slurmd (tests/slurm_cluster.py; n
 `.ci/install_slurm.sh`): they are skipped when Slurm is not installed, and fail under CI=true.
 The profile checks and dry runs need only snakemake and run in the default suite.
 
-    sudo .ci/install_slurm.sh && sudo -E python -m pytest tests/test_slurm.py -m slurm -s
+    sudo .ci/install_slurm.sh && sudo -E python -m pytest tests/test_pipeline_slurm.py -m slurm -s
     (-s prints the timings; the test daemons run as root)
 
 Every Slurm run uses a copy of the shipped profile with test overrides (make_test_profile):
@@ -20,7 +20,6 @@ import math
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -29,7 +28,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from slurm_cluster import die_with_parent, slurm_cluster  # noqa: F401  (session fixture)
+from conftest import run_snakemake
+from slurm_cluster import slurm_cluster  # noqa: F401  (session fixture)
 
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED_PROFILE = REPO / "slurm" / "config.yaml"  # the site profile
@@ -77,44 +77,6 @@ def make_test_profile(dst: Path, partition: str = "debug", **overrides) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
     (dst / "config.yaml").write_text(yaml.safe_dump(prof, sort_keys=False))
     return dst
-
-
-def run_snakemake(args: list[str], cwd: Path, env: dict | None = None, log: Path | None = None,
-                  timeout: float = SNAKEMAKE_TIMEOUT) -> tuple[int, str, float]:
-    """Run `python -m snakemake ARGS`; returns (returncode, combined output, seconds).
-
-    Runs in its own session; on timeout the whole process group gets SIGTERM, then SIGKILL
-    (snakemake waiting on Slurm jobs may ignore SIGTERM).
-    """
-    log = log or cwd / "snakemake.out"
-    t0 = time.monotonic()
-    with open(log, "wb") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "snakemake", *args], cwd=cwd,
-                                env=env or dict(os.environ), stdout=fh, stderr=subprocess.STDOUT,
-                                start_new_session=True, preexec_fn=die_with_parent())
-        try:
-            rc = proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _stop_group(proc)
-            rc = -999
-        except BaseException:  # KeyboardInterrupt (also SIGTERM, see slurm_cluster): no orphans
-            _stop_group(proc, grace=5)
-            raise
-    return rc, log.read_text(errors="replace"), time.monotonic() - t0
-
-
-def _stop_group(proc: subprocess.Popen, grace: float = 20) -> None:
-    """SIGTERM the process group of `proc`, SIGKILL it if it is still there after `grace` s."""
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def tail(text: str, n: int = 60) -> str:
@@ -180,10 +142,10 @@ def dry_run_profile(tmp_path: Path, *args: str, name: str = "dryrun") -> str:
         pytest.skip("the pipeline (Snakefile) does not exist yet")
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
     env["PYTHONPATH"] = str(REPO / "src")  # this checkout's package, also for a probe Snakefile elsewhere
-    rc, out, _ = run_snakemake(["-n", "--forceall", "--profile", "slurm", "-s", str(snakefile), *args],
-                               cwd=REPO, env=env, log=tmp_path / f"{name}.out", timeout=900)
-    assert rc == 0, tail(out)
-    return out
+    run = run_snakemake(REPO, "-n", "--forceall", "--profile", "slurm", *args, snakefile=snakefile,
+                        configfile=None, cores=None, env=env, log=tmp_path / f"{name}.out", timeout=900)
+    assert run.returncode == 0, tail(run.stdout)
+    return run.stdout
 
 
 def assert_all_jobs_went_through_slurm(out: str, cluster, expected_rules: set[str]):
@@ -355,22 +317,65 @@ def test_shipped_profile_is_site_only():
     assert "software-deployment-method" not in prof and "sdm" not in prof
 
 
-def test_workflow_profile_and_the_groups_of_the_rules():
+def job_groups(text: str) -> list[tuple[str, str | None]]:
+    """(rule, group) of every job printed by `snakemake -n`: the group job's name without its number
+    (data0: data), None for a job of its own."""
+    jobs: list[tuple[str, str | None]] = []
+    group = None
+    for line in text.splitlines():
+        m = re.search(r"Group job (\w+?)\d* \(", line)
+        if m:
+            group = m.group(1)
+            continue
+        m = re.match(r"^(\s*)(?:local)?rule (\w+):\s*$", line)
+        if m:
+            jobs.append((m.group(2), group if m.group(1) else None))
+    return jobs
+
+
+def every_source(workdir: Path) -> Path:
+    """A workdir whose sheet has a row of each kind of data (simulated, ENCODE with its blacklist, local
+    peaks, DeepBind files) and the shipped profile as ``slurm/``; returns its config file."""
+    workdir.mkdir(parents=True)
+    for name in ("a.bed", "g.fa", "a_AC.seq.gz", "a_B.seq.gz"):
+        (workdir / name).write_text("")
+    (workdir / "tfs.tsv").write_text("tf\tsource\tmotifs\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\n"
+                                     "SIM\tsimulated\tMA0139.1\t\t\t\t\t\t\n"
+                                     "ENC\tencode\t\tENCFF618VMC\tGRCh38\t\t\t\t\n"
+                                     "LOC\tlocal\t\t\t\ta.bed\tg.fa\t\t\n"
+                                     "DB\tdeepbind\t\t\t\t\t\ta_AC.seq.gz\ta_B.seq.gz\n")
+    config = {"tfs": "tfs.tsv", "architectures": ["cnn"], "encode": {"blacklist": True},
+              "genomes": {"GRCh38": {"url": "https://example.org/GRCh38.fa.gz",
+                                     "blacklist": "https://example.org/GRCh38.blacklist.bed.gz"}}}
+    (workdir / "c.yaml").write_text(yaml.safe_dump(config))
+    shutil.copytree(SHIPPED_PROFILE.parent, workdir / "slurm")
+    return workdir / "c.yaml"
+
+
+def test_workflow_profile_and_the_groups_of_the_rules(tmp_path):
     """profiles/default (Snakemake's default workflow profile, beside the Snakefile): group-components of
-    every group the rules name, retries; nothing of a site. The group pieces of deepmotif.plan.cluster are
-    the grouped rules, and every cluster rule has a size."""
+    every group of deepmotif.plan.cluster, retries; nothing of a site. In a dry run of every kind of sheet
+    row under the profile, each job of a rule of GROUP_PIECES runs in a group job of its group and no other
+    job is grouped; every cluster rule Snakemake lists has a size."""
     prof = yaml.safe_load(WORKFLOW_PROFILE.read_text())
     assert set(prof) == {"retries", "rerun-incomplete", "group-components"}, sorted(prof)
     assert prof["retries"] >= 1 and prof["rerun-incomplete"] is True
-    texts = {f: f.read_text() for f in (REPO / "workflow" / "rules").glob("*.smk")}
-    pipeline_rules = {m for t in texts.values() for m in re.findall(r"^(?:rule|checkpoint) (\w+):", t, re.M)}
-    grouped = {rule: group for t in texts.values() for rule, group in
-               re.findall(r'^rule (\w+):\n(?:    .*\n|\n)*?    group:\n        (?:grouped\("(\w+)")', t, re.M)}
-    assert set(grouped.values()) == set(prof["group-components"]), grouped
     from deepmotif.plan.cluster import GROUP_PIECES, JOB_SIZES
     assert set(GROUP_PIECES) == set(prof["group-components"])
-    for group, pieces in GROUP_PIECES.items():
-        assert {rule for chain in pieces for rule in chain} == {r for r, g in grouped.items() if g == group}, group
+    piece_group = {rule: group for group, pieces in GROUP_PIECES.items() for chain in pieces for rule in chain}
+    config = every_source(tmp_path / "work")
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    run = run_snakemake(config.parent, "-n", "--forceall", "--profile", "slurm", configfile=config.name, cores=None,
+                        env=env, timeout=300)
+    assert run.returncode == 0, tail(run.stdout)
+    jobs = job_groups(run.stdout)
+    assert set(piece_group) <= {rule for rule, _ in jobs}, sorted(set(piece_group) - {rule for rule, _ in jobs})
+    misplaced = sorted({(rule, group) for rule, group in jobs if group != piece_group.get(rule)})
+    assert not misplaced, f"(rule, group job) against GROUP_PIECES: {misplaced}"
+    listed = run_snakemake(config.parent, "--list-rules", configfile=config.name, cores=None, env=env, timeout=300)
+    assert listed.returncode == 0, tail(listed.stdout)
+    pipeline_rules = set(re.findall(r"^(\w+)$", listed.stdout, re.M))
+    assert {"all", GPU_RULE, *piece_group, *DOWNLOAD_RULES} <= pipeline_rules, sorted(pipeline_rules)
     cluster_rules = pipeline_rules - DOWNLOAD_RULES - {"all", GPU_RULE}
     assert cluster_rules <= set(JOB_SIZES), f"rules without a size: {sorted(cluster_rules - set(JOB_SIZES))}"
 
@@ -381,9 +386,10 @@ def test_shipped_profile_dry_run_toy(tmp_path):
     write_toy(work)
     shutil.copytree(SHIPPED_PROFILE.parent, work / "slurm")
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
-    rc, out, _ = run_snakemake(["-n", "--profile", "slurm", "--config", "gpu=1"], cwd=work,
-                               env=env, timeout=300)
-    assert rc == 0, tail(out)
+    run = run_snakemake(work, "-n", "--profile", "slurm", "--config", "gpu=1", snakefile=work / "Snakefile",
+                        configfile=None, cores=None, env=env, timeout=300)
+    out = run.stdout
+    assert run.returncode == 0, tail(out)
     jobs = parse_dry_run(out)
     assert {r for r, _ in jobs} >= TOY_RULES
     for rule, res in jobs:
@@ -742,12 +748,13 @@ def test_toy_workflow_through_slurm_matches_local(slurm_cluster, tmp_path):
     write_toy(local_dir)
 
     try:
-        rc, out, secs = run_snakemake(["--profile", str(profile), "-s", str(snakefile)],
-                                      cwd=slurm_dir, env=slurm_cluster.env)
+        run = run_snakemake(slurm_dir, "--profile", str(profile), snakefile=snakefile, configfile=None,
+                            cores=None, env=slurm_cluster.env, timeout=SNAKEMAKE_TIMEOUT)
     finally:
         slurm_cluster.cancel_all()
-    assert rc == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
-    print(f"\n[timing] toy workflow through Slurm: {secs:.1f}s")
+    out = run.stdout
+    assert run.returncode == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
+    print(f"\n[timing] toy workflow through Slurm: {run.seconds:.1f}s")
 
     submitted = assert_all_jobs_went_through_slurm(out, slurm_cluster, TOY_RULES)
     # every rule job saw the SLURM_JOB_ID of one of the submitted jobs
@@ -769,10 +776,9 @@ def test_toy_workflow_through_slurm_matches_local(slurm_cluster, tmp_path):
         assert all(records[j]["ProcCnt"] == "1" for j in groups[g]), [records[j] for j in groups[g]]
         assert sum(int(records[j]["TimeLimit"]) for j in groups[g]) == n_jobs * 10, g
 
-    rc, lout, lsecs = run_snakemake(["--cores", "2", "-s", str(local_dir / "Snakefile")],
-                                    cwd=local_dir, timeout=600)
-    assert rc == 0, tail(lout)
-    print(f"[timing] toy workflow locally: {lsecs:.1f}s")
+    local = run_snakemake(local_dir, snakefile=local_dir / "Snakefile", configfile=None, cores=2, timeout=600)
+    assert local.returncode == 0, tail(local.stdout)
+    print(f"[timing] toy workflow locally: {local.seconds:.1f}s")
     problems = []
     for sub in ("results", "resources"):
         problems += compare_outputs(local_dir / sub, slurm_dir / sub)
@@ -793,29 +799,28 @@ def test_pipeline_tiny_config_through_slurm_matches_local(slurm_cluster, tmp_pat
     for d in (slurm_dir, local_dir):
         shutil.copytree(test_dir, d / ".test")
 
-    def args(workdir):  # GPUs switched off (slurm/cpu.yaml): training on the CPU, as locally
-        return ["-s", str(snakefile), "--directory", str(workdir),
-                "--configfile", ".test/config.yaml", str(REPO / "slurm" / "cpu.yaml")]
-
+    configfiles = ["--configfile", ".test/config.yaml", str(REPO / "slurm" / "cpu.yaml")]  # GPUs switched off:
+    # training on the CPU, as locally
     try:
-        rc, out, secs = run_snakemake(["--profile", str(profile), *args(slurm_dir)],
-                                      cwd=slurm_dir, env=slurm_cluster.env,
-                                      log=tmp_path / "slurm_run.out")
+        run = run_snakemake(slurm_dir, "--profile", str(profile), *configfiles, snakefile=snakefile,
+                            configfile=None, cores=None, env=slurm_cluster.env, log=tmp_path / "slurm_run.out",
+                            timeout=SNAKEMAKE_TIMEOUT)
     finally:
         slurm_cluster.cancel_all()
-    assert rc == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
+    out = run.stdout
+    assert run.returncode == 0, f"{tail(out)}\n{slurm_cluster.diagnostics()}"
     ran = set(re.findall(r"Finished jobid: \d+ \(Rule: (\w+)\)", out)) - ALLOWED_LOCAL_RULES
     submitted = assert_all_jobs_went_through_slurm(out, slurm_cluster, ran)
-    print(f"\n[timing] pipeline .test config through Slurm: {secs:.1f}s, "
+    print(f"\n[timing] pipeline .test config through Slurm: {run.seconds:.1f}s, "
           f"{len(SUBMITTED_RE.findall(out))} Slurm jobs for "
           f"{len(re.findall(r'Finished jobid: ', out))} rule jobs")
     assert GPU_RULE in ran, sorted(ran)
     assert any(re.search(r"group_interpret\d+_", str(p)) for p in submitted.values()), submitted
 
-    rc, lout, lsecs = run_snakemake(["--cores", "2", "--until", GPU_RULE, *args(local_dir)],
-                                    cwd=local_dir, log=tmp_path / "local_run.out")
-    assert rc == 0, tail(lout)
-    print(f"[timing] pipeline .test config locally, up to {GPU_RULE}: {lsecs:.1f}s")
+    local = run_snakemake(local_dir, "--until", GPU_RULE, *configfiles, snakefile=snakefile, configfile=None,
+                          cores=2, log=tmp_path / "local_run.out", timeout=SNAKEMAKE_TIMEOUT)
+    assert local.returncode == 0, tail(local.stdout)
+    print(f"[timing] pipeline .test config locally, up to {GPU_RULE}: {local.seconds:.1f}s")
     problems = []
     for sub in ("results", "resources"):
         if (local_dir / sub).exists():
@@ -836,12 +841,12 @@ def test_gpu_training_without_cuda_fails_loudly(slurm_cluster, tmp_path):
     shutil.copytree(test_dir, workdir / ".test")
     target = "results/CTCF/cnn/model.ckpt"
     try:
-        rc, out, secs = run_snakemake([target, "--profile", str(profile), "-s", str(snakefile), "--directory",
-                                       str(workdir), "--configfile", ".test/config.yaml"],
-                                      cwd=workdir, env=slurm_cluster.env, log=tmp_path / "run.out")
+        run = run_snakemake(workdir, target, "--profile", str(profile), snakefile=snakefile, cores=None,
+                            env=slurm_cluster.env, log=tmp_path / "run.out", timeout=SNAKEMAKE_TIMEOUT)
     finally:
         slurm_cluster.cancel_all()
-    assert rc != 0, "training on a node without CUDA must fail:\n" + tail(out)
+    out = run.stdout
+    assert run.returncode != 0, "training on a node without CUDA must fail:\n" + tail(out)
     assert re.search(r"sbatch .*--gpus=1", out), "train_model was not submitted with --gpus=1"
     train_log = workdir / "logs" / "train_model" / "CTCF.cnn.log"
     message = train_log.read_text()
@@ -856,7 +861,7 @@ def test_gpu_training_without_cuda_fails_loudly(slurm_cluster, tmp_path):
     seconds = [(datetime.fromisoformat(r["EndTime"]) - datetime.fromisoformat(r["StartTime"])).total_seconds()
                for r in records]
     print(f"\n[timing] GPU training job without CUDA: failed after {min(seconds):.0f}s in Slurm "
-          f"(whole run {secs:.0f}s, load {os.getloadavg()[0]:.1f})")
+          f"(whole run {run.seconds:.0f}s, load {os.getloadavg()[0]:.1f})")
     assert min(seconds) < 120, records
 
 
@@ -912,15 +917,17 @@ def test_group_member_fails_alone(slurm_cluster, tmp_path):
 
     def run(name):
         try:
-            return run_snakemake(["--profile", str(profile), "--workflow-profile", "none"], cwd=workdir,
-                                 env=slurm_cluster.env, log=tmp_path / f"{name}.out")
+            return run_snakemake(workdir, "--profile", str(profile), "--workflow-profile", "none",
+                                 snakefile=workdir / "Snakefile", configfile=None, cores=None,
+                                 env=slurm_cluster.env, log=tmp_path / f"{name}.out", timeout=SNAKEMAKE_TIMEOUT)
         finally:
             slurm_cluster.cancel_all()
 
-    rc, out, secs = run("first")
+    failed = run("first")
+    out = failed.stdout
     runs = {tf: (workdir / "runs" / tf).read_text().split() for tf in "ABCD"}
-    print(f"\n[timing] group job with failing members through Slurm: {secs:.1f}s; runs {runs}")
-    assert rc != 0, "D fails on every attempt:\n" + tail(out)
+    print(f"\n[timing] group job with failing members through Slurm: {failed.seconds:.1f}s; runs {runs}")
+    assert failed.returncode != 0, "D fails on every attempt:\n" + tail(out)
     submitted = SUBMITTED_RE.findall(out)
     assert len(submitted) == 2 and all("group_g" in log for *_, log in submitted), submitted  # attempt 1, retry
     first, retry = (jid for _, jid, _ in submitted)
@@ -935,9 +942,9 @@ def test_group_member_fails_alone(slurm_cluster, tmp_path):
     mtimes = {tf: (workdir / "out" / f"{tf}.txt").stat().st_mtime for tf in "ABC"}
 
     (workdir / "fix_D").touch()
-    rc, out, secs = run("resume")
-    assert rc == 0, tail(out)
+    resume = run("resume")
+    assert resume.returncode == 0, tail(resume.stdout)
     assert {tf: len((workdir / "runs" / tf).read_text().split()) for tf in "ABCD"} == {"A": 1, "B": 1, "C": 2, "D": 3}
     assert {tf: (workdir / "out" / f"{tf}.txt").stat().st_mtime for tf in "ABC"} == mtimes
     assert (workdir / "out" / "D.txt").read_text().strip() == "D"
-    print(f"[timing] resume after fixing D: {secs:.1f}s")
+    print(f"[timing] resume after fixing D: {resume.seconds:.1f}s")

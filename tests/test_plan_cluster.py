@@ -1,6 +1,6 @@
 """The sizes of cluster jobs and the time-limit checks (deepmotif.plan.cluster), without Snakemake.
 
-tests/test_slurm.py checks the same through the sbatch lines of whole dry runs.
+tests/test_pipeline_slurm.py checks the same through the sbatch lines of whole dry runs.
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import yaml
 
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
+from deepmotif.plan.config import load_schema
 from deepmotif.plan.sheet import read_sheet
 
 try:
@@ -299,7 +300,7 @@ def test_archive_datasets_and_sheet_rows_together(paper_run, tmp_path):
 
 @pytest.fixture(scope="module")
 def tf_schema() -> dict:
-    return yaml.safe_load((ROOT / "src/deepmotif/plan/schemas/tfs.schema.yaml").read_text())
+    return load_schema("tfs")
 
 
 @pytest.mark.parametrize("row, message", [

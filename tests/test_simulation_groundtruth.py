@@ -1,7 +1,7 @@
 """Tests of deepmotif.simulation.groundtruth and the class-optimization windows, on hand-made inputs.
 
 Every expected value is worked out by hand in the test; the checks on trained models are in
-tests/test_interpret_pipeline.py.
+tests/test_cli_interpret.py.
 """
 
 from __future__ import annotations

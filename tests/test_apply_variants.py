@@ -11,7 +11,7 @@ import pysam
 import pytest
 
 from _interpret_fixtures import X_of, random_seqs
-from test_predict import save_checkpoint
+from test_apply_predict import save_checkpoint
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError

@@ -1,0 +1,38 @@
+"""Predictions (deepmotif.models.inference): batches, and the network's mode restored, also on an error."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from _interpret_fixtures import X_of, random_seqs, tiny_net
+from deepmotif.models.inference import eval_mode, predict_logits, predict_proba
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def X():
+    return X_of(random_seqs(6, 30, seed=1))
+
+
+def test_predict_batches_and_restores_training_mode(X):
+    net = tiny_net("cnn_rnn").train()  # dropout on: predictions must switch it off and back
+    y_hat = predict_logits(net, X, batch_size=4)
+    assert net.training
+    with torch.no_grad():
+        expected = net.eval()(X)
+    torch.testing.assert_close(y_hat, expected)
+    torch.testing.assert_close(torch.from_numpy(predict_proba(net, X.numpy(), batch_size=1)), torch.sigmoid(expected))
+    assert predict_logits(net, X[:0]).shape == (0,)
+    with pytest.raises(ValueError, match=r"shape \(n, 4, length\)"):
+        predict_logits(net, X[0])
+
+
+def test_eval_mode_restores_mode_on_error():
+    net = tiny_net("cnn").train()
+    with pytest.raises(RuntimeError, match="boom"):
+        with eval_mode(net):
+            assert not net.training
+            raise RuntimeError("boom")
+    assert net.training

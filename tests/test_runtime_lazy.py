@@ -1,0 +1,25 @@
+"""Lazy exports (deepmotif.runtime.lazy): reading results imports no torch, and an exported name is the
+function, never a submodule of the same name."""
+
+from __future__ import annotations
+
+import sys
+
+from conftest import loaded_after
+
+
+def test_reading_results_does_not_import_torch():
+    # torch's import costs ~1.5 s CPU in every dashboard job; the modules that read results need none
+    code = ("import deepmotif.report.tf_report, deepmotif.report.modisco_figures, deepmotif.apply.variants, "
+            "deepmotif.apply.predict, deepmotif.interpret.modisco, deepmotif.interpret.motifs, "
+            "deepmotif.simulation.groundtruth, deepmotif.interpret.arrays; from deepmotif.interpret import trim_pwm")
+    assert not loaded_after(code, "torch")
+    assert loaded_after("from deepmotif.interpret import ism", "torch")  # the check can see torch
+
+
+def test_interpret_exports_are_the_functions():
+    # the package's names are imported lazily; `ism` must be the function, not a submodule of that name
+    import deepmotif.interpret.interpretation  # noqa: F401  (imports the mutagenesis module first)
+    from deepmotif.interpret import ism, saliency_map, temporal_scores
+
+    assert all(callable(f) and not isinstance(f, type(sys)) for f in (ism, saliency_map, temporal_scores))
