@@ -6,8 +6,9 @@ time (snakemake and its children) and load average before and after the dry run,
 and the Slurm submissions as the Slurm plugin's own code builds them from the real (group) job objects
 (tests/sbatch_lines.py; group jobs count once, local download jobs not at all): their number, per group,
 and the largest time limit (minutes; must be <= 240) and memory (MB) any asks for, first attempt and retry.
-The dry run is the one of tests/sbatch_lines.py (`snakemake -n` plus building each sbatch line, which
-costs little beside planning).
+The dry run is the one of tests/sbatch_lines.py: `snakemake -n` plus the sbatch line of each submission at
+attempts 1 and 2, which evaluates every job's resources once more (for the retry): about 1.6x the CPU time of
+the dry run alone (benchmarks/README.md).
 
 Run it alone on idle cores (CPU time is the steadier number when the machine is shared; the load average
 is recorded beside each result). Writes benchmarks/results/dag_scale.json.

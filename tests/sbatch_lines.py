@@ -27,7 +27,8 @@ def sbatch_record(job, attempt: int) -> dict:
     from snakemake_executor_plugin_slurm.submit_string import get_submit_command
     from snakemake_executor_plugin_slurm.utils import set_gres_string
 
-    job.attempt = attempt  # Snakemake's retry: resources evaluated again with the new attempt
+    if job.attempt != attempt:
+        job.attempt = attempt  # Snakemake's retry: resources evaluated again with the new attempt
     executor = types.SimpleNamespace(_partitions=None, _fallback_partition="", _fallback_account_arg="",
                                      logger=types.SimpleNamespace(warning=print, info=print, debug=print))
     name = f"group_{job.name}" if job.is_group() else f"rule_{job.name}"
@@ -65,8 +66,15 @@ def main(argv: list[str]) -> None:
         # a dry run marks every job local; a cluster run keeps local the ungrouped localrules/norun jobs
         # (Workflow.is_local without its local_exec)
         if job.is_group() or not (job.rule.norun or job.rule.name in job.dag.workflow._localrules):
-            records.extend(sbatch_record(job, attempt) for attempt in range(1, attempts + 1))
-            job.attempt = 1
+            records.append(sbatch_record(job, 1))
+            # the first attempt's resources are kept for the dry run's listing: setting job.attempt back
+            # to 1 evaluates them (and every member's) once more, half the time of a large dry run
+            first = [(each, each._resources) for each in (job, *(job.jobs if job.is_group() else ()))]
+            records.extend(sbatch_record(job, attempt) for attempt in range(2, attempts + 1))
+            if job.attempt != 1:
+                job.attempt = 1
+                for each, resources in first:
+                    each._resources = resources
         return run_job(self, job)
 
     dryrun.Executor.run_job = submit

@@ -182,6 +182,7 @@ def test_simulate_params_fall_back_to_the_config(tmp_path):
     (["ok", "bad/name"], "archive dataset 'bad/name': a TF name may only contain"),
     (["..", "ok"], r"archive dataset '\.\.' is a path step"),
     (["median"], "is a summary row"),
+    (["benchmarks"], "archive dataset 'benchmarks' is a folder of the pipeline's own"),
     (["A"], "archive dataset 'A' is also a row of tfs.tsv"),
 ])
 def test_archive_dataset_names_are_checked(names, message):
@@ -195,13 +196,25 @@ def test_archive_arguments_and_tf_wildcard(tmp_path):
     sheet = "tf|source|motifs\nA(1)|simulated|MA0139.1\n"
     plan = make_plan(tmp_path, sheet)
     assert plan.archive_args() == {"url": "", "sha256": [], "exclude": "", "include": ""}
-    assert re.fullmatch(plan.tf_constraint(), "A(1)") and not re.fullmatch(plan.tf_constraint(), "B")
+    # the {tf} constraint: any TF name but the pipeline's own folders, a pattern of constant length (Snakemake
+    # writes it into every output path and scans it for every job); TFs outside the sheet are refused
+    assert re.fullmatch(plan.tf_constraint(), "A(1)") and re.fullmatch(plan.tf_constraint(), "B")
+    assert not re.match(f"results/{plan.tf_constraint()}/", "results/summary/")
+    assert re.match(f"results/{plan.tf_constraint()}/", "results/summary_x/")
+    big = make_plan(tmp_path, "tf|source|motifs\n" + "".join(f"T{i}|simulated|MA0139.1\n" for i in range(5000)))
+    assert big.tf_constraint() == plan.tf_constraint() and len(plan.tf_constraint()) < 100
+    with pytest.raises(InputError, match=r"TF 'B' is not a row of .*; targets name the TFs to plan"):
+        plan.import_inputs("B", {})
+    with pytest.raises(InputError, match=r"TF 'B' is not a row of "):
+        plan.peak_inputs("B")
     with pytest.raises(InputError, match="ENCODE accession ENCFF000AAA is in no `source: encode` row"):
         plan.accession_assembly("ENCFF000AAA")
     plan = make_plan(tmp_path, sheet, archive={"url": "https://h/d.tar.gz", "sha256": "a" * 64, "include": ["X", "Y"]})
     assert plan.archive_args() == {"url": "https://h/d.tar.gz", "sha256": ["--sha256=" + "a" * 64],
                                    "exclude": "ALL", "include": "X,Y"}
     assert re.fullmatch(plan.tf_constraint(), "GATA1_K562_GATA-1_USC")  # archive TFs: any TF name
+    with pytest.raises(InputError, match="TF 'B' is not a row of .* nor a dataset of the archive"):
+        plan.import_inputs("B", {"X": ("x.train", "x.test")})
 
 
 def test_a_config_without_sheet_or_archive_is_refused():

@@ -58,6 +58,8 @@ def test_quotes_are_data_and_do_not_swallow_rows(tmp_path, tf_schema):
     ("-x", r"line 2, column 'tf': '-x' starts with '-'"),
     ("mean", r"line 2, column 'tf': 'mean' is a summary row of results/summary/auc_table.tsv"),
     ("median", r"line 2, column 'tf': 'median' is a summary row"),
+    ("summary", r"line 2, column 'tf': 'summary' is a folder of the pipeline's own \(results/summary/\)"),
+    ("igv", r"'igv' is a folder of the pipeline's own"),
 ])
 def test_tf_names_that_escape_or_collide_are_refused(tmp_path, tf_schema, name, message):
     with pytest.raises(InputError, match=message):

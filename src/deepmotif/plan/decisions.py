@@ -46,8 +46,9 @@ def alternatives(names: Iterable[str]) -> str:
     """A regular expression matching exactly the given names (none: matches nothing).
 
     The names share their prefixes (a trie: ``TF1|TF2`` is ``TF[12]``-like), so matching costs the
-    length of a name, not the number of names: Snakemake matches the ``{tf}`` constraint for every
-    job, and a plain ``a|b|...`` of 5,000 TFs made planning quadratic in the sheet.
+    length of a name, not the number of names. The pattern itself still grows with the names, and
+    Snakemake scans a rule's constraints for each of its jobs: for the sheet's TFs as a whole the
+    workflow uses :meth:`deepmotif.plan.Plan.tf_constraint`, of constant length.
     """
     trie: dict = {}
     for name in names:

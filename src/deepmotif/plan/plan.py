@@ -27,7 +27,7 @@ from deepmotif.plan.decisions import (
 )
 from deepmotif.plan.config import apply_defaults, check_config, load_schema
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
-from deepmotif.plan.sheet import URL, read_sheet
+from deepmotif.plan.sheet import RESERVED_NAMES, URL, read_sheet
 
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
@@ -73,7 +73,7 @@ class Plan:
     sheet lines in messages.
 
     Lookups are constant-time per TF, so planning is linear in the sheet: Snakemake calls them once or
-    more per job (tests/test_plan.py times a 5,000-row sheet). The cells are read once into plain dicts,
+    more per job (benchmarks/dag_scale.py plans 5,000 TFs). The cells are read once into plain dicts,
     never through ``DataFrame.loc`` (which copies ``DataFrame.attrs`` deeply on every call).
     """
 
@@ -159,8 +159,22 @@ class Plan:
         return self.tf_schema["properties"]["tf"]["pattern"].removeprefix("^").removesuffix("$")
 
     def tf_constraint(self) -> str:
-        """Wildcard constraint of ``{tf}``: the sheet's TFs, or any TF name when an archive adds more."""
-        return self.tf_pattern if self.has_archive else alternatives(self.tfs.index)
+        """Wildcard constraint of ``{tf}``: any TF name the sheet admits (the folders beside the TFs'
+        folders, such as ``results/summary/``, are not TF names).
+
+        A pattern of a few characters, not the sheet's names: Snakemake writes the constraint into every
+        output path of every rule and scans it for every job, so a list of the sheet's TFs (even as a
+        prefix trie: 43,000 characters for 5,000 TFs) made planning quadratic in the sheet. Which TFs
+        are planned is decided by ``rule all`` (:meth:`final_outputs`); a target of a TF that is neither
+        a sheet row nor an archive dataset is refused (:meth:`unknown_tf`).
+        """
+        return f"(?!(?:{'|'.join(map(re.escape, RESERVED_NAMES))})/){self.tf_pattern}"
+
+    def unknown_tf(self, tf: str) -> InputError:
+        """The error for a target of a TF that is neither a sheet row nor an archive dataset."""
+        archive = " nor a dataset of the archive" if self.has_archive else ""
+        return InputError(f"TF {tf!r} is not a row of {self.sheet}{archive}; targets name the TFs to plan "
+                          "(add the TF to the sheet, or correct its name)")
 
     def where(self, tf: str, column: str) -> str:
         line = self.lines.get(tf)
@@ -232,6 +246,8 @@ class Plan:
             return {"peaks": peaks, "fasta": f"resources/genomes/{self.genome_key(tf)}.fa"}
         if source == "local" and self.value(tf, "peaks"):
             return {"peaks": self.local_file(tf, "peaks"), "fasta": self.local_genome(tf)}
+        if tf not in self._rows:
+            raise self.unknown_tf(tf)
         raise InputError(f"TF {tf!r}: source {source!r} has no peaks")
 
     def encode_peaks(self, tf: str) -> str:
@@ -336,6 +352,8 @@ class Plan:
         """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
         if tf in self.tfs.index:
             return {"train": self.local_file(tf, "train"), "test": self.local_file(tf, "test")}
+        if tf not in datasets:
+            raise self.unknown_tf(tf)
         train, test = datasets[tf]
         return {"train": train, "test": test, "datasets": "resources/archive/datasets.tsv"}
 

@@ -16,13 +16,15 @@ from deepmotif.data.io import read_text
 
 URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 SUMMARY_ROWS = ("mean", "median")  # rows of results/summary/auc_table.tsv beside the TFs
+RESERVED_NAMES = ("summary", "igv", "benchmarks")  # folders of results/ beside the TFs' folders
 
 
 def tf_name_problem(name: str) -> str | None:
     """Why ``name`` cannot be a TF (it becomes a folder and a command-line value), or None if it can.
 
     The sheet's pattern admits letters, digits and ``_ . ( ) + -``; of those names, ``.`` and ``..``
-    are path steps, a leading ``-`` reads as an option, and ``mean``/``median`` are summary rows.
+    are path steps, a leading ``-`` reads as an option, ``mean``/``median`` are summary rows and
+    ``summary``, ``igv``, ``benchmarks`` folders of results/ beside the TFs' (:data:`RESERVED_NAMES`).
     """
     if name in (".", ".."):
         return f"{name!r} is a path step (results/{name}/ is not a folder of its own); rename the TF"
@@ -30,6 +32,8 @@ def tf_name_problem(name: str) -> str | None:
         return f"{name!r} starts with '-', which command-line tools read as an option; rename the TF"
     if name in SUMMARY_ROWS:
         return f"{name!r} is a summary row of results/summary/auc_table.tsv; rename the TF"
+    if name in RESERVED_NAMES:
+        return f"{name!r} is a folder of the pipeline's own (results/{name}/); rename the TF"
     return None
 
 
