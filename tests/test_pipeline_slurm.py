@@ -135,11 +135,13 @@ def slurm_submissions(text: str, local_rules: set[str] = ALLOWED_LOCAL_RULES) ->
     return subs
 
 
-def dry_run_profile(tmp_path: Path, *args: str, name: str = "dryrun") -> str:
-    """`snakemake -n --forceall --profile slurm ARGS` of the real pipeline from the repository root."""
-    snakefile, _ = pipeline_paths()
-    if snakefile is None:
+def dry_run_profile(tmp_path: Path, *args: str, name: str = "dryrun", snakefile: Path | None = None) -> str:
+    """`snakemake -n --forceall --profile slurm ARGS` of the real pipeline (or of ``snakefile``, e.g. a probe that
+    includes it) from the repository root."""
+    pipeline, _ = pipeline_paths()
+    if pipeline is None:
         pytest.skip("the pipeline (Snakefile) does not exist yet")
+    snakefile = snakefile or pipeline
     env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
     env["PYTHONPATH"] = str(REPO / "src")  # this checkout's package, also for a probe Snakefile elsewhere
     run = run_snakemake(REPO, "-n", "--forceall", "--profile", "slurm", *args, snakefile=snakefile,
@@ -491,8 +493,8 @@ def test_downloads_are_exactly_the_local_rules(tmp_path):
                      "      if (r.name in workflow._localrules or r.norun) and r.group is None)))\n")
     blacklist = tmp_path / "blacklist.yaml"
     blacklist.write_text("encode:\n  blacklist: true\n")
-    out = dry_run_profile(tmp_path, "-s", str(probe), "--configfile", str(blacklist), "--config", f"tfs={sheet}",
-                          "--until", GPU_RULE)
+    out = dry_run_profile(tmp_path, "--configfile", str(blacklist), "--config", f"tfs={sheet}", "--until", GPU_RULE,
+                          snakefile=probe)
     local = set(re.search(r"^LOCAL_RULES=(.*)$", out, re.M).group(1).split(","))
     assert local == ALLOWED_LOCAL_RULES, local
     out = dry_run_profile(tmp_path, "--configfile", str(blacklist), "--config", f"tfs={sheet}",
