@@ -3,7 +3,7 @@
 For each of the 10 experiments of ``../shared/data/deepbind_encode`` with a trained CNN (seed 0 of
 ``benchmarks/deepbind_seeds.py``: ``<work>/<experiment>/cnn/seed0/model.ckpt`` and the sequences it was
 trained on, ``<work>/<experiment>/data/seed0.sequences.tsv``; ``--work`` names the positives cap,
-``/work/seeds_work/max2000``), the pipeline's interpretation
+``/work/seeds_work/max10000``), the pipeline's interpretation
 (:func:`deepmotif.interpret.interpretation.interpret_model`, settings of ``config/config.yaml`` +
 ``config/deepbind.yaml``: first-layer filters, class optimization, TF-MoDISco) and its known-motif check
 (:mod:`deepmotif.interpret.known_motifs`): the TF's JASPAR matrices looked up by name, the verdict of
@@ -77,10 +77,10 @@ def verdict_columns(known: dict, patterns: pd.DataFrame | None) -> dict:
     return row
 
 
-def reverdict(table: pd.DataFrame, interpret: dict) -> pd.DataFrame:
+def reverdict(table: pd.DataFrame, interpret: dict, work: Path) -> pd.DataFrame:
     """The table's verdict columns recomputed with the settings of ``interpret`` from the matches kept
     beside each model (``known_motif_matches.tsv``; ``known_motif_patterns.tsv`` for the seqlet counts of
-    the best pattern, when there); the timing columns stay."""
+    the best pattern, when there; ``checkpoint`` is relative to ``work``); the timing columns stay."""
     from deepmotif.interpret.known_motifs import jaspar_annotations, known_motif_check
 
     jaspar = interpret["jaspar"]
@@ -88,9 +88,7 @@ def reverdict(table: pd.DataFrame, interpret: dict) -> pd.DataFrame:
                                      None if jaspar["tax_group"] == "all" else jaspar["tax_group"])
     rows = []
     for row in table.to_dict("records"):
-        folder = Path(row["checkpoint"]).parent
-        if not folder.exists():  # the model moved with deepbind_seeds.py's layout: <work>/<experiment>/...
-            folder = Path(str(folder).replace("/seeds_work/", "/seeds_work/max2000/"))
+        folder = (work / row["checkpoint"]).parent
         matches = pd.read_csv(folder / "known_motif_matches.tsv", sep="\t")
         patterns = (pd.read_csv(folder / "known_motif_patterns.tsv", sep="\t")
                     if (folder / "known_motif_patterns.tsv").exists() else None)
@@ -105,8 +103,9 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run_one(name: str, ckpt: Path, sequences: Path, interpret: dict) -> dict:
-    """Interpret one model and return its row of the table."""
+def run_one(name: str, ckpt: Path, sequences: Path, interpret: dict, work: Path) -> dict:
+    """Interpret one model and return its row of the table (``checkpoint`` and ``sequences`` relative to
+    ``work``, so that the table holds no path of the machine)."""
     import torch
 
     from deepmotif.data.dataset import read_dataset
@@ -136,7 +135,8 @@ def run_one(name: str, ckpt: Path, sequences: Path, interpret: dict) -> dict:
         "modisco_cpu_seconds": round(result.modisco["seconds"]["modisco_cpu"], 1) if result.modisco else None,
         "job_seconds": round(wall, 1), "job_cpu_seconds": round(cpu, 1),
         "load_before": round(load, 2), "load_after": round(os.getloadavg()[0], 2),
-        "checkpoint": str(ckpt), "sequences": str(sequences), "n_train_positives": int(
+        "checkpoint": str(ckpt.relative_to(work)), "sequences": str(sequences.relative_to(work)),
+        "n_train_positives": int(
             ((data["split"] == "train") & (data["label"] == 1)).sum())})
     return row
 
@@ -158,8 +158,9 @@ def markdown(table: pd.DataFrame) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--work", type=Path, default=Path("/work/seeds_work/max2000"),
-                   help="deepbind_seeds.py's --work for the positives cap (max2000: the first 2,000 training positives)")
+    p.add_argument("--work", type=Path, default=Path("/work/seeds_work/max10000"),
+                   help="deepbind_seeds.py's --work for the positives cap (max10000: the first 10,000 training "
+                   "positives, as config/deepbind.yaml); the table's paths are relative to it")
     p.add_argument("--seed", type=int, default=0, help="the seed of the CNN interpreted")
     p.add_argument("--data", type=Path, default=DATA)
     p.add_argument("--config", type=Path, nargs="*", default=[ROOT / "config" / "deepbind.yaml"],
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
 
     interpret = Plan.from_files(ROOT / "config" / "config.yaml", *args.config, base_dir=ROOT).interpret
     if args.reverdict:
-        table = reverdict(pd.read_csv(args.output, sep="\t"), interpret)
+        table = reverdict(pd.read_csv(args.output, sep="\t"), interpret, args.work)
         with atomic_path(args.output) as tmp:
             table.to_csv(tmp, sep="\t", index=False, float_format="%.4g")
         return
@@ -199,7 +200,7 @@ def main(argv: list[str] | None = None) -> None:
             return
         name, (ckpt, sequences) = ready[0]
         log.info("%s: %s on %s", name, ckpt, sequences)
-        row = run_one(name, ckpt, sequences, interpret)
+        row = run_one(name, ckpt, sequences, interpret, args.work)
         log.info("%s: %s", name, row)
         table = pd.concat([table, pd.DataFrame([row])], ignore_index=True)
         with atomic_path(args.output) as tmp:

@@ -184,3 +184,31 @@ def test_discover_finds_the_motif_a_hand_built_network_detects():
         start = starts[seqlet.example_idx]
         assert seqlet.start < start + len(ctcf) and start < seqlet.end
     assert found["X_hyp"].shape == (300, 4, 101)
+
+
+@pytest.mark.parametrize("overlay, fraction, n_train", [((), 0.03, 0), (("deepbind.yaml",), 0.1, 10000)])
+def test_the_configs_seqlet_settings_reach_modisco_lite(repo_root, monkeypatch, overlay, fraction, n_train):
+    # ChIP-seq windows: config/deepbind.yaml keeps at least 10 % of the windows as seqlet candidates and adds
+    # the training positives; the simulated default keeps modisco-lite's 3 % and the test positives alone
+    import deepmotif.interpret.modisco as modisco
+    from deepmotif.interpret.interpretation import InterpretSettings, discover_positives
+    from deepmotif.plan import Plan
+
+    interpret = Plan.from_files(repo_root / "config" / "config.yaml",
+                                *(repo_root / "config" / name for name in overlay), base_dir=repo_root).interpret
+    settings = InterpretSettings.from_config(interpret, temporal=False)
+    seen = {}
+
+    def fake_discover(net, X, targets, *args, tfmodisco=None, **kwargs):
+        seen.update(n=len(X), **tfmodisco)
+        return {"table": pd.DataFrame({"n_seqlets": [], "match_id": []}), "seconds": {"attribution": 0.0,
+                                                                                     "modisco": 0.0}}
+
+    monkeypatch.setattr(modisco, "discover", fake_discover)
+    seqs = random_seqs(6, 30, seed=1)
+    table = pd.DataFrame({"id": [f"s{i}" for i in range(6)], "seq": seqs, "label": [1, 1, 0, 1, 1, 1],
+                          "split": ["test", "test", "test", "train", "train", "valid"]})
+    discover_positives(None, table, settings, targets=None)
+    assert settings.modisco_min_seqlet_fraction == fraction and settings.modisco_n_train_sequences == n_train
+    assert seen["min_passing_windows_frac"] == fraction
+    assert seen["n"] == 2 + (2 if n_train else 0)  # test positives, plus the training ones (not validation)

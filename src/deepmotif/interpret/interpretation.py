@@ -38,8 +38,9 @@ class InterpretSettings:
     scores (0: all test positives; at least ``n_shown``). ``modisco``: TF-MoDISco
     (:func:`deepmotif.interpret.modisco.discover`) on the first ``modisco_n_sequences`` test positives
     (0: all) and the first ``modisco_n_train_sequences`` training positives, with modisco-lite's
-    ``sliding_window_size`` (``modisco_window``), ``flank_size`` (``modisco_flank``) and
-    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``). ``min_information`` and ``known_max_q``: bits
+    ``sliding_window_size`` (``modisco_window``), ``flank_size`` (``modisco_flank``),
+    ``max_seqlets_per_metacluster`` (``modisco_max_seqlets``) and ``min_passing_windows_frac``
+    (``modisco_min_seqlet_fraction``). ``min_information`` and ``known_max_q``: bits
     a learned motif needs, and the q-value its top JASPAR hit must stay below, to count in the known-motif check.
     """
 
@@ -74,6 +75,7 @@ class InterpretSettings:
     modisco_window: int
     modisco_flank: int
     modisco_max_seqlets: int
+    modisco_min_seqlet_fraction: float
 
     @classmethod
     def from_config(cls, interpret: Mapping, temporal: bool) -> InterpretSettings:
@@ -91,7 +93,7 @@ class InterpretSettings:
             modisco_n_sequences=modisco["n_sequences"], modisco_n_leiden_runs=modisco["n_leiden_runs"],
             modisco_max_q=modisco["max_q"], modisco_n_train_sequences=modisco["n_train_sequences"],
             modisco_window=modisco["window"], modisco_flank=modisco["flank"],
-            modisco_max_seqlets=modisco["max_seqlets"])
+            modisco_max_seqlets=modisco["max_seqlets"], modisco_min_seqlet_fraction=modisco["min_seqlet_fraction"])
 
     @property
     def n_scored(self) -> int:
@@ -194,7 +196,8 @@ def discover_positives(
         shown = pd.concat([shown, split_positives(sequences, settings.modisco_n_train_sequences, "train", source)],
                           ignore_index=True)
     tfmodisco = {"sliding_window_size": settings.modisco_window, "flank_size": settings.modisco_flank,
-                 "max_seqlets_per_metacluster": settings.modisco_max_seqlets}
+                 "max_seqlets_per_metacluster": settings.modisco_max_seqlets,
+                 "min_passing_windows_frac": settings.modisco_min_seqlet_fraction}
     modisco = discover(net, torch.from_numpy(one_hot(list(shown["seq"]))), targets, settings.modisco_method,
                        settings.modisco_n_shuffles, settings.modisco_n_leiden_runs, settings.top_k,
                        settings.modisco_max_q, settings.seed, decoys=decoys, tfmodisco=tfmodisco)
