@@ -45,6 +45,15 @@ def test_atomic_path_removes_its_temporary_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+
+class Terminated(Exception):
+    """What the tests' SIGTERM handler raises (as `deepmotif` commands turn SIGTERM into an exception)."""
+
+
+def on_sigterm(signum, frame):
+    raise Terminated
+
+
 @pytest.mark.parametrize("kind", ["file", "dir"])
 def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, monkeypatch, kind):
     # CI caught it: SIGTERM (turned into an exception, as `deepmotif` commands do) arriving between
@@ -53,12 +62,6 @@ def test_sigterm_right_after_the_temporary_is_created_leaves_nothing(tmp_path, m
     import tempfile
 
     from deepmotif.data.io import atomic_dir
-
-    class Terminated(Exception):
-        pass
-
-    def on_sigterm(signum, frame):
-        raise Terminated
 
     name = "mkstemp" if kind == "file" else "mkdtemp"
     create = getattr(tempfile, name)
@@ -91,12 +94,6 @@ def test_sigterm_taken_by_another_thread_right_after_the_temporary_is_created_le
     import socket
     import tempfile
     import threading
-
-    class Terminated(Exception):
-        pass
-
-    def on_sigterm(signum, frame):
-        raise Terminated
 
     name = "mkstemp" if kind == "file" else "mkdtemp"
     create = getattr(tempfile, name)
