@@ -1,6 +1,8 @@
-"""Hand-built networks and sequences shared by the tests of deepmotif.interpret and deepmotif.report."""
+"""Hand-built networks, checkpoints and sequences shared by the tests of deepmotif.interpret, .apply and .report."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -55,15 +57,29 @@ class AdditiveNet(nn.Module):
         return torch.einsum("ncl,c->n", X, self.values) + self.bias
 
 
+TINY_KWARGS = {"cnn": {"n_filters": 8}, "rnn": {"hidden_size": 4}, "rnn_max": {"hidden_size": 4, "pool": "max"},
+               "cnn_rnn": {"n_filters": 8, "hidden_size": 4}}
+
+
 def tiny_net(arch: str, seed: int = 0) -> nn.Module:
     """A small randomly initialized network of ``deepmotif.models.nets`` (weights fixed by ``seed``).
 
     ``rnn_max`` is the biLSTM with max pooling over time instead of the authors' mean.
     """
     torch.manual_seed(seed)
-    kwargs = {"cnn": dict(n_filters=8), "rnn": dict(hidden_size=4), "rnn_max": dict(hidden_size=4, pool="max"),
-              "cnn_rnn": dict(n_filters=8, hidden_size=4)}[arch]
-    return build_net(arch.removesuffix("_max"), **kwargs)
+    return build_net(arch.removesuffix("_max"), **TINY_KWARGS[arch])
+
+
+def save_checkpoint(path: Path, arch: str, length: int | None = 101, seed: int = 0) -> Path:
+    """A checkpoint of :func:`tiny_net` as ``deepmotif train`` writes it (hyper_parameters + net.-prefixed weights)."""
+    net = tiny_net(arch, seed)
+    hparams = {"arch": arch, "net_kwargs": TINY_KWARGS[arch]}
+    if length is not None:
+        hparams["input_length"] = length
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save({"hyper_parameters": hparams, "state_dict": {f"net.{k}": v for k, v in net.state_dict().items()}},
+               path)
+    return path
 
 
 def random_seqs(n: int, length: int, seed: int = 0) -> list[str]:

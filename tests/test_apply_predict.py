@@ -11,27 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
-from _interpret_fixtures import X_of, random_seqs, tiny_net
+from _interpret_fixtures import X_of, random_seqs, save_checkpoint
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
 from deepmotif.models.inference import load_network
 from deepmotif.apply.predict import find_checkpoints, load_models, predict_file, strand_scores
-
-KWARGS = {"cnn": {"n_filters": 8}, "rnn": {"hidden_size": 4}, "cnn_rnn": {"n_filters": 8, "hidden_size": 4}}
-
-
-def save_checkpoint(path: Path, arch: str, length: int | None = 101, seed: int = 0, folder_arch: str = "") -> Path:
-    """A checkpoint as deepmotif train writes it (hyper_parameters + net.-prefixed weights)."""
-    net = tiny_net(arch, seed)
-    hparams = {"arch": arch, "net_kwargs": KWARGS[arch]}
-    if length is not None:
-        hparams["input_length"] = length
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save({"hyper_parameters": hparams, "state_dict": {f"net.{k}": v for k, v in net.state_dict().items()}},
-               path)
-    return path
-
 
 @pytest.fixture(scope="module")
 def results(tmp_path_factory) -> Path:

@@ -163,7 +163,7 @@ def _cli(*argv: str) -> subprocess.CompletedProcess:
 
 
 def test_tracks_and_instances_commands_end_to_end_and_their_one_line_errors(genome, tmp_path):
-    from test_apply_predict import save_checkpoint
+    from _interpret_fixtures import save_checkpoint
 
     ckpt = save_checkpoint(tmp_path / "TF" / "cnn" / "model.ckpt", "cnn")
     bed = tmp_path / "regions.bed"

@@ -10,8 +10,7 @@ import pandas as pd
 import pysam
 import pytest
 
-from _interpret_fixtures import X_of, random_seqs
-from test_apply_predict import save_checkpoint
+from _interpret_fixtures import X_of, random_seqs, save_checkpoint
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError

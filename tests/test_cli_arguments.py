@@ -123,13 +123,10 @@ def test_predict_writes_its_table_to_stdout_for_a_dash(tmp_path):
     import sys
     from pathlib import Path
 
-    from _interpret_fixtures import random_seqs, tiny_net
+    from _interpret_fixtures import random_seqs, save_checkpoint
 
     root = Path(__file__).resolve().parents[1]
-    ckpt = tmp_path / "cnn" / "model.ckpt"
-    ckpt.parent.mkdir()
-    torch.save({"hyper_parameters": {"arch": "cnn", "net_kwargs": {"n_filters": 8}, "input_length": 101},
-                "state_dict": {f"net.{k}": v for k, v in tiny_net("cnn").state_dict().items()}}, ckpt)
+    ckpt = save_checkpoint(tmp_path / "cnn" / "model.ckpt", "cnn")
     (tmp_path / "in.fa").write_text("".join(f">s{i}\n{s}\n" for i, s in enumerate(random_seqs(3, 101, seed=1))))
     proc = subprocess.run([sys.executable, "-m", "deepmotif", "predict", str(tmp_path / "in.fa"), "--model", str(ckpt),
                            "-o", "-"], capture_output=True, text=True, cwd=tmp_path,
