@@ -170,12 +170,11 @@ def run_modisco(args: argparse.Namespace) -> None:
         write_pattern_logos(args.logos, found["pos"], found["neg"], found["table"])
 
 
-def _instances_args(p: argparse.ArgumentParser) -> None:
+def instance_calling_args(p: argparse.ArgumentParser) -> None:
+    """The options of instance calling: the patterns called and Fi-NeMo's settings (``deepmotif instances``,
+    ``deepmotif tracks --instances-out``)."""
     from deepmotif.plan.config import schema_default
 
-    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
-    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
-    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
     p.add_argument("--modisco", type=InputPath, help="modisco.h5: its positive patterns' CWMs are called")
     p.add_argument("--modisco-patterns", type=InputPath, help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
                    "halves (a composite with two matched halves is called as two patterns)")
@@ -190,25 +189,25 @@ def _instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trim", type=probability, default=schema_default("tracks.instances.trim"),
                    help="CWM trimming threshold (fraction of the largest column)")
     p.add_argument("--tile", type=positive_int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+
+
+def _instances_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
+    instance_calling_args(p)
     p.add_argument("--threads", type=positive_int, default=1, help="CPU threads of torch")
     p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
     p.add_argument("-o", "--output", type=OutputPath, required=True, help="BED: chrom start end pattern score strand attribution jaspar")
 
 
-@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
-    _instances_args)
-def run_instances(args: argparse.Namespace) -> None:
-    import os
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import torch
-
-    from deepmotif.apply.tracks import check_output, read_regions
+def write_track_instances(args: argparse.Namespace, regions: str, attribution: str, output: str) -> None:
+    """Call the instances of ``args``' patterns (:func:`instance_calling_args`) on the attribution track in the
+    regions of the BED ``regions``, and write them to the BED ``output``."""
+    from deepmotif.apply.tracks import read_regions
     from deepmotif.data.genome import chrom_sizes
     from deepmotif.interpret import instances as inst
 
-    check_output(args.output, "instances BED")
-    torch.set_num_threads(args.threads)
     groups = []
     if args.modisco:
         groups.append(inst.modisco_patterns(args.modisco, args.modisco_patterns, args.trim))
@@ -220,12 +219,26 @@ def run_instances(args: argparse.Namespace) -> None:
     patterns = inst.combine(*groups)
     if len(patterns) == 0:
         log.warning("no pattern to call: the instances BED is empty")
-    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
-    hits = inst.call_instances(regions, args.genome, args.attribution, patterns, args.lam, args.min_attribution,
+    called_in = read_regions(regions, chrom_sizes(args.genome), 1)
+    hits = inst.call_instances(called_in, args.genome, attribution, patterns, args.lam, args.min_attribution,
                                args.tile, device=args.device)
-    inst.write_instances(hits, args.output)
-    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(regions),
-             args.output)
+    inst.write_instances(hits, output)
+    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(called_in), output)
+
+
+@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
+    _instances_args)
+def run_instances(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.apply.tracks import check_output
+
+    check_output(args.output, "instances BED")
+    torch.set_num_threads(args.threads)
+    write_track_instances(args, args.regions, args.attribution, args.output)
 
 
 def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
