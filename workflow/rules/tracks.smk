@@ -1,8 +1,8 @@
 # Along the genome (docs/tracks.md): per TF with peaks and a genome × architecture, bigWig tracks of the logit
-# and of the reference-base attribution over the strongest test peaks (config `tracks`), motif instances called
-# on the attribution (Fi-NeMo, the model's TF-MoDISco patterns; in the same job, which saves the second
-# process's imports), and per TF a genome view (igv.js, offline) with
-# an IGV session. Simulated TFs: the instances' precision and recall of the planted sites, in one job.
+# and of the reference-base attribution over the strongest test peaks (config `tracks`) and the motif instances
+# called on that attribution (Fi-NeMo, the model's TF-MoDISco patterns), in one job per model (a second job
+# spent half its CPU on start-up); per TF a genome view (igv.js, offline) with an IGV session. Simulated TFs:
+# the instances' precision and recall of the planted sites, in one job.
 
 TRACKS = PLAN.section("tracks")
 TRACK_TF_WILDCARD = alternatives(PLAN.track_tfs)
