@@ -184,6 +184,18 @@ def test_tracks_and_instances_commands_end_to_end_and_their_one_line_errors(geno
     from deepmotif.interpret.instances import BED_COLUMNS, read_instances
 
     assert list(read_instances(out / "instances.bed").columns) == BED_COLUMNS  # random weights: few or none
+    # the pipeline's one job: the same tracks, then the same instances called on them, in one process
+    both = tmp_path / "both"
+    one_job = _cli("tracks", "--model", ckpt, "--genome", genome, "--regions", bed, "--stride", 10,
+                   "--logit-out", both / "logit.bw", "--attribution-out", both / "attr.bw", "--regions-out",
+                   both / "r.bed", "--instances-out", both / "instances.bed", "--jaspar", "MA0139.2")
+    assert one_job.returncode == 0, one_job.stderr
+    for name in ("logit.bw", "attr.bw", "r.bed", "instances.bed"):
+        assert (both / name).read_bytes() == (out / name).read_bytes(), name
+    lone = _cli("tracks", "--model", ckpt, "--genome", genome, "--regions", bed, "--logit-out", tmp_path / "x.bw",
+                "--instances-out", tmp_path / "x.bed", "--jaspar", "MA0139.2")
+    assert lone.returncode == 2 and "--instances-out needs --attribution-out" in lone.stderr
+    assert not (tmp_path / "x.bw").exists()
     folder = _cli("instances", "--attribution", out / "attr.bw", "--regions", out / "r.bed", "--genome", genome,
                   "--jaspar", "MA0139.2", "-o", out)
     assert folder.returncode == 2 and "is a folder" in folder.stderr and "Traceback" not in folder.stderr

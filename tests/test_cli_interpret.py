@@ -163,3 +163,23 @@ def test_interpret_reports_user_errors(tf, tmp_path, capsys):
     assert main(["interpret", str(ckpt), str(tf["sequences"]), *bad]) == 2
     assert "JASPAR release 'JASPAR2001'" in capsys.readouterr().err
     assert not list(tmp_path.glob("out*"))
+
+
+def test_interpret_measures_the_motif_dependencies_as_the_cooperativity_command(tf, tmp_path):
+    # the pipeline measures them in the interpretation job (--cooperativity-out); the table is the command's
+    from _trained_tf import MOTIF, interpret_args
+
+    section = {"n_backgrounds": 8, "max_spacing": 10}
+    args = [a.replace('"n_evaluate": 0', '"n_evaluate": 0, "cooperativity": ' + json.dumps(section))
+            for a in interpret_args(tmp_path)]
+    model, seqs = str(tf["model"]), str(tf["sequences"])
+    assert main(["interpret", model, seqs, *args, "--cooperativity-out", str(tmp_path / "in_job.tsv"),
+                 "--cooperativity-figure", str(tmp_path / "in_job.png"), "--sheet-motifs", MOTIF]) == 0
+    assert main(["cooperativity", model, seqs, "-o", str(tmp_path / "alone.tsv"), "--tf", TF, "--arch", "cnn",
+                 "--modisco-patterns", str(tmp_path / "out.modisco-patterns"), "--jaspar-matches",
+                 str(tmp_path / "out.matches"), "--sheet-motifs", MOTIF, "--settings",
+                 json.dumps({"cooperativity": section})]) == 0
+    in_job = (tmp_path / "in_job.tsv").read_text()
+    assert in_job == (tmp_path / "alone.tsv").read_text()
+    assert len(pd.read_csv(tmp_path / "in_job.tsv", sep="\t")) == 4 * 11  # 4 arrangements x gaps 0..10
+    assert (tmp_path / "in_job.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

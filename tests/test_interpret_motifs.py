@@ -95,6 +95,20 @@ def test_benjamini_hochberg_by_hand():
     np.testing.assert_allclose(q, [[0.04, 0.16 / 3, 0.16 / 3, 0.5]])
 
 
+def test_benjamini_hochberg_equals_scipys_on_ties_and_rows():
+    from scipy.stats import false_discovery_control
+
+    rng = np.random.default_rng(0)
+    p = rng.random((5, 84)) ** 3
+    p[:, 1] = p[:, 0]  # ties
+    p[0, :3] = [0.0, 1.0, 1.0]
+    assert np.array_equal(benjamini_hochberg(p), false_discovery_control(p, axis=-1, method="bh"))
+    assert np.array_equal(benjamini_hochberg(p[1]), false_discovery_control(p[1], method="bh"))
+    assert benjamini_hochberg(np.array([0.3])).tolist() == [0.3]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        benjamini_hochberg(np.array([0.1, np.nan]))
+
+
 def test_match_jaspar_finds_ctcf(jaspar, ctcf):
     queries = [ctcf, ctcf[::-1, ::-1], np.concatenate([np.repeat(UNIFORM, 5, axis=1), ctcf], axis=1),
                np.repeat(UNIFORM, 8, axis=1)]

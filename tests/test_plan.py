@@ -494,15 +494,21 @@ def test_cooperativity_plan(tmp_path):
     assert plan.cooperativity_files(["A"]) == ["results/A/cnn/cooperativity.tsv"]
     assert "results/summary/cooperativity.tsv" in plan.final_outputs(["A"])
     assert plan.sheet_motifs("A") == "MA0091.1,MA0035.4" and plan.sheet_motifs("X") == ""
-    job = plan.cooperativity_settings()  # what the command reads, nothing else (no reruns on other settings)
-    assert job["jaspar"] == {"max_q": schema_default("interpret.jaspar.max_q")}
-    assert {k: v for k, v in job["cooperativity"].items() if k != "enabled"} == {
+    outputs = plan.cooperativity_outputs()  # measured by the model's interpretation job, with its settings
+    assert outputs == {"cooperativity": "results/{tf}/{arch}/cooperativity.tsv",
+                       "cooperativity_figure": "results/{tf}/figures/cooperativity/{arch}.png"}
+    job = {key: path.format(tf="A", arch="cnn") for key, path in outputs.items()}
+    assert plan.cooperativity_args("A", job) == [
+        "--cooperativity-out=results/A/cnn/cooperativity.tsv",
+        "--cooperativity-figure=results/A/figures/cooperativity/cnn.png", "--sheet-motifs=MA0091.1,MA0035.4"]
+    assert {k: v for k, v in plan.interpret_job_settings("cnn")["cooperativity"].items() if k != "enabled"} == {
         key: schema_default(f"interpret.cooperativity.{key}")
         for key in ("motifs", "n_backgrounds", "n_null", "max_spacing", "max_q", "min_interaction", "seed")}
-    assert "cooperativity" not in plan.interpret_job_settings("cnn")
     (tmp_path / "off").mkdir()
     off = make_plan(tmp_path / "off", sheet, architectures=["cnn"], interpret={"cooperativity": {"enabled": False}})
     assert off.cooperativity_files(["A"]) == [] and off.cooperativity_summary() == []
+    assert off.cooperativity_outputs() == {} and off.cooperativity_args("A", {}) == []
+    assert "cooperativity" not in off.interpret_job_settings("cnn")  # switched off: its settings rerun nothing
     assert "--cooperativity" not in off.dashboard_args(off.dashboard_inputs("A"))
     assert not any("cooperativity" in path for path in off.final_outputs(["A"]))
 

@@ -48,7 +48,7 @@ def test_group_budget_of_the_shipped_sizes_and_its_refusals():
                                          r"--group-components figures=6"):
         check_group_budget({**PROFILE, "figures": 7}, 240, attempts=2)
     with pytest.raises(InputError, match=r"group-components interpret: 6 pieces of up to 45 minutes"):
-        check_group_budget(PROFILE, 240, attempts=2, overrides={"interpret_model": {"runtime": 20}})
+        check_group_budget(PROFILE, 240, attempts=2, overrides={"interpret_model": {"runtime": 25}})
     assert check_group_budget(PROFILE, 240, attempts=2, overrides={"build_dashboard": {"runtime": 20}})["figures"] == 240
 
 

@@ -23,3 +23,22 @@ def test_interpret_exports_are_the_functions():
     from deepmotif.interpret import ism, saliency_map, temporal_scores
 
     assert all(callable(f) and not isinstance(f, type(sys)) for f in (ism, saliency_map, temporal_scores))
+
+
+def test_instance_calling_skips_finemos_plotting_init():
+    # finemo's __init__ imports its report code and matplotlib (~1.5 s CPU per job); the hit caller needs neither
+    code = ("from deepmotif.runtime.lazy import import_skipping_package_init as imp; "
+            "assert callable(imp('finemo.hitcaller').fit_contribs) and callable(imp('finemo.data_io').trim_motif)")
+    assert not loaded_after(code, "finemo.visualization")
+    assert not loaded_after(code, "matplotlib")
+    assert loaded_after("import finemo.hitcaller", "finemo.visualization")  # what a plain import does
+
+
+def test_a_missing_package_is_module_not_found():
+    import pytest
+
+    from deepmotif.runtime.lazy import import_skipping_package_init
+
+    with pytest.raises(ModuleNotFoundError, match="no_such_package_x"):
+        import_skipping_package_init("no_such_package_x.sub")
+    assert "no_such_package_x" not in sys.modules

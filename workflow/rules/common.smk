@@ -87,8 +87,21 @@ def metrics_files(wildcards=None):
     return [f"results/{tf}/{arch}/metrics.json" for tf in all_tfs() for arch in ARCHS]
 
 
-def cooperativity_settings():
-    return json.dumps(PLAN.cooperativity_settings(), separators=(",", ":"))
+def cooperativity_outputs():
+    """The outputs rule interpret_model adds when interpret.cooperativity.enabled (Plan.cooperativity_outputs)."""
+    outputs = PLAN.cooperativity_outputs()
+    if "cooperativity_figure" in outputs:
+        outputs["cooperativity_figure"] = report(
+            outputs["cooperativity_figure"],
+            caption="../report/cooperativity.rst",
+            category="{tf}",
+            subcategory="motif dependencies",
+        )
+    return outputs
+
+
+def cooperativity_args(wildcards, output):
+    return shell_args(PLAN.cooperativity_args(wildcards.tf, dict(output.items())))
 
 
 def cooperativity_files(wildcards=None):

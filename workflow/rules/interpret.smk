@@ -1,5 +1,6 @@
 # Interpretation: what every trained model learned. One job per (TF, architecture) loads the model once and
-# writes every interpretation (deepmotif interpret); the figures and pages are in report.smk. "Test positives"
+# writes every interpretation (deepmotif interpret), the motif dependencies too (cooperativity.smk); the
+# figures and pages are in report.smk. "Test positives"
 # are the first ones of sequences.tsv (strongest peaks). Files that do not apply are written empty:
 # temporal.npz of an architecture outside interpret.temporal_archs, filters.* of a network without a first
 # convolution, modisco* with interpret.modisco.enabled false. ground_truth.json holds the known-motif check of
@@ -27,6 +28,7 @@ rule interpret_model:
         sequences=sequences_file,
         tomtom="resources/tomtom.compiled",
     output:
+        **cooperativity_outputs(),  # the motif dependencies (cooperativity.smk), when interpret.cooperativity.enabled
         saliency="results/{tf}/{arch}/saliency.npz",
         ism="results/{tf}/{arch}/ism.npz",
         temporal="results/{tf}/{arch}/temporal.npz",
@@ -53,6 +55,7 @@ rule interpret_model:
         planted=planted_args,
         motifs=known_motif_args,  # the sheet's JASPAR ids of a real TF, for the known-motif check
         settings=interpret_settings,  # the config section interpret, once (InterpretSettings.from_config)
+        cooperativity=cooperativity_args,
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
         " --arch={wildcards.arch:q} {params.planted} {params.motifs} --settings={params.settings:q}"
@@ -63,4 +66,4 @@ rule interpret_model:
         " --filter-table-out={output.filter_table:q} --matches-out={output.matches:q}"
         " --ground-truth-out={output.ground_truth:q} --modisco-out={output.modisco:q}"
         " --modisco-patterns-out={output.modisco_patterns:q} --modisco-meme-out={output.modisco_meme:q}"
-        " --modisco-distances-out={output.modisco_distances:q} 2> {log:q}"
+        " --modisco-distances-out={output.modisco_distances:q} {params.cooperativity} 2> {log:q}"

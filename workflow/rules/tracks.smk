@@ -1,7 +1,8 @@
 # Along the genome (docs/tracks.md): per TF with peaks and a genome × architecture, bigWig tracks of the logit
-# and of the reference-base attribution over the strongest test peaks (config `tracks`), motif instances called
-# on the attribution (Fi-NeMo, the model's TF-MoDISco patterns), and per TF a genome view (igv.js, offline) with
-# an IGV session. Simulated TFs: the instances' precision and recall of the planted sites, in one job.
+# and of the reference-base attribution over the strongest test peaks (config `tracks`) and the motif instances
+# called on that attribution (Fi-NeMo, the model's TF-MoDISco patterns), in one job per model (a second job
+# spent half its CPU on start-up); per TF a genome view (igv.js, offline) with an IGV session. Simulated TFs:
+# the instances' precision and recall of the planted sites, in one job.
 
 TRACKS = PLAN.section("tracks")
 TRACK_TF_WILDCARD = alternatives(PLAN.track_tfs)
@@ -12,10 +13,13 @@ rule make_tracks:
     input:
         unpack(peak_inputs),
         model="results/{tf}/{arch}/model.ckpt",
+        modisco="results/{tf}/{arch}/modisco.h5",
+        patterns="results/{tf}/{arch}/modisco_patterns.tsv",
     output:
         logit="results/{tf}/{arch}/tracks/logit.bw",
         attribution="results/{tf}/{arch}/tracks/attribution.bw",
         regions="results/{tf}/{arch}/tracks/regions.bed",
+        instances="results/{tf}/{arch}/tracks/instances.bed",
     log:
         "logs/make_tracks/{tf}.{arch}.log",
     benchmark:
@@ -30,46 +34,21 @@ rule make_tracks:
     params:
         t=TRACKS,
         chroms=TEST_CHROMS,
+        i=TRACKS["instances"],
+        jaspar=",".join(TRACKS["instances"]["jaspar"]),
+        db=PLAN.interpret["jaspar"],
     shell:
         "python -m deepmotif tracks --model={input.model:q} --genome={input.fasta:q} --peaks={input.peaks:q}"
         " --chroms={params.chroms:q} --width={params.t[width]} --max-regions={params.t[max_regions]}"
         " --stride={params.t[stride]} --attribution={params.t[attribution]} --n-shuffles={params.t[n_shuffles]}"
         " --seed={params.t[seed]} --batch-size={params.t[batch_size]} --threads={threads}"
         " --logit-out={output.logit:q} --attribution-out={output.attribution:q}"
-        " --regions-out={output.regions:q} 2> {log:q}"
-
-
-rule call_instances:
-    input:
-        unpack(peak_inputs),
-        attribution="results/{tf}/{arch}/tracks/attribution.bw",
-        regions="results/{tf}/{arch}/tracks/regions.bed",
-        modisco="results/{tf}/{arch}/modisco.h5",
-        patterns="results/{tf}/{arch}/modisco_patterns.tsv",
-    output:
-        "results/{tf}/{arch}/tracks/instances.bed",
-    log:
-        "logs/call_instances/{tf}.{arch}.log",
-    benchmark:
-        "results/benchmarks/call_instances/{tf}.{arch}.tsv"
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
-    group:
-        grouped("interpret", per_model=True)
-    conda:
-        "../../envs/deepmotif.yaml"
-    threads: 1
-    params:
-        i=TRACKS["instances"],
-        jaspar=",".join(TRACKS["instances"]["jaspar"]),
-        db=PLAN.interpret["jaspar"],
-    shell:
-        "python -m deepmotif instances --attribution={input.attribution:q} --regions={input.regions:q}"
-        " --genome={input.fasta:q} --modisco={input.modisco:q} --modisco-patterns={input.patterns:q}"
+        " --regions-out={output.regions:q} --instances-out={output.instances:q}"
+        " --modisco={input.modisco:q} --modisco-patterns={input.patterns:q}"
         " --jaspar={params.jaspar:q} --release={params.db[release]:q} --collection={params.db[collection]:q}"
         " --tax-group={params.db[tax_group]:q} --lambda={params.i[lambda]}"
         " --min-attribution={params.i[min_attribution]} --trim={params.i[trim]} --tile={params.i[tile]}"
-        " --threads={threads} -o {output:q} 2> {log:q}"
+        " 2> {log:q}"
 
 
 rule summarize_instances:

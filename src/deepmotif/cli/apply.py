@@ -230,6 +230,11 @@ def _tracks_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--logit-out", type=OutputPath, required=True, help="bigWig: the logit per base (mean over covering windows)")
     p.add_argument("--attribution-out", type=OutputPath, help="bigWig: the attribution of the reference base")
     p.add_argument("--regions-out", type=OutputPath, help="BED of the regions tracked (merged, sorted)")
+    p.add_argument("--instances-out", type=OutputPath, help="BED: motif instances called on the attribution track, "
+                   "as deepmotif instances does (needs --attribution-out, --regions-out and --modisco or --jaspar)")
+    from deepmotif.cli.interpret import instance_calling_args
+
+    instance_calling_args(p.add_argument_group("with --instances-out: the patterns called, Fi-NeMo's settings"))
 
 
 @command("tracks", "bigWig tracks of a model along the genome: logit and reference-base attribution per base")(
@@ -246,7 +251,10 @@ def run_tracks(args: argparse.Namespace) -> None:
     from deepmotif.data.genome import chrom_sizes
     from deepmotif.data.intervals import read_peaks
 
-    for path in (args.logit_out, args.attribution_out, args.regions_out):
+    if args.instances_out and not (args.attribution_out and args.regions_out and (args.modisco or args.jaspar)):
+        raise InputError("tracks: --instances-out needs --attribution-out, --regions-out (the track and regions called "
+                         "in) and --modisco or --jaspar (the patterns called)")
+    for path in (args.logit_out, args.attribution_out, args.regions_out, args.instances_out):
         if path:
             check_output(path, "output")
     torch.set_num_threads(args.threads)
@@ -268,3 +276,7 @@ def run_tracks(args: argparse.Namespace) -> None:
     log.info("tracks of %d regions (%d bp; logit %.2f to %.2f) → %s%s", stats["regions"], stats["bases"],
              stats["logit_min"], stats["logit_max"], args.logit_out,
              f", {args.attribution_out}" if args.attribution_out else "")
+    if args.instances_out:  # in this process: the instances job it replaces spent half its CPU importing
+        from deepmotif.cli.interpret import write_track_instances
+
+        write_track_instances(args, args.regions_out, args.attribution_out, args.instances_out)

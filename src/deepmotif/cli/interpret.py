@@ -54,6 +54,13 @@ def _interpret_args(p: argparse.ArgumentParser) -> None:
                        ("modisco-meme-out", "modisco.meme: the trimmed patterns"),
                        ("modisco-distances-out", "modisco_distances.tsv: pattern_a pattern_b distance count")):
         out.add_argument(f"--{name}", help=help)
+    coop = p.add_argument_group("motif dependencies in the same process (deepmotif cooperativity, its settings: the "
+                                "section's cooperativity; the pair from the MoDISco patterns and JASPAR matches "
+                                "written above)")
+    coop.add_argument("--cooperativity-out", type=OutputPath, help="cooperativity.tsv: one row per arrangement and gap")
+    coop.add_argument("--cooperativity-figure", type=OutputPath, help="PNG: interaction against gap")
+    coop.add_argument("--sheet-motifs", type=split_list, default=[],
+                      help="the sheet's motifs of the TF, comma-separated JASPAR ids (the pair's last fallback)")
 
 
 @command("interpret", "everything the dashboard shows about one model: saliency, ISM, temporal scores, class "
@@ -77,8 +84,11 @@ def run_interpret(args: argparse.Namespace) -> None:
     simulated = {}
     if args.planted:
         simulated = {"positives": read_positives(args.positives), "planted": read_planted(args.planted)}
-    result = interpret_model(load_network(args.model), read_dataset(args.sequences), settings, args.tf, args.arch,
-                             source=args.sequences, motifs=args.motifs, **simulated)
+    if args.cooperativity_out and not args.modisco_patterns_out:
+        raise InputError("--cooperativity-out needs --modisco-patterns-out (the pair comes from the MoDISco patterns)")
+    net, sequences = load_network(args.model), read_dataset(args.sequences)
+    result = interpret_model(net, sequences, settings, args.tf, args.arch, source=args.sequences, motifs=args.motifs,
+                             **simulated)
     write_interpretation(result, {
         "saliency": args.saliency_out, "ism": args.ism_out, "temporal": args.temporal_out,
         "class_optimization": args.class_optimization_out, "class_meme": args.class_meme_out,
@@ -86,6 +96,10 @@ def run_interpret(args: argparse.Namespace) -> None:
         "ground_truth": args.ground_truth_out, "modisco": args.modisco_out,
         "modisco_patterns": args.modisco_patterns_out, "modisco_meme": args.modisco_meme_out,
         "modisco_distances": args.modisco_distances_out})
+    if args.cooperativity_out:  # in this process: a job of its own spent a third of its CPU importing, loading
+        write_cooperativity(net, sequences, args.settings["cooperativity"], args.settings["jaspar"]["max_q"],
+                            args.modisco_patterns_out, args.matches_out, args.sheet_motifs, args.tf, args.arch,
+                            args.model, args.cooperativity_out, args.cooperativity_figure)
 
 
 def _compile_tomtom_args(p: argparse.ArgumentParser) -> None:
@@ -170,12 +184,11 @@ def run_modisco(args: argparse.Namespace) -> None:
         write_pattern_logos(args.logos, found["pos"], found["neg"], found["table"])
 
 
-def _instances_args(p: argparse.ArgumentParser) -> None:
+def instance_calling_args(p: argparse.ArgumentParser) -> None:
+    """The options of instance calling: the patterns called and Fi-NeMo's settings (``deepmotif instances``,
+    ``deepmotif tracks --instances-out``)."""
     from deepmotif.plan.config import schema_default
 
-    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
-    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
-    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
     p.add_argument("--modisco", type=InputPath, help="modisco.h5: its positive patterns' CWMs are called")
     p.add_argument("--modisco-patterns", type=InputPath, help="modisco_patterns.tsv: JASPAR names of the patterns and of composite "
                    "halves (a composite with two matched halves is called as two patterns)")
@@ -190,25 +203,25 @@ def _instances_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trim", type=probability, default=schema_default("tracks.instances.trim"),
                    help="CWM trimming threshold (fraction of the largest column)")
     p.add_argument("--tile", type=positive_int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+
+
+def _instances_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--attribution", type=InputPath, required=True, help="bigWig of the reference-base attribution (deepmotif tracks)")
+    p.add_argument("--regions", type=InputPath, required=True, help="BED of the regions to call in (deepmotif tracks --regions-out)")
+    p.add_argument("--genome", type=InputPath, required=True, help="genome FASTA")
+    instance_calling_args(p)
     p.add_argument("--threads", type=positive_int, default=1, help="CPU threads of torch")
     p.add_argument("--device", help="cpu, cuda, ... (default: the CPU)")
     p.add_argument("-o", "--output", type=OutputPath, required=True, help="BED: chrom start end pattern score strand attribution jaspar")
 
 
-@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
-    _instances_args)
-def run_instances(args: argparse.Namespace) -> None:
-    import os
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-    import torch
-
-    from deepmotif.apply.tracks import check_output, read_regions
+def write_track_instances(args: argparse.Namespace, regions: str, attribution: str, output: str) -> None:
+    """Call the instances of ``args``' patterns (:func:`instance_calling_args`) on the attribution track in the
+    regions of the BED ``regions``, and write them to the BED ``output``."""
+    from deepmotif.apply.tracks import read_regions
     from deepmotif.data.genome import chrom_sizes
     from deepmotif.interpret import instances as inst
 
-    check_output(args.output, "instances BED")
-    torch.set_num_threads(args.threads)
     groups = []
     if args.modisco:
         groups.append(inst.modisco_patterns(args.modisco, args.modisco_patterns, args.trim))
@@ -220,12 +233,26 @@ def run_instances(args: argparse.Namespace) -> None:
     patterns = inst.combine(*groups)
     if len(patterns) == 0:
         log.warning("no pattern to call: the instances BED is empty")
-    regions = read_regions(args.regions, chrom_sizes(args.genome), 1)
-    hits = inst.call_instances(regions, args.genome, args.attribution, patterns, args.lam, args.min_attribution,
+    called_in = read_regions(regions, chrom_sizes(args.genome), 1)
+    hits = inst.call_instances(called_in, args.genome, attribution, patterns, args.lam, args.min_attribution,
                                args.tile, device=args.device)
-    inst.write_instances(hits, args.output)
-    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(regions),
-             args.output)
+    inst.write_instances(hits, output)
+    log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(called_in), output)
+
+
+@command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
+    _instances_args)
+def run_instances(args: argparse.Namespace) -> None:
+    import os
+
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    import torch
+
+    from deepmotif.apply.tracks import check_output
+
+    check_output(args.output, "instances BED")
+    torch.set_num_threads(args.threads)
+    write_track_instances(args, args.regions, args.attribution, args.output)
 
 
 def _instances_ground_truth_args(p: argparse.ArgumentParser) -> None:
@@ -288,37 +315,52 @@ def _cooperativity_args(p: argparse.ArgumentParser) -> None:
 @command("cooperativity", "in-silico spacing and orientation experiments: two motifs in shuffled backgrounds, "
                           "their interaction in every arrangement against shuffles of the second")(_cooperativity_args)
 def run_cooperativity(args: argparse.Namespace) -> None:
-    import time
-
-    import pandas as pd
     import torch
 
     from deepmotif.data.dataset import read_dataset
-    from deepmotif.data.tables import write_table
-    from deepmotif.interpret import cooperativity as co
     from deepmotif.models.inference import load_network
 
     section = {**args.settings["cooperativity"],
                **{k: getattr(args, k) for k in COOPERATIVITY_OPTIONS if getattr(args, k) is not None}}
+    torch.set_num_threads(args.threads)
+    write_cooperativity(load_network(args.model), read_dataset(args.sequences), section,
+                        args.settings["jaspar"]["max_q"], args.modisco_patterns, args.jaspar_matches,
+                        args.sheet_motifs, args.tf, args.arch, args.model, args.output, args.figure)
+
+
+def write_cooperativity(net, sequences, section: dict, match_max_q: float, modisco_patterns: str | None,
+                        jaspar_matches: str | None, sheet_motifs: list[str], tf: str, arch: str, model: str,
+                        output: str, figure: str | None) -> None:
+    """Measure one model's motif dependencies (:func:`deepmotif.interpret.cooperativity.measure_model`) and write
+    the table ``output`` and the figure ``figure`` (``deepmotif cooperativity``, ``deepmotif interpret
+    --cooperativity-out``).
+
+    ``section``: the config section ``interpret.cooperativity``; ``modisco_patterns``, ``jaspar_matches``: the
+    model's tables (read here, as written), for the default pair; ``model``: its path, for the log.
+    """
+    import time
+
+    import pandas as pd
+
+    from deepmotif.data.tables import write_table
+    from deepmotif.interpret import cooperativity as co
+
     settings = co.CooperativitySettings(**{k: section[k] for k in COOPERATIVITY_OPTIONS if k != "motifs"},
                                         motifs=tuple(section["motifs"]))
-    torch.set_num_threads(args.threads)
-    patterns = (pd.read_csv(args.modisco_patterns, sep="\t", dtype={"match_id": str, "sub_matches": str},
-                            keep_default_na=False, na_values={"match_q": [""]}) if args.modisco_patterns else None)
-    matches = pd.read_csv(args.jaspar_matches, sep="\t") if args.jaspar_matches else None
+    patterns = (pd.read_csv(modisco_patterns, sep="\t", dtype={"match_id": str, "sub_matches": str},
+                            keep_default_na=False, na_values={"match_q": [""]}) if modisco_patterns else None)
+    matches = pd.read_csv(jaspar_matches, sep="\t") if jaspar_matches else None
     start = time.perf_counter()
-    table = co.measure_model(load_network(args.model), read_dataset(args.sequences), settings, patterns, matches,
-                             args.sheet_motifs, args.settings["jaspar"]["max_q"])
+    table = co.measure_model(net, sequences, settings, patterns, matches, sheet_motifs, match_max_q)
     seconds = time.perf_counter() - start
-    table.insert(0, "arch", args.arch)
-    table.insert(0, "tf", args.tf)
-    write_table(table, args.output, float_format="%.5g")
-    if args.figure:
+    table.insert(0, "arch", arch)
+    table.insert(0, "tf", tf)
+    write_table(table, output, float_format="%.5g")
+    if figure:
         from deepmotif.report.cooperativity_figures import cooperativity_figure
         from deepmotif.report.figures import save_figure
 
-        title = " · ".join(filter(None, (args.tf, args.arch, f"A = {table['motif_a'].iloc[0]}",
-                                        f"B = {table['motif_b'].iloc[0]}")))
-        save_figure(cooperativity_figure(table, title), args.figure)
-    log.info("%s: %d arrangements in %.1f s; strongest: %s -> %s", args.model, len(table), seconds,
-             co.describe_interaction(co.strongest_interaction(table)), args.output)
+        title = " · ".join(filter(None, (tf, arch, f"A = {table['motif_a'].iloc[0]}", f"B = {table['motif_b'].iloc[0]}")))
+        save_figure(cooperativity_figure(table, title), figure)
+    log.info("%s: %d arrangements in %.1f s; strongest: %s -> %s", model, len(table), seconds,
+             co.describe_interaction(co.strongest_interaction(table)), output)

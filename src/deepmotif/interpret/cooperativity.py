@@ -293,12 +293,15 @@ def arrangement_logits(
 
     order, strand_a, strand_b = arrangement
     n, n_null = len(X_bg), len(B_null)
+    X_rep = X_bg.repeat(n_null, 1, 1)  # row k * n + j: background j with shuffle k (one insertion call for all)
+    B_rep = B_null.repeat_interleave(n, dim=0)
     blocks = []
     for gap in spacings:
         blocks += [arrangement_inputs(X_bg, motif_a, motif_b, order, strand_a, strand_b, gap, w)
                    for w in ("a", "b", "ab")]
-        blocks += [arrangement_inputs(X_bg, motif_a, B_null[k:k + 1], order, strand_a, strand_b, gap, w)
-                   for k in range(n_null) for w in ("b", "ab")]
+        null = [arrangement_inputs(X_rep, motif_a, B_rep, order, strand_a, strand_b, gap, w).reshape(n_null, n,
+                *X_bg.shape[1:]) for w in ("b", "ab")]
+        blocks.append(torch.stack(null, dim=1).reshape(-1, *X_bg.shape[1:]))  # shuffle k: its b, then its ab
     y_hat = predict_logits(model, torch.cat(blocks), batch_size=batch_size).numpy().reshape(len(spacings), -1, n)
     return {"a": y_hat[:, 0], "b": y_hat[:, 1], "ab": y_hat[:, 2], "b_null": y_hat[:, 3::2], "ab_null": y_hat[:, 4::2]}
 
@@ -327,7 +330,7 @@ def shuffle_test(observed: np.ndarray, null: np.ndarray, min_sd: float = 1e-3) -
         ``p_value``, ``p_rank``, ``null_mean``, ``null_sd`` (of the k-mer means) and ``null_low``,
         ``null_high`` (95 % prediction interval of a k-mer's mean).
     """
-    from scipy.stats import t as student_t
+    from scipy.special import stdtr, stdtrit  # Student's t, as scipy.stats.t computes it, without importing scipy.stats
 
     k = null.shape[1]
     if k < 2:
@@ -336,9 +339,9 @@ def shuffle_test(observed: np.ndarray, null: np.ndarray, min_sd: float = 1e-3) -
     centre, sd = means.mean(axis=1), np.maximum(means.std(axis=1, ddof=1), min_sd)
     scale = sd * np.sqrt(1 + 1 / k)
     t = (obs - centre) / scale
-    half = student_t.ppf(0.975, k - 1) * scale
+    half = stdtrit(k - 1, 0.975) * scale
     rank = (1 + (np.abs(means - centre[:, None]) >= np.abs(obs - centre)[:, None]).sum(axis=1)) / (k + 1)
-    return {"p_value": 2 * student_t.sf(np.abs(t), k - 1), "p_rank": rank, "null_mean": centre, "null_sd": sd,
+    return {"p_value": 2 * stdtr(k - 1, -np.abs(t)), "p_rank": rank, "null_mean": centre, "null_sd": sd,
             "null_low": centre - half, "null_high": centre + half}
 
 

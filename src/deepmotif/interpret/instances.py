@@ -98,7 +98,9 @@ def _both_strands(names: Sequence[str], jaspar: Sequence[str], cwms: Sequence[np
 def trim_mask(cwm: np.ndarray, threshold: float = 0.3) -> np.ndarray:
     """Fi-NeMo's trimming: the columns from the first to the last whose total |contribution| reaches
     ``threshold`` times the largest, as a 0/1 mask of shape ``(width,)``."""
-    from finemo.data_io import trim_motif
+    from deepmotif.runtime.lazy import import_skipping_package_init
+
+    trim_motif = import_skipping_package_init("finemo.data_io").trim_motif
 
     start, end = trim_motif(np.asarray(cwm, dtype=np.float64), threshold)
     mask = np.zeros(cwm.shape[1], dtype=np.int8)
@@ -272,9 +274,11 @@ def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patte
         the sum of the track over the instance).
     """
     import torch
-    from finemo.hitcaller import fit_contribs
 
     from deepmotif.data.encoding import one_hot
+    from deepmotif.runtime.lazy import import_skipping_package_init
+
+    fit_contribs = import_skipping_package_init("finemo.hitcaller").fit_contribs
 
     tile = max(len(seq) for _, _, seq, _ in tiles)
     seqs = one_hot([seq.ljust(tile, "N") for _, _, seq, _ in tiles], tile).astype(np.int8)

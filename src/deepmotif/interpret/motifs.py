@@ -239,10 +239,29 @@ def _share_numba_cache() -> None:
 
 
 def benjamini_hochberg(p_values: np.ndarray) -> np.ndarray:
-    """Benjamini–Hochberg q-values along the last axis of ``p_values``."""
-    from scipy.stats import false_discovery_control
+    """Benjamini–Hochberg q-values along the last axis of ``p_values``.
 
-    return false_discovery_control(np.asarray(p_values, dtype=np.float64), axis=-1, method="bh")
+    The computation of ``scipy.stats.false_discovery_control(p, axis=-1, method="bh")`` (the p-values in
+    ascending order times ``m / rank``, the running minimum from the largest down, at most 1), in numpy:
+    importing ``scipy.stats`` costs ~0.8 s of CPU per process.
+
+    Raises
+    ------
+    ValueError
+        When a p-value is not a number in [0, 1].
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    if not np.all((p >= 0) & (p <= 1)):  # NaN fails both
+        raise ValueError("p-values must be numbers between 0 and 1")
+    if p.ndim == 0 or p.shape[-1] <= 1:
+        return p.copy()
+    m = p.shape[-1]
+    order = np.argsort(p, axis=-1)
+    q = np.take_along_axis(p, order, axis=-1) * (m / np.arange(1, m + 1, dtype=np.float64))
+    q = np.minimum.accumulate(q[..., ::-1], axis=-1)[..., ::-1]
+    out = np.empty_like(q)
+    np.put_along_axis(out, order, q, axis=-1)
+    return np.clip(out, 0, 1)
 
 
 def match_jaspar(

@@ -443,12 +443,23 @@ class Plan:
             return []
         return [f"results/{tf}/{arch}/cooperativity.tsv" for tf in tfs for arch in self.archs]
 
-    def cooperativity_settings(self) -> dict[str, Any]:
-        """What ``deepmotif cooperativity --settings`` gets of the section ``interpret``: only what changes its
-        outputs (``cooperativity``, and ``jaspar.max_q`` for the learned motifs' hits), so that Snakemake reruns
-        no measurement when another interpretation setting changes."""
-        return {"cooperativity": copy.deepcopy(self.cooperativity),
-                "jaspar": {"max_q": self.interpret["jaspar"]["max_q"]}}
+    def cooperativity_outputs(self) -> dict[str, str]:
+        """The outputs the interpretation job of a model (rule ``interpret_model``, ``{tf}`` and ``{arch}``
+        wildcards) adds for its motif dependencies: ``cooperativity`` (the table) and ``cooperativity_figure``;
+        none when ``interpret.cooperativity.enabled`` is false."""
+        if not self.cooperativity["enabled"]:
+            return {}
+        return {"cooperativity": "results/{tf}/{arch}/cooperativity.tsv",
+                "cooperativity_figure": "results/{tf}/figures/cooperativity/{arch}.png"}
+
+    def cooperativity_args(self, tf: str, outputs: Mapping[str, str]) -> list[str]:
+        """``deepmotif interpret``'s options for the motif dependencies of a model of ``tf`` (the job's
+        ``outputs``, :meth:`cooperativity_outputs`): the table, the figure and the sheet's motifs (the pair's last
+        fallback); none when switched off."""
+        if "cooperativity" not in outputs:
+            return []
+        return [f"--cooperativity-out={outputs['cooperativity']}",
+                f"--cooperativity-figure={outputs['cooperativity_figure']}", f"--sheet-motifs={self.sheet_motifs(tf)}"]
 
     def cooperativity_dashboard_inputs(self, tf: str) -> dict[str, list[str]]:
         """Every model's ``cooperativity.tsv`` and figure for a TF's dashboard (none when switched off)."""
@@ -571,14 +582,15 @@ class Plan:
         """The config section ``interpret`` as the interpretation job of one model gets it (``--settings``).
 
         Only what changes its outputs, so that Snakemake reruns no model when a dashboard count changes:
-        without the dashboard's ``n_shown`` and ``pass_rate``, and ``temporal_archs`` cut down to ``arch``
-        (the command fills in the schema's defaults).
+        without the dashboard's ``n_shown`` and ``pass_rate``, ``temporal_archs`` cut down to ``arch``, and
+        ``cooperativity`` only when it is measured (the command fills in the schema's defaults).
         """
         settings = copy.deepcopy(self.interpret)
         for section, key in (("class_optimization", "n_shown"), ("filters", "n_shown"), ("ground_truth", "pass_rate")):
             settings[section].pop(key, None)
         settings["temporal_archs"] = [arch] if arch in self.temporal_archs else []
-        settings.pop("cooperativity", None)  # its own job (measure_cooperativity)
+        if not self.cooperativity["enabled"]:  # measured in the same job when on: its settings rerun it
+            settings.pop("cooperativity", None)
         return settings
 
     def summary_axes(self) -> tuple[str, str]:
