@@ -199,7 +199,10 @@ def test_architecture_learns_planted_motif(trained, arch):
     assert list(history["epoch"]) == list(range(metrics["epochs"]))
     # model selection: model.ckpt is the first epoch with the best validation AUROC
     assert metrics["best_epoch"] == history["valid_auroc"].idxmax()
-    assert metrics["valid_auroc"] == pytest.approx(history["valid_auroc"].max(), abs=1e-6)
+    # metrics.json predicts in float32 (as predict and interpret use the model); training.csv validated in the
+    # training precision (bf16-mixed on CPUs with native bf16: a few rank swaps apart)
+    exact = metrics["precision"] == "32-true"
+    assert metrics["valid_auroc"] == pytest.approx(history["valid_auroc"].max(), abs=1e-6 if exact else 5e-3)
     # early stopping: a run stops exactly `patience` epochs after its best one
     if metrics["epochs"] < params["max_epochs"]:
         assert metrics["epochs"] - 1 - metrics["best_epoch"] == params["patience"]
