@@ -4,13 +4,12 @@
 # an IGV session. Simulated TFs: the instances' precision and recall of the planted sites, in one job.
 
 TRACKS = PLAN.section("tracks")
-TRACK_TF_WILDCARD = alternatives(PLAN.track_tfs)
 TEST_CHROMS = ",".join(PLAN.section("split")["test_chroms"])
 
 
 rule make_tracks:
     input:
-        unpack(peak_inputs),
+        unpack(track_inputs),  # refuses TFs without tracks
         model="results/{tf}/{arch}/model.ckpt",
     output:
         logit="results/{tf}/{arch}/tracks/logit.bw",
@@ -20,8 +19,6 @@ rule make_tracks:
         "logs/make_tracks/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/make_tracks/{tf}.{arch}.tsv"
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
     group:
         grouped("interpret", per_model=True)
     conda:
@@ -41,7 +38,7 @@ rule make_tracks:
 
 rule call_instances:
     input:
-        unpack(peak_inputs),
+        unpack(track_inputs),  # refuses TFs without tracks
         attribution="results/{tf}/{arch}/tracks/attribution.bw",
         regions="results/{tf}/{arch}/tracks/regions.bed",
         modisco="results/{tf}/{arch}/modisco.h5",
@@ -52,8 +49,6 @@ rule call_instances:
         "logs/call_instances/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/call_instances/{tf}.{arch}.tsv"
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
     group:
         grouped("interpret", per_model=True)
     conda:
@@ -104,7 +99,7 @@ rule bundle_igv:
 
 rule build_genome_view:
     input:
-        unpack(peak_inputs),
+        unpack(track_inputs),  # refuses TFs without tracks
         igv="results/igv/igv.min.js",
         regions=f"results/{{tf}}/{ARCHS[0]}/tracks/regions.bed",
         logit=expand("results/{{tf}}/{arch}/tracks/logit.bw", arch=ARCHS),
@@ -115,8 +110,6 @@ rule build_genome_view:
         session="results/{tf}/igv_session.xml",
     log:
         "logs/build_genome_view/{tf}.log",
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
     group:
         grouped("figures")
     conda:
