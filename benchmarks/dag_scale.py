@@ -6,13 +6,16 @@ time (snakemake and its children) and load average before and after the dry run,
 and the Slurm submissions as the Slurm plugin's own code builds them from the real (group) job objects
 (tests/sbatch_lines.py; group jobs count once, local download jobs not at all): their number, per group,
 and the largest time limit (minutes; must be <= 240) and memory (MB) any asks for, first attempt and retry.
-The dry run is the one of tests/sbatch_lines.py: `snakemake -n` plus the sbatch line of each submission at
-attempts 1 and 2, which evaluates every job's resources once more (for the retry): about 1.6x the CPU time of
-the dry run alone (benchmarks/README.md).
+Two runs per sheet: `dry_run`, the dry run alone as a user types it (`snakemake -n --forceall --profile slurm
+--config tfs=<sheet> architectures=[cnn,rnn,cnn_rnn]`; its listing written to a file): the planning time the
+goals are about (690 TFs <= 15 s, 5,000 <= 120 s on idle cores); then the probe of tests/sbatch_lines.py:
+`snakemake -n` plus the sbatch line of each submission at attempts 1 and 2, which evaluates every job's resources
+once more (for the retry): about 1.6x the CPU time of the dry run alone (benchmarks/README.md). `--no-probe`
+skips the probe (dry-run times only).
 
 Run it alone on idle cores (CPU time is the steadier number when the machine is shared; the load average
 is recorded beside each result). Writes benchmarks/results/dag_scale.json.
-Usage: python benchmarks/dag_scale.py [--sizes 108 690 5000] [--sheets paper simulated]
+Usage: python benchmarks/dag_scale.py [--sizes 108 690 5000] [--sheets paper simulated] [--no-probe]
 """
 
 from __future__ import annotations
@@ -46,34 +49,48 @@ def write_sheet(path: Path, n_tfs: int, kind: str) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
-def dag_scale(n_tfs: int, kind: str) -> dict:
-    """`snakemake -n --forceall --profile slurm` of a sheet of ``n_tfs`` TFs of one kind, with its sbatch lines."""
+SNAKEMAKE_ARGS = ["--forceall", "--profile", "slurm", "--config", "tfs={sheet}", "architectures=[cnn,rnn,cnn_rnn]"]
+
+
+def timed(cmd: list[str], listing: Path) -> dict:
+    """Run ``cmd`` from the repository root, its output into ``listing``: wall and CPU seconds (the command and
+    its children), load average before and after, the number of jobs of its `snakemake -n` listing."""
+    env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
+    load_before = os.getloadavg()
+    cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    with listing.open("w") as out:
+        result = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, text=True, env=env)
+    seconds = time.perf_counter() - start
+    cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load_after = os.getloadavg()
+    text = listing.read_text()
+    if result.returncode != 0:
+        raise RuntimeError(text[-4000:])
+    total = re.search(r"^total\s+(\d+)", text, re.MULTILINE)
+    return {"wall_seconds": round(seconds, 1),
+            "cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 1),
+            "load_average_before": [round(x, 2) for x in load_before],
+            "load_average_after": [round(x, 2) for x in load_after],
+            "jobs": int(total.group(1)) if total else None}
+
+
+def dag_scale(n_tfs: int, kind: str, probe: bool = True) -> dict:
+    """`snakemake -n --forceall --profile slurm` of a sheet of ``n_tfs`` TFs of one kind, alone, then with its
+    sbatch lines (``probe``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        sheet, lines = Path(tmp, "tfs.tsv"), Path(tmp, "sbatch.json")
+        sheet, lines, listing = Path(tmp, "tfs.tsv"), Path(tmp, "sbatch.json"), Path(tmp, "listing.txt")
         write_sheet(sheet, n_tfs, kind)
-        cmd = [sys.executable, str(PROBE), str(lines), "--attempts", "2", "--", "--forceall", "--profile", "slurm",
-               "--config", f"tfs={sheet}", "architectures=[cnn,rnn,cnn_rnn]"]
-        env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
-        load_before = os.getloadavg()
-        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
-        seconds = time.perf_counter() - start
-        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        load_after = os.getloadavg()
-        if result.returncode != 0:
-            raise RuntimeError(result.stdout[-2000:] + result.stderr[-2000:])
+        args = [a.format(sheet=sheet) for a in SNAKEMAKE_ARGS]
+        dry_run = timed([sys.executable, "-m", "snakemake", "-n", *args], listing)
+        report = {"n_tfs": n_tfs, "sheet": kind, "niceness": os.nice(0), "dry_run": dry_run}
+        if not probe:
+            return report
+        result = timed([sys.executable, str(PROBE), str(lines), "--attempts", "2", "--", *args], listing)
         subs = json.loads(lines.read_text())
-    out = result.stdout + result.stderr
-    total = re.search(r"^total\s+(\d+)", out, re.MULTILINE)
     first = [s for s in subs if s["attempt"] == 1]
     return {
-        "n_tfs": n_tfs, "sheet": kind, "wall_seconds": round(seconds, 1),
-        "cpu_seconds": round(cpu_after.ru_utime + cpu_after.ru_stime - cpu_before.ru_utime - cpu_before.ru_stime, 1),
-        "load_average_before": [round(x, 2) for x in load_before],
-        "load_average_after": [round(x, 2) for x in load_after],
-        "niceness": os.nice(0),
-        "jobs": int(total.group(1)) if total else None,
+        **report, **result,  # the probe's wall and CPU seconds, load and jobs
         "slurm_submissions": len(first),
         "submissions_by_group": dict(collections.Counter(  # data0, data1, ...: group data
             re.sub(r"\d+$", "", s["group"]) if s["group"] else "(single job)" for s in first)),
@@ -87,16 +104,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[108, 690, 5000])
     parser.add_argument("--sheets", nargs="+", default=["paper", "simulated"], choices=["paper", "simulated"])
+    parser.add_argument("--no-probe", dest="probe", action="store_false", help="dry-run times only, no sbatch lines")
     args = parser.parse_args()
     results = []
     for n in args.sizes:
         for kind in args.sheets:
-            results.append(dag_scale(n, kind))
+            results.append(dag_scale(n, kind, args.probe))
             print(json.dumps(results[-1]), flush=True)
     report = {"benchmark": "dag_scale", "date": time.strftime("%Y-%m-%d %H:%M"),
               "machine": f"{platform.node()}, {platform.machine()}, {os.cpu_count()} CPUs",
-              "command": "python tests/sbatch_lines.py OUT --attempts 2 -- --forceall --profile slurm --config tfs=<sheet> "
-                         "architectures=[cnn,rnn,cnn_rnn]  (= snakemake -n ... plus the plugin's sbatch lines)",
+              "command": {"dry_run": "snakemake -n --forceall --profile slurm --config tfs=<sheet> "
+                                     "architectures=[cnn,rnn,cnn_rnn]",
+                          "probe": "python tests/sbatch_lines.py OUT --attempts 2 -- --forceall --profile slurm "
+                                   "--config tfs=<sheet> architectures=[cnn,rnn,cnn_rnn]  (= snakemake -n ... plus the "
+                                   "plugin's sbatch lines; the top-level seconds, load and jobs of a result)"},
               "results": results}
     out = ROOT / "benchmarks/results/dag_scale.json"
     out.write_text(json.dumps(report, indent=2) + "\n")

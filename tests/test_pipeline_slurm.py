@@ -462,11 +462,15 @@ def test_site_default_resources_keep_job_sizes(tmp_path):
     profile's default-resources but cannot strip runtime/memory: they are the workflow's."""
     out = dry_run_profile(tmp_path, "--default-resources", "slurm_account=mylab", "--until", "build_dataset",
                           "interpret_model", GPU_RULE)
+    from deepmotif.plan.cluster import JOB_DISK_MB
+
     jobs = [(r, res) for r, res in parse_dry_run(out) if r != "all"]
     assert jobs
     for rule, res in jobs:
         assert int(res["runtime"]) > 0 and res["mem_mb"] not in ("", "<TBD>"), (rule, res)
         assert res["slurm_account"] == "mylab" and res["serial_in_group"] == "1", (rule, res)
+        # a fixed disk, not Snakemake's default from the input sizes (evaluated per job; nothing submitted reads it)
+        assert res["disk_mb"] == str(JOB_DISK_MB), (rule, res)
 
 
 def _sheet(path: Path, rows: list[str]) -> Path:

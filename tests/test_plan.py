@@ -165,6 +165,21 @@ def test_snakemake_plans_one_genome_preparation_for_two_tfs_on_one_fasta(snakema
     assert re.search(r"^extract_positives\s+2$", result.stdout, re.M)
 
 
+def test_snakemake_refuses_tracks_and_variants_of_a_tf_without_them(snakemake, tmp_path):
+    (tmp_path / "tfs.tsv").write_text("tf\tsource\tmotifs\ttrain\ttest\nS\tsimulated\tMA0139.1\t\t\n"
+                                      "D\tdeepbind\t\ta.seq\tb.seq\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", "architectures": ["cnn"]}))
+    for target, message in [("results/D/cnn/tracks/logit.bw", "TF 'D' has no tracks"),
+                            ("results/D/variants.tsv", "TF 'D' has no variants to score"),
+                            ("resources/simulated/D/variants.vcf.gz", "TF 'D' has no simulated data")]:
+        result = snakemake(tmp_path, "-n", target, configfile="c.yaml", timeout=300)
+        assert result.returncode != 0 and message in result.stdout, result.stdout[-3000:]
+    result = snakemake(tmp_path, "-n", "results/S/cnn/tracks/logit.bw", "results/S/variants.tsv", configfile="c.yaml",
+                       timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert re.search(r"^make_tracks\s+1$", result.stdout, re.M) and re.search(r"^score_variants\s+1$", result.stdout, re.M)
+
+
 def test_genome_and_download_arguments(sources_plan):
     assert sources_plan.genome_args("mm10") == ["--md5=" + "0" * 32] and sources_plan.genome_args("hg38") == []
     assert sources_plan.download_args() == ["--retries=4", "--backoff=1.0", "--timeout=60"]
@@ -215,6 +230,36 @@ def test_archive_arguments_and_tf_wildcard(tmp_path):
     assert re.fullmatch(plan.tf_constraint(), "GATA1_K562_GATA-1_USC")  # archive TFs: any TF name
     with pytest.raises(InputError, match="TF 'B' is not a row of .* nor a dataset of the archive"):
         plan.import_inputs("B", {"X": ("x.train", "x.test")})
+
+
+def test_rules_for_some_tfs_refuse_the_others_by_name(tmp_path):
+    # simulation, tracks and variants constrain {tf} by the TF-name pattern (a list of the TFs they apply to grew
+    # with the sheet and made planning quadratic); their input functions refuse the other TFs by name
+    url = "https://h/hg38.fa.gz"
+    plan = make_plan(tmp_path, "tf|source|motifs|peaks|fasta|train|test\nS|simulated|MA0139.1||||\n"
+                               f"L|local||p.bed|{url}||\nD|deepbind||||a.seq|b.seq\n", genomes=copy.deepcopy(GENOMES),
+                     variants={"vcfs": [{"name": "gwas", "vcf": "gwas.vcf.gz", "genome": "hg38", "tfs": ["L"]}]})
+    assert plan.simulated_files("S") == {"genome": "resources/simulated/S/genome.fa",
+                                         "fai": "resources/simulated/S/genome.fa.fai",
+                                         "planted": "resources/simulated/S/planted.tsv"}
+    with pytest.raises(InputError, match="TF 'L' has no simulated data: its source is 'local', not simulated"):
+        plan.simulate_params("L")
+    assert plan.track_inputs("L") == plan.peak_inputs("L")
+    with pytest.raises(InputError, match=r"TF 'D' has no tracks: its sequences do not come from peaks .*'deepbind'"):
+        plan.track_inputs("D")
+    with pytest.raises(InputError, match="TF 'S' has no tracks: tracks.enabled is false"):
+        make_plan(tmp_path, "tf|source|motifs\nS|simulated|MA0139.1\n", tracks={"enabled": False}).track_inputs("S")
+    assert plan.variant_inputs("L") == {"vcf": "gwas.vcf.gz", "genome": "resources/genomes/hg38.fa"}
+    with pytest.raises(InputError, match="TF 'D' has no variants to score: no config variants.vcfs entry applies"):
+        plan.variant_inputs("D")
+    for method in (plan.simulated_files, plan.track_inputs, plan.variant_inputs):
+        with pytest.raises(InputError, match="TF 'X' is not a row of "):
+            method("X")
+    genome = plan.local_genome_key("L")
+    assert re.fullmatch(plan.local_genome_constraint(), genome) and plan.local_genome_source(genome) == \
+        "resources/downloads/L/fasta/hg38.fa.gz"
+    with pytest.raises(InputError, match=r"resources/local/genomes/mm10-00000000.fa: no `source: local` row .* \(known: hg38-"):
+        plan.local_genome_source("mm10-00000000")
 
 
 def test_a_config_without_sheet_or_archive_is_refused():

@@ -10,7 +10,7 @@ import re
 
 from snakemake.resources import Resources
 
-from deepmotif.plan.cluster import check_group_budget, grown_memory, job_size, train_runtime_limits
+from deepmotif.plan.cluster import JOB_DISK_MB, check_group_budget, grown_memory, job_size, train_runtime_limits
 
 MAX_RUNTIME = PLAN.section("resources")["max_runtime"]  # minutes: the partition's time limit
 MAX_MEM_MB = PLAN.section("resources")["max_mem_mb"]  # what a retry's memory grows to at most
@@ -153,9 +153,15 @@ def _sized(rule_name, key):
 
 
 def size_cluster_jobs():
-    """Set the sizes of deepmotif.plan.cluster (and serial_in_group) on the rules; call once all exist."""
+    """Set the sizes of deepmotif.plan.cluster (and serial_in_group) on the rules; call once all exist.
+
+    In cluster runs also the disk of the cluster jobs (JOB_DISK_MB: a fixed value instead of Snakemake's
+    default, which it evaluates from the input sizes for every job and nothing submitted reads).
+    """
     for each in workflow.rules:
         sizes = {"serial_in_group": 1}
+        if CLUSTER_RUN and each.name not in workflow._localrules:
+            sizes["disk_mb"] = JOB_DISK_MB
         if each.name != "train_model":
             sizes.update({key: _sized(each.name, key) for key in ("runtime", "mem_mb")})
         each.resources.update(Resources.from_mapping(sizes))

@@ -24,9 +24,11 @@ from deepmotif.plan import Plan, alternatives, pairs  # noqa: E402
 PLAN = Plan.load(config, base_dir=workflow.basedir)  # fills in the schema's defaults
 ARCHS = PLAN.archs
 SIMULATED_TFS = PLAN.simulated_tfs
-SIMULATED_TF_WILDCARD = alternatives(SIMULATED_TFS)
 
 
+# Constant patterns, never lists of the sheet's TFs (Plan.tf_constraint: Snakemake scans every job's paths
+# with them). Rules for some TFs only (simulation, tracks, variants) refuse the others by name in their
+# input functions (Plan.simulated_files, track_inputs, variant_inputs).
 wildcard_constraints:
     tf=PLAN.tf_constraint(),
     arch=alternatives(ARCHS),
@@ -59,6 +61,9 @@ def all_tfs():
 
 sequences_file = by_tf(PLAN.sequences_file)
 peak_inputs = by_tf(PLAN.peak_inputs)
+track_inputs = by_tf(PLAN.track_inputs)
+simulated_files = by_tf(PLAN.simulated_files)
+variant_inputs = by_tf(PLAN.variant_inputs)
 negative_inputs = by_tf(PLAN.negative_inputs)
 planted_inputs = by_tf(PLAN.planted_inputs)
 dashboard_inputs = by_tf(PLAN.dashboard_inputs)

@@ -177,14 +177,14 @@ rule download_file:
 rule prepare_genome:
     input:
         # a URL is fetched first by the local rule download_file; one genome however many TFs use it
-        lambda wc: PLAN.local_genome_sources()[wc.genome],
+        lambda wc: PLAN.local_genome_source(wc.genome),
     output:
         fasta="resources/local/genomes/{genome}.fa",
         fai="resources/local/genomes/{genome}.fa.fai",
     log:
         "logs/prepare_genome/{genome}.log",
     wildcard_constraints:
-        genome=alternatives(PLAN.local_genome_sources()),
+        genome=PLAN.local_genome_constraint(),
     conda:
         "../../envs/deepmotif.yaml"
     params:

@@ -5,13 +5,12 @@
 # the instances' precision and recall of the planted sites, in one job.
 
 TRACKS = PLAN.section("tracks")
-TRACK_TF_WILDCARD = alternatives(PLAN.track_tfs)
 TEST_CHROMS = ",".join(PLAN.section("split")["test_chroms"])
 
 
 rule make_tracks:
     input:
-        unpack(peak_inputs),
+        unpack(track_inputs),  # refuses TFs without tracks
         model="results/{tf}/{arch}/model.ckpt",
         modisco="results/{tf}/{arch}/modisco.h5",
         patterns="results/{tf}/{arch}/modisco_patterns.tsv",
@@ -24,8 +23,6 @@ rule make_tracks:
         "logs/make_tracks/{tf}.{arch}.log",
     benchmark:
         "results/benchmarks/make_tracks/{tf}.{arch}.tsv"
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
     group:
         grouped("interpret", per_model=True)
     conda:
@@ -83,7 +80,7 @@ rule bundle_igv:
 
 rule build_genome_view:
     input:
-        unpack(peak_inputs),
+        unpack(track_inputs),  # refuses TFs without tracks
         igv="results/igv/igv.min.js",
         regions=f"results/{{tf}}/{ARCHS[0]}/tracks/regions.bed",
         logit=expand("results/{{tf}}/{arch}/tracks/logit.bw", arch=ARCHS),
@@ -94,8 +91,6 @@ rule build_genome_view:
         session="results/{tf}/igv_session.xml",
     log:
         "logs/build_genome_view/{tf}.log",
-    wildcard_constraints:
-        tf=TRACK_TF_WILDCARD,
     group:
         grouped("figures")
     conda:

@@ -12,15 +12,11 @@ include: "variants_common.smk"
 
 rule simulate_variants:
     input:
-        genome="resources/simulated/{tf}/genome.fa",
-        fai="resources/simulated/{tf}/genome.fa.fai",
-        planted="resources/simulated/{tf}/planted.tsv",
+        unpack(simulated_files),  # genome, fai, planted; refuses TFs that are not simulated
     output:
         "resources/simulated/{tf}/variants.vcf.gz",
     log:
         "logs/simulate_variants/{tf}.log",
-    wildcard_constraints:
-        tf=SIMULATED_TF_WILDCARD,
     group:
         grouped("data")
     conda:
@@ -37,8 +33,7 @@ rule simulate_variants:
 
 rule score_variants:
     input:
-        vcf=lambda wc: VARIANT_SETS[wc.tf]["vcf"],
-        genome=lambda wc: VARIANT_SETS[wc.tf]["genome"],
+        unpack(variant_inputs),  # vcf, genome; refuses TFs scored against no VCF
         models=expand("results/{{tf}}/{arch}/model.ckpt", arch=ARCHS),
     output:
         table="results/{tf}/variants.tsv",
@@ -49,15 +44,13 @@ rule score_variants:
         "logs/score_variants/{tf}.log",
     benchmark:
         "results/benchmarks/score_variants/{tf}.tsv"
-    wildcard_constraints:
-        tf=VARIANT_TF_WILDCARD,
     group:
         grouped("figures")
     conda:
         "../../envs/deepmotif.yaml"
     threads: 1
     params:
-        info=lambda wc: VARIANT_SETS[wc.tf]["info"],
+        info=lambda wc: PLAN.variant_set(wc.tf)["info"],
         max_allele=VARIANTS["max_allele"],
         batch_size=VARIANTS["batch_size"],
         n=VARIANTS["n_shown"],

@@ -5,7 +5,6 @@ VARIANTS = PLAN.section("variants")
 VARIANT_SETS = PLAN.variant_sets
 VARIANT_TFS = list(VARIANT_SETS)
 VARIANT_TRUTH_TFS = PLAN.variant_truth_tfs
-VARIANT_TF_WILDCARD = alternatives(VARIANT_TFS)
 
 
 def variant_tables(tfs):

@@ -64,6 +64,15 @@ JOB_SIZES: dict[str, dict[str, int]] = {
 FALLBACK_SIZE = {"runtime": 20, "mem_mb": 4000}
 TRAIN_RULE = "train_model"
 
+# Disk (MB) of every cluster job, declared by the workflow in cluster runs (workflow/rules/cluster.smk) in place of
+# Snakemake's default for cluster runs, max(2 * input size, 1000), which Snakemake evaluates for every job (through
+# a new asyncio event loop: a quarter of the CPU of a dry run at 690 TFs; `<TBD>` in a dry run, where the inputs do
+# not exist). Nothing we submit reads it: the Slurm executor plugin puts no disk in sbatch, and the snakemake inside
+# a Slurm job limits no disk. A job writes its outputs to the shared file system, at most a few tens of MB (a whole
+# TF folder of the default run is 24 MB), so 1000 MB, the floor of Snakemake's default, bounds it; reading a genome
+# takes no disk. `--set-resources RULE:disk_mb=N` wins. Downloads (local rules) keep Snakemake's default.
+JOB_DISK_MB = 1000
+
 # The pieces a group job is made of (the chain of grouped jobs of one TF, or one model): the longest decides
 # how many fit in one Slurm job (group-components). The rules name their group (workflow/rules/*.smk).
 GROUP_PIECES: dict[str, list[list[str]]] = {

@@ -176,6 +176,17 @@ class Plan:
         return InputError(f"TF {tf!r} is not a row of {self.sheet}{archive}; targets name the TFs to plan "
                           "(add the TF to the sheet, or correct its name)")
 
+    def not_planned(self, tf: str, what: str, why: str) -> InputError:
+        """The error for a target of a TF whose route has no ``what`` (a sheet TF), else :meth:`unknown_tf`.
+
+        Rules that apply to some TFs only (simulation, tracks, variants) constrain ``{tf}`` by the TF-name
+        pattern, not by a list of those TFs (see :meth:`tf_constraint`); their input functions refuse
+        the other TFs by name with this error.
+        """
+        if tf not in self._rows and not self.has_archive:
+            return self.unknown_tf(tf)
+        return InputError(f"TF {tf!r} has no {what}: {why}")
+
     def where(self, tf: str, column: str) -> str:
         line = self.lines.get(tf)
         return f"{self.sheet} line {line}, column {column!r}" if line else f"TF {tf!r}, column {column!r}"
@@ -223,8 +234,16 @@ class Plan:
         """Seed of a TF's simulation (see :func:`tf_seed`)."""
         return tf_seed(tf, self.section("simulation")["seed"])
 
+    def simulated_files(self, tf: str) -> dict[str, str]:
+        """Genome (+ index) and planted sites ``simulate_data`` makes for a simulated TF (refuses others)."""
+        if not self.is_simulated(tf):
+            raise self.not_planned(tf, "simulated data", f"its source is {self.source(tf)!r}, not simulated")
+        folder = f"resources/simulated/{tf}"
+        return {"genome": f"{folder}/genome.fa", "fai": f"{folder}/genome.fa.fai", "planted": f"{folder}/planted.tsv"}
+
     def simulate_params(self, tf: str) -> dict[str, Any]:
-        """Parameters of ``deepmotif simulate`` for a simulated TF."""
+        """Parameters of ``deepmotif simulate`` for a simulated TF (refuses others)."""
+        self.simulated_files(tf)
         simulation = self.section("simulation")
         return {"motifs": self.value(tf, "motifs"), "spacing": self.value(tf, "spacing") or 0,
                 "n_peaks": self.value(tf, "n_peaks") or simulation["n_peaks"],
@@ -336,17 +355,36 @@ class Plan:
         stem = re.sub(r"(\.(fa|fasta|fna))?(\.gz)?$", "", download_name(value), flags=re.IGNORECASE)
         return f"{stem or 'genome'}-{zlib.crc32(value.encode()):08x}"
 
+    @staticmethod
+    def local_genome_constraint() -> str:
+        """Wildcard constraint of ``{genome}`` of ``prepare_genome``: any :meth:`local_genome_key` (a pattern
+        of constant length, like :meth:`tf_constraint`; other names are refused by :meth:`local_genome_source`)."""
+        return r"[A-Za-z0-9_.()+-]+-[0-9a-f]{8}"
+
     def local_genome(self, tf: str) -> str:
         """The decompressed, indexed FASTA of a ``local`` row: one per FASTA, however many rows use it."""
         return f"resources/local/genomes/{self.local_genome_key(tf)}.fa"
 
-    def local_genome_sources(self) -> dict[str, str]:
-        """Genome name (:meth:`local_genome_key`) → the file ``prepare_genome`` decompresses and indexes."""
+    @cached_property
+    def _local_genome_sources(self) -> dict[str, str]:
         sources: dict[str, str] = {}
         for tf in self.tfs.index:
             if self.source(tf) == "local" and self.value(tf, "peaks") and self.value(tf, "fasta"):
                 sources.setdefault(self.local_genome_key(tf), self.local_file(tf, "fasta"))
         return sources
+
+    def local_genome_sources(self) -> dict[str, str]:
+        """Genome name (:meth:`local_genome_key`) → the file ``prepare_genome`` decompresses and indexes
+        (computed once)."""
+        return dict(self._local_genome_sources)
+
+    def local_genome_source(self, genome: str) -> str:
+        """The file ``prepare_genome`` makes ``resources/local/genomes/<genome>.fa`` of (refuses other names)."""
+        sources = self._local_genome_sources
+        if genome not in sources:
+            raise InputError(f"resources/local/genomes/{genome}.fa: no `source: local` row of {self.sheet} with "
+                             f"peaks has this FASTA (known: {', '.join(sources) or 'none'})")
+        return sources[genome]
 
     def import_inputs(self, tf: str, datasets: Mapping[str, tuple[str, str]]) -> dict[str, str]:
         """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
@@ -539,6 +577,14 @@ class Plan:
         """TFs with tracks (peaks and a genome), when ``tracks.enabled``."""
         return self.peak_tfs if self.section("tracks")["enabled"] else []
 
+    def track_inputs(self, tf: str) -> dict[str, str]:
+        """Peaks and genome of a TF with tracks (:meth:`peak_inputs`); refuses TFs without tracks by name."""
+        if tf not in self._tracked:
+            why = ("tracks.enabled is false" if not self.section("tracks")["enabled"]
+                   else f"its sequences do not come from peaks and a genome (source {self.source(tf)!r})")
+            raise self.not_planned(tf, "tracks", why)
+        return self.peak_inputs(tf)
+
     def track_outputs(self) -> list[str]:
         """Instances of every tracked TF × architecture, the genome views and the instances' ground truth."""
         tfs = self.track_tfs
@@ -661,6 +707,18 @@ class Plan:
                                      "genome": f"resources/simulated/{tf}/genome.fa", "info": "CLASS,MOTIF",
                                      "truth": True})
         return sets
+
+    def variant_set(self, tf: str) -> dict[str, Any]:
+        """The entry of :attr:`variant_sets` a TF is scored against; refuses TFs scored against none by name."""
+        if tf not in self.variant_sets:
+            raise self.not_planned(tf, "variants to score", "no config variants.vcfs entry applies to it (and it "
+                                   "is not a simulated TF with simulation.variants)")
+        return self.variant_sets[tf]
+
+    def variant_inputs(self, tf: str) -> dict[str, str]:
+        """VCF and genome FASTA ``score_variants`` reads for a TF (:meth:`variant_set`)."""
+        entry = self.variant_set(tf)
+        return {"vcf": entry["vcf"], "genome": entry["genome"]}
 
     @property
     def variant_truth_tfs(self) -> list[str]:
