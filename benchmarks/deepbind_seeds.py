@@ -5,7 +5,7 @@ Each cell (experiment, architecture, seed) imports the experiment as the pipelin
 (:func:`deepbind_accuracy.build_sequences`: the first ``--max-train`` training positives of ``<name>_AC``
 plus one dinucleotide shuffle each, 10 % held out for validation, test set ``<name>_B`` as given) and trains
 with the pipeline's parameters (``config/config.yaml``, :func:`deepbind_accuracy.setting_params`, epochs and
-patience capped). The seed draws the validation split, the shuffles, the initialization and the batch
+patience pinned: ``TABLE_SETTINGS``). The seed draws the validation split, the shuffles, the initialization and the batch
 order, as the config's seeds do in a pipeline run; the test set is the same for every seed.
 
 Each finished training is appended at once as one row to a TSV (the whole table rewritten to a temporary
@@ -49,6 +49,11 @@ COLUMNS = ("set", "arch", "seed", "max_train", "max_epochs", "epochs", "best_epo
            "valid_auroc", "n_train", "cpu_seconds", "wall_seconds", "load_start", "load_end", "date", "commit")
 KEY = ("set", "arch", "seed", "max_train", "max_epochs")
 log = logging.getLogger("deepbind_seeds")
+
+
+# Every row of the table was trained with these, whatever config/config.yaml says since (2026-12-07 it moved the
+# cnn to patience 2 and CPUs with native bf16 to bf16-mixed): a resumed benchmark keeps its cells comparable.
+TABLE_SETTINGS = {"patience": 5, "precision": "32-true"}
 
 
 def cell_order(sets: list[str], archs: list[str], seeds: list[int]) -> list[tuple[str, str, int]]:
@@ -276,7 +281,6 @@ def main(argv: list[str] | None = None) -> None:
                    help="first N training positives, as config/deepbind.yaml (2,000 changes the ranking: "
                    "benchmarks/README.md)")
     p.add_argument("--max-epochs", type=int, default=20, help="cap on max_epochs (the config's rnn: 50)")
-    p.add_argument("--max-patience", type=int, default=5, help="cap on patience")
     p.add_argument("--jobs", type=int, default=1, help="trainings at once")
     p.add_argument("--commit", default="", help="recorded in the table (default: git rev-parse of the script's repo)")
     p.add_argument("--summarize", action="store_true", help="only summarize the table (no training)")
@@ -309,7 +313,8 @@ def main(argv: list[str] | None = None) -> None:
 
     commit = args.commit or commit_of(ROOT)
     done = {tuple(r) for r in table[list(KEY)].itertuples(index=False)}
-    params = {a: setting_params("defaults", a, args.max_epochs, args.max_patience) for a in archs}
+    params = {a: {**setting_params("defaults", a, args.max_epochs), **TABLE_SETTINGS}
+              for a in archs}
     todo = [(s, a, k) for s, a, k in cell_order(names, archs, seeds)
             if (s, a, k, args.max_train, params[a]["max_epochs"]) not in done]
     log.info("%d trainings to do (%d rows in %s), max_train %d, commit %s", len(todo), len(table), args.output,
