@@ -26,6 +26,7 @@ from collections.abc import Callable
 from deepmotif.data.io import check_paths
 from deepmotif.errors import InputError
 from deepmotif.runtime.memory import keep_freed_memory
+from deepmotif.runtime.threads import limit_threads
 
 log = logging.getLogger("deepmotif")
 
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of ``deepmotif``."""
     args = build_parser().parse_args(argv)
     keep_freed_memory()  # before the command allocates: batches reuse freed memory (deepmotif.runtime.memory)
+    limit_threads()  # before torch or numba starts: waiting threads sleep, numba uses the job's threads
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     in_main_thread = threading.current_thread() is threading.main_thread()

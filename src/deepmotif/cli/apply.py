@@ -30,9 +30,6 @@ def _models_args(p: argparse.ArgumentParser) -> None:
 
 
 def _load_models(args: argparse.Namespace):
-    import os
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     from deepmotif.apply.predict import find_checkpoints, load_models
@@ -240,9 +237,6 @@ def _tracks_args(p: argparse.ArgumentParser) -> None:
 @command("tracks", "bigWig tracks of a model along the genome: logit and reference-base attribution per base")(
     _tracks_args)
 def run_tracks(args: argparse.Namespace) -> None:
-    import os
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     from deepmotif.apply.predict import load_models

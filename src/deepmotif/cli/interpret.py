@@ -243,9 +243,6 @@ def write_track_instances(args: argparse.Namespace, regions: str, attribution: s
 @command("instances", "motif instances at genome coordinates (Fi-NeMo on the attribution track): BED")(
     _instances_args)
 def run_instances(args: argparse.Namespace) -> None:
-    import os
-
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     import torch
 
     from deepmotif.apply.tracks import check_output

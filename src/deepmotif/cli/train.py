@@ -23,10 +23,6 @@ def _train_args(p: argparse.ArgumentParser) -> None:
 
 @command("train", "train one architecture; best epoch by validation AUROC; test metrics")(_train_args)
 def run_train(args: argparse.Namespace) -> None:
-    import os
-
-    # Before torch starts OpenMP: spinning threads crawl when the job shares its cores (LSTMs ~100x).
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     from deepmotif.models.train import train_model
 
     train_model(args.sequences, args.arch, args.out_dir, args.params, args.threads, args.tf, args.gpus)

@@ -1,0 +1,43 @@
+"""Threads of a job: what every ``deepmotif`` command sets before torch, numba or OpenMP start.
+
+A pipeline job is given its cores (Snakemake's ``threads:``, exported as ``OMP_NUM_THREADS``). Two things
+broke that contract on shared cores:
+
+- OpenMP threads spin while they wait for work (``OMP_WAIT_POLICY`` unset); an LSTM training whose cores are
+  shared crawls (~100x), and a job's idle workers take CPU from the job beside it.
+- numba starts one worker per core of the machine for its parallel loops (Tomtom, MoDISco), whatever the job
+  was given: in the default run two interpretation jobs on 2 cores ran 2-4x slower side by side than alone.
+
+:func:`limit_threads` makes waiting threads sleep and gives numba the job's thread count. A user's own
+settings of either variable win.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def limit_threads(environ: os._Environ | dict | None = None) -> dict[str, str]:
+    """Set ``OMP_WAIT_POLICY=PASSIVE`` and ``NUMBA_NUM_THREADS`` (from ``OMP_NUM_THREADS``) unless set.
+
+    Must run before torch or numba is imported (both read the variables once, at start-up).
+
+    Parameters
+    ----------
+    environ
+        The environment to change; default ``os.environ``.
+
+    Returns
+    -------
+    dict
+        The variables this call set (empty when the user had set both).
+    """
+    environ = os.environ if environ is None else environ
+    changed = {}
+    if "OMP_WAIT_POLICY" not in environ:
+        changed["OMP_WAIT_POLICY"] = "PASSIVE"
+    job_threads = environ.get("OMP_NUM_THREADS", "")
+    if "NUMBA_NUM_THREADS" not in environ and job_threads.isdigit() and int(job_threads) >= 1:
+        changed["NUMBA_NUM_THREADS"] = job_threads
+    environ.update(changed)
+    return changed
