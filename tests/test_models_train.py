@@ -166,18 +166,6 @@ def test_config_trains_the_rnn_in_float32():
     assert all("precision" not in section for name, section in authors.items() if name != "default")
 
 
-def test_training_job_runs_one_intra_and_one_inter_op_thread(tmp_path):
-    """A fresh process (the inter-op pool can be set once): 1 + 1 threads, OMP_WAIT_POLICY as given."""
-    code = ("import logging, torch; logging.basicConfig(level=logging.INFO); "
-            "from deepmotif.models.train import set_threads; set_threads(1); "
-            "print(torch.get_num_threads(), torch.get_num_interop_threads())")
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
-    env.pop("OMP_NUM_THREADS", None)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
-    assert done.stdout.split() == ["1", "1"]
-    assert "1 intra-op, 1 inter-op; OMP_WAIT_POLICY=PASSIVE" in done.stderr
-
-
 # --- learning, model selection, early stopping -------------------------------------------------------
 
 LEARNING = {

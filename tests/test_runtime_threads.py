@@ -45,3 +45,15 @@ def test_a_command_runs_numba_with_the_threads_snakemake_gave_the_job():
     done = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["PASSIVE", "1"]
+
+
+def test_training_job_runs_one_intra_and_one_inter_op_thread():
+    """A fresh process (the inter-op pool can be set once): 1 + 1 threads, OMP_WAIT_POLICY as given."""
+    code = ("import logging, torch; logging.basicConfig(level=logging.INFO); "
+            "from deepmotif.runtime.threads import set_threads; set_threads(1); "
+            "print(torch.get_num_threads(), torch.get_num_interop_threads())")
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}
+    env.pop("OMP_NUM_THREADS", None)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.split() == ["1", "1"]
+    assert "1 intra-op, 1 inter-op; OMP_WAIT_POLICY=PASSIVE" in done.stderr

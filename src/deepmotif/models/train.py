@@ -61,25 +61,6 @@ def cpu_has_native_bf16() -> bool:
     return any(getattr(torch.cpu, name, lambda: False)() for name in checks)
 
 
-def set_threads(threads: int) -> None:
-    """Give torch ``threads`` intra-op threads and one inter-op thread; log what the job runs with.
-
-    The inter-op pool (default: one thread per core) only serves ``torch.jit.fork``, which training
-    does not use; it is set to 1 so that a job given ``threads`` cores never starts more. It can be set
-    only before torch's first parallel work: a process that trained before keeps its pool (tests).
-    """
-    import torch
-
-    torch.set_num_threads(threads)
-    if torch.get_num_interop_threads() != 1:
-        try:
-            torch.set_num_interop_threads(1)
-        except RuntimeError:  # parallel work already ran in this process
-            pass
-    log.info("torch threads: %d intra-op, %d inter-op; OMP_WAIT_POLICY=%s", torch.get_num_threads(),
-             torch.get_num_interop_threads(), os.environ.get("OMP_WAIT_POLICY", "(unset)"))
-
-
 def file_md5(path: str | os.PathLike) -> str:
     """MD5 hex digest of a file (the training data's identity in ``checkpoints/run.json``)."""
     return file_digest(path, "md5")
@@ -244,6 +225,8 @@ def train_model(
     from deepmotif.models.metrics import auprc, auroc
     from deepmotif.models.module import SequenceClassifier
     from deepmotif.models.inference import predict_proba
+
+    from deepmotif.runtime.threads import set_threads
 
     set_threads(threads)
     for noisy in ("lightning.pytorch.utilities.rank_zero", "lightning.pytorch.accelerators.cuda",

@@ -14,7 +14,10 @@ settings of either variable win.
 
 from __future__ import annotations
 
+import logging
 import os
+
+log = logging.getLogger(__name__)
 
 
 def limit_threads(environ: os._Environ | dict | None = None) -> dict[str, str]:
@@ -41,3 +44,22 @@ def limit_threads(environ: os._Environ | dict | None = None) -> dict[str, str]:
         changed["NUMBA_NUM_THREADS"] = job_threads
     environ.update(changed)
     return changed
+
+
+def set_threads(threads: int) -> None:
+    """Give torch ``threads`` intra-op threads and one inter-op thread; log what the job runs with (training).
+
+    The inter-op pool (default: one thread per core) only serves ``torch.jit.fork``, which training
+    does not use; it is set to 1 so that a job given ``threads`` cores never starts more. It can be set
+    only before torch's first parallel work: a process that trained before keeps its pool (tests).
+    """
+    import torch
+
+    torch.set_num_threads(threads)
+    if torch.get_num_interop_threads() != 1:
+        try:
+            torch.set_num_interop_threads(1)
+        except RuntimeError:  # parallel work already ran in this process
+            pass
+    log.info("torch threads: %d intra-op, %d inter-op; OMP_WAIT_POLICY=%s", torch.get_num_threads(),
+             torch.get_num_interop_threads(), os.environ.get("OMP_WAIT_POLICY", "(unset)"))
