@@ -84,3 +84,72 @@ def test_modisco_patterns_keep_what_the_model_uses_of_either_sign(tmp_path):
     assert patterns.jaspar == ["A", "A", "C", "C"] and patterns.strands == ["+", "-", "+", "-"]
     assert patterns.expected[0] == pytest.approx(14.0) and patterns.expected[2] == pytest.approx(-15.0)
     assert patterns.cwms.shape == (4, 4, 30) and np.allclose(np.sqrt((patterns.cwms ** 2).sum(axis=(1, 2))), 1)
+
+
+def _planted_tiles(n: int = 3) -> tuple:
+    """``n`` random 200-bp tiles with one 8-bp motif each where all the attribution is, and the motif as patterns."""
+    from deepmotif.interpret import instances
+
+    rng = np.random.default_rng(0)
+    motif = np.eye(4)[rng.integers(0, 4, 8)].T
+    patterns = instances._both_strands(["p"], ["P"], [motif], [np.ones(8)], expected=True)
+    tiles = []
+    for t in range(n):
+        seq = rng.choice(list("ACGT"), 200)
+        seq[40 + 50 * t:48 + 50 * t] = ["ACGT"[i] for i in motif.argmax(0)]
+        values = rng.normal(0, 0.02, 200).astype(np.float32)
+        values[40 + 50 * t:48 + 50 * t] = 1.0
+        tiles.append(("chr1", 1000 * t, "".join(seq), values))
+    return tiles, patterns, np.full(len(patterns), 0.7, dtype=np.float32)
+
+
+def test_fi_nemo_gets_the_step_cap_and_batch_and_a_capped_tile_is_logged(monkeypatch, caplog):
+    """``max_steps`` and ``fit_batch`` reach ``fit_contribs`` (the batch no longer than the tiles); the batch
+    leaves the instances as they are; a cap below what the fit needs shows in the scores and in the log."""
+    import logging
+
+    from deepmotif.interpret import instances
+    from deepmotif.runtime.lazy import import_skipping_package_init
+
+    hitcaller = import_skipping_package_init("finemo.hitcaller")
+    real, seen = hitcaller.fit_contribs, []
+
+    def spy(*args, **kwargs):
+        seen.append((kwargs["max_steps"], kwargs["batch_size"]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(hitcaller, "fit_contribs", spy)
+    tiles, patterns, lambdas = _planted_tiles()
+    one_by_one = instances.fit_tiles(tiles, patterns, lambdas, max_steps=500, fit_batch=1)
+    together = instances.fit_tiles(tiles, patterns, lambdas)
+    assert seen == [(500, 1), (1000, 3)]
+    assert together[["chrom", "start", "end", "row"]].values.tolist() == [
+        ["chr1", 40, 48, 0], ["chr1", 1090, 1098, 0], ["chr1", 2140, 2148, 0]]
+    assert together[["start", "row"]].equals(one_by_one[["start", "row"]])
+    assert np.allclose(together["score"], one_by_one["score"], rtol=1e-4)
+    with caplog.at_level(logging.INFO, logger="deepmotif.interpret.instances"):
+        capped = instances.fit_tiles(tiles, patterns, lambdas, max_steps=1)
+    assert "3 of 3 tiles not converged within max_steps=1" in caplog.text and "chr1:1000" in caplog.text
+    assert capped["score"].max() < 0.5 * together["score"].min()
+
+
+def test_instance_settings_default_to_the_schema():
+    """The library's and both commands' defaults of the Fi-NeMo settings are the config schema's."""
+    import inspect
+
+    from deepmotif.cli import build_parser
+    from deepmotif.interpret import instances
+    from deepmotif.plan.config import schema_default
+
+    keys = {"lam": "lambda", "min_attribution": "min_attribution", "tile": "tile", "max_steps": "max_steps",
+            "fit_batch": "fit_batch"}
+    schema = {arg: schema_default(f"tracks.instances.{key}") for arg, key in keys.items()}
+    assert (schema["max_steps"], schema["fit_batch"]) == (1000, 20)
+    library = inspect.signature(instances.call_instances).parameters
+    assert {arg: library[arg].default for arg in keys} == schema
+    fit = inspect.signature(instances.fit_tiles).parameters
+    assert (fit["max_steps"].default, fit["fit_batch"].default) == (schema["max_steps"], schema["fit_batch"])
+    for argv in (["instances", "--attribution", "a.bw", "--regions", "r.bed", "--genome", "g.fa", "-o", "o.bed"],
+                 ["tracks", "--model", "m.ckpt", "--genome", "g.fa", "--regions", "r.bed", "--logit-out", "l.bw"]):
+        args = build_parser().parse_args(argv)
+        assert {arg: getattr(args, arg) for arg in keys} == schema, argv[0]

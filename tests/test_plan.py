@@ -180,6 +180,15 @@ def test_snakemake_refuses_tracks_and_variants_of_a_tf_without_them(snakemake, t
     assert re.search(r"^make_tracks\s+1$", result.stdout, re.M) and re.search(r"^score_variants\s+1$", result.stdout, re.M)
 
 
+
+def test_make_tracks_hands_the_fi_nemo_settings_of_the_config_to_the_command(snakemake, tmp_path):
+    (tmp_path / "tfs.tsv").write_text("tf\tsource\tmotifs\nS\tsimulated\tMA0139.1\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"tfs": "tfs.tsv", "architectures": ["cnn"],
+                                                     "tracks": {"instances": {"max_steps": 77, "fit_batch": 3}}}))
+    result = snakemake(tmp_path, "-n", "-p", "results/S/cnn/tracks/instances.bed", configfile="c.yaml", timeout=300)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert "--max-steps=77 --fit-batch=3" in result.stdout, result.stdout[-3000:]
+
 def test_genome_and_download_arguments(sources_plan):
     assert sources_plan.genome_args("mm10") == ["--md5=" + "0" * 32] and sources_plan.genome_args("hg38") == []
     assert sources_plan.download_args() == ["--retries=4", "--backoff=1.0", "--timeout=60"]

@@ -45,6 +45,7 @@ rule make_tracks:
         " --jaspar={params.jaspar:q} --release={params.db[release]:q} --collection={params.db[collection]:q}"
         " --tax-group={params.db[tax_group]:q} --lambda={params.i[lambda]}"
         " --min-attribution={params.i[min_attribution]} --trim={params.i[trim]} --tile={params.i[tile]}"
+        " --max-steps={params.i[max_steps]} --fit-batch={params.i[fit_batch]}"
         " 2> {log:q}"
 
 

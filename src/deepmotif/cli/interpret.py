@@ -203,6 +203,10 @@ def instance_calling_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trim", type=probability, default=schema_default("tracks.instances.trim"),
                    help="CWM trimming threshold (fraction of the largest column)")
     p.add_argument("--tile", type=positive_int, default=schema_default("tracks.instances.tile"), help="bp fitted at once")
+    p.add_argument("--max-steps", type=positive_int, default=schema_default("tracks.instances.max_steps"),
+                   help="Fi-NeMo's optimisation steps per tile at most")
+    p.add_argument("--fit-batch", type=positive_int, default=schema_default("tracks.instances.fit_batch"),
+                   help="tiles Fi-NeMo optimises side by side (larger on a GPU)")
 
 
 def _instances_args(p: argparse.ArgumentParser) -> None:
@@ -235,7 +239,7 @@ def write_track_instances(args: argparse.Namespace, regions: str, attribution: s
         log.warning("no pattern to call: the instances BED is empty")
     called_in = read_regions(regions, chrom_sizes(args.genome), 1)
     hits = inst.call_instances(called_in, args.genome, attribution, patterns, args.lam, args.min_attribution,
-                               args.tile, device=args.device)
+                               args.tile, args.max_steps, args.fit_batch, device=args.device)
     inst.write_instances(hits, output)
     log.info("%d instances of %d patterns in %d regions → %s", len(hits), len(patterns) // 2, len(called_in), output)
 

@@ -15,8 +15,9 @@ whose halves each match a JASPAR matrix is split into one pattern per half) or f
 given by id (their probability matrices weighted by information content, as a CWM would be).
 
 Regions longer than ``tile`` bp are cut into tiles that overlap by the widest pattern, so an instance
-lies whole in some tile; tiles are padded with zeros to one length and fitted ``batch`` at a time, so
-memory does not grow with the number of regions. Output: BED (sorted) with columns
+lies whole in some tile; tiles are padded with zeros to one length and handed to Fi-NeMo ``batch`` at a
+time, so memory does not grow with the number of regions; Fi-NeMo optimises ``fit_batch`` of them side by
+side, for at most ``max_steps`` steps each. Output: BED (sorted) with columns
 :data:`BED_COLUMNS`: ``score`` is Fi-NeMo's coefficient on the scale of the attributions,
 ``attribution`` the sum of the attribution track over the instance.
 """
@@ -263,9 +264,21 @@ def iter_tiles(regions: pd.DataFrame, genome, attribution_bw: str | os.PathLike,
 
 
 def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patterns, lambdas: np.ndarray,
-              device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
+              device: str | None = None, max_steps: int = 1000, fit_batch: int = 20, **finemo_kwargs
+              ) -> pd.DataFrame:
     """Fi-NeMo's ``fit_contribs`` on one batch of tiles (padded with zeros to the longest); hits in genome
     coordinates (the trimmed motif's span).
+
+    Parameters
+    ----------
+    max_steps: int, optional
+        Fi-NeMo's optimisation steps per tile at most (``max_steps``); a tile that has not converged by then
+        keeps its last fit (Fi-NeMo warns). Default 1000.
+    fit_batch: int, optional
+        Tiles Fi-NeMo optimises side by side (its ``batch_size``, at most ``len(tiles)``): each step
+        computes all of them, converged or not, so one slow tile costs its steps times this. Default 20.
+    **finemo_kwargs
+        Other keywords of ``finemo.hitcaller.fit_contribs``.
 
     Returns
     -------
@@ -288,13 +301,18 @@ def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patte
     contribs *= seqs  # projected: the reference base's attribution in its row
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "No GPU available", RuntimeWarning)
+        warnings.filterwarnings("ignore", "Region .* has not converged", RuntimeWarning)  # logged below
         hits, qc = fit_contribs(patterns.cwms, contribs, seqs, patterns.masks.astype(np.float32),
                                 use_hypothetical=False, lambdas=lambdas.astype(np.float32),
-                                device=torch.device(device or "cpu"),
-                                **{"batch_size": len(tiles), **finemo_kwargs})  # its buffers are batch_size long
+                                device=torch.device(device or "cpu"), max_steps=max_steps,
+                                batch_size=min(fit_batch, len(tiles)), **finemo_kwargs)
     hits = pd.DataFrame({c: hits[c].to_numpy() for c in hits.columns})  # polars' to_pandas wants pyarrow
     qc = pd.DataFrame({c: qc[c].to_numpy() for c in qc.columns})
     scale = pd.Series(qc["global_scale"].to_numpy(), index=qc["peak_id"].to_numpy())
+    capped = qc.loc[qc["num_steps"] > max_steps, "peak_id"].astype(int)
+    if len(capped):
+        log.info("%d of %d tiles not converged within max_steps=%d (their last fit kept): %s", len(capped),
+                 len(tiles), max_steps, ", ".join(f"{tiles[i][0]}:{tiles[i][1]}" for i in capped[:10]))
     if hits.empty:
         return pd.DataFrame(columns=HIT_COLUMNS)
     spans = np.array([patterns.span(r) for r in range(len(patterns))])
@@ -312,7 +330,8 @@ def fit_tiles(tiles: Sequence[tuple[str, int, str, np.ndarray]], patterns: Patte
 
 def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attribution_bw: str | os.PathLike,
                    patterns: Patterns, lam: float = 0.7, min_attribution: float = 0.3, tile: int = 1000,
-                   batch: int = 500, device: str | None = None, **finemo_kwargs) -> pd.DataFrame:
+                   max_steps: int = 1000, fit_batch: int = 20, batch: int = 500, device: str | None = None,
+                   **finemo_kwargs) -> pd.DataFrame:
     """Instances of ``patterns`` in ``regions`` (Fi-NeMo on the attribution track ``attribution_bw``).
 
     Parameters
@@ -332,6 +351,10 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
         (:attr:`Patterns.expected`); 0: no such filter (JASPAR matrices have none). Default 0.3.
     tile: int, optional
         Longest stretch fitted at once; longer regions are cut into overlapping tiles. Default 1000.
+    max_steps: int, optional
+        Fi-NeMo's optimisation steps per tile at most (:func:`fit_tiles`). Default 1000.
+    fit_batch: int, optional
+        Tiles Fi-NeMo optimises side by side (:func:`fit_tiles`). Default 20.
     batch: int, optional
         Tiles per Fi-NeMo call (memory bound). Default 500.
     device: str or None, optional
@@ -363,10 +386,10 @@ def call_instances(regions: pd.DataFrame, genome_path: str | os.PathLike, attrib
             continue
         pending.append(piece)
         if len(pending) == batch:
-            found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
+            found.append(fit_tiles(pending, patterns, lambdas, device, max_steps, fit_batch, **finemo_kwargs))
             pending = []
     if pending:
-        found.append(fit_tiles(pending, patterns, lambdas, device, **finemo_kwargs))
+        found.append(fit_tiles(pending, patterns, lambdas, device, max_steps, fit_batch, **finemo_kwargs))
     hits = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=HIT_COLUMNS)
     # the share of the pattern's typical attribution (of either sign; NaN for JASPAR matrices: kept)
     weak = hits["attribution"].to_numpy(dtype=float) / patterns.expected[hits["row"].astype(int)] < min_attribution
