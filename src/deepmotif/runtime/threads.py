@@ -16,19 +16,25 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 log = logging.getLogger(__name__)
 
 
-def limit_threads(environ: os._Environ | dict | None = None) -> dict[str, str]:
+def limit_threads(environ: os._Environ | dict | None = None, numba_imported: bool | None = None) -> dict[str, str]:
     """Set ``OMP_WAIT_POLICY=PASSIVE`` and ``NUMBA_NUM_THREADS`` (from ``OMP_NUM_THREADS``) unless set.
 
-    Must run before torch or numba is imported (both read the variables once, at start-up).
+    Must run before torch or numba is imported (both read the variables once, at start-up). In a process
+    that has imported numba already (a command called in-process, as the tests do) ``NUMBA_NUM_THREADS`` is
+    left alone: numba re-reads it at every compilation and refuses a value other than the one its threads
+    were launched with.
 
     Parameters
     ----------
     environ
         The environment to change; default ``os.environ``.
+    numba_imported
+        Whether numba is imported in this process; default: looked up in ``sys.modules``.
 
     Returns
     -------
@@ -40,7 +46,10 @@ def limit_threads(environ: os._Environ | dict | None = None) -> dict[str, str]:
     if "OMP_WAIT_POLICY" not in environ:
         changed["OMP_WAIT_POLICY"] = "PASSIVE"
     job_threads = environ.get("OMP_NUM_THREADS", "")
-    if "NUMBA_NUM_THREADS" not in environ and job_threads.isdigit() and int(job_threads) >= 1:
+    if numba_imported is None:
+        numba_imported = "numba" in sys.modules
+    if (not numba_imported and "NUMBA_NUM_THREADS" not in environ and job_threads.isdigit()
+            and int(job_threads) >= 1):
         changed["NUMBA_NUM_THREADS"] = job_threads
     environ.update(changed)
     return changed
