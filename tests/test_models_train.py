@@ -26,7 +26,7 @@ from deepmotif.data.encoding import one_hot
 from deepmotif.errors import InputError
 from deepmotif.models.module import SequenceClassifier, random_reverse_complement
 from deepmotif.models.inference import predict_proba
-from deepmotif.models.nets import NETS, PRESETS, build_net, count_parameters, init_lstm, net_kwargs, register_net
+from deepmotif.models.nets import NETS, PRESETS, build_net, count_parameters, net_kwargs, register_net
 from deepmotif.models.train import HISTORY_COLUMNS, _prepare_checkpoints, resolve_precision, train_model
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,9 +140,9 @@ def test_bad_presets_and_keywords_are_named():
 
 
 @pytest.mark.parametrize("arch", ["rnn", "cnn_rnn"])
-def test_lstm_initialization_options(arch):
-    """orthogonal: every gate's recurrent matrix orthogonal (torch's uniform one is not); forget_bias: the
-    forget gates' summed bias, the other biases 0; neither: torch's uniform init, as before (checkpoints)."""
+def test_orthogonal_lstm_initialization(arch):
+    """orthogonal: every gate's recurrent matrix orthogonal (torch's uniform one is not), the input
+    matrices re-drawn, the biases torch's; without it: torch's init, as before (same draws)."""
     hidden = 32
     torch.manual_seed(0)
     plain = build_net(arch).head.lstm
@@ -151,31 +151,14 @@ def test_lstm_initialization_options(arch):
         nn.Conv1d(4, 128, 9, padding=4)  # built before the LSTM: same random draws
     assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), nn.LSTM(
         plain.input_size, hidden, batch_first=True, bidirectional=True).parameters()))
-    lstm = build_net(arch, orthogonal=True, forget_bias=1.0).head.lstm
-    eye = torch.eye(hidden)
-    for name, param in lstm.named_parameters():
-        gates = param.detach().split(hidden, dim=0)
-        if name.startswith("weight_hh"):
-            assert all(torch.allclose(g @ g.T, eye, atol=1e-5) for g in gates), name
-            assert not torch.allclose(plain.weight_hh_l0[:hidden] @ plain.weight_hh_l0[:hidden].T, eye, atol=0.1)
-        elif name.startswith("bias_"):
-            forget = 1.0 if name.startswith("bias_ih") else 0.0
-            assert torch.equal(gates[1], torch.full((hidden,), forget)), name
-            assert not torch.cat([gates[0], gates[2], gates[3]]).any(), name
-    bias = lstm.bias_ih_l0_reverse + lstm.bias_hh_l0_reverse
-    assert torch.equal(bias[hidden:2 * hidden], torch.ones(hidden))
-
-
-def test_lstm_initialization_changes_only_what_is_asked():
     torch.manual_seed(0)
-    lstm = nn.LSTM(4, 8, bidirectional=True)
-    before = {k: v.clone() for k, v in lstm.state_dict().items()}
-    init_lstm(lstm, orthogonal=True)
-    after = {k: v.clone() for k, v in lstm.state_dict().items()}
-    assert all(torch.equal(before[k], after[k]) == k.startswith("bias_") for k in before)
-    init_lstm(lstm, forget_bias=2.0)
-    assert all(torch.equal(after[k], lstm.state_dict()[k]) == k.startswith("weight_") for k in before)
-    assert float((lstm.bias_ih_l0 + lstm.bias_hh_l0)[8:16].min()) == 2.0
+    lstm = build_net(arch, orthogonal=True).head.lstm
+    eye = torch.eye(hidden)
+    for (name, param), (_, before) in zip(lstm.named_parameters(), plain.named_parameters()):
+        if name.startswith("weight_hh"):
+            assert all(torch.allclose(g @ g.T, eye, atol=1e-5) for g in param.detach().split(hidden)), name
+            assert not any(torch.allclose(g @ g.T, eye, atol=0.1) for g in before.detach().split(hidden))
+        assert torch.equal(param, before) == name.startswith("bias_"), name
 
 
 def test_train_model_reports_config_errors(planted, tmp_path):

@@ -311,7 +311,7 @@ def test_registry_description_agrees_with_the_networks():
     from deepmotif.models.nets import NETS, PRESETS, build_net
 
     assert set(ARCHITECTURES) == set(NETS)
-    json_type = {"int": "integer", "float": "number", "str": "string", "tuple[int, ...]": "array"}
+    json_type = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "tuple[int, ...]": "array"}
     for arch, cls in NETS.items():
         params = {n: p for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
         described = ARCHITECTURES[arch]["net"]
