@@ -139,6 +139,28 @@ def test_bad_presets_and_keywords_are_named():
         build_net("cnn3")
 
 
+@pytest.mark.parametrize("arch", ["rnn", "cnn_rnn"])
+def test_orthogonal_lstm_initialization(arch):
+    """orthogonal: every gate's recurrent matrix orthogonal (torch's uniform one is not), the input
+    matrices re-drawn, the biases torch's; without it: torch's init, as before (same draws)."""
+    hidden = 32
+    torch.manual_seed(0)
+    plain = build_net(arch).head.lstm
+    torch.manual_seed(0)
+    if arch == "cnn_rnn":
+        nn.Conv1d(4, 128, 9, padding=4)  # built before the LSTM: same random draws
+    assert all(torch.equal(a, b) for a, b in zip(plain.parameters(), nn.LSTM(
+        plain.input_size, hidden, batch_first=True, bidirectional=True).parameters()))
+    torch.manual_seed(0)
+    lstm = build_net(arch, orthogonal=True).head.lstm
+    eye = torch.eye(hidden)
+    for (name, param), (_, before) in zip(lstm.named_parameters(), plain.named_parameters()):
+        if name.startswith("weight_hh"):
+            assert all(torch.allclose(g @ g.T, eye, atol=1e-5) for g in param.detach().split(hidden)), name
+            assert not any(torch.allclose(g @ g.T, eye, atol=0.1) for g in before.detach().split(hidden))
+        assert torch.equal(param, before) == name.startswith("bias_"), name
+
+
 def test_train_model_reports_config_errors(planted, tmp_path):
     with pytest.raises(InputError, match=r"training.cnn .*no parameter 'width'"):
         train_model(planted, "cnn", tmp_path, {"net": {"width": 3}})

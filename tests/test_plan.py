@@ -320,7 +320,7 @@ def test_registry_description_agrees_with_the_networks():
     from deepmotif.models.nets import NETS, PRESETS, build_net
 
     assert set(ARCHITECTURES) == set(NETS)
-    json_type = {"int": "integer", "float": "number", "str": "string", "tuple[int, ...]": "array"}
+    json_type = {"int": "integer", "float": "number", "str": "string", "bool": "boolean", "tuple[int, ...]": "array"}
     for arch, cls in NETS.items():
         params = {n: p for n, p in inspect.signature(cls.__init__).parameters.items() if n != "self"}
         described = ARCHITECTURES[arch]["net"]
@@ -599,10 +599,11 @@ def test_plan_from_files_merges_overlays_as_snakemake_configfile(repo_root, tmp_
     plan = Plan.from_files(root / "config/config.yaml", root / "config/authors_training.yaml", base_dir=root)
     rnn = plan.training_params("rnn")
     assert (rnn["lr"], rnn["batch_size"], rnn["rc_augment"]) == (0.01, 256, False)
-    assert rnn["net"] == {"pool": "mean", "dropout": 0.5}  # overlay's net merged over config.yaml's {max, 0.2}
+    # overlay's net merged over config.yaml's {max, 0.2, orthogonal}: the authors' mean pooling and torch's init
+    assert rnn["net"] == {"pool": "mean", "dropout": 0.5, "orthogonal": False}
     assert plan.training_params("cnn")["net"] == {"dropout": 0.5}
     assert Plan.from_files(root / "config/config.yaml", base_dir=root).training_params("rnn")["net"] == {
-        "pool": "max", "dropout": 0.2}
+        "pool": "max", "dropout": 0.2, "orthogonal": True}
     typo = tmp_path / "typo.yaml"
     typo.write_text("training:\n  default:\n    lrr: 0.1\n")
     with pytest.raises(InputError, match="lrr"):

@@ -15,6 +15,8 @@ POSITIVE_INT: dict[str, Any] = {"type": "integer", "minimum": 1}
 DROPOUT: dict[str, Any] = {"type": "number", "minimum": 0, "exclusiveMaximum": 1}
 POOL: dict[str, Any] = {"type": "string", "enum": ["mean", "max"],
                         "description": "pooling of each LSTM direction over time"}
+ORTHOGONAL: dict[str, Any] = {"type": "boolean",
+                              "description": "orthogonal recurrent, Xavier input LSTM weights at initialization"}
 PRESET_NAMES = ("small", "medium", "large")
 
 ARCHITECTURES: dict[str, dict[str, Any]] = {
@@ -29,12 +31,12 @@ ARCHITECTURES: dict[str, dict[str, Any]] = {
     },
     "rnn": {
         "first_conv": False,
-        "net": {"hidden_size": POSITIVE_INT, "dropout": DROPOUT, "pool": POOL},
+        "net": {"hidden_size": POSITIVE_INT, "dropout": DROPOUT, "pool": POOL, "orthogonal": ORTHOGONAL},
     },
     "cnn_rnn": {
         "first_conv": True,
         "net": {"n_filters": POSITIVE_INT, "kernel_size": POSITIVE_INT, "hidden_size": POSITIVE_INT,
-                "dropout": DROPOUT, "pool": POOL},
+                "dropout": DROPOUT, "pool": POOL, "orthogonal": ORTHOGONAL},
     },
     "dilated_cnn": {
         "first_conv": True,
