@@ -82,3 +82,16 @@ def test_snakemake_passes_a_dash_description_and_refuses_a_dash_name(repo_root, 
     assert result.returncode == 0, result.stdout[-3000:]
     result = dry_run(repo_root, tmp_path, {"architectures": ["cnn"]}, "tf|source|motifs\n-A|simulated|MA0139.1\n")
     assert result.returncode != 0 and "tfs.tsv line 2, column 'tf': '-A' starts with '-'" in result.stdout
+
+
+def test_schema_defaults_are_copies_read_by_libyaml():
+    # every command's parser reads ~20 defaults: the schema is parsed once (by libyaml when PyYAML has it) and
+    # not copied whole per default, so a returned default must be the caller's own copy
+    import yaml
+
+    from deepmotif.plan import config as cfg
+
+    steps = cfg.schema_default("interpret.cooperativity.motifs")
+    steps.append("changed by the caller")
+    assert cfg.schema_default("interpret.cooperativity.motifs") == []
+    assert cfg._load("config.schema.yaml") == yaml.safe_load((cfg.SCHEMA_DIR / "config.schema.yaml").read_text())

@@ -158,3 +158,27 @@ def test_class_optimization_and_motif_figures():
                                                {"filter003": 40}, matches, n_filters=2, n_restarts=2)]
     assert [m["name"] for m in metas] == ["class_optimization", "opt2.w1", "filter003", "filter001"]
     assert metas[1]["note"] == "restart 2, positions 9-16" and metas[2]["note"] == "40 sites"
+
+
+def _zlib_level(path) -> int:
+    """The compression level class of a PNG's first IDAT stream (zlib header FLEVEL: 0 fastest ... 3 best)."""
+    data = open(path, "rb").read()
+    return data[data.index(b"IDAT") + 5] >> 6
+
+
+def test_pngs_are_compressed_fast_with_the_same_pixels(tmp_path):
+    # zlib level 1: a third less CPU than level 6 for the dashboard's ~140 figures; only the encoding changes
+    from deepmotif.report.figures import PNG_COMPRESS_LEVEL, save_figure
+
+    assert PNG_COMPRESS_LEVEL == 1
+    arrays = _arrays(1)
+    write_figure_folder(tmp_path / "frames", sequence_figures("ism", arrays))  # a frame's own PNG writer
+    framed = tmp_path / "frames" / "01_p0.png"
+    save_figure(class_optimization_figure(np.full((2, 4, 12), 0.25), np.array([0.9, 0.8]),
+                                          pd.DataFrame({"restart": [0], "start": [2], "end": [8]})),
+                tmp_path / "plain.png")  # matplotlib's savefig
+    assert _zlib_level(framed) == 0 and _zlib_level(tmp_path / "plain.png") == 0
+    reference = tmp_path / "default.png"
+    Image.open(framed).save(reference, format="png")  # PIL's default level
+    assert _zlib_level(reference) == 2
+    np.testing.assert_array_equal(_pixels(str(framed)), _pixels(str(reference)))

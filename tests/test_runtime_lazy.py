@@ -42,3 +42,33 @@ def test_a_missing_package_is_module_not_found():
     with pytest.raises(ModuleNotFoundError, match="no_such_package_x"):
         import_skipping_package_init("no_such_package_x.sub")
     assert "no_such_package_x" not in sys.modules
+
+
+def test_meme_files_are_read_and_written_without_numba(tmp_path):
+    # memelite's __init__ imports its numba code (~0.4 s CPU); the dashboard and summaries only read MEME files
+    code = (f"import numpy as np; from deepmotif.interpret.motifs import read_meme, write_meme; "
+            f"write_meme({str(tmp_path / 'a.meme')!r}, [np.full((4, 3), 0.25)], ['m']); "
+            f"assert read_meme({str(tmp_path / 'a.meme')!r})[1] == ['m']")
+    assert not loaded_after(code, "numba")
+    assert not loaded_after(code, "memelite")  # the package is neither imported nor registered
+    assert loaded_after("import memelite", "numba")  # what a plain import does
+
+
+def test_a_submodule_alone_leaves_its_package_importable():
+    from deepmotif.runtime.lazy import import_submodule_alone
+
+    io = import_submodule_alone("memelite.io")
+    assert callable(io.read_meme) and import_submodule_alone("memelite.io") is io  # loaded once
+    code = ("import types; from deepmotif.runtime.lazy import import_submodule_alone as alone; alone('memelite.io'); "
+            "from memelite import tomtom; assert callable(tomtom) and not isinstance(tomtom, types.ModuleType)")
+    assert loaded_after(code, "memelite")  # the package's __init__ ran: tomtom is the function
+
+
+def test_a_missing_submodule_alone_is_module_not_found():
+    import pytest
+
+    from deepmotif.runtime.lazy import import_submodule_alone
+
+    for name in ("memelite.no_such_module", "no_such_package_x.io", "memelite"):
+        with pytest.raises(ModuleNotFoundError):
+            import_submodule_alone(name)

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -123,3 +124,29 @@ def test_jaspar_matrices_cached_per_user(tmp_path, monkeypatch):
         assert entry.stat().st_size > 1000
     finally:
         jaspar_motifs.cache_clear()
+
+
+def test_jaspar_annotations_cached_with_the_matrices(tmp_path, monkeypatch):
+    # pyjaspar's fetch costs ~0.7 s CPU in every interpretation job; the annotations come from the same entry
+    import pyjaspar
+
+    from deepmotif.interpret.known_motifs import jaspar_annotations
+    from deepmotif.interpret.motifs import jaspar_motifs
+
+    monkeypatch.setenv("DEEPMOTIF_CACHE_DIR", str(tmp_path))
+    jaspar_motifs.cache_clear()
+    jaspar_annotations.cache_clear()
+    try:
+        fetched = jaspar_annotations("JASPAR2024", "CORE", "plants")
+        assert list(fetched["motif_id"]) == list(jaspar_motifs("JASPAR2024", "CORE", "plants").ids)
+        assert (fetched["family"] != "").mean() > 0.9 and (fetched["class"] != "").mean() > 0.9
+        jaspar_motifs.cache_clear()
+        jaspar_annotations.cache_clear()
+        with monkeypatch.context() as m:
+            m.setattr(pyjaspar.jaspardb, "fetch_motifs", lambda *a, **k: pytest.fail("fetched, not cached"))
+            cached = jaspar_annotations("JASPAR2024", "CORE", "plants")
+            jaspar_motifs("JASPAR2024", "CORE", "plants")
+        pd.testing.assert_frame_equal(cached, fetched)
+    finally:
+        jaspar_motifs.cache_clear()
+        jaspar_annotations.cache_clear()

@@ -53,12 +53,11 @@ def jaspar_annotations(
         :data:`ANNOTATION_COLUMNS`: ``family`` and ``class`` are JASPAR's ``tf_family`` and ``tf_class``,
         several joined by ``;`` (a dimer has one per partner), empty when JASPAR has none.
     """
-    from deepmotif.interpret.motifs import jaspar_db
+    from deepmotif.interpret.motifs import _jaspar_selection
 
-    motifs = jaspar_db(release).fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
-    rows = [(m.matrix_id, m.name, ";".join(dict.fromkeys(m.tf_family or [])),
-             ";".join(dict.fromkeys(m.tf_class or []))) for m in motifs]
-    return pd.DataFrame(rows, columns=ANNOTATION_COLUMNS)
+    _, arrays = _jaspar_selection(release, collection, tax_group)  # cached per user with the matrices
+    columns = [arrays[k].tolist() for k in ("ids", "names", "families", "classes")]
+    return pd.DataFrame(dict(zip(ANNOTATION_COLUMNS, columns)), columns=ANNOTATION_COLUMNS)
 
 
 def tf_name(tf: str) -> str:

@@ -108,8 +108,7 @@ def write_meme(path: str | os.PathLike, pwms: Sequence[np.ndarray] | np.ndarray,
     names: sequence of str
         Unique motif identifiers without whitespace.
     """
-    _share_numba_cache()
-    from memelite.io import write_meme as memelite_write_meme
+    memelite_write_meme = _memelite_io().write_meme
 
     pwms = check_pwms(pwms, names)
     motifs = {}
@@ -129,8 +128,7 @@ def read_meme(path: str | os.PathLike) -> tuple[list[np.ndarray], list[str]]:
     names: list of str
         The first word of each ``MOTIF`` line.
     """
-    _share_numba_cache()
-    from memelite.io import read_meme as memelite_read_meme
+    memelite_read_meme = _memelite_io().read_meme
 
     try:
         motifs = memelite_read_meme(str(path))
@@ -196,6 +194,33 @@ def jaspar_motifs(
     Motifs
         ``ids`` (e.g. ``MA0139.2``), ``names`` (e.g. ``CTCF``) and read-only ``(4, k)`` matrices.
     """
+    cached, arrays = _jaspar_selection(release, collection, tax_group)
+    ids, names = tuple(arrays["ids"].tolist()), tuple(arrays["names"].tolist())
+    starts = np.cumsum(arrays["widths"])[:-1]
+    pwms = [np.ascontiguousarray(pwm) for pwm in np.split(arrays["pwms"], starts, axis=1)]
+    for pwm in pwms:
+        pwm.setflags(write=False)
+    logger.info("loaded %d motifs from %s %s %s%s", len(pwms), release, collection, tax_group,
+                " (cached)" if cached else "")
+    return Motifs(ids, names, tuple(pwms))
+
+
+JASPAR_ARRAYS = ("ids", "names", "pwms", "widths", "families", "classes")
+
+
+def _jaspar_selection(release: str, collection: str, tax_group: str | None) -> tuple[bool, dict[str, np.ndarray]]:
+    """The matrices and metadata of a JASPAR selection, from the per-user cache or pyjaspar (then cached).
+
+    pyjaspar runs ~9000 SQLite queries (~1 s) per call: the arrays :data:`JASPAR_ARRAYS` (``pwms``
+    concatenated along positions, each matrix ``widths`` wide; ``families`` and ``classes`` JASPAR's
+    ``tf_family`` and ``tf_class`` joined by ``;``) are cached per user, named by the release file's
+    content, the pyjaspar version and the selection. An entry without every array is fetched again.
+
+    Returns
+    -------
+    (bool, dict of str to numpy.ndarray)
+        Whether the arrays came from the cache, and the arrays.
+    """
     import hashlib
 
     import pyjaspar
@@ -203,32 +228,31 @@ def jaspar_motifs(
     from deepmotif.runtime.user_cache import read_cached_arrays, write_cached_arrays
 
     db = jaspar_db(release)
-    # pyjaspar runs ~9000 SQLite queries (~1 s) per call: the matrices are cached per user, named by the
-    # release file's content, the pyjaspar version and the selection
     source = [row[2] for row in db.conn.execute("PRAGMA database_list") if row[1] == "main"][0]
     key = hashlib.sha256(Path(source).read_bytes())
     key.update(repr((pyjaspar.__version__, collection, tax_group)).encode())
     entry = f"jaspar/{release}-{collection}-{tax_group or 'all'}-{key.hexdigest()[:16]}.npz"
     cached = read_cached_arrays(entry)
-    if cached is not None and not {"ids", "names", "pwms", "widths"} <= set(cached):
-        cached = None
-    if cached is not None:
-        ids, names = tuple(cached["ids"].tolist()), tuple(cached["names"].tolist())
-        starts = np.cumsum(cached["widths"])[:-1]
-        pwms = [np.ascontiguousarray(pwm) for pwm in np.split(cached["pwms"], starts, axis=1)]
-    else:
-        motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
-        if not motifs:
-            raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
-        ids, names = tuple(m.matrix_id for m in motifs), tuple(m.name for m in motifs)
-        pwms = [counts_ppm(motif) for motif in motifs]
-        write_cached_arrays(entry, ids=np.array(ids), names=np.array(names), pwms=np.concatenate(pwms, axis=1),
-                            widths=np.array([pwm.shape[1] for pwm in pwms]))
-    for pwm in pwms:
-        pwm.setflags(write=False)
-    logger.info("loaded %d motifs from %s %s %s%s", len(pwms), release, collection, tax_group,
-                " (cached)" if cached is not None else "")
-    return Motifs(ids, names, tuple(pwms))
+    if cached is not None and set(JASPAR_ARRAYS) <= set(cached):
+        return True, cached
+    motifs = db.fetch_motifs(collection=collection, tax_group=[tax_group] if tax_group else None)
+    if not motifs:
+        raise ValueError(f"no motifs in {release} collection {collection!r} tax_group {tax_group!r}")
+    pwms = [counts_ppm(motif) for motif in motifs]
+    arrays = {"ids": np.array([m.matrix_id for m in motifs]), "names": np.array([m.name for m in motifs]),
+              "pwms": np.concatenate(pwms, axis=1), "widths": np.array([pwm.shape[1] for pwm in pwms]),
+              "families": np.array([";".join(dict.fromkeys(m.tf_family or [])) for m in motifs]),
+              "classes": np.array([";".join(dict.fromkeys(m.tf_class or [])) for m in motifs])}
+    write_cached_arrays(entry, **arrays)
+    return False, arrays
+
+
+def _memelite_io():
+    """memelite's MEME reader and writer (``memelite.io``) without memelite's ``__init__``, which imports
+    its numba code (~0.4 s of CPU per process; reading and writing need only numpy)."""
+    from deepmotif.runtime.lazy import import_submodule_alone
+
+    return import_submodule_alone("memelite.io")
 
 
 def _share_numba_cache() -> None:
