@@ -151,7 +151,7 @@ def plot_roc_pr(y, scores_by_arch: Mapping[str, np.ndarray], axes: np.ndarray | 
     numpy.ndarray of two matplotlib.axes.Axes
         ROC then PR; legends give AUROC and AUPRC.
     """
-    from deepmotif.models.metrics import auprc, auroc, precision_recall_curve, roc_curve
+    from sklearn.metrics import average_precision_score, precision_recall_curve, roc_auc_score, roc_curve
 
     y = np.asarray(y)
     if set(np.unique(y).tolist()) != {0, 1}:
@@ -164,10 +164,10 @@ def plot_roc_pr(y, scores_by_arch: Mapping[str, np.ndarray], axes: np.ndarray | 
         scores = np.asarray(scores)
         if scores.shape != y.shape:
             raise ValueError(f"scores of {arch!r} have shape {scores.shape}, y has {y.shape}")
-        fpr, tpr = roc_curve(y, scores)
-        precision, recall = precision_recall_curve(y, scores)
-        roc_ax.plot(fpr, tpr, label=f"{arch} (AUROC {auroc(y, scores):.3f})")
-        pr_ax.plot(recall, precision, label=f"{arch} (AUPRC {auprc(y, scores):.3f})")
+        fpr, tpr, _ = roc_curve(y, scores)
+        precision, recall, _ = precision_recall_curve(y, scores)
+        roc_ax.plot(fpr, tpr, label=f"{arch} (AUROC {roc_auc_score(y, scores):.3f})")
+        pr_ax.plot(recall, precision, label=f"{arch} (AUPRC {average_precision_score(y, scores):.3f})")
     roc_ax.plot([0, 1], [0, 1], color="grey", linestyle="--", linewidth=0.8)
     pr_ax.axhline(y.mean(), color="grey", linestyle="--", linewidth=0.8)
     roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC",
