@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 
 from deepmotif.errors import InputError
-from deepmotif.plan.cluster import GROUP_PIECES, JOB_SIZES, check_group_budget, grown_memory, job_size, train_runtime_limits
+from deepmotif.plan.cluster import (GROUP_PIECES, JOB_SIZES, check_group_budget, grown_memory, is_job_independent, job_size,
+                                    train_runtime_limits)
 
 PROFILE = {"data": 6, "train": 6, "interpret": 6, "figures": 6}
 
@@ -21,6 +22,19 @@ def test_memory_grows_with_the_attempt_up_to_the_limit_and_runtime_stays():
     assert grown_memory(32000, 2, 16000) == 32000  # a size above the limit is kept, never cut
     assert job_size("new_rule") == {"runtime": 20, "mem_mb": 4000}
     assert job_size("interpret_model", overrides={"runtime": 50, "slurm_partition": "x"})["runtime"] == 50
+
+
+@pytest.mark.parametrize("expression, has_input, expected", [
+    ("system_tmpdir", True, True),  # Snakemake's default tmpdir
+    ("compute", True, True), ("'mylab'", True, True), ("--nice=100", True, True), ("4000", True, True),
+    ("attempt * 1000", True, False), ("threads * 2", True, False), ("wildcards.tf", True, False),
+    ("max(2*input.size_mb, 1000) if input else 50000", True, False),  # Snakemake's default disk_mb
+    ("max(2*input.size_mb, 1000) if input else 50000", False, True),  # ... of a rule without input files
+    ("attempt if input else 1", False, False),
+    ("(lambda: system_tmpdir)()", True, False),  # a lambda's body is not looked into
+])
+def test_resource_expressions_evaluated_once_name_nothing_of_a_job(expression, has_input, expected):
+    assert is_job_independent(expression, has_input) is expected
 
 
 @pytest.mark.parametrize("runtime, on_gpu, per_group, expected", [

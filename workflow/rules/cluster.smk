@@ -8,9 +8,17 @@
 import functools
 import re
 
+from snakemake.iocontainers import InputFiles
 from snakemake.resources import Resources
 
-from deepmotif.plan.cluster import JOB_DISK_MB, check_group_budget, grown_memory, job_size, train_runtime_limits
+from deepmotif.plan.cluster import (
+    JOB_DISK_MB,
+    check_group_budget,
+    grown_memory,
+    is_job_independent,
+    job_size,
+    train_runtime_limits,
+)
 
 MAX_RUNTIME = PLAN.section("resources")["max_runtime"]  # minutes: the partition's time limit
 MAX_MEM_MB = PLAN.section("resources")["max_mem_mb"]  # what a retry's memory grows to at most
@@ -91,7 +99,7 @@ def train_slurm_gpu():
     return {"gpu": TRAIN_GPUS, **({"gpu_model": model} if model else {})}
 
 
-def job_gpus(wildcards, resources):
+def job_gpus(resources):
     """GPUs the job was given, from its resources (so --set-resources train_model:gpu=... counts)."""
     gres = str(resources.get("gres", ""))
     if resources.get("gpu"):
@@ -100,8 +108,19 @@ def job_gpus(wildcards, resources):
     return int(match.group(1) or 1) if match else 0
 
 
+def train_args(wildcards, resources):
+    """train_model's params.args: its architecture's training settings (JSON) and the GPUs it was given.
+
+    One params function for both: Snakemake inspects every callable of every job.
+    """
+    return {
+        "train": json.dumps(PLAN.training_params(wildcards.arch), separators=(",", ":")),
+        "gpus": job_gpus(resources),
+    }
+
+
 def train_env(wildcards, params):
-    return "../../envs/deepmotif-cuda.yaml" if int(params.gpus) else "../../envs/deepmotif.yaml"
+    return "../../envs/deepmotif-cuda.yaml" if int(params.args["gpus"]) else "../../envs/deepmotif.yaml"
 
 
 # --- group jobs ----------------------------------------------------------------------------------------
@@ -142,27 +161,52 @@ def grouped(parent, per_model=False):
 # --- every other cluster job ----------------------------------------------------------------------------
 
 
-def _sized(rule_name, key):
-    """A resource callable: the rule's size at the job's attempt (memory grows on a retry)."""
+def _memory(rule_name):
+    """The rule's memory (MB) at the job's attempt: it grows on a retry (its runtime does not: a constant)."""
 
-    def size(wildcards, attempt):
+    def mem_mb(wildcards, attempt):
         group_limits()
-        return job_size(rule_name, attempt, max_mem_mb=MAX_MEM_MB)[key]
+        return job_size(rule_name, attempt, max_mem_mb=MAX_MEM_MB)["mem_mb"]
 
-    return size
+    return mem_mb
+
+
+def _evaluated_once(resource, rule):
+    """``resource`` evaluated now if it is an expression of the command line or a profile that names nothing of
+    a job (deepmotif.plan.cluster.is_job_independent: Snakemake's default `tmpdir=system_tmpdir`, a site's
+    partition or account; Snakemake's default `disk_mb` of a rule without input files), else itself. Snakemake
+    would evaluate it again for every job, to the same value."""
+    has_input = bool(rule.input)
+    if not (resource.is_evaluable() and isinstance(resource.raw, str) and is_job_independent(resource.raw, has_input)):
+        return resource
+    try:
+        return resource.evaluate(
+            wildcards=None,
+            input=None if has_input else InputFiles(),
+            attempt=1,
+            threads=1,
+            rulename=rule.name,
+            async_run=workflow.async_run,
+        )
+    except Exception:  # any error is Snakemake's to report, per job, with the rule's name
+        return resource
 
 
 def size_cluster_jobs():
     """Set the sizes of deepmotif.plan.cluster (and serial_in_group) on the rules; call once all exist.
 
     In cluster runs also the disk of the cluster jobs (JOB_DISK_MB: a fixed value instead of Snakemake's
-    default, which it evaluates from the input sizes for every job and nothing submitted reads).
+    default, which it evaluates from the input sizes for every job and nothing submitted reads). Runtimes
+    are constants and resource expressions that name nothing of a job are evaluated once (_evaluated_once):
+    Snakemake evaluates every callable resource of every job, a tenth of a dry run's CPU.
     """
     for each in workflow.rules:
         sizes = {"serial_in_group": 1}
         if CLUSTER_RUN and each.name not in workflow._localrules:
             sizes["disk_mb"] = JOB_DISK_MB
         if each.name != "train_model":
-            sizes.update({key: _sized(each.name, key) for key in ("runtime", "mem_mb")})
+            sizes.update({"runtime": job_size(each.name)["runtime"], "mem_mb": _memory(each.name)})
         each.resources.update(Resources.from_mapping(sizes))
         each.resources.update(Resources.from_mapping(workflow.resource_settings.overwrite_resources.get(each.name, {})))
+        for name, value in list(each.resources.items()):
+            each.resources[name] = _evaluated_once(value, each)

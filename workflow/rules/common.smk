@@ -65,7 +65,6 @@ track_inputs = by_tf(PLAN.track_inputs)
 simulated_files = by_tf(PLAN.simulated_files)
 variant_inputs = by_tf(PLAN.variant_inputs)
 negative_inputs = by_tf(PLAN.negative_inputs)
-planted_inputs = by_tf(PLAN.planted_inputs)
 dashboard_inputs = by_tf(PLAN.dashboard_inputs)
 tf_description, ground_truth_files = PLAN.tf_description, PLAN.ground_truth_files
 
@@ -80,12 +79,38 @@ def shell_args(args):
     return " ".join(map(shlex.quote, args))
 
 
-def planted_args(wildcards, input):
-    return shell_args(PLAN.planted_args(dict(input.items())))
+# Where interpret_model, build_dashboard (and train_model, cluster.smk) need several values of the plan, one
+# input function and one params function return them all, by name. Snakemake inspects the signature of every
+# callable of every job (a dry run of 690 TFs called ~50,000 of them).
 
 
-def dashboard_args(wildcards, input):
-    return shell_args(PLAN.dashboard_args(dict(input.items())))
+def interpret_inputs(wildcards):
+    """interpret_model's inputs: planted motifs (simulated TFs), the model, its sequences, the compiled Tomtom."""
+    return {
+        **PLAN.planted_inputs(wildcards.tf),
+        "model": f"results/{wildcards.tf}/{wildcards.arch}/model.ckpt",
+        "sequences": PLAN.sequences_file(wildcards.tf),
+        "tomtom": "resources/tomtom.compiled",
+    }
+
+
+def interpret_args(wildcards, input, output):
+    """The plan's arguments of interpret_model's command, by name (its params.args[...])."""
+    return {
+        "planted": shell_args(PLAN.planted_args(dict(input.items()))),
+        "motifs": shell_args(PLAN.known_motif_args(wildcards.tf)),  # a real TF's JASPAR ids: the known-motif check
+        "settings": interpret_settings(wildcards),  # the config section interpret (InterpretSettings.from_config)
+        "cooperativity": shell_args(PLAN.cooperativity_args(wildcards.tf, dict(output.items()))),
+    }
+
+
+def dashboard_args(wildcards, input, output):
+    """The plan's arguments of build_dashboard's command, by name (its params.args[...])."""
+    return {
+        "files": shell_args(PLAN.dashboard_args(dict(input.items()))),
+        "motifs": pairs(ARCHS, output.motifs),
+        "description": tf_description(wildcards.tf),
+    }
 
 
 def metrics_files(wildcards=None):
@@ -105,10 +130,6 @@ def cooperativity_outputs():
     return outputs
 
 
-def cooperativity_args(wildcards, output):
-    return shell_args(PLAN.cooperativity_args(wildcards.tf, dict(output.items())))
-
-
 def cooperativity_files(wildcards=None):
     return PLAN.cooperativity_files(all_tfs())
 
@@ -123,10 +144,6 @@ def dashboard_files(wildcards=None):
 
 def known_motif_files(wildcards=None):
     return PLAN.known_motif_files(all_tfs())
-
-
-def known_motif_args(wildcards):
-    return shell_args(PLAN.known_motif_args(wildcards.tf))
 
 
 def final_outputs(wildcards=None):

@@ -23,10 +23,7 @@ rule compile_tomtom:
 
 rule interpret_model:
     input:
-        unpack(planted_inputs),
-        model="results/{tf}/{arch}/model.ckpt",
-        sequences=sequences_file,
-        tomtom="resources/tomtom.compiled",
+        unpack(interpret_inputs),  # planted motifs (simulated TFs), model, sequences, tomtom (common.smk)
     output:
         **cooperativity_outputs(),  # the motif dependencies (cooperativity.smk), when interpret.cooperativity.enabled
         saliency="results/{tf}/{arch}/saliency.npz",
@@ -52,13 +49,11 @@ rule interpret_model:
         "../../envs/deepmotif.yaml"
     threads: 1
     params:
-        planted=planted_args,
-        motifs=known_motif_args,  # the sheet's JASPAR ids of a real TF, for the known-motif check
-        settings=interpret_settings,  # the config section interpret, once (InterpretSettings.from_config)
-        cooperativity=cooperativity_args,
+        args=interpret_args,  # planted, motifs, settings, cooperativity (common.smk)
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
-        " --arch={wildcards.arch:q} {params.planted} {params.motifs} --settings={params.settings:q}"
+        " --arch={wildcards.arch:q} {params.args[planted]} {params.args[motifs]}"
+        " --settings={params.args[settings]:q}"
         " --threads={threads}"
         " --saliency-out={output.saliency:q} --ism-out={output.ism:q}"
         " --temporal-out={output.temporal:q} --class-optimization-out={output.class_optimization:q}"
@@ -66,4 +61,4 @@ rule interpret_model:
         " --filter-table-out={output.filter_table:q} --matches-out={output.matches:q}"
         " --ground-truth-out={output.ground_truth:q} --modisco-out={output.modisco:q}"
         " --modisco-patterns-out={output.modisco_patterns:q} --modisco-meme-out={output.modisco_meme:q}"
-        " --modisco-distances-out={output.modisco_distances:q} {params.cooperativity} 2> {log:q}"
+        " --modisco-distances-out={output.modisco_distances:q} {params.args[cooperativity]} 2> {log:q}"

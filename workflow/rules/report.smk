@@ -119,16 +119,15 @@ rule build_dashboard:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        files=dashboard_args,
-        motifs=lambda wc, output: pairs(ARCHS, output.motifs),
-        description=lambda wc: tf_description(wc.tf),
+        args=dashboard_args,  # files, motifs, description (common.smk)
         settings=interpret_settings(),  # the config section interpret (DashboardSettings.from_config)
     shell:
-        "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.description:q} {params.files}"
+        "python -m deepmotif dashboard --tf={wildcards.tf:q} --description={params.args[description]:q}"
+        " {params.args[files]}"
         " --settings={params.settings:q}"
         " --performance-out={output.performance:q} --training-out={output.training:q}"
         " --saliency-figures={output.saliency:q} --temporal-figures={output.temporal:q}"
-        " --ism-figures={output.ism:q} --motif-figures {params.motifs:q} --index-page=results/index.html"
+        " --ism-figures={output.ism:q} --motif-figures {params.args[motifs]:q} --index-page=results/index.html"
         " --composition-out={output.composition:q} --composition-table={output.composition_table:q}"
         " --variant-figures={output.variants:q} -o {output.dashboard:q} 2> {log:q}"
 

@@ -32,9 +32,9 @@ rule train_model:
         mem_mb=train_mem_mb,
         runtime=train_runtime,
     params:
-        out_dir=subpath(output.model, parent=True),
-        train=lambda wc: json.dumps(PLAN.training_params(wc.arch), separators=(",", ":")),
-        gpus=job_gpus,
+        out_dir="results/{tf}/{arch}",  # the folder of its outputs
+        args=train_args,  # train (the training settings of the architecture), gpus (cluster.smk)
     shell:
         "python -m deepmotif train {input:q} --arch={wildcards.arch} --out-dir={params.out_dir:q}"
-        " --threads={threads} --gpus={params.gpus} --tf={wildcards.tf:q} --params={params.train:q} 2> {log:q}"
+        " --threads={threads} --gpus={params.args[gpus]} --tf={wildcards.tf:q} --params={params.args[train]:q}"
+        " 2> {log:q}"

@@ -86,6 +86,30 @@ GROUP_PIECES: dict[str, list[list[str]]] = {
 }
 
 
+# Names a resource expression of the command line or a profile (`--default-resources`, `--set-resources`) can use
+# that differ from job to job (Snakemake's evaluation namespace, snakemake.resources.Resource.cli_evaluator).
+JOB_NAMES = frozenset({"wildcards", "input", "attempt", "threads", "rulename", "async_run"})
+
+
+def is_job_independent(expression: str, has_input: bool = True) -> bool:
+    """True if a resource ``expression`` names nothing of a job, so it has one value for every job.
+
+    Snakemake evaluates such an expression (its default ``tmpdir=system_tmpdir``, a site profile's
+    ``slurm_partition: compute``) again for every job; one that names none of :data:`JOB_NAMES` (nor holds a
+    lambda, whose body could) gives every job the same value; so does one that names ``input`` in a rule without
+    input files (``has_input`` False: ``input`` is empty for every job, e.g. Snakemake's default ``disk_mb`` of a
+    download). Text that is no Python expression (``--nice=100``) is kept as it is by Snakemake: job-independent
+    too.
+    """
+    try:
+        code = compile(expression, "<resource>", "eval")
+    except (SyntaxError, ValueError):
+        return True
+    nested = any(hasattr(const, "co_names") for const in code.co_consts)
+    job_names = JOB_NAMES if has_input else JOB_NAMES - {"input"}
+    return not nested and not job_names & set(code.co_names)
+
+
 def grown_memory(mem_mb: int, attempt: int, max_mem_mb: int) -> int:
     """MB of a job at ``attempt``: ``mem_mb`` times the attempt, grown to at most ``max_mem_mb``.
 
