@@ -53,9 +53,9 @@ def jaspar_annotations(
         :data:`ANNOTATION_COLUMNS`: ``family`` and ``class`` are JASPAR's ``tf_family`` and ``tf_class``,
         several joined by ``;`` (a dimer has one per partner), empty when JASPAR has none.
     """
-    from deepmotif.interpret.motifs import _jaspar_selection
+    from deepmotif.interpret.motifs import jaspar_selection
 
-    _, arrays = _jaspar_selection(release, collection, tax_group)  # cached per user with the matrices
+    _, arrays = jaspar_selection(release, collection, tax_group)  # cached per user with the matrices
     columns = [arrays[k].tolist() for k in ("ids", "names", "families", "classes")]
     return pd.DataFrame(dict(zip(ANNOTATION_COLUMNS, columns)), columns=ANNOTATION_COLUMNS)
 

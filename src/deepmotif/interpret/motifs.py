@@ -194,7 +194,7 @@ def jaspar_motifs(
     Motifs
         ``ids`` (e.g. ``MA0139.2``), ``names`` (e.g. ``CTCF``) and read-only ``(4, k)`` matrices.
     """
-    cached, arrays = _jaspar_selection(release, collection, tax_group)
+    cached, arrays = jaspar_selection(release, collection, tax_group)
     ids, names = tuple(arrays["ids"].tolist()), tuple(arrays["names"].tolist())
     starts = np.cumsum(arrays["widths"])[:-1]
     pwms = [np.ascontiguousarray(pwm) for pwm in np.split(arrays["pwms"], starts, axis=1)]
@@ -208,7 +208,7 @@ def jaspar_motifs(
 JASPAR_ARRAYS = ("ids", "names", "pwms", "widths", "families", "classes")
 
 
-def _jaspar_selection(release: str, collection: str, tax_group: str | None) -> tuple[bool, dict[str, np.ndarray]]:
+def jaspar_selection(release: str, collection: str, tax_group: str | None) -> tuple[bool, dict[str, np.ndarray]]:
     """The matrices and metadata of a JASPAR selection, from the per-user cache or pyjaspar (then cached).
 
     pyjaspar runs ~9000 SQLite queries (~1 s) per call: the arrays :data:`JASPAR_ARRAYS` (``pwms``
