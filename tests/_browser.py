@@ -15,6 +15,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -80,10 +81,13 @@ async def _inspect(url: str, chromium: str, width: int, height: int, script: str
     import aiohttp
 
     report = PageReport()
-    with tempfile.TemporaryDirectory(prefix="deepmotif-chromium-") as profile:
+    # Chromium's helpers (zygote, crashpad handler) can outlive the browser and still write to the profile: the
+    # browser runs in a process group of its own, killed whole after it exits; a file written after that must
+    # not fail the test's cleanup (a flaky "Directory not empty: 'Default'").
+    with tempfile.TemporaryDirectory(prefix="deepmotif-chromium-", ignore_cleanup_errors=True) as profile:
         proc = subprocess.Popen([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}",
                                  f"--window-size={width},{height}", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
             ws_url = await asyncio.wait_for(asyncio.to_thread(_devtools_url, proc), timeout)
             async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, max_msg_size=0) as ws:
@@ -172,6 +176,11 @@ async def _inspect(url: str, chromium: str, width: int, height: int, script: str
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait()
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)  # the helpers left in its group
+            except ProcessLookupError:
+                pass
     return report
 
 
