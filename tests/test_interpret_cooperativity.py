@@ -69,6 +69,35 @@ def test_interaction_peaks_at_the_built_arrangement_and_gap(backgrounds):
     assert np.allclose(table["effect_b"], np.where(table["strand_b"] == "+", 1.5, 0.0))
 
 
+def test_each_distinct_input_runs_once_across_arrangements(backgrounds):
+    """A motif alone lies at the same place in A+ B+ and A+ B- (A) or A- B+ (B, shuffled B), and at
+    neighbouring gaps: those inputs are predicted once, with the same table as every input run."""
+    seen = []
+
+    class Recording(PairNet):
+        def forward(self, X: torch.Tensor) -> torch.Tensor:
+            seen.append(X.to(torch.int8))
+            return super().forward(X)
+
+    a, b = co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ)
+    table = co.cooperativity(Recording(gap=5), backgrounds, a, b, max_spacing=6, n_null=3)
+    run = torch.cat(seen)
+    assert len(torch.unique(run, dim=0)) == len(run)  # nothing predicted twice
+    n, n_null, n_gaps = len(backgrounds), 3, 7
+    assert len(run) < n * (1 + 4 * n_gaps * (3 + 2 * n_null))  # fewer than all the inputs
+    X_a, X_b = co._onehot(A_SEQ), co._onehot(B_SEQ)
+    B_null = co.shuffled_motifs(B_SEQ, n_null, 0)
+    inputs = torch.cat([co.arrangement_batch(backgrounds, X_a, X_b, B_null, arr, range(n_gaps))
+                        for arr in co.ARRANGEMENTS])
+    assert len(run) == n + len(torch.unique(inputs, dim=0))
+    alone = co.split_logits(PairNet(gap=5)(inputs[:len(inputs) // 4].float()).detach().numpy(), n_gaps, n)
+    expected = table[table["arrangement"] == "A+ B+"]
+    bg = PairNet(gap=5)(backgrounds.float()).detach().numpy()
+    np.testing.assert_allclose(expected["effect_ab"], (alone["ab"] - bg).mean(axis=1), atol=1e-5)
+    np.testing.assert_allclose(expected["interaction"],
+                               (alone["ab"] - alone["a"] - alone["b"] + bg).mean(axis=1), atol=1e-5)
+
+
 def test_an_additive_model_has_no_interaction(backgrounds):
     table = co.cooperativity(AdditiveNet(), backgrounds, co.PairMotif("A", A_SEQ), co.PairMotif("B", B_SEQ),
                              max_spacing=6, n_null=4)

@@ -24,8 +24,10 @@ when ``q_value < max_q`` and ``|interaction| >= min_interaction``: shuffles of B
 own, so a model that saturates (B adds less on top of A than alone; max pooling does this) gives B a small
 negative interaction that its shuffles cannot have; the floor keeps those fractions of a logit out.
 
-All forward passes of an arrangement (backgrounds × gaps × {A, B, A+B, shuffled B, A + shuffled B})
-go through :func:`deepmotif.models.inference.predict_logits` in one call.
+All inputs (backgrounds × arrangements × gaps × {A, B, A+B, shuffled B, A + shuffled B}) go through
+:func:`deepmotif.models.inference.predict_unique_logits` in one call: a motif alone lies at the same
+place in several arrangements and at neighbouring gaps (the pair is centred), and each distinct input
+runs once (a third fewer forward passes at the defaults).
 """
 
 from __future__ import annotations
@@ -264,32 +266,36 @@ def arrangement_inputs(
     return multisubstitute(X_bg, pair, [int(spacing)]).to(X_bg.dtype)
 
 
-def arrangement_logits(
-    model: nn.Module,
+def arrangement_batch(
     X_bg: torch.Tensor,
     motif_a: torch.Tensor,
     motif_b: torch.Tensor,
     B_null: torch.Tensor,
     arrangement: tuple[str, str, str],
     spacings: Sequence[int],
-    batch_size: int = 1024,
-) -> dict[str, np.ndarray]:
-    """Logits of A, B, A+B and of shuffled B, A + shuffled B at every gap of one arrangement, in one
-    call of :func:`~deepmotif.models.inference.predict_logits`.
+) -> torch.Tensor:
+    """The inputs of one arrangement at every gap: A, B, A+B and, for each shuffle of B, shuffled B and
+    A + shuffled B, in every background (the order :func:`split_logits` reads).
 
     Parameters
     ----------
+    X_bg: torch.Tensor, shape=(n, 4, length)
+        One-hot backgrounds.
+    motif_a, motif_b: torch.Tensor, shape=(1, 4, k)
+        One-hot motifs on their ``+`` strand.
     B_null: torch.Tensor, shape=(n_null, 4, len(B))
         Shuffles of B, each inserted into every background.
+    arrangement: tuple of str
+        ``(order, strand_a, strand_b)``, one of :data:`ARRANGEMENTS`.
+    spacings: sequence of int
+        The gaps.
 
     Returns
     -------
-    dict of str to numpy.ndarray
-        ``a b ab`` of shape ``(n_spacings, n)``, ``b_null ab_null`` of shape ``(n_spacings, n_null, n)``.
+    torch.Tensor, shape=(n_spacings * (3 + 2 * n_null) * n, 4, length), dtype of ``X_bg``
+        Per gap: ``n`` rows each of A, B, A+B, then per shuffle ``k`` its B and its A+B.
     """
     import torch
-
-    from deepmotif.models.inference import predict_logits
 
     order, strand_a, strand_b = arrangement
     n, n_null = len(X_bg), len(B_null)
@@ -302,7 +308,13 @@ def arrangement_logits(
         null = [arrangement_inputs(X_rep, motif_a, B_rep, order, strand_a, strand_b, gap, w).reshape(n_null, n,
                 *X_bg.shape[1:]) for w in ("b", "ab")]
         blocks.append(torch.stack(null, dim=1).reshape(-1, *X_bg.shape[1:]))  # shuffle k: its b, then its ab
-    y_hat = predict_logits(model, torch.cat(blocks), batch_size=batch_size).numpy().reshape(len(spacings), -1, n)
+    return torch.cat(blocks)
+
+
+def split_logits(y_hat: np.ndarray, n_spacings: int, n: int) -> dict[str, np.ndarray]:
+    """The logits of one :func:`arrangement_batch` by input: ``a b ab`` of shape ``(n_spacings, n)``,
+    ``b_null ab_null`` of shape ``(n_spacings, n_null, n)``."""
+    y_hat = y_hat.reshape(n_spacings, -1, n)
     return {"a": y_hat[:, 0], "b": y_hat[:, 1], "ab": y_hat[:, 2], "b_null": y_hat[:, 3::2], "ab_null": y_hat[:, 4::2]}
 
 
@@ -355,7 +367,7 @@ def cooperativity(
     max_q: float = 0.05,
     min_interaction: float = 1.0,
     seed: int = 0,
-    batch_size: int = 1024,
+    batch_size: int | None = None,
 ) -> pd.DataFrame:
     """Effects of A, B, A+B and their interaction in every arrangement, with a shuffled-B null.
 
@@ -376,8 +388,8 @@ def cooperativity(
         (logit). Defaults 0.05 and 1.0.
     seed: int, optional
         Seed of the shuffles. Default 0.
-    batch_size: int, optional
-        Sequences per forward pass. Default 1024.
+    batch_size: int or None, optional
+        Sequences per forward pass; None: :data:`deepmotif.models.inference.BATCH_SIZE`. Default None.
 
     Returns
     -------
@@ -391,7 +403,7 @@ def cooperativity(
     import torch
 
     from deepmotif.interpret.motifs import benjamini_hochberg
-    from deepmotif.models.inference import predict_logits
+    from deepmotif.models.inference import BATCH_SIZE, predict_unique_logits
 
     X_bg = torch.as_tensor(X_bg, dtype=torch.int8)
     n, length = len(X_bg), X_bg.shape[-1]
@@ -403,11 +415,13 @@ def cooperativity(
         raise InputError(f"need at least 2 backgrounds and 2 null shuffles, got {n} and {n_null}")
     a, b = _onehot(motif_a.seq), _onehot(motif_b.seq)
     B_null = shuffled_motifs(motif_b.seq, n_null, seed)
-    bg = predict_logits(model, X_bg, batch_size=batch_size).numpy()
     spacings = list(range(max_spacing + 1))
+    inputs = [X_bg] + [arrangement_batch(X_bg, a, b, B_null, arrangement, spacings) for arrangement in ARRANGEMENTS]
+    y_hat = predict_unique_logits(model, torch.cat(inputs), batch_size or BATCH_SIZE).numpy()
+    bg, y_hat = y_hat[:n], y_hat[n:].reshape(len(ARRANGEMENTS), -1)
     rows, observed, null = [], [], []
-    for arrangement in ARRANGEMENTS:
-        y = arrangement_logits(model, X_bg, a, b, B_null, arrangement, spacings, batch_size)
+    for arrangement, y_arrangement in zip(ARRANGEMENTS, y_hat):
+        y = split_logits(y_arrangement, len(spacings), n)
         inter = y["ab"] - y["a"] - y["b"] + bg
         inter_null = y["ab_null"] - y["a"][:, None] - y["b_null"] + bg
         observed.append(inter)

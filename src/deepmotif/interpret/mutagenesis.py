@@ -13,10 +13,10 @@ import torch
 from torch import nn
 
 from deepmotif.interpret.saliency import check_onehot
-from deepmotif.models.inference import eval_mode, model_device
+from deepmotif.models.inference import BATCH_SIZE, eval_mode, model_device
 
 
-def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tensor:
+def ism(model: nn.Module, X: torch.Tensor, batch_size: int = BATCH_SIZE) -> torch.Tensor:
     """Change in logit for each single-base substitution of each sequence.
 
     Positions that are ``N`` (all-zero columns) get four substitution effects.
@@ -28,7 +28,8 @@ def ism(model: nn.Module, X: torch.Tensor, batch_size: int = 1024) -> torch.Tens
     X: torch.Tensor, shape=(n, 4, length)
         One-hot sequences, rows A, C, G, T.
     batch_size: int, optional
-        Variants per forward pass; the result does not depend on it. Default 1024.
+        Variants per forward pass; the result does not depend on it. Default
+        :data:`deepmotif.models.inference.BATCH_SIZE`.
 
     Returns
     -------
