@@ -40,8 +40,11 @@ def test_filter_pwms_recovers_planted_motif():
 
 def test_filter_pwms_of_network_first_conv():
     net = tiny_net("cnn_rnn")
-    pwms, n_sites = filter_pwms(net.first_conv, X_of(random_seqs(10, 30, seed=5)))
+    X = X_of(random_seqs(100, 30, seed=5))
+    pwms, n_sites = filter_pwms(net.first_conv, X)
     assert pwms.shape == (8, 4, 9) and n_sites.shape == (8,)
+    pwms_one, n_sites_one = filter_pwms(net.first_conv, X, batch_size=len(X))  # one batch: the same to the bit
+    assert torch.equal(pwms, pwms_one) and torch.equal(n_sites, n_sites_one)
     torch.testing.assert_close(pwms.sum(dim=1), torch.ones(8, 9))
     assert n_sites.sum() > 0
     torch.testing.assert_close(pwms[n_sites == 0], torch.full(((n_sites == 0).sum().item(), 4, 9), 0.25))

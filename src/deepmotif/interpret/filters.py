@@ -8,6 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from deepmotif.interpret.saliency import check_onehot
+from deepmotif.models.inference import BATCH_SIZE
 
 
 def _activations(conv: nn.Conv1d, X: torch.Tensor) -> torch.Tensor:
@@ -26,7 +27,7 @@ def filter_pwms(
     X: torch.Tensor,
     threshold_fraction: float = 0.5,
     pseudocount: float = 0.0,
-    batch_size: int = 512,
+    batch_size: int = BATCH_SIZE,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Position probability matrix of the subsequences that activate each filter strongly.
 
@@ -48,7 +49,8 @@ def filter_pwms(
     pseudocount: float, optional
         Added to every count before normalizing. Default 0.
     batch_size: int, optional
-        Sequences per convolution; the result does not depend on it. Default 512.
+        Sequences per convolution; the result does not depend on it (the counts are whole numbers).
+        Default :data:`deepmotif.models.inference.BATCH_SIZE`.
 
     Returns
     -------
