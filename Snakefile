@@ -21,6 +21,7 @@ include: "workflow/rules/report.smk"
 
 
 size_cluster_jobs()  # runtime, memory of each cluster job (workflow/rules/cluster.smk), once all rules exist
+cache_signatures()  # Snakemake inspects every function of every job (workflow/rules/common.smk)
 restart_in_slurm_job()  # inside a Slurm job: keep going past a failed job, skip finished ones on a retry
 
 

@@ -1,10 +1,13 @@
 # Wiring: the plan (deepmotif.plan: validated config, TF sheet, every decision) and input functions
 # that look it up. No decisions here; they are tested in tests/test_plan.py. Building the DAG imports
 # no torch.
+import functools
+import inspect
 import json
 import os
 import shlex
 import sys
+import types
 from pathlib import Path
 
 from snakemake.utils import min_version
@@ -34,10 +37,16 @@ wildcard_constraints:
     arch=alternatives(ARCHS),
 
 
-def interpret_settings(wildcards=None):
-    """The config section interpret as JSON: a model's job gets what changes its outputs, the dashboards all."""
-    section = PLAN.interpret_job_settings(wildcards.arch) if wildcards else PLAN.interpret
+@functools.cache
+def _settings_json(arch=None):
+    section = PLAN.interpret_job_settings(arch) if arch else PLAN.interpret
     return json.dumps(section, separators=(",", ":"))
+
+
+def interpret_settings(wildcards=None):
+    """The config section interpret as JSON: a model's job gets what changes its outputs, the dashboards all
+    (made once per architecture)."""
+    return _settings_json(wildcards.arch if wildcards else None)
 
 
 def by_tf(method):
@@ -94,13 +103,26 @@ def interpret_inputs(wildcards):
     }
 
 
+def output_options(output, skip=()):
+    """`--NAME-out=PATH` of each named output but ``skip`` (NAME with dashes, PATH quoted as `{output.NAME:q}`).
+
+    One string per job instead of a placeholder per file in `shell:`: Snakemake formats a job's command three
+    times when it lists the job.
+    """
+    return " ".join(
+        f"--{name.replace('_', '-')}-out={shlex.quote(path)}" for name, path in output.items() if name not in skip
+    )
+
+
 def interpret_args(wildcards, input, output):
     """The plan's arguments of interpret_model's command, by name (its params.args[...])."""
+    outputs = dict(output.items())
     return {
         "planted": shell_args(PLAN.planted_args(dict(input.items()))),
         "motifs": shell_args(PLAN.known_motif_args(wildcards.tf)),  # a real TF's JASPAR ids: the known-motif check
         "settings": interpret_settings(wildcards),  # the config section interpret (InterpretSettings.from_config)
-        "cooperativity": shell_args(PLAN.cooperativity_args(wildcards.tf, dict(output.items()))),
+        "outputs": output_options(output, skip=COOPERATIVITY_OUTPUTS),  # --saliency-out=... --modisco-distances-out=...
+        "cooperativity": shell_args(PLAN.cooperativity_args(wildcards.tf, outputs)),
     }
 
 
@@ -117,9 +139,12 @@ def metrics_files(wildcards=None):
     return [f"results/{tf}/{arch}/metrics.json" for tf in all_tfs() for arch in ARCHS]
 
 
+COOPERATIVITY_OUTPUTS = PLAN.cooperativity_outputs()  # their options are Plan.cooperativity_args
+
+
 def cooperativity_outputs():
     """The outputs rule interpret_model adds when interpret.cooperativity.enabled (Plan.cooperativity_outputs)."""
-    outputs = PLAN.cooperativity_outputs()
+    outputs = dict(COOPERATIVITY_OUTPUTS)
     if "cooperativity_figure" in outputs:
         outputs["cooperativity_figure"] = report(
             outputs["cooperativity_figure"],
@@ -148,3 +173,29 @@ def known_motif_files(wildcards=None):
 
 def final_outputs(wildcards=None):
     return PLAN.final_outputs(all_tfs())
+
+
+# Snakemake reads the signature of every input, params, resource, group and conda function for every job
+# (inspect.signature, not cached: a tenth of a dry run of 690 TFs). A function's `__signature__`, which
+# inspect.signature returns as it is, saves building it again; the functions are unchanged otherwise.
+
+
+def _functions(each):
+    """The Python functions of a rule that Snakemake calls per job (input, params, resource, group, conda)."""
+    items = [*each.input, *each.params, getattr(each, "_group", None), each.conda_env]
+    items += [getattr(resource, "_evaluator", None) for resource in each.resources.values()]
+    for item in items:
+        item = getattr(getattr(item, "_file", item), "callable", item)  # input functions, also unpack()ed
+        if callable(item):
+            item = inspect.unwrap(item)
+            if isinstance(item, types.FunctionType):
+                yield item
+
+
+def cache_signatures():
+    """Give every function of every rule its signature (inspect.signature then returns it without building
+    it again); call once all rules exist."""
+    for each in workflow.rules:
+        for function in _functions(each):
+            if "__signature__" not in vars(function):
+                function.__signature__ = inspect.signature(function)

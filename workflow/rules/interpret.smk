@@ -49,16 +49,9 @@ rule interpret_model:
         "../../envs/deepmotif.yaml"
     threads: 1
     params:
-        args=interpret_args,  # planted, motifs, settings, cooperativity (common.smk)
+        args=interpret_args,  # planted, motifs, settings, outputs (--saliency-out=... each), cooperativity (common.smk)
     shell:
         "python -m deepmotif interpret {input.model:q} {input.sequences:q} --tf={wildcards.tf:q}"
         " --arch={wildcards.arch:q} {params.args[planted]} {params.args[motifs]}"
         " --settings={params.args[settings]:q}"
-        " --threads={threads}"
-        " --saliency-out={output.saliency:q} --ism-out={output.ism:q}"
-        " --temporal-out={output.temporal:q} --class-optimization-out={output.class_optimization:q}"
-        " --class-meme-out={output.class_meme:q} --filter-meme-out={output.filter_meme:q}"
-        " --filter-table-out={output.filter_table:q} --matches-out={output.matches:q}"
-        " --ground-truth-out={output.ground_truth:q} --modisco-out={output.modisco:q}"
-        " --modisco-patterns-out={output.modisco_patterns:q} --modisco-meme-out={output.modisco_meme:q}"
-        " --modisco-distances-out={output.modisco_distances:q} {params.args[cooperativity]} 2> {log:q}"
+        " --threads={threads} {params.args[outputs]} {params.args[cooperativity]} 2> {log:q}"
