@@ -7,7 +7,8 @@ import hashlib
 import numpy as np
 import pytest
 
-from deepmotif.simulation.genome import HUMAN_DINUCLEOTIDES, _markov_chain, fetch_jaspar_motif, plant_peaks, simulate_genome
+from deepmotif.simulation.genome import (HUMAN_DINUCLEOTIDES, _markov_chain, fetch_jaspar_motif, plant_peaks,
+                                           simulate_genome)
 
 
 def _chain_loop(first: int, uniforms: np.ndarray, cumulative: np.ndarray) -> np.ndarray:
