@@ -103,6 +103,38 @@ def test_tracks_equal_the_brute_force_mean_over_windows_and_strands(linear_model
     assert np.isnan(gap).all()  # nothing between regions
 
 
+@pytest.mark.parametrize("rc", [True, False])
+def test_logits_come_from_the_gradient_passes_and_equal_strand_scores(rc):
+    """grad_x_input runs every window forward once per strand: those passes give the logit track (one pass
+    per batch, none more), equal to strand_scores' separate eval-mode passes."""
+    from deepmotif.apply.predict import strand_scores
+    from deepmotif.data.encoding import one_hot
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv1d(4, 8, 5), nn.ReLU(), nn.Dropout(0.5), nn.Conv1d(8, 1, 3), nn.AdaptiveMaxPool1d(1),
+                        nn.Flatten(0))
+    net.train()  # eval mode is the functions' business
+    rng = np.random.default_rng(2)
+    X = torch.from_numpy(one_hot(["".join(rng.choice(list("ACGT"), 20)) for _ in range(10)], 20))
+    passes = []
+    hook = net.register_forward_hook(lambda module, args, out: passes.append(len(out)))
+    attr, logit = tracks.reference_attribution(net, X, "grad_x_input", rc=rc, batch_size=4)
+    hook.remove()
+    assert passes == [4, 4, 2] * (2 if rc else 1)
+    want, _ = strand_scores(net, X, rc=rc, batch_size=3)
+    assert logit.dtype == np.float64 and logit.shape == (10,)
+    np.testing.assert_allclose(logit, want, rtol=1e-6, atol=1e-6)
+    assert attr.shape == (10, 20) and net.training
+    # a region's tracks: the windows go through the network once per strand, for both tracks
+    passes.clear()
+    hook = net.register_forward_hook(lambda module, args, out: passes.append(len(out)))
+    seq = "".join(rng.choice(list("ACGT"), 60))
+    track = tracks.region_tracks(LoadedModel(Path("n.ckpt"), "T", "n", 20, net), "chrA", 0, seq, stride=5, rc=rc,
+                                 batch_size=4)
+    hook.remove()
+    assert sum(passes) == 9 * (2 if rc else 1) and np.isfinite(track.logit).all()
+
+
 def _read_fasta(path: Path) -> tuple[list[str], list[str]]:
     names, seqs = [], []
     for line in path.read_text().splitlines():

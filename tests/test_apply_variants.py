@@ -15,8 +15,8 @@ from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.errors import InputError
 from deepmotif.apply.predict import load_models, open_genome, strand_scores
-from deepmotif.apply.variants import (Allele, Window, alt_sequence, iter_alleles, make_window, score_vcf,
-                                score_windows, summarize_variants, variant_ground_truth)
+from deepmotif.apply.variants import (Allele, Window, alt_sequence, explain_variants, iter_alleles, make_window,
+                                score_vcf, score_windows, summarize_variants, variant_ground_truth)
 
 HEADER = ["##fileformat=VCFv4.2", "##contig=<ID=chr1,length=3000>", "##contig=<ID=chr2,length=600>",
           '##INFO=<ID=CLASS,Number=1,Type=String,Description="class">',
@@ -409,6 +409,26 @@ def test_score_variants_explains_the_strongest_in_the_same_job(genome, models, t
                 assert (a[name] == b[name]).all()
             else:
                 np.testing.assert_allclose(a[name], b[name], atol=1e-5)
+
+
+def test_explanations_run_in_batches_of_the_batch_size_and_do_not_depend_on_it(genome, models):
+    """score-variants' batch size (variants.batch_size) reaches the explanations' ISM, saliency and probabilities."""
+    path, seqs = genome
+    c1 = seqs["chr1"]
+    top = pd.DataFrame({"chrom": "chr1", "pos": [300, 420], "id": ".", "ref": [c1[299], c1[419]],
+                        "alt": [other(c1[299]), other(c1[419])]})
+    for model in models:
+        whole = explain_variants(top, path, model, batch_size=1024)
+        sizes = []
+        hook = model.net.register_forward_hook(lambda module, args, out: sizes.append(len(out)))
+        try:
+            small = explain_variants(top, path, model, batch_size=5)
+        finally:
+            hook.remove()
+        assert max(sizes) == 5 and sum(sizes) > 2 * 3 * 101  # the ISM's windows went 5 at a time
+        for want, got in zip(whole, small):
+            for name in ("prob", "X_attr", "X_ism"):
+                np.testing.assert_allclose(got[name], want[name], rtol=1e-5, atol=1e-6)
 
 
 def test_score_variants_with_explanations_for_fewer_models_writes_nothing(genome, models, tmp_path):

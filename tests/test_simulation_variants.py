@@ -3,6 +3,8 @@ the planted sites, by recomputing the log-odds scores from the genome; no model 
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import pysam
@@ -11,8 +13,8 @@ import pytest
 from deepmotif.cli import main
 from deepmotif.data.genome import write_fasta
 from deepmotif.simulation.genome import fetch_jaspar_motif, plant_peaks, simulate_genome
-from deepmotif.simulation.variants import (CODE, COMPLEMENT, _pick_per_motif, best_through, information_bits,
-                                              kmer_scores, log_odds, site_threshold)
+from deepmotif.simulation.variants import (CODE, COMPLEMENT, _one_change_matches, _pick_per_motif, best_through,
+                                              information_bits, kmer_scores, log_odds, site_threshold)
 
 MOTIFS = ("MA0091.1", "MA0035.4")
 SEED = 2
@@ -125,6 +127,59 @@ def test_best_through_agrees_with_scoring_every_kmer():
         lo_end = max(0, p - k + 1)
         assert x == pytest.approx(kmer_scores(codes[lo_end:p + k], lo).max())
         assert y == pytest.approx(kmer_scores(changed[lo_end:p + k], lo).max())
+
+
+def test_best_through_agrees_at_the_ends_of_the_sequence():
+    rng = np.random.default_rng(1)
+    codes = rng.integers(0, 4, size=30)
+    codes[12] = 4  # an N: the k-mers over it score -inf
+    lo = log_odds(fetch_jaspar_motif("MA0139.1").pwm)  # 19 bp: most k-mers through a position run off an end
+    positions = np.array([0, 5, 5, 11, 13, 29, 29])
+    alts = (codes[positions] % 4 + np.array([1, 1, 2, 1, 3, 1, 2])) % 4
+    before, after = best_through(codes, positions, alts, lo)
+    for p, b, x, y in zip(positions, alts, before, after):
+        changed = codes.copy()
+        changed[p] = b
+        assert x == kmer_scores(codes, lo).max(axis=0)[max(0, p - 18):p + 1].max()
+        assert y == kmer_scores(changed, lo).max(axis=0)[max(0, p - 18):p + 1].max()
+
+
+def _one_change_loop(codes, lo, threshold, mask):
+    """Per k-mer below the threshold, its best single change if that reaches it: one k-mer at a time."""
+    k = lo.shape[1]
+    positions, alts = [], []
+    for table in (lo, lo[COMPLEMENT][:, ::-1]):
+        for i in range(len(codes) - k + 1):
+            kmer = codes[i:i + k]
+            if (kmer == 4).any() or table[kmer, np.arange(k)].sum() >= threshold:
+                continue
+            gain = table.max(axis=0) - table[kmer, np.arange(k)]
+            j = int(gain.argmax())
+            if table[kmer, np.arange(k)].sum() + gain[j] >= threshold and mask[i + j]:
+                positions.append(i + j)
+                alts.append(int(table[:, j].argmax()))
+    return positions, alts
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 4096])
+def test_one_change_matches_are_those_of_every_kmer_in_turn(chunk):
+    rng = np.random.default_rng(3)
+    codes = rng.integers(0, 4, size=400)
+    codes[[50, 51, 300]] = 4
+    lo = log_odds(fetch_jaspar_motif("MA0035.4").pwm)
+    mask = rng.random(400) < 0.8
+    threshold = np.sort(kmer_scores(codes, lo).ravel())[-40]  # a few k-mers match, many are one change away
+    positions, alts = _one_change_matches(codes, lo, threshold, mask, chunk=chunk)
+    want_positions, want_alts = _one_change_loop(codes, lo, threshold, mask)
+    assert len(want_positions) > 10
+    assert positions.tolist() == want_positions and alts.tolist() == want_alts
+
+
+def test_the_variants_are_those_the_unchunked_version_drew(composite):
+    # every row of the composite's VCF as simulate-variants drew it before the k-mers were taken in chunks
+    # (commit a490739): the same genome, planted sites and seed give the same variants
+    text = composite["table"].to_csv(sep="\t", index=False, float_format="%.3f")
+    assert hashlib.sha256(text.encode()).hexdigest()[:16] == "c7156879188b1693"
 
 
 def test_pick_per_motif_gives_a_short_matrix_all_it_has_and_the_rest_to_the_other():

@@ -196,8 +196,15 @@ def write_regions(regions: pd.DataFrame, path: str | os.PathLike) -> None:
 # --- attribution and scores of windows ---------------------------------------------------------------
 
 def reference_attribution(net: nn.Module, X: torch.Tensor, method: str = "grad_x_input", rc: bool = True,
-                          n_shuffles: int = 10, seed: int = 0) -> np.ndarray:
-    """Signed attribution of the base present at every position, both strands averaged.
+                          n_shuffles: int = 10, seed: int = 0, batch_size: int = 128
+                          ) -> tuple[np.ndarray, np.ndarray | None]:
+    """Signed attribution of the base present at every position, both strands averaged; with
+    ``grad_x_input`` also each window's logit, from the same passes.
+
+    Gradient × input runs the network forward on every window (and its reverse complement) before
+    differentiating it: the logits of those passes are recorded (a forward hook on ``net``) instead of
+    running the windows through the network a second time. They are the eval-mode logits
+    :func:`deepmotif.apply.predict.strand_scores` computes, up to float rounding (other batches).
 
     Parameters
     ----------
@@ -212,21 +219,42 @@ def reference_attribution(net: nn.Module, X: torch.Tensor, method: str = "grad_x
         Default True.
     n_shuffles, seed: int, optional
         References of ``deep_lift_shap``.
+    batch_size: int, optional
+        Windows (``grad_x_input``) or window-reference pairs (``deep_lift_shap``) per pass. Default 128.
 
     Returns
     -------
-    numpy.ndarray, shape=(n, length), float32
+    attribution: numpy.ndarray, shape=(n, length), float32
+    logit: numpy.ndarray, shape=(n,), float64, or None
+        Mean of the strands' logits (the forward strand's with ``rc`` False); None for ``deep_lift_shap``,
+        whose passes run on the references.
     """
-    from deepmotif.interpret.modisco import hypothetical_contributions
-
     if method not in METHODS:
         raise InputError(f"attribution method must be one of {', '.join(METHODS)}, got {method!r}")
-    forward = (hypothetical_contributions(net, X, method, n_shuffles, seed=seed) * X).sum(dim=1).numpy()
+    forward, forward_logit = _strand_attribution(net, X, method, n_shuffles, seed, batch_size)
     if not rc:
-        return forward.astype(np.float32)
+        return forward.astype(np.float32), forward_logit
     X_rc = X.flip(1, 2)
-    reverse = (hypothetical_contributions(net, X_rc, method, n_shuffles, seed=seed) * X_rc).sum(dim=1).numpy()
-    return ((forward + reverse[:, ::-1]) / 2).astype(np.float32)
+    reverse, reverse_logit = _strand_attribution(net, X_rc, method, n_shuffles, seed, batch_size)
+    logit = None if forward_logit is None or reverse_logit is None else (forward_logit + reverse_logit) / 2
+    return ((forward + reverse[:, ::-1]) / 2).astype(np.float32), logit
+
+
+def _strand_attribution(net: nn.Module, X: torch.Tensor, method: str, n_shuffles: int, seed: int,
+                        batch_size: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Attribution of the bases of ``X`` (one strand) and, for ``grad_x_input``, the logits of its passes."""
+    from deepmotif.interpret.modisco import hypothetical_contributions
+
+    outputs: list = []
+    hook = net.register_forward_hook(lambda module, args, out: outputs.append(out.detach().float().cpu()))
+    try:
+        X_hyp = hypothetical_contributions(net, X, method, n_shuffles, batch_size=batch_size, seed=seed)
+    finally:
+        hook.remove()
+    attribution = (X_hyp * X).sum(dim=1).numpy()
+    if method != "grad_x_input" or sum(len(out) for out in outputs) != len(X):
+        return attribution, None  # not one pass per window: score the windows apart
+    return attribution, np.concatenate([out.numpy() for out in outputs]).astype(np.float64)
 
 
 @dataclass
@@ -277,7 +305,7 @@ def group_tracks(model: LoadedModel, pieces: Sequence[tuple[str, int, str]], str
     """
     import torch
 
-    from deepmotif.apply.predict import strand_scores, window_starts
+    from deepmotif.apply.predict import resolve_device, strand_scores, window_starts
     from deepmotif.data.encoding import one_hot
 
     length = model.length
@@ -289,17 +317,20 @@ def group_tracks(model: LoadedModel, pieces: Sequence[tuple[str, int, str]], str
     logit_sum, coverage = np.zeros(total + 1), np.zeros(total + 1)
     attr_sum = np.zeros(total) if attribution else None
     columns = np.arange(length)
+    model.net.to(resolve_device(device))
     for lo in range(0, len(starts), block):
         part = starts[lo:lo + block]
         X = torch.from_numpy(one_hot([text[s:s + length] for s in part], length))
-        logits, _ = strand_scores(model.net, X, rc, batch_size, device)
+        logits = None
+        if attr_sum is not None:  # gradient x input: the logits come from its own forward passes
+            X_attr, logits = reference_attribution(model.net, X, attribution, rc, n_shuffles, seed, batch_size)
+            np.add.at(attr_sum, (part[:, None] + columns).ravel(), X_attr.ravel())
+        if logits is None:
+            logits, _ = strand_scores(model.net, X, rc, batch_size, device)
         np.add.at(logit_sum, part, logits)          # difference arrays: + at the start, - after the end
         np.add.at(logit_sum, part + length, -logits)
         np.add.at(coverage, part, 1.0)
         np.add.at(coverage, part + length, -1.0)
-        if attr_sum is not None:
-            X_attr = reference_attribution(model.net, X, attribution, rc, n_shuffles, seed)
-            np.add.at(attr_sum, (part[:, None] + columns).ravel(), X_attr.ravel())
     covered = np.cumsum(coverage)[:total]
     logit = (np.cumsum(logit_sum)[:total] / covered).astype(np.float32)
     attr = (attr_sum / covered).astype(np.float32) if attr_sum is not None else None

@@ -489,7 +489,7 @@ def score_vcf(
             columns = [*VARIANT_COLUMNS, *info_fields, "tf", "arch", *SCORE_COLUMNS]
             out.write("\t".join(columns) + "\n")
         for model, (ref_path, alt_path) in zip(models, explained):
-            ref, alt = (explain_variants(strongest, genome_path, model, max_allele)
+            ref, alt = (explain_variants(strongest, genome_path, model, max_allele, batch_size)
                         if strongest is not None and len(strongest) else (no_windows(), no_windows()))
             write_explanation(ref_path, ref)
             write_explanation(alt_path, alt)
@@ -516,7 +516,7 @@ def strongest_variants(table: pd.DataFrame, n: int = 10, arch: str | None = None
 
 
 def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, model: LoadedModel,
-                     max_allele: int = 50) -> tuple[dict, dict]:
+                     max_allele: int = 50, batch_size: int = 1024) -> tuple[dict, dict]:
     """Saliency (gradient × input) and ISM of the REF and ALT windows of some variants.
 
     Parameters
@@ -525,6 +525,10 @@ def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, mod
         Columns ``chrom pos id ref alt`` (e.g. :func:`strongest_variants`).
     genome_path: path
     model: LoadedModel
+    max_allele: int, optional
+        Longest change explained (:func:`make_window`). Default 50.
+    batch_size: int, optional
+        Windows per pass (the ISM's mutated windows, the saliency's and the probabilities'). Default 1024.
 
     Returns
     -------
@@ -552,9 +556,10 @@ def explain_variants(variants: pd.DataFrame, genome_path: str | os.PathLike, mod
     out = []
     for seqs in ([w.ref_seq[:length] for w in windows], [alt_sequence(w, length) for w in windows]):
         X = torch.from_numpy(one_hot(seqs, length))
-        _, prob = strand_scores(model.net, X, rc=False)
+        _, prob = strand_scores(model.net, X, rc=False, batch_size=batch_size)
         out.append({"ids": np.array(ids), "seqs": np.array(seqs), "prob": prob,
-                    "X_attr": saliency_map(model.net, X).numpy(), "X_ism": ism(model.net, X).numpy(),
+                    "X_attr": saliency_map(model.net, X, batch_size=batch_size).numpy(),
+                    "X_ism": ism(model.net, X, batch_size).numpy(),
                     "method": "grad_x_input", "centre": np.full(len(ids), length // 2)})
     return out[0], out[1]
 

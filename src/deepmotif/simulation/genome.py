@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import pandas as pd
 
@@ -66,18 +65,63 @@ def fetch_jaspar_motif(motif_id: str, pseudocount: float = 0.5) -> Motif:
     return Motif(motif_id, motif.name, counts_ppm(motif, pseudocount))
 
 
-@numba.njit(cache=True)
+# A map of the four states to next states packed into one byte, 2 bits per state (m[0] + 4 m[1] + 16 m[2] + 64 m[3]):
+_STATES = np.arange(4)
+_UNPACK = (np.arange(256)[:, None] >> (2 * _STATES)) & 3  # (256, 4): the map of each code
+_IDENTITY = int((_STATES << (2 * _STATES)).sum())
+# _COMPOSE[a, b]: the code of the map "b, then a"
+_COMPOSE = (np.take_along_axis(np.broadcast_to(_UNPACK[:, None, :], (256, 256, 4)),
+                               np.broadcast_to(_UNPACK[None, :, :], (256, 256, 4)), axis=2)
+            << (2 * _STATES)).sum(axis=2).astype(np.uint8)
+_BLOCK = 64  # steps composed at once (6 doubling rounds); the blocks are then walked one by one
+
+
 def _markov_chain(first: int, uniforms: np.ndarray, cumulative: np.ndarray) -> np.ndarray:
-    out = np.empty(len(uniforms) + 1, dtype=np.uint8)
+    """The states of a 4-state Markov chain from ``first``, one step per uniform draw.
+
+    The step from state ``s`` with draw ``u`` goes to the number of ``cumulative[s, :3]`` below ``u``
+    (the first ``j`` with ``u <= cumulative[s, j]``, 3 at most). Without a loop over the steps: each
+    step is a map of the four states (which next state from each, by where ``u`` falls among the 12
+    thresholds), packed in a byte; the maps are composed within blocks of 64 steps by doubling, the
+    blocks walked one by one, and each step's state read from its composed map. Exactly the states of
+    the loop (tests/test_simulation_genome.py).
+
+    Parameters
+    ----------
+    first: int
+        The first state (0-3).
+    uniforms: numpy.ndarray, shape=(n,)
+        Draws in [0, 1).
+    cumulative: numpy.ndarray, shape=(4, 4)
+        Row ``s``: the cumulative transition probabilities from state ``s``.
+
+    Returns
+    -------
+    numpy.ndarray, shape=(n + 1,), uint8
+        ``first``, then the state after each step.
+    """
+    n = len(uniforms)
+    thresholds = np.asarray(cumulative, dtype=np.float64)[:, :3].ravel()
+    order = np.argsort(thresholds, kind="stable")
+    below = np.zeros((13, 12), dtype=bool)  # row k: the thresholds below a draw that has k of them below it
+    for k in range(13):
+        below[k, order[:k]] = True
+    step_code = (below.reshape(13, 4, 3).sum(axis=2) << (2 * _STATES)).sum(axis=1).astype(np.uint8)
+    codes = np.full(-(-n // _BLOCK) * _BLOCK, _IDENTITY, dtype=np.uint8)
+    codes[:n] = step_code[np.searchsorted(thresholds[order], uniforms, side="left")]
+    composed = codes.reshape(-1, _BLOCK)  # row: a block; column j: steps 0..j of the block composed
+    shift = 1
+    while shift < _BLOCK:
+        composed[:, shift:] = _COMPOSE[composed[:, shift:], composed[:, :-shift]]
+        shift *= 2
+    block_first = np.empty(len(composed), dtype=np.uint8)
+    state = int(first)
+    for b, code in enumerate(composed[:, -1].tolist()):
+        block_first[b] = state
+        state = (code >> (2 * state)) & 3
+    out = np.empty(n + 1, dtype=np.uint8)
     out[0] = first
-    state = first
-    for i in range(len(uniforms)):
-        u = uniforms[i]
-        nxt = 0
-        while nxt < 3 and u > cumulative[state, nxt]:
-            nxt += 1
-        out[i + 1] = nxt
-        state = nxt
+    out[1:] = ((composed >> (2 * block_first[:, None])) & 3).ravel()[:n]
     return out
 
 
