@@ -16,9 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
-# Sequences per forward pass by default: on one CPU thread a batch of 64 101-bp sequences keeps the
-# activations of the CNN and CNN-RNN in L2 (4,096 sequences took 2-2.3x the CPU
-# in batches of 1024, 1.1-1.2x in batches of 256).
+# Sequences per forward pass by default. On one CPU thread, after `runtime.memory.keep_freed_memory` (which
+# every `deepmotif` command calls first), 64, 256 and 1024 cost the same within ~10 % (4,096 sequences, the
+# three default architectures, benchmarks/README.md); without it, larger batches pay for fresh memory pages on
+# every pass (1024 took 2x the CPU of 64).
 BATCH_SIZE = 64
 
 
