@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from deepmotif import __version__
@@ -148,6 +148,28 @@ def download(
     _validators_path(part).unlink(missing_ok=True)
     log.info("downloaded %s (%s)", dest, _human(dest.stat().st_size))
     return dest
+
+
+def download_all(files: Iterable[tuple[str, str | os.PathLike]], **options) -> list[Path]:
+    """Download each ``(url, dest)`` in turn with :func:`download` (``options``: its keywords): all or none.
+
+    If one fails, the files this call already wrote are removed before the error is raised, so a
+    caller's output holds every file or none of them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The destinations, in order.
+    """
+    done: list[Path] = []
+    try:
+        for url, dest in files:
+            done.append(download(url, dest, **options))
+    except BaseException:
+        for path in done:
+            path.unlink(missing_ok=True)
+        raise
+    return done
 
 
 def _validators_path(part: Path) -> Path:
