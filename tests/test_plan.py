@@ -137,7 +137,8 @@ def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_p
     assert inputs == {"train": "resources/downloads/OWN", "test": str(tmp_path / "t.tsv")}
     assert plan.import_files("OWN", inputs) == {"train": "resources/downloads/OWN/train/train.tsv",
                                                 "test": str(tmp_path / "t.tsv")}
-    assert plan.fetch_args("OWN") == ["https://h/dl/train.tsv?v=2", "--output=resources/downloads/OWN/train/train.tsv"]
+    assert plan.fetch_args("OWN") == ["https://h/dl/train.tsv?v=2", "--output=resources/downloads/OWN/train/train.tsv",
+                                      "--part-dir=resources/partial_downloads/OWN"]
     assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
         "train": "a/train.fa", "test": "a/test.fa", "datasets": "resources/archive/datasets.tsv"}
     assert plan.import_files("X", {"train": "a/train.fa", "test": "a/test.fa", "datasets": "d.tsv"}) == {

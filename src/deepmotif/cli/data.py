@@ -80,6 +80,8 @@ def _fetch_args(p: argparse.ArgumentParser) -> None:
                         "one fails, the files this command wrote are removed)")
     p.add_argument("--md5", help="expected md5 of the file (one URL)")
     p.add_argument("--sha256", help="expected sha256 of the file (one URL)")
+    p.add_argument("--part-dir", help="keep unfinished downloads (.part) in this folder instead "
+                   "of beside the output, so that a rerun resumes them even after the output's folder is removed")
     _download_args(p)
 
 
@@ -92,7 +94,8 @@ def run_fetch(args: argparse.Namespace) -> None:
                          "--output path per URL, in the same order")
     if len(args.url) > 1 and (args.md5 or args.sha256):
         raise InputError("fetch: --md5/--sha256 check one file; fetch a file with a checksum on its own")
-    download_all(zip(args.url, args.output), md5=args.md5, sha256=args.sha256, **_download_kwargs(args))
+    download_all(zip(args.url, args.output), md5=args.md5, sha256=args.sha256, part_dir=args.part_dir,
+                 **_download_kwargs(args))
 
 
 def _fetch_peaks_args(p: argparse.ArgumentParser) -> None:

@@ -70,6 +70,7 @@ def download(
     *,
     sha256: str | None = None,
     check: Callable[[Path], object] | None = None,
+    part_dir: str | os.PathLike | None = None,
 ) -> Path:
     """Download ``url`` to ``dest`` atomically, with retries, resume and checksum verification.
 
@@ -94,6 +95,10 @@ def download(
     check: callable or None, optional
         Called with the path of the complete download before the rename; it raises
         :class:`InputError` to reject the content (the partial file is then deleted).
+    part_dir: path or None, optional
+        Keep the unfinished download in this folder (``<folder of dest>.<name of dest>.part``) instead of
+        beside ``dest``: for a destination inside a folder that is removed when the download fails (a
+        Snakemake directory output), so that the next run still resumes it. Same file system as ``dest``.
 
     Returns
     -------
@@ -113,7 +118,7 @@ def download(
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = _part_path(dest, part_dir)
     scheme = urllib.parse.urlsplit(str(url)).scheme.lower()
     local = scheme in ("", "file") or len(scheme) == 1  # a Windows drive letter is no scheme
     if not local and scheme not in ("http", "https", "ftp"):
@@ -170,6 +175,14 @@ def download_all(files: Iterable[tuple[str, str | os.PathLike]], **options) -> l
             path.unlink(missing_ok=True)
         raise
     return done
+
+
+def _part_path(dest: Path, part_dir: str | os.PathLike | None) -> Path:
+    """Where the unfinished download of ``dest`` is kept: beside it, or in ``part_dir`` (created)."""
+    if part_dir is None:
+        return dest.with_name(dest.name + ".part")
+    Path(part_dir).mkdir(parents=True, exist_ok=True)
+    return Path(part_dir) / f"{dest.parent.name}.{dest.name}.part"
 
 
 def _validators_path(part: Path) -> Path:

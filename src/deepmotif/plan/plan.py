@@ -30,6 +30,9 @@ from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 from deepmotif.plan.sheet import RESERVED_NAMES, URL, read_sheet
 
 DOWNLOADS = "resources/downloads"  # a sheet URL: <DOWNLOADS>/<tf>/<column>/<file>, one download job per TF
+# unfinished downloads of a TF's job, outside its folder (a directory output, removed when the job fails) so
+# that a rerun resumes them
+PARTIAL_DOWNLOADS = "resources/partial_downloads"
 
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
@@ -390,9 +393,10 @@ class Plan:
                 "outputs": [self._download_path(tf, column, url) for column, url in owned]}
 
     def fetch_args(self, tf: str) -> list[str]:
-        """``deepmotif fetch URL... --output=PATH...`` of the TF's :meth:`downloads`."""
+        """``deepmotif fetch URL... --output=PATH... --part-dir=...`` of the TF's :meth:`downloads`."""
         files = self.downloads(tf)
-        return [*files["urls"], *(f"--output={path}" for path in files["outputs"])]
+        return [*files["urls"], *(f"--output={path}" for path in files["outputs"]),
+                f"--part-dir={PARTIAL_DOWNLOADS}/{tf}"]
 
     @staticmethod
     def as_inputs(files: Mapping[str, str]) -> dict[str, str]:
