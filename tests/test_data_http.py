@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import logging
+import shutil
 import socket
 import tarfile
 from pathlib import Path
@@ -128,6 +129,23 @@ def test_drop_on_every_attempt_keeps_part_for_next_run(http_server, tmp_path):
     assert (tmp_path / "big").read_bytes() == BODY
     assert http_server.requests_for("/big")[-1].range == f"bytes={3 * len(BODY) // 4}-"
 
+
+
+def test_part_dir_keeps_the_part_when_the_destination_folder_is_removed(http_server, tmp_path):
+    """A directory output (download_urls) is removed when its job fails; the .part kept in part_dir is not,
+    and the rerun resumes it with Range into the recreated folder."""
+    route = http_server.add("/big", BODY, fail_first=1, fault="drop")
+    folder, parts = tmp_path / "downloads" / "TF" / "train", tmp_path / "partial" / "TF"
+    with pytest.raises(DownloadError):
+        download(http_server.url("/big"), folder / "big", retries=0, part_dir=parts, **FAST)
+    assert leftovers(folder) == []  # nothing beside the destination
+    assert (parts / "train.big.part").stat().st_size == len(BODY) // 2
+    shutil.rmtree(tmp_path / "downloads")  # what Snakemake does to a failed job's directory output
+    route.fail_first = 0
+    download(http_server.url("/big"), folder / "big", md5=md5(BODY), part_dir=parts, **FAST)
+    assert (folder / "big").read_bytes() == BODY
+    assert http_server.requests_for("/big")[-1].range == f"bytes={len(BODY) // 2}-"
+    assert leftovers(parts) == []  # the part was renamed onto the destination, its validators removed
 
 def _interrupted(http_server, tmp_path, path="/big", **route):
     """A real earlier run that died half-way: its .part (and validators, if the server sent any) stay."""

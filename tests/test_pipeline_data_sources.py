@@ -113,7 +113,8 @@ def encode_config(server: FixtureServer, **extra) -> dict:
 @pytest.fixture(scope="module")
 def encode_run(encode_fixture, shared_data, tmp_path_factory):
     """One real Snakemake run: an ENCODE row (GRCh38 → the hg38 genome; blacklist; GC-matched negatives),
-    a local row (own narrowPeak + FASTA.gz) and a DeMo row given by URLs, through training and the AUC table."""
+    a local row (own narrowPeak + FASTA.gz), the same by URLs, and two DeMo rows given by URLs (the second
+    sharing the first's training URL), through training and the AUC table."""
     workdir = tmp_path_factory.mktemp("encode_run")
     with FixtureServer() as server:
         server.add_encode_file(ACC, encode_fixture["peaks"], assembly="GRCh38", fail_first=1, fault="drop")
@@ -122,12 +123,19 @@ def encode_run(encode_fixture, shared_data, tmp_path_factory):
         demo = shared_data / "demo_format" / "GATA1_K562_GATA-1_USC"
         server.add("/demo/GATA1/train.fa", "".join(open(demo / "train.fa").readlines()[:400]).encode())
         server.add("/demo/GATA1/test.fa", (demo / "test.fa").read_bytes())
+        server.add("/demo/GATA1/test2.fa", (demo / "test.fa").read_bytes())
         folder = encode_fixture["folder"]
+        server.add("/local/peaks.narrowPeak.gz", (folder / "peaks.narrowPeak.gz").read_bytes())
+        server.add("/local/genome.fa.gz", (folder / "genome.fa.gz").read_bytes())
         sheet = ("tf\tsource\taccession\tgenome\tpeaks\tfasta\ttrain\ttest\n"
                  f"MAX_K562\tencode\t{ACC}\tGRCh38\t\t\t\t\n"
                  f"MAX(local)\tlocal\t\t\t{folder / 'peaks.narrowPeak.gz'}\t{folder / 'genome.fa.gz'}\t\t\n"
+                 f"MAX(url)\tlocal\t\t\t{server.url('/local/peaks.narrowPeak.gz')}\t"
+                 f"{server.url('/local/genome.fa.gz')}\t\t\n"
                  f"GATA1(url)\tdemo\t\t\t\t\t{server.url('/demo/GATA1/train.fa')}\t"
-                 f"{server.url('/demo/GATA1/test.fa')}\n")
+                 f"{server.url('/demo/GATA1/test.fa')}\n"
+                 f"GATA1(shared)\tdemo\t\t\t\t\t{server.url('/demo/GATA1/train.fa')}\t"
+                 f"{server.url('/demo/GATA1/test2.fa')}\n")
         config = encode_config(server, sequence={"length": 101, "max_peaks": 0, "negatives": "gc_matched",
                                                  "seed": 0})
         config["encode"]["blacklist"] = True
@@ -197,7 +205,15 @@ def test_encode_row_downloads_filters_extracts_and_trains(encode_run, encode_fix
 
     table = pd.read_csv(workdir / "results/summary/auc_table.tsv", sep="\t")
     assert {("MAX_K562", "cnn"), ("MAX(local)", "cnn"), ("GATA1(url)", "cnn")} <= set(zip(table["tf"], table["arch"]))
-    assert files_under(workdir / "resources/downloads") == ["GATA1(url)/test/test.fa", "GATA1(url)/train/train.fa"]
+    # one download job per TF, of the URLs no earlier row gives: GATA1(shared)'s training file is GATA1(url)'s
+    assert {("MAX(url)", "cnn"), ("GATA1(shared)", "cnn")} <= set(zip(table["tf"], table["arch"]))
+    downloads = [f for f in files_under(workdir / "resources/downloads") if not f.endswith("/.snakemake_timestamp")]
+    assert downloads == [
+        "GATA1(shared)/test/test2.fa", "GATA1(url)/test/test.fa", "GATA1(url)/train/train.fa",
+        "MAX(url)/fasta/genome.fa.gz", "MAX(url)/peaks/peaks.narrowPeak.gz"]
+    assert [requests.count(f"/demo/GATA1/{name}") for name in ("train.fa", "test.fa", "test2.fa")] == [1, 1, 1]
+    url_positives = pd.read_csv(workdir / "results/MAX(url)/data/positives.tsv", sep="\t")
+    assert url_positives.equals(pd.read_csv(workdir / "results/MAX(local)/data/positives.tsv", sep="\t"))
     gata = pd.read_csv(workdir / "results/GATA1(url)/data/imported.tsv", sep="\t")
     assert gata.groupby("split").size().to_dict() == {"test": 1000, "train": 180, "valid": 20}
 
@@ -460,6 +476,16 @@ def test_fetch_commands_fail_cleanly(tmp_path, encode_fixture):
         assert result.returncode == 2 and "sha256 mismatch" in result.stderr
         result = deepmotif("fetch", server.url("/missing"), "-o", tmp_path / "out/x", *fast)
         assert result.returncode == 2 and "HTTP 404" in result.stderr
+        # several URLs: all or none (the first, fetched, is removed when the second fails)
+        result = deepmotif("fetch", server.url("/x.bin"), server.url("/missing"), "-o", tmp_path / "out/a",
+                           "-o", tmp_path / "out/b", *fast)
+        assert result.returncode == 2 and "HTTP 404" in result.stderr
+        result = deepmotif("fetch", server.url("/x.bin"), server.url("/x.bin"), "-o", tmp_path / "out/a", *fast)
+        assert result.returncode == 2 and "2 URLs but 1 --output paths" in result.stderr
+        result = deepmotif("fetch", server.url("/x.bin"), server.url("/x.bin"), "-o", tmp_path / "ok/a",
+                           "-o", tmp_path / "ok/b", *fast)
+        assert result.returncode == 0, result.stderr
+    assert [(tmp_path / "ok" / name).read_bytes() for name in ("a", "b")] == [b"payload", b"payload"]
     assert files_under(tmp_path / "out") == []
 
 

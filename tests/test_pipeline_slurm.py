@@ -37,7 +37,7 @@ WORKFLOW_PROFILE = REPO / "profiles" / "default" / "config.yaml"  # groups, grou
 GPU_RULE = "train_model"
 # Rules that run on the submit host instead of Slurm: exactly the downloads (compute nodes often
 # have no internet), plus the target rule `all`.
-DOWNLOAD_RULES = {"download_peaks", "download_genome", "download_blacklist", "download_file",
+DOWNLOAD_RULES = {"download_peaks", "download_genome", "download_blacklist", "download_urls",
                   "download_archive"}
 ALLOWED_LOCAL_RULES = {"all"} | DOWNLOAD_RULES
 MAX_RUNTIME = 240  # minutes: no Slurm job may ask for more (4-hour partitions)

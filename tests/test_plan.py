@@ -132,10 +132,48 @@ def test_urls_are_downloaded_to_resources_and_paths_are_kept(sources_plan, tmp_p
     assert plan.local_file("OWN", "train") == "resources/downloads/OWN/train/train.tsv"
     assert plan.local_file("OWN", "test") == str(tmp_path / "t.tsv")
     assert plan.local_file("LOC", "fasta") == "resources/downloads/LOC/fasta/g_x.fa.gz"  # percent-decoded, safe
-    assert plan.import_inputs("OWN", {}) == {"train": "resources/downloads/OWN/train/train.tsv",
-                                             "test": str(tmp_path / "t.tsv")}
+    # rules name a download by the folder of its TF's one download job; commands read the file in it
+    inputs = plan.import_inputs("OWN", {})
+    assert inputs == {"train": "resources/downloads/OWN", "test": str(tmp_path / "t.tsv")}
+    assert plan.import_files("OWN", inputs) == {"train": "resources/downloads/OWN/train/train.tsv",
+                                                "test": str(tmp_path / "t.tsv")}
+    assert plan.fetch_args("OWN") == ["https://h/dl/train.tsv?v=2", "--output=resources/downloads/OWN/train/train.tsv",
+                                      "--part-dir=resources/partial_downloads/OWN"]
     assert plan.import_inputs("X", {"X": ("a/train.fa", "a/test.fa")}) == {
         "train": "a/train.fa", "test": "a/test.fa", "datasets": "resources/archive/datasets.tsv"}
+    assert plan.import_files("X", {"train": "a/train.fa", "test": "a/test.fa", "datasets": "d.tsv"}) == {
+        "train": "a/train.fa", "test": "a/test.fa"}
+
+
+def test_one_download_job_per_tf_fetches_the_urls_it_is_first_to_give(tmp_path):
+    url, genome = "https://h/x/a.seq.gz", "https://h/hg38.fa.gz"
+    plan = make_plan(tmp_path, "tf|source|peaks|fasta|train|test\n"
+                               f"A|deepbind|||{url}|https://h/a_B.seq.gz\n"
+                               f"B|deepbind|https://h/unread.bed||{url}|https://h/b_B.seq.gz\n"
+                               f"C|local|https://h/c.bed|{genome}||\n"
+                               f"D|local|d.bed|{genome}||\n"
+                               "E|deepbind|||a.seq|b.seq\n")
+    assert plan.downloads("A") == {"urls": [url, "https://h/a_B.seq.gz"],
+                                   "outputs": ["resources/downloads/A/train/a.seq.gz",
+                                               "resources/downloads/A/test/a_B.seq.gz"]}
+    # B's train URL is A's download; its peaks URL is read by no route (a deepbind row): not fetched
+    assert plan.downloads("B") == {"urls": ["https://h/b_B.seq.gz"],
+                                   "outputs": ["resources/downloads/B/test/b_B.seq.gz"]}
+    assert plan.import_inputs("B", {}) == {"train": "resources/downloads/A", "test": "resources/downloads/B"}
+    assert plan.import_files("B", {})["train"] == "resources/downloads/A/train/a.seq.gz"
+    assert plan.import_inputs("A", {}) == {"train": "resources/downloads/A"}  # a folder is named once
+    assert plan.downloads("C")["outputs"] == ["resources/downloads/C/peaks/c.bed",
+                                              "resources/downloads/C/fasta/hg38.fa.gz"]
+    assert plan.peak_inputs("C") == {"peaks": "resources/downloads/C", "fasta": plan.local_genome("C")}
+    assert plan.peak_files("C")["peaks"] == "resources/downloads/C/peaks/c.bed"
+    assert plan.local_genome_input(plan.local_genome_key("D")) == "resources/downloads/C"
+    assert plan.local_genome_source(plan.local_genome_key("D")) == "resources/downloads/C/fasta/hg38.fa.gz"
+    for tf in ("D", "E"):
+        with pytest.raises(InputError, match=f"TF '{tf}' has no downloads \\(resources/downloads/{tf}\\): its route "
+                                             "reads no URL, or an earlier row gives each of its URLs"):
+            plan.downloads(tf)
+    with pytest.raises(InputError, match="TF 'Z' is not a row of "):
+        plan.downloads("Z")
 
 
 def test_a_fasta_is_prepared_and_downloaded_once_however_many_tfs_use_it(tmp_path):

@@ -69,7 +69,7 @@ def all_tfs():
 
 
 sequences_file = by_tf(PLAN.sequences_file)
-peak_inputs = by_tf(PLAN.peak_inputs)
+peak_inputs, peak_files = by_tf(PLAN.peak_inputs), by_tf(PLAN.peak_files)
 track_inputs = by_tf(PLAN.track_inputs)
 simulated_files = by_tf(PLAN.simulated_files)
 variant_inputs = by_tf(PLAN.variant_inputs)

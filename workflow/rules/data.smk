@@ -38,8 +38,9 @@ rule extract_positives:
     params:
         length=PLAN.section("sequence")["length"],
         max_peaks=PLAN.section("sequence")["max_peaks"],
+        files=peak_files,
     shell:
-        "python -m deepmotif extract {input.peaks:q} {input.fasta:q} --output={output:q}"
+        "python -m deepmotif extract {params.files[peaks]:q} {input.fasta:q} --output={output:q}"
         " --length={params.length} --max-peaks={params.max_peaks} 2> {log:q}"
 
 
@@ -61,7 +62,7 @@ rule build_dataset:
         valid_fraction=PLAN.section("split")["valid_fraction"],
         test_fraction=PLAN.section("split")["test_fraction"],
         seed=PLAN.section("sequence")["seed"],
-        negatives=lambda wc, input: PLAN.negative_args(dict(input.items())),
+        negatives=lambda wc: PLAN.negative_args(PLAN.negative_files(wc.tf)),
     shell:
         "python -m deepmotif build-dataset {input.positives:q} --output={output:q}"
         " --valid-chroms={params.valid:q} --test-chroms={params.test:q}"
@@ -75,7 +76,7 @@ localrules:
     download_peaks,
     download_genome,
     download_blacklist,
-    download_file,
+    download_urls,
     download_archive,
 
 
@@ -157,27 +158,26 @@ rule filter_peaks:
 # --- users' own files, DeepBind/DeMo files and URLs -----------------------------------------------------
 
 
-rule download_file:
+# One job per TF fetches the sheet URLs it is the first row to give (Plan.downloads) into its folder; rules
+# reading one name the folder as input (Plan.as_inputs) and give the command the file by params.
+rule download_urls:
     output:
-        "resources/downloads/{tf}/{column}/{filename}",
+        directory("resources/downloads/{tf}"),
     log:
-        "logs/download_file/{tf}/{column}/{filename}.log",
-    wildcard_constraints:
-        column="train|test|peaks|fasta",
-        filename="[^/]+",
+        "logs/download_urls/{tf}.log",
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        url=lambda wc: PLAN.value(wc.tf, wc.column),
+        files=lambda wc: PLAN.fetch_args(wc.tf),
         download=PLAN.download_args(),
     shell:
-        "python -m deepmotif fetch {params.url:q} --output={output:q} {params.download:q} 2> {log:q}"
+        "python -m deepmotif fetch {params.files:q} {params.download:q} 2> {log:q}"
 
 
 rule prepare_genome:
     input:
-        # a URL is fetched first by the local rule download_file; one genome however many TFs use it
-        lambda wc: PLAN.local_genome_source(wc.genome),
+        # a URL is fetched first by the local rule download_urls; one genome however many TFs use it
+        lambda wc: PLAN.local_genome_input(wc.genome),
     output:
         fasta="resources/local/genomes/{genome}.fa",
         fai="resources/local/genomes/{genome}.fa.fai",
@@ -188,7 +188,7 @@ rule prepare_genome:
     conda:
         "../../envs/deepmotif.yaml"
     params:
-        source=lambda wc, input: input[0],
+        source=lambda wc: PLAN.local_genome_source(wc.genome),
         download=PLAN.download_args(),
     shell:
         "python -m deepmotif fetch-genome {params.source:q} --output={output.fasta:q} {params.download:q}" " 2> {log:q}"
@@ -210,8 +210,9 @@ rule import_sequences:
         valid_fraction=PLAN.section("split")["valid_fraction"],
         max_train=PLAN.section("sequence")["max_peaks"],
         seed=PLAN.section("sequence")["seed"],
+        files=lambda wc, input: PLAN.import_files(wc.tf, input),
     shell:
-        "python -m deepmotif import-sequences --train={input.train:q} --test={input.test:q}"
+        "python -m deepmotif import-sequences --train={params.files[train]:q} --test={params.files[test]:q}"
         " --format={params.format} --valid-fraction={params.valid_fraction}"
         " --max-train={params.max_train} --seed={params.seed} --output={output:q} 2> {log:q}"
 

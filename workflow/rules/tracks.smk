@@ -34,8 +34,9 @@ rule make_tracks:
         i=TRACKS["instances"],
         jaspar=",".join(TRACKS["instances"]["jaspar"]),
         db=PLAN.interpret["jaspar"],
+        files=peak_files,
     shell:
-        "python -m deepmotif tracks --model={input.model:q} --genome={input.fasta:q} --peaks={input.peaks:q}"
+        "python -m deepmotif tracks --model={input.model:q} --genome={input.fasta:q} --peaks={params.files[peaks]:q}"
         " --chroms={params.chroms:q} --width={params.t[width]} --max-regions={params.t[max_regions]}"
         " --stride={params.t[stride]} --attribution={params.t[attribution]} --n-shuffles={params.t[n_shuffles]}"
         " --seed={params.t[seed]} --batch-size={params.t[batch_size]} --threads={threads}"

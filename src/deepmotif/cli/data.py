@@ -8,6 +8,7 @@ import logging
 
 from deepmotif.cli import (InputPath, OutputPath, command, fraction, non_negative_int, positive_float,
                            positive_int, seconds, seed, split_list)
+from deepmotif.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -73,19 +74,28 @@ def _download_kwargs(args: argparse.Namespace) -> dict:
 
 
 def _fetch_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("url", help="http(s)/ftp/file URL or a local path")
-    p.add_argument("-o", "--output", type=OutputPath, required=True,
-                   help="destination file (written only when verified)")
-    p.add_argument("--md5", help="expected md5 of the file")
-    p.add_argument("--sha256", help="expected sha256 of the file")
+    p.add_argument("url", nargs="+", help="http(s)/ftp/file URL or a local path; several: one --output each")
+    p.add_argument("-o", "--output", type=OutputPath, action="append", required=True,
+                   help="destination file (written only when verified); repeated: one per URL, in order (if "
+                        "one fails, the files this command wrote are removed)")
+    p.add_argument("--md5", help="expected md5 of the file (one URL)")
+    p.add_argument("--sha256", help="expected sha256 of the file (one URL)")
+    p.add_argument("--part-dir", help="keep unfinished downloads (.part) in this folder instead "
+                   "of beside the output, so that a rerun resumes them even after the output's folder is removed")
     _download_args(p)
 
 
-@command("fetch", "download a file atomically, with retries, resume and checksum")(_fetch_args)
+@command("fetch", "download files atomically, with retries, resume and checksum")(_fetch_args)
 def run_fetch(args: argparse.Namespace) -> None:
-    from deepmotif.data.http import download
+    from deepmotif.data.http import download_all
 
-    download(args.url, args.output, md5=args.md5, sha256=args.sha256, **_download_kwargs(args))
+    if len(args.url) != len(args.output):
+        raise InputError(f"fetch: {len(args.url)} URLs but {len(args.output)} --output paths; give one "
+                         "--output path per URL, in the same order")
+    if len(args.url) > 1 and (args.md5 or args.sha256):
+        raise InputError("fetch: --md5/--sha256 check one file; fetch a file with a checksum on its own")
+    download_all(zip(args.url, args.output), md5=args.md5, sha256=args.sha256, part_dir=args.part_dir,
+                 **_download_kwargs(args))
 
 
 def _fetch_peaks_args(p: argparse.ArgumentParser) -> None:

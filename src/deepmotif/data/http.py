@@ -29,7 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from deepmotif import __version__
@@ -70,6 +70,7 @@ def download(
     *,
     sha256: str | None = None,
     check: Callable[[Path], object] | None = None,
+    part_dir: str | os.PathLike | None = None,
 ) -> Path:
     """Download ``url`` to ``dest`` atomically, with retries, resume and checksum verification.
 
@@ -94,6 +95,10 @@ def download(
     check: callable or None, optional
         Called with the path of the complete download before the rename; it raises
         :class:`InputError` to reject the content (the partial file is then deleted).
+    part_dir: path or None, optional
+        Keep the unfinished download in this folder (``<folder of dest>.<name of dest>.part``) instead of
+        beside ``dest``: for a destination inside a folder that is removed when the download fails (a
+        Snakemake directory output), so that the next run still resumes it. Same file system as ``dest``.
 
     Returns
     -------
@@ -113,7 +118,7 @@ def download(
     """
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
-    part = dest.with_name(dest.name + ".part")
+    part = _part_path(dest, part_dir)
     scheme = urllib.parse.urlsplit(str(url)).scheme.lower()
     local = scheme in ("", "file") or len(scheme) == 1  # a Windows drive letter is no scheme
     if not local and scheme not in ("http", "https", "ftp"):
@@ -148,6 +153,36 @@ def download(
     _validators_path(part).unlink(missing_ok=True)
     log.info("downloaded %s (%s)", dest, _human(dest.stat().st_size))
     return dest
+
+
+def download_all(files: Iterable[tuple[str, str | os.PathLike]], **options) -> list[Path]:
+    """Download each ``(url, dest)`` in turn with :func:`download` (``options``: its keywords): all or none.
+
+    If one fails, the files this call already wrote are removed before the error is raised, so a
+    caller's output holds every file or none of them.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The destinations, in order.
+    """
+    done: list[Path] = []
+    try:
+        for url, dest in files:
+            done.append(download(url, dest, **options))
+    except BaseException:
+        for path in done:
+            path.unlink(missing_ok=True)
+        raise
+    return done
+
+
+def _part_path(dest: Path, part_dir: str | os.PathLike | None) -> Path:
+    """Where the unfinished download of ``dest`` is kept: beside it, or in ``part_dir`` (created)."""
+    if part_dir is None:
+        return dest.with_name(dest.name + ".part")
+    Path(part_dir).mkdir(parents=True, exist_ok=True)
+    return Path(part_dir) / f"{dest.parent.name}.{dest.name}.part"
 
 
 def _validators_path(part: Path) -> Path:

@@ -29,6 +29,11 @@ from deepmotif.plan.config import apply_defaults, check_config, load_schema
 from deepmotif.plan.results import MODEL_FILES, MODISCO_FILES
 from deepmotif.plan.sheet import RESERVED_NAMES, URL, read_sheet
 
+DOWNLOADS = "resources/downloads"  # a sheet URL: <DOWNLOADS>/<tf>/<column>/<file>, one download job per TF
+# unfinished downloads of a TF's job, outside its folder (a directory output, removed when the job fails) so
+# that a rerun resumes them
+PARTIAL_DOWNLOADS = "resources/partial_downloads"
+
 
 def validate_config(config: dict[str, Any], schema: dict[str, Any], source: str = "config") -> None:
     """Check ``config`` against the schema and the registered architectures; fill in the defaults.
@@ -87,7 +92,6 @@ class Plan:
         self._rows: dict[str, dict[str, Any]] = {
             tf: {column: _cell(value) for column, value in row.items()}
             for tf, row in zip(self.tfs.index, self.tfs.to_dict("records"))}
-        self._first_rows: dict[str, dict[Any, str]] = {}
 
     @classmethod
     def load(cls, config: dict[str, Any], base_dir: str | Path = ".", source: str = "config") -> Plan:
@@ -252,6 +256,10 @@ class Plan:
 
     # --- peaks and genomes --------------------------------------------------------------------------
     def peak_inputs(self, tf: str) -> dict[str, str]:
+        """Inputs of a rule reading :meth:`peak_files` (a downloaded file: its download folder)."""
+        return self.as_inputs(self.peak_files(tf))
+
+    def peak_files(self, tf: str) -> dict[str, str]:
         """narrowPeak (or BED) and genome FASTA of a peak-based TF, by source."""
         source = self.source(tf)
         if source == "simulated":
@@ -333,21 +341,76 @@ class Plan:
     def local_file(self, tf: str, column: str) -> str:
         """A path of the sheet, or where its URL is downloaded to (``resources/downloads/{tf}/{column}/``).
 
-        A URL several rows give in the column is downloaded once, under the first of them.
+        A URL several rows give in the column is downloaded once, under the first of them whose route
+        reads it (:meth:`downloads`). Rules name a download by its folder (:meth:`as_inputs`) and give the
+        command the file.
         """
         value = self.value(tf, column)
         if not URL.match(value):
             return value
-        return f"resources/downloads/{self._first_row_with(column)[value]}/{column}/{download_name(value)}"
+        return self._download_path(self._url_owners[column, value], column, value)
 
-    def _first_row_with(self, column: str) -> dict[Any, str]:
-        """Value of ``column`` → the first TF (sheet order) that has it; computed once per column."""
-        if column not in self._first_rows:
-            first: dict[Any, str] = {}
-            for tf in self.tfs.index:
-                first.setdefault(self.value(tf, column), tf)
-            self._first_rows[column] = first
-        return self._first_rows[column]
+    @staticmethod
+    def _download_path(owner: str, column: str, url: str) -> str:
+        return f"{DOWNLOADS}/{owner}/{column}/{download_name(url)}"
+
+    def _url_columns(self, tf: str) -> tuple[str, ...]:
+        """The columns of paths or URLs the TF's route reads: peaks + FASTA of a local peak row, else
+        train + test of an import (deepbind, demo, local); none for the other sources."""
+        source = self.source(tf)
+        if source == "local" and self.value(tf, "peaks"):
+            return ("peaks", "fasta")
+        return ("train", "test") if source in (*IMPORT_FORMATS, "local") else ()
+
+    @cached_property
+    def _url_owners(self) -> dict[tuple[str, str], str]:
+        """(column, URL) → the first TF (sheet order) whose route reads it, which downloads it (computed once)."""
+        owners: dict[tuple[str, str], str] = {}
+        for tf in self.tfs.index:
+            for column in self._url_columns(tf):
+                value = self.value(tf, column)
+                if value and URL.match(value):
+                    owners.setdefault((column, value), tf)
+        return owners
+
+    def downloads(self, tf: str) -> dict[str, list[str]]:
+        """The URLs the TF's ``download_urls`` job fetches into ``resources/downloads/{tf}/`` and their files.
+
+        Those of its columns (:meth:`_url_columns`) that no earlier row gives in the same column; a TF
+        owning none has no download job (refused by name).
+
+        Returns
+        -------
+        dict
+            ``urls`` and ``outputs``, in the same order.
+        """
+        owned = [(column, self.value(tf, column)) for column in self._url_columns(tf)]
+        owned = [(column, url) for column, url in owned if url and self._url_owners.get((column, url)) == tf]
+        if not owned:
+            raise self.not_planned(tf, f"downloads ({DOWNLOADS}/{tf})",
+                                   "its route reads no URL, or an earlier row gives each of its URLs")
+        return {"urls": [url for _, url in owned],
+                "outputs": [self._download_path(tf, column, url) for column, url in owned]}
+
+    def fetch_args(self, tf: str) -> list[str]:
+        """``deepmotif fetch URL... --output=PATH... --part-dir=...`` of the TF's :meth:`downloads`."""
+        files = self.downloads(tf)
+        return [*files["urls"], *(f"--output={path}" for path in files["outputs"]),
+                f"--part-dir={PARTIAL_DOWNLOADS}/{tf}"]
+
+    @staticmethod
+    def as_inputs(files: Mapping[str, str]) -> dict[str, str]:
+        """Inputs of a rule whose command reads ``files`` (which it gets by params): a downloaded URL's file
+        becomes the folder its TF's ``download_urls`` job makes, named once (Snakemake matches no file
+        inside a directory output to its job, and works per input file)."""
+        prefix, inputs = f"{DOWNLOADS}/", {}
+        for name, path in files.items():
+            if path.startswith(prefix):
+                path = prefix + path[len(prefix):].split("/", 1)[0]
+                if path in inputs.values():
+                    continue
+            inputs[name] = path
+        return inputs
 
     def local_genome_key(self, tf: str) -> str:
         """Name of a ``local`` row's genome: its file name and a hash of its path or URL (one per FASTA)."""
@@ -386,38 +449,54 @@ class Plan:
                              f"peaks has this FASTA (known: {', '.join(sources) or 'none'})")
         return sources[genome]
 
+    def local_genome_input(self, genome: str) -> str:
+        """Input of ``prepare_genome``: :meth:`local_genome_source`, a download as its folder (:meth:`as_inputs`)."""
+        return self.as_inputs({"fasta": self.local_genome_source(genome)})["fasta"]
+
     def import_inputs(self, tf: str, datasets: Mapping[str, tuple[str, str]]) -> dict[str, str]:
-        """train/test files of an imported TF: a sheet row, or an archive dataset of ``datasets``."""
-        if tf in self.tfs.index:
-            return {"train": self.local_file(tf, "train"), "test": self.local_file(tf, "test")}
+        """Inputs of ``import_sequences``: the train/test files of a sheet row (:meth:`as_inputs`), or of an
+        archive dataset of ``datasets`` (and the dataset list)."""
+        if tf in self._rows:
+            return self.as_inputs(self.import_files(tf, {}))
         if tf not in datasets:
             raise self.unknown_tf(tf)
         train, test = datasets[tf]
         return {"train": train, "test": test, "datasets": "resources/archive/datasets.tsv"}
+
+    def import_files(self, tf: str, inputs: Mapping[str, Any]) -> dict[str, str]:
+        """train/test files ``import-sequences`` reads: a sheet row's (a URL: its download), else those of
+        the job's ``inputs`` (an archive dataset, :meth:`import_inputs`)."""
+        if tf in self._rows:
+            return {"train": self.local_file(tf, "train"), "test": self.local_file(tf, "test")}
+        return {"train": inputs["train"], "test": inputs["test"]}
 
     def import_format(self, tf: str) -> str:
         """``--format`` of ``import-sequences``: the source's format, else detected."""
         return IMPORT_FORMATS.get(self.source(tf), "auto")
 
     def negative_inputs(self, tf: str) -> dict[str, str]:
+        """Inputs of a rule reading :meth:`negative_files` (a downloaded file: its download folder)."""
+        return self.as_inputs(self.negative_files(tf))
+
+    def negative_files(self, tf: str) -> dict[str, str]:
         """Files gc_matched negatives read: the genome, every peak and the blacklist (shuffles: none)."""
         if self.section("sequence")["negatives"] != "gc_matched":
             return {}
-        inputs = self.peak_inputs(tf)
+        files = self.peak_files(tf)
         if self.source(tf) == "encode":
-            inputs["peaks"] = self.encode_peaks(tf)  # all peaks, blacklisted too
+            files["peaks"] = self.encode_peaks(tf)  # all peaks, blacklisted too
             if self.section("encode")["blacklist"]:
-                inputs["blacklist"] = self.blacklist_file(tf)
-        return inputs
+                files["blacklist"] = self.blacklist_file(tf)
+        return files
 
-    def negative_args(self, inputs: Mapping[str, Any]) -> list[str]:
-        """Arguments of ``build-dataset`` for the configured negatives, given :meth:`negative_inputs`."""
+    def negative_args(self, files: Mapping[str, Any]) -> list[str]:
+        """Arguments of ``build-dataset`` for the configured negatives, given :meth:`negative_files`."""
         sequence = self.section("sequence")
         args = [f"--negatives={sequence['negatives']}"]
-        if "fasta" in inputs:
-            args += [f"--fasta={inputs['fasta']}", f"--peaks={inputs['peaks']}", f"--gc-bins={sequence['gc_bins']}"]
-        if "blacklist" in inputs:
-            args.append(f"--exclude={inputs['blacklist']}")
+        if "fasta" in files:
+            args += [f"--fasta={files['fasta']}", f"--peaks={files['peaks']}", f"--gc-bins={sequence['gc_bins']}"]
+        if "blacklist" in files:
+            args.append(f"--exclude={files['blacklist']}")
         return args
 
     def archive_args(self) -> dict[str, str]:
