@@ -211,6 +211,7 @@ def test_encode_row_downloads_filters_extracts_and_trains(encode_run, encode_fix
     assert downloads == [
         "GATA1(shared)/test/test2.fa", "GATA1(url)/test/test.fa", "GATA1(url)/train/train.fa",
         "MAX(url)/fasta/genome.fa.gz", "MAX(url)/peaks/peaks.narrowPeak.gz"]
+    assert not any((workdir / "resources/partial_downloads").rglob("*"))  # finished downloads leave no part or folder
     assert [requests.count(f"/demo/GATA1/{name}") for name in ("train.fa", "test.fa", "test2.fa")] == [1, 1, 1]
     url_positives = pd.read_csv(workdir / "results/MAX(url)/data/positives.tsv", sep="\t")
     assert url_positives.equals(pd.read_csv(workdir / "results/MAX(local)/data/positives.tsv", sep="\t"))

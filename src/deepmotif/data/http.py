@@ -18,6 +18,7 @@ every check when there is no checksum.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import logging
@@ -151,6 +152,9 @@ def download(
             raise
     os.replace(part, dest)
     _validators_path(part).unlink(missing_ok=True)
+    if part_dir is not None:
+        with contextlib.suppress(OSError):  # not empty: other unfinished downloads are kept there
+            Path(part_dir).rmdir()
     log.info("downloaded %s (%s)", dest, _human(dest.stat().st_size))
     return dest
 
